@@ -1,0 +1,222 @@
+"""The `festival` command: a thin layer over `scheduler.plan` and friends.
+
+Exit codes: 0 done, 1 no timetable exists, 2 bad input, 3 internal error (a
+timetable the validator rejects; nothing is published).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from . import config, days, solver
+from . import plan as planning
+from .model import SOFT_GOALS, Festival, Timetable
+
+DEFAULT_CONFIG = Path("config") / "festival.toml"
+BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "config" / "festival.toml"
+
+
+class BadInput(click.ClickException):
+    exit_code = 2
+
+
+class NoTimetableFound(click.ClickException):
+    exit_code = 1
+
+
+class InternalError(click.ClickException):
+    exit_code = 3
+
+
+def default_config() -> Path:
+    """`config/festival.toml` here, else the one shipped beside the package."""
+    if DEFAULT_CONFIG.exists() or not BUNDLED_CONFIG.exists():
+        return DEFAULT_CONFIG
+    return BUNDLED_CONFIG
+
+
+def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every solving command shares."""
+
+    @click.option("--time-limit", type=click.FloatRange(min=0.01), default=30.0,
+                  show_default=True,
+                  help="Solver budget in CP-SAT deterministic seconds (reproducible, "
+                       "roughly wall-clock seconds on an idle core).")
+    @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+                  help="Solver threads. The timetable does not depend on it.")
+    @click.option("--seed", type=int, default=0, show_default=True,
+                  help="Solver random seed; the same seed gives the same timetable.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, time_limit: float, workers: int, seed: int, **kwargs: Any) -> Any:
+        options = solver.Options(time_limit=time_limit, workers=workers, seed=seed)
+        return command(*args, options=options, **kwargs)
+
+    return wrapper
+
+
+config_argument = click.argument(
+    "config_path", metavar="[CONFIG]", required=False,
+    type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _load(config_path: Path | None) -> Festival:
+    path = config_path or default_config()
+    try:
+        festival = config.load(path)
+    except config.ConfigError as error:
+        raise BadInput(str(error)) from None
+    for warning in days.working_days(festival.days, festival.start, festival.end)[1]:
+        click.echo(f"Warning: {path}: festival.days: {warning}", err=True)
+    return festival
+
+
+def _console(err: bool = False) -> Console:
+    stream = sys.stderr if err else sys.stdout
+    tty = stream.isatty()
+    return Console(file=stream, width=None if tty else 200, highlight=False,
+                   force_terminal=None if tty else False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="festival-scheduler", prog_name="festival")
+def cli() -> None:
+    """Plan a festival programme with a constraint solver and publish it.
+
+    Reads a festival definition (TOML), lays every session out over dates,
+    times and venues with OR-Tools CP-SAT, checks the result with an
+    independent validator, and writes calendars/timetable.json.
+
+    Example:
+
+        festival plan                # the default festival, config/festival.toml
+    """
+
+
+@cli.command()
+@config_argument
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("calendars"), show_default=True,
+              help="Folder to publish into; files are replaced only when all succeeded.")
+@click.option("-q", "--quiet", is_flag=True, help="Print no timetable, only errors.")
+@solver_options
+def plan(config_path: Path | None, out: Path, quiet: bool, options: solver.Options) -> None:
+    """Plan the festival in CONFIG and publish the timetable.
+
+    CONFIG defaults to config/festival.toml. Writes OUT/timetable.json and
+    prints the timetable. Exits 1 if no timetable keeps every rule, 2 on bad
+    input; in both cases nothing in OUT is touched.
+
+    Example:
+
+        festival plan config/festival.toml --out calendars --time-limit 10
+    """
+    festival = _load(config_path)
+    progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
+    try:
+        with progress:
+            result, timetable = planning.schedule(festival, options, progress.update)
+    except planning.NoTimetable as error:
+        raise NoTimetableFound(str(error)) from None
+    except planning.InvalidTimetable as error:
+        raise InternalError(str(error)) from None
+    published = planning.publish(planning.outputs(festival, timetable), out)
+    if quiet:
+        return
+    _console().print(timetable_table(festival, timetable))
+    click.echo(_summary(festival, result, timetable))
+    written = len(published.written)
+    click.echo(f"Published {out}/: {written} file{'s' if written != 1 else ''} written, "
+               f"{len(published.unchanged)} unchanged.")
+
+
+@cli.command()
+@config_argument
+def check(config_path: Path | None) -> None:
+    """Check the definition in CONFIG without solving.
+
+    Reports every problem with its file, line and key (exit 2), or sessions
+    that no venue can hold (exit 1); otherwise summarises the festival.
+
+    Example:
+
+        festival check config/festival.toml
+    """
+    festival = _load(config_path)
+    usable = days.festival_days(festival)
+    homeless = [s for s in festival.sessions if not solver.eligible_venues(festival, s)]
+    if homeless:
+        lines = [f"session {s.id!r} fits no venue (attendance {s.attendance}, needs "
+                 f"{', '.join(sorted(s.needs)) or 'nothing'}, cities "
+                 f"{', '.join(s.cities) or 'any'}, venues {', '.join(s.venues) or 'any'})"
+                 for s in homeless]
+        raise NoTimetableFound("\n".join(lines))
+    click.echo(f"{festival.source}: OK: {festival.name} ({festival.id}), "
+               f"{len(festival.sessions)} sessions, {len(festival.venues)} venues, "
+               f"{len(festival.people)} people, {len(usable)} usable days "
+               f"({festival.start}..{festival.end}, {festival.days}"
+               f"{f', {len(festival.blackout)} blackout' if festival.blackout else ''}).")
+
+
+def timetable_table(festival: Festival, timetable: Timetable) -> Table:
+    """The timetable as a terminal table: date, time, venue, session, track."""
+    table = Table(caption=Text(f"{festival.name} · times in {festival.timezone}"),
+                  caption_justify="left")
+    for column in ("Date", "Time", "Venue", "Session", "Track"):
+        table.add_column(column)
+    for p in timetable.placements:
+        s = festival.session(p.session)
+        v = festival.venue(p.venue)
+        track = festival.track(s.track).name if s.track else ""
+        table.add_row(
+            Text(f"{p.start:%Y-%m-%d %a}"), Text(f"{p.start:%H:%M}–{p.end:%H:%M}"),
+            Text(f"{v.name} ({v.city})"), Text(s.title), Text(track))
+    return table
+
+
+def _summary(festival: Festival, result: solver.Result, timetable: Timetable) -> str:
+    weights = festival.weights
+    parts = [f"{g} {timetable.penalties.get(g, 0)}×{weights.of(g)}" for g in SOFT_GOALS
+             if timetable.penalties.get(g, 0)]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    if result.proven_optimal:
+        head = f"Proven optimal: penalty {timetable.objective}{detail}"
+    else:
+        head = (f"Best found, not proven optimal: penalty {timetable.objective}{detail}, "
+                f"lower bound {timetable.bound}")
+    return f"{head}; solved in {result.wall_time:.2f} s. Validator: every rule holds."
+
+
+class _ProgressLine:
+    """A live status line on the terminal while the solver runs."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.live: Live | None = None
+        self.latest = Text("Solving…")
+
+    def __enter__(self) -> _ProgressLine:
+        if self.enabled:
+            self.live = Live(self.latest, console=_console(err=True), transient=True,
+                             refresh_per_second=8)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.__exit__(None, None, None)
+
+    def update(self, progress: solver.Progress) -> None:
+        if self.live is not None:
+            self.live.update(Text(
+                f"Solving… {progress.elapsed:5.1f} s · {progress.solutions} timetables · "
+                f"best penalty {progress.objective} · bound {progress.bound}"))

@@ -1,0 +1,713 @@
+"""Read a festival definition (TOML) into a `Festival`.
+
+`load(path)` collects *every* problem it finds and raises one `ConfigError`
+listing them, each as `file:line: key.path: what is wrong; what is expected`.
+The keys are documented in `config/README.md`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import days
+from .model import (
+    DayRule,
+    Festival,
+    Fixed,
+    Period,
+    Person,
+    Preference,
+    Session,
+    Track,
+    Venue,
+    Weights,
+)
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+TIMES_OF_DAY = {"morning": ("00:00", "12:00"), "afternoon": ("12:00", "18:00"),
+                "evening": ("18:00", "24:00")}
+
+FESTIVAL_KEYS = {
+    "id", "name", "timezone", "start", "end", "days", "workdays_fallback", "blackout",
+    "max_sessions_per_day", "step", "spread_days", "description", "url",
+}
+TRACK_KEYS = {"id", "name", "color"}
+VENUE_KEYS = {"id", "name", "city", "address", "capacity", "hours", "features", "closed",
+              "changeover"}
+PERSON_KEYS = {"id", "name", "unavailable"}
+SESSION_KEYS = {"id", "title", "track", "duration", "attendance", "needs", "cities", "venues",
+                "people", "earliest", "latest", "fixed", "after", "prefer", "description"}
+FIXED_KEYS = {"start", "venue"}
+PREFER_KEYS = {"dates", "venues", "time"}
+WEIGHT_KEYS = {"spread", "track_days", "prefer_date", "prefer_venue", "prefer_time"}
+TOP_KEYS = {"festival", "tracks", "venues", "people", "sessions", "weights"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a definition file."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(ValueError):
+    """The definition cannot be used; `problems` lists every reason found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class _Locator:
+    """Finds the line of a key path such as `sessions[3].duration` in TOML text."""
+
+    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
+    KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
+
+    def __init__(self, text: str):
+        self.tables: dict[str, int] = {}  # "sessions[3]" or "festival" → header line
+        self.keys: dict[str, int] = {}  # "sessions[3].duration" → line
+        counters: dict[str, int] = {}
+        current = ""
+        depth = 0  # open brackets of a multi-line value
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = _strip_comment(line)
+            if depth == 0:
+                header = self.HEADER.match(stripped)
+                if header:
+                    name = header.group(2)
+                    if header.group(1) == "[[":
+                        index = counters.get(name, 0)
+                        counters[name] = index + 1
+                        current = f"{name}[{index}]"
+                    else:
+                        current = name
+                    self.tables.setdefault(current, number)
+                    continue
+                key = self.KEY.match(stripped)
+                if key:
+                    path = f"{current}.{key.group(1)}" if current else key.group(1)
+                    self.keys.setdefault(path, number)
+            depth = max(0, depth + stripped.count("[") - stripped.count("]")
+                        + stripped.count("{") - stripped.count("}"))
+
+    def line(self, path: str) -> int | None:
+        """The most specific known line for `path`, walking up to its table."""
+        probe = path
+        while probe:
+            if probe in self.keys:
+                return self.keys[probe]
+            if probe in self.tables:
+                return self.tables[probe]
+            probe = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", probe)
+            if not re.search(r"(\.[^.\[\]]+|\[\d+\])$", probe) and probe in self.tables:
+                return self.tables[probe]
+            if probe == path:
+                break
+        return None
+
+
+def _strip_comment(line: str) -> str:
+    """Drop a trailing `#` comment that is not inside a string."""
+    quote = None
+    for i, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return line[:i]
+    return line
+
+
+class _Reader:
+    """Reads typed values out of the raw TOML tables, collecting problems."""
+
+    def __init__(self, source: str, text: str):
+        self.source = source
+        self.locator = _Locator(text)
+        self.problems: list[Problem] = []
+        self.lines: dict[str, int] = {}
+        self.tz: ZoneInfo | None = None
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(self.source, self.locator.line(path), path, message))
+
+    def note(self, path: str) -> None:
+        line = self.locator.line(path)
+        if line:
+            self.lines[path] = line
+
+    def check_keys(self, table: dict[str, Any], allowed: set[str], path: str) -> None:
+        for key in table:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, sorted(allowed), n=1)
+                guess = f" (did you mean {hint[0]!r}?)" if hint else ""
+                where = f"{path}.{key}" if path else key
+                self.fail(where, f"unknown key {key!r}{guess}; expected one of: "
+                          + ", ".join(sorted(allowed)))
+
+    def get(self, table: dict[str, Any], key: str, path: str, convert: Callable[[Any, str], Any],
+            default: Any = None, required: bool = False) -> Any:
+        where = f"{path}.{key}" if path else key
+        if key not in table:
+            if required:
+                self.fail(where, f"missing; every {_singular(path)} needs {key!r}")
+            return default
+        self.note(where)
+        try:
+            return convert(table[key], where)
+        except _Bad as bad:
+            self.fail(where, str(bad))
+            return default
+
+    # --- converters: each raises _Bad with what was expected ------------------
+
+    @staticmethod
+    def text(value: Any, _: str) -> str:
+        if not isinstance(value, str):
+            raise _Bad(f"{_show(value)} is not text; expected a quoted string")
+        return value
+
+    def slug(self, value: Any, where: str) -> str:
+        value = self.text(value, where)
+        if not SLUG.match(value):
+            raise _Bad(f"{value!r} is not a valid id; use lower-case ASCII letters, digits, "
+                       "'-' and '_', starting with a letter or digit")
+        return value
+
+    def slugs(self, value: Any, where: str) -> tuple[str, ...]:
+        return tuple(self.slug(item, where) for item in _list(value))
+
+    def texts(self, value: Any, where: str) -> tuple[str, ...]:
+        return tuple(self.text(item, where) for item in _list(value))
+
+    @staticmethod
+    def count(value: Any, _: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _Bad(f"{_show(value)} is not a whole number; expected e.g. 120")
+        return value
+
+    def positive(self, value: Any, where: str) -> int:
+        number = self.count(value, where)
+        if number < 1:
+            raise _Bad("must be at least 1")
+        return number
+
+    @staticmethod
+    def flag(value: Any, _: str) -> bool:
+        if not isinstance(value, bool):
+            raise _Bad(f"{_show(value)} is not true or false")
+        return value
+
+    @staticmethod
+    def duration(value: Any, _: str) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        match = DURATION.match(value) if isinstance(value, str) else None
+        if not match or not (match.group(1) or match.group(2)):
+            raise _Bad(f"{_show(value)} is not a duration; use e.g. \"2h\", \"90m\" or \"1h30m\"")
+        minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+        if minutes <= 0:
+            raise _Bad(f"{_show(value)} is not a positive duration")
+        return minutes
+
+    @staticmethod
+    def date(value: Any, _: str) -> date:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise _Bad(f"{_show(value)} is not a date; expected YYYY-MM-DD, e.g. 2023-10-09")
+
+    def dates(self, value: Any, where: str) -> tuple[date, ...]:
+        return tuple(self.date(item, where) for item in _list(value))
+
+    def moment(self, value: Any, _: str) -> datetime:
+        """A local wall-clock time: TOML local datetime or "YYYY-MM-DD HH:MM"."""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise _Bad(f"{_show(value)} is not a date and time; expected "
+                           "\"YYYY-MM-DD HH:MM\", e.g. \"2023-10-09 09:30\"") from None
+        if not isinstance(value, datetime):
+            raise _Bad(f"{_show(value)} is not a date and time; expected "
+                       "\"YYYY-MM-DD HH:MM\", e.g. \"2023-10-09 09:30\"")
+        if value.tzinfo is not None:
+            if self.tz is None:
+                raise _Bad("a time with a UTC offset needs a valid festival.timezone")
+            value = value.astimezone(self.tz).replace(tzinfo=None)
+        return value.replace(second=0, microsecond=0)
+
+    def bound(self, value: Any, where: str, end_of_day: bool) -> datetime:
+        """A date (its start, or its end) or a date and time."""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            day = value
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            day = self.date(value.strip(), where)
+        else:
+            return self.moment(value, where)
+        start = datetime.combine(day, time())
+        return start + timedelta(days=1) if end_of_day else start
+
+    def earliest(self, value: Any, where: str) -> datetime:
+        return self.bound(value, where, end_of_day=False)
+
+    def latest(self, value: Any, where: str) -> datetime:
+        return self.bound(value, where, end_of_day=True)
+
+    @staticmethod
+    def clock(value: Any, _: str, allow_24: bool = False) -> int:
+        """A time of day as minutes after midnight; "24:00" is 1440 where allowed."""
+        match = CLOCK.match(value.strip()) if isinstance(value, str) else None
+        if match:
+            hour, minute = int(match.group(1)), int(match.group(2))
+            if allow_24 and hour == 24 and minute == 0:
+                return 1440
+            if hour < 24 and minute < 60:
+                return hour * 60 + minute
+        raise _Bad(f"{_show(value)} is not a time of day; expected HH:MM, e.g. \"09:30\"")
+
+    @staticmethod
+    def minutes(value: Any, where: str) -> int:
+        """A duration that may be zero."""
+        if value in (0, "0", "0m", "0h"):
+            return 0
+        return _Reader.duration(value, where)
+
+    def clock_range(self, value: Any, where: str) -> tuple[int, int]:
+        if not isinstance(value, str) or value.count("-") != 1:
+            raise _Bad(f"{_show(value)} is not a time range; expected \"HH:MM-HH:MM\", "
+                       "e.g. \"09:00-18:00\"")
+        first, last = (part.strip() for part in value.split("-"))
+        opens = self.clock(first, where)
+        closes = self.clock(last, where, allow_24=True)
+        if closes <= opens:
+            raise _Bad(f"{value!r} ends before it starts; expected \"HH:MM-HH:MM\" with the "
+                       "end later the same day")
+        return opens, closes
+
+    def period(self, value: Any, where: str) -> Period:
+        """A date, "DATE..DATE", "DATE HH:MM-HH:MM", or {start, end}."""
+        expected = ("expected a date (2023-10-20), a date range (\"2023-10-20..2023-10-22\"), "
+                    "a date with hours (\"2023-10-20 13:00-18:00\") or {start, end}")
+        if isinstance(value, dict):
+            unknown = set(value) - {"start", "end"}
+            if unknown or "start" not in value or "end" not in value:
+                raise _Bad(expected)
+            start = self.earliest(value["start"], where)
+            end = self.latest(value["end"], where)
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            start = datetime.combine(value, time())
+            end = start + timedelta(days=1)
+        elif isinstance(value, str):
+            text = value.strip()
+            if ".." in text:
+                first, _, last = text.partition("..")
+                try:
+                    start = datetime.combine(date.fromisoformat(first.strip()), time())
+                    end = datetime.combine(date.fromisoformat(last.strip()), time())
+                except ValueError:
+                    raise _Bad(f"{value!r} is not a date range; {expected}") from None
+                end += timedelta(days=1)
+            elif " " in text:
+                day_text, _, hours = text.partition(" ")
+                try:
+                    day = date.fromisoformat(day_text)
+                    opens, closes = self.clock_range(hours.strip(), where)
+                except (ValueError, _Bad):
+                    raise _Bad(f"{value!r} is not a date with hours; {expected}") from None
+                midnight = datetime.combine(day, time())
+                start = midnight + timedelta(minutes=opens)
+                end = midnight + timedelta(minutes=closes)
+            else:
+                try:
+                    start = datetime.combine(date.fromisoformat(text), time())
+                except ValueError:
+                    raise _Bad(f"{value!r} is not a date; {expected}") from None
+                end = start + timedelta(days=1)
+        else:
+            raise _Bad(f"{_show(value)} is not a period; {expected}")
+        if end <= start:
+            raise _Bad(f"{_show(value)} ends before it starts")
+        return Period(start, end)
+
+    def periods(self, value: Any, where: str) -> tuple[Period, ...]:
+        return tuple(self.period(item, where) for item in _list(value))
+
+    def color(self, value: Any, where: str) -> str:
+        value = self.text(value, where).strip()
+        if HEX_COLOR.match(value) or re.fullmatch(r"[a-z]+", value):
+            return value.lower()
+        raise _Bad(f"{value!r} is not a colour; expected a CSS colour name (e.g. \"teal\") "
+                   "or #RRGGBB")
+
+
+class _Bad(Exception):
+    """A value that cannot be converted; the text says what was expected."""
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Bad(f"{_show(value)} is not a list; expected [ ... ]")
+    return value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _singular(path: str) -> str:
+    base = re.sub(r"\[\d+\]$", "", path.split(".")[-1]) if path else "file"
+    return {"sessions": "session", "venues": "venue", "people": "person",
+            "tracks": "track"}.get(base, base or "file")
+
+
+def load(path: str | Path) -> Festival:
+    """Read and check the definition at `path`; raise `ConfigError` on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(path), None, "", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([Problem(str(path), None, "", f"cannot be read: {error}")]) from None
+    return loads(text, source=str(path))
+
+
+def loads(text: str, source: str = "<string>") -> Festival:
+    """Read and check a definition given as TOML text."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        line = re.search(r"line (\d+)", message)
+        problem = Problem(source, int(line.group(1)) if line else None, "",
+                          f"not valid TOML: {message}")
+        raise ConfigError([problem]) from None
+    reader = _Reader(source, text)
+    festival = _build(raw, reader)
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    assert festival is not None
+    return festival
+
+
+def _tables(raw: dict[str, Any], name: str, reader: _Reader) -> list[tuple[str, dict]]:
+    value = raw.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        reader.fail(name, f"expected an array of tables, written [[{name}]]")
+        return []
+    return [(f"{name}[{i}]", table) for i, table in enumerate(value)]
+
+
+def _build(raw: dict[str, Any], r: _Reader) -> Festival | None:
+    r.check_keys(raw, TOP_KEYS, "")
+    head = raw.get("festival")
+    if not isinstance(head, dict):
+        r.fail("festival", "missing; the file needs a [festival] table")
+        head = {}
+    festival_fields = _festival_fields(head, r)
+    tracks = [_track(t, p, r) for p, t in _tables(raw, "tracks", r)]
+    venues = [_venue(t, p, r) for p, t in _tables(raw, "venues", r)]
+    people = [_person(t, p, r) for p, t in _tables(raw, "people", r)]
+    sessions = [_session(t, p, r) for p, t in _tables(raw, "sessions", r)]
+    weights = _weights(raw.get("weights", {}), r)
+    for kind, items in (("tracks", tracks), ("venues", venues), ("people", people),
+                        ("sessions", sessions)):
+        _check_unique(kind, items, r)
+    if not sessions:
+        r.fail("sessions", "no sessions; add at least one [[sessions]] table")
+    if not venues:
+        r.fail("venues", "no venues; add at least one [[venues]] table")
+    if r.problems:
+        return None
+    festival = Festival(
+        **festival_fields, tracks=tuple(tracks), venues=tuple(venues), people=tuple(people),
+        sessions=tuple(sessions), weights=weights, source=r.source, lines=dict(r.lines),
+    )
+    _check_references(festival, r)
+    _check_after_cycles(festival, r)
+    _check_fits_hours(festival, r)
+    _check_calendar(festival, r)
+    return festival
+
+
+def _festival_fields(head: dict[str, Any], r: _Reader) -> dict[str, Any]:
+    p = "festival"
+    r.check_keys(head, FESTIVAL_KEYS, p)
+    timezone = r.get(head, "timezone", p, r.text, default="UTC", required=True)
+    try:
+        r.tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.fail(f"{p}.timezone", f"{timezone!r} is not a known IANA time zone; expected e.g. "
+               "\"Asia/Shanghai\"")
+        timezone = "UTC"
+    start = r.get(head, "start", p, r.date, required=True)
+    end = r.get(head, "end", p, r.date, required=True)
+    if start and end and end < start:
+        r.fail(f"{p}.end", f"{end} is before festival.start {start}; expected a later date")
+    step = r.get(head, "step", p, r.duration, default=30)
+    if step and (1440 % step):
+        r.fail(f"{p}.step", f"{step} minutes does not divide a day; use e.g. \"15m\", \"30m\", "
+               "\"1h\"")
+    return {
+        "id": r.get(head, "id", p, r.slug, default="festival", required=True),
+        "name": r.get(head, "name", p, r.text, default="", required=True),
+        "timezone": timezone,
+        "start": start,
+        "end": end,
+        "days": _day_rule(head, r),
+        "blackout": r.get(head, "blackout", p, r.dates, default=()),
+        "max_sessions_per_day": r.get(head, "max_sessions_per_day", p, r.positive),
+        "step": step,
+        "spread_days": r.get(head, "spread_days", p, r.positive),
+        "description": r.get(head, "description", p, r.text, default=""),
+        "url": r.get(head, "url", p, r.text, default=""),
+    }
+
+
+def _day_rule(head: dict[str, Any], r: _Reader) -> DayRule:
+    value = r.get(head, "days", "festival", r.text, default="all")
+    fallback = r.get(head, "workdays_fallback", "festival", r.flag, default=False)
+    if value in ("all", "weekdays"):
+        return DayRule(value)
+    match = re.fullmatch(r"workdays:([A-Z]{2})", value or "")
+    if match:
+        return DayRule("workdays", match.group(1), fallback)
+    r.fail("festival.days", f"{value!r} is not a day rule; expected \"all\", \"weekdays\" or "
+           "\"workdays:CC\" with a country code, e.g. \"workdays:CN\"")
+    return DayRule("all")
+
+
+def _track(t: dict[str, Any], p: str, r: _Reader) -> Track:
+    r.check_keys(t, TRACK_KEYS, p)
+    track_id = r.get(t, "id", p, r.slug, default="?", required=True)
+    return Track(
+        id=track_id,
+        name=r.get(t, "name", p, r.text, default=track_id),
+        color=r.get(t, "color", p, r.color, default="gray"),
+    )
+
+
+def _venue(t: dict[str, Any], p: str, r: _Reader) -> Venue:
+    r.check_keys(t, VENUE_KEYS, p)
+    venue_id = r.get(t, "id", p, r.slug, default="?", required=True)
+    opens, closes = r.get(t, "hours", p, r.clock_range, default=(0, 1440))
+    return Venue(
+        id=venue_id,
+        name=r.get(t, "name", p, r.text, default=venue_id),
+        city=r.get(t, "city", p, r.text, default="", required=True),
+        address=r.get(t, "address", p, r.text, default=""),
+        capacity=r.get(t, "capacity", p, r.count, default=0, required=True),
+        opens=opens,
+        closes=closes,
+        features=frozenset(r.get(t, "features", p, r.texts, default=())),
+        closed=r.get(t, "closed", p, r.periods, default=()),
+        changeover=r.get(t, "changeover", p, r.minutes, default=0),
+    )
+
+
+def _person(t: dict[str, Any], p: str, r: _Reader) -> Person:
+    r.check_keys(t, PERSON_KEYS, p)
+    person_id = r.get(t, "id", p, r.slug, default="?", required=True)
+    return Person(
+        id=person_id,
+        name=r.get(t, "name", p, r.text, default=person_id),
+        unavailable=r.get(t, "unavailable", p, r.periods, default=()),
+    )
+
+
+def _session(t: dict[str, Any], p: str, r: _Reader) -> Session:
+    r.check_keys(t, SESSION_KEYS, p)
+    return Session(
+        id=r.get(t, "id", p, r.slug, default="?", required=True),
+        title=r.get(t, "title", p, r.text, default="", required=True),
+        duration=r.get(t, "duration", p, r.duration, default=60, required=True),
+        track=r.get(t, "track", p, r.slug),
+        attendance=r.get(t, "attendance", p, r.count, default=0),
+        needs=frozenset(r.get(t, "needs", p, r.texts, default=())),
+        cities=r.get(t, "cities", p, r.texts, default=()),
+        venues=r.get(t, "venues", p, r.slugs, default=()),
+        people=r.get(t, "people", p, r.slugs, default=()),
+        earliest=r.get(t, "earliest", p, r.earliest),
+        latest=r.get(t, "latest", p, r.latest),
+        fixed=r.get(t, "fixed", p, lambda v, w: _fixed(v, w, r)),
+        after=r.get(t, "after", p, r.slugs, default=()),
+        prefer=r.get(t, "prefer", p, lambda v, w: _prefer(v, w, r), default=Preference()),
+        description=r.get(t, "description", p, r.text, default=""),
+    )
+
+
+def _fixed(value: Any, where: str, r: _Reader) -> Fixed:
+    if not isinstance(value, dict):
+        return Fixed(r.moment(value, where))
+    r.check_keys(value, FIXED_KEYS, where)
+    if "start" not in value:
+        raise _Bad("needs a start, e.g. fixed = { start = 2023-10-09T09:30:00, venue = \"bj\" }")
+    return Fixed(
+        start=r.moment(value["start"], f"{where}.start"),
+        venue=r.slug(value["venue"], f"{where}.venue") if "venue" in value else None,
+    )
+
+
+def _prefer(value: Any, where: str, r: _Reader) -> Preference:
+    if not isinstance(value, dict):
+        raise _Bad("expected a table, e.g. prefer = { dates = [2023-10-12], time = \"morning\" }")
+    r.check_keys(value, PREFER_KEYS, where)
+    window = None
+    if "time" in value:
+        raw = value["time"]
+        raw = "-".join(TIMES_OF_DAY[raw]) if raw in TIMES_OF_DAY else raw
+        try:
+            window = r.clock_range(raw, f"{where}.time")
+        except _Bad:
+            raise _Bad(f"time {value['time']!r} is not \"morning\", \"afternoon\", \"evening\" "
+                       "or \"HH:MM-HH:MM\"") from None
+    return Preference(
+        dates=r.dates(value.get("dates", []), f"{where}.dates"),
+        venues=r.slugs(value.get("venues", []), f"{where}.venues"),
+        time=window,
+    )
+
+
+def _weights(value: Any, r: _Reader) -> Weights:
+    if not isinstance(value, dict):
+        r.fail("weights", "expected a [weights] table")
+        return Weights()
+    r.check_keys(value, WEIGHT_KEYS, "weights")
+    defaults = Weights()
+    return Weights(**{key: r.get(value, key, "weights", r.count, default=defaults.of(key))
+                      for key in WEIGHT_KEYS})
+
+
+def _check_unique(kind: str, items: list[Any], r: _Reader) -> None:
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.id in seen:
+            r.fail(f"{kind}[{index}].id", f"duplicate id {item.id!r}; already used by "
+                   f"{kind}[{seen[item.id]}] (line {r.locator.line(f'{kind}[{seen[item.id]}]')})")
+        else:
+            seen[item.id] = index
+
+
+def _check_references(f: Festival, r: _Reader) -> None:
+    tracks = {t.id for t in f.tracks}
+    venues = {v.id for v in f.venues}
+    people = {p.id for p in f.people}
+    sessions = {s.id for s in f.sessions}
+    cities = {v.city for v in f.venues}
+
+    def check(path: str, value: str, known: set[str], kind: str) -> None:
+        if value not in known:
+            hint = difflib.get_close_matches(value, sorted(known), n=1)
+            guess = f" (did you mean {hint[0]!r}?)" if hint else ""
+            listed = ", ".join(sorted(known)) or "none defined"
+            r.fail(path, f"unknown {kind} {value!r}{guess}; expected one of: {listed}")
+
+    for i, s in enumerate(f.sessions):
+        p = f"sessions[{i}]"
+        if s.track is not None:
+            check(f"{p}.track", s.track, tracks, "track")
+        for v in s.venues:
+            check(f"{p}.venues", v, venues, "venue")
+        for c in s.cities:
+            check(f"{p}.cities", c, cities, "city")
+        for person in s.people:
+            check(f"{p}.people", person, people, "person")
+        for a in s.after:
+            check(f"{p}.after", a, sessions - {s.id}, "session")
+        for v in s.prefer.venues:
+            check(f"{p}.prefer.venues", v, venues, "venue")
+        if s.fixed and s.fixed.venue:
+            check(f"{p}.fixed.venue", s.fixed.venue, venues, "venue")
+        if s.earliest and s.latest and s.latest <= s.earliest:
+            r.fail(f"{p}.latest", f"{s.latest} is not after earliest {s.earliest}")
+
+
+def _check_after_cycles(f: Festival, r: _Reader) -> None:
+    """`after` must not loop back on itself (a → b → a)."""
+    follows = {s.id: s.after for s in f.sessions}
+    index = {s.id: i for i, s in enumerate(f.sessions)}
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(node: str, trail: list[str]) -> list[str] | None:
+        state[node] = 1
+        for before in follows.get(node, ()):
+            if state.get(before) == 1:
+                return [*trail[trail.index(before):], before] if before in trail else [before]
+            if state.get(before) is None:
+                loop = visit(before, [*trail, before])
+                if loop:
+                    return loop
+        state[node] = 2
+        return None
+
+    for s in f.sessions:
+        if state.get(s.id) is None:
+            loop = visit(s.id, [s.id])
+            if loop:
+                chain = " → after → ".join(loop)
+                r.fail(f"sessions[{index[loop[0]]}].after",
+                       f"'after' forms a cycle: {chain}; expected an order without loops")
+                return
+
+
+def _check_fits_hours(f: Festival, r: _Reader) -> None:
+    """A session longer than every venue day it may use can never be placed."""
+    for i, s in enumerate(f.sessions):
+        allowed = [v for v in f.venues
+                   if (not s.venues or v.id in s.venues) and (not s.cities or v.city in s.cities)]
+        if not allowed:
+            continue
+        longest = max(allowed, key=lambda v: v.hours_minutes)
+        if s.duration > longest.hours_minutes:
+            r.fail(f"sessions[{i}].duration",
+                   f"{_hours(s.duration)} is longer than the opening hours of every venue it may "
+                   f"use (longest: {longest.id}, {_clock(longest.opens)}-{_clock(longest.closes)}, "
+                   f"{_hours(longest.hours_minutes)}); expected at most that")
+
+
+def _check_calendar(f: Festival, r: _Reader) -> None:
+    try:
+        days.working_days(f.days, f.start, f.end)
+    except days.CalendarError as error:
+        r.fail("festival.days", str(error))
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest:02d}m" if rest else f"{hours}h"
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

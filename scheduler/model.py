@@ -1,0 +1,201 @@
+"""The domain words of the scheduler, as immutable values.
+
+Every time here is a *naive local* datetime on the festival's wall clock
+(`Festival.timezone`); `scheduler.days` is the only module that turns them into
+aware datetimes. Periods are half-open: `[start, end)`.
+
+No IO and no solver code lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+#: Names of the soft goals, in the order they are reported.
+SOFT_GOALS = ("spread", "track_days", "prefer_date", "prefer_venue", "prefer_time")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open stretch of local wall-clock time, `[start, end)`."""
+
+    start: datetime
+    end: datetime
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+@dataclass(frozen=True)
+class DayRule:
+    """Which calendar days may hold sessions.
+
+    `kind` is "all", "weekdays" or "workdays"; for "workdays", `country` is an
+    ISO 3166 code and `fallback` allows plain weekdays for years the holiday
+    library has no official data for.
+    """
+
+    kind: str
+    country: str | None = None
+    fallback: bool = False
+
+    def __str__(self) -> str:
+        return f"workdays:{self.country}" if self.kind == "workdays" else self.kind
+
+
+@dataclass(frozen=True)
+class Track:
+    id: str
+    name: str
+    color: str = "gray"
+
+
+@dataclass(frozen=True)
+class Venue:
+    id: str
+    name: str
+    city: str
+    address: str = ""
+    capacity: int = 0
+    opens: int = 0  # minutes after midnight
+    closes: int = 1440  # minutes after midnight; 1440 is midnight at the end of the day
+    features: frozenset[str] = frozenset()
+    closed: tuple[Period, ...] = ()
+    changeover: int = 0  # minutes needed between two sessions
+
+    @property
+    def hours_minutes(self) -> int:
+        return self.closes - self.opens
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    unavailable: tuple[Period, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A pinned start, and optionally a pinned venue."""
+
+    start: datetime
+    venue: str | None = None
+
+
+@dataclass(frozen=True)
+class Preference:
+    """Soft wishes for one session; each unmet part costs its weight."""
+
+    dates: tuple[date, ...] = ()
+    venues: tuple[str, ...] = ()
+    time: tuple[int, int] | None = None  # minutes after midnight; the session should lie inside
+
+    def __bool__(self) -> bool:
+        return bool(self.dates or self.venues or self.time)
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    title: str
+    duration: int  # minutes
+    track: str | None = None
+    attendance: int = 0
+    needs: frozenset[str] = frozenset()
+    cities: tuple[str, ...] = ()  # allowed cities; empty means any
+    venues: tuple[str, ...] = ()  # allowed venues; empty means any
+    people: tuple[str, ...] = ()
+    earliest: datetime | None = None
+    latest: datetime | None = None  # the session must end by then
+    fixed: Fixed | None = None
+    after: tuple[str, ...] = ()
+    prefer: Preference = Preference()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the soft goals (see `SOFT_GOALS`)."""
+
+    spread: int = 10
+    track_days: int = 5
+    prefer_date: int = 3
+    prefer_venue: int = 2
+    prefer_time: int = 1
+
+    def of(self, goal: str) -> int:
+        return int(getattr(self, goal))
+
+
+@dataclass(frozen=True)
+class Festival:
+    id: str
+    name: str
+    timezone: str
+    start: date
+    end: date  # inclusive
+    days: DayRule = DayRule("all")
+    blackout: tuple[date, ...] = ()
+    max_sessions_per_day: int | None = None
+    step: int = 30  # minutes between possible start times
+    spread_days: int | None = None  # width of the anti-clustering window
+    description: str = ""
+    url: str = ""
+    tracks: tuple[Track, ...] = ()
+    venues: tuple[Venue, ...] = ()
+    people: tuple[Person, ...] = ()
+    sessions: tuple[Session, ...] = ()
+    weights: Weights = Weights()
+    source: str = ""  # the file it was read from, for messages
+    #: key path (e.g. "sessions[3].duration") → line in `source`
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def track(self, track_id: str) -> Track:
+        return next(t for t in self.tracks if t.id == track_id)
+
+    def venue(self, venue_id: str) -> Venue:
+        return next(v for v in self.venues if v.id == venue_id)
+
+    def person(self, person_id: str) -> Person:
+        return next(p for p in self.people if p.id == person_id)
+
+    def session(self, session_id: str) -> Session:
+        return next(s for s in self.sessions if s.id == session_id)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and when one session happens (local wall-clock times)."""
+
+    session: str
+    venue: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Timetable:
+    festival: str  # the festival id
+    placements: tuple[Placement, ...]
+    status: str = "OPTIMAL"  # "OPTIMAL" (proven) or "FEASIBLE"
+    objective: int | None = None
+    bound: int | None = None
+    penalties: Mapping[str, int] = field(default_factory=dict)
+
+    def placement(self, session_id: str) -> Placement:
+        return next(p for p in self.placements if p.session == session_id)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: `rule` names the config key family, e.g. `venues.closed`."""
+
+    rule: str
+    message: str
+    sessions: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
