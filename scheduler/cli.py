@@ -48,14 +48,28 @@ def default_config() -> Path:
 def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options every solving command shares."""
 
-    @click.option("--time-limit", type=click.FloatRange(min=0.01), default=30.0,
-                  show_default=True,
-                  help="Solver budget in CP-SAT deterministic seconds (reproducible, "
-                       "roughly wall-clock seconds on an idle core).")
-    @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-                  help="Solver threads. The timetable does not depend on it.")
-    @click.option("--seed", type=int, default=0, show_default=True,
-                  help="Solver random seed; the same seed gives the same timetable.")
+    @click.option(
+        "--time-limit",
+        type=click.FloatRange(min=0.01),
+        default=30.0,
+        show_default=True,
+        help="Solver budget in CP-SAT deterministic seconds (reproducible, "
+        "roughly wall-clock seconds on an idle core).",
+    )
+    @click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=2,
+        show_default=True,
+        help="Solver threads. The timetable does not depend on it.",
+    )
+    @click.option(
+        "--seed",
+        type=int,
+        default=0,
+        show_default=True,
+        help="Solver random seed; the same seed gives the same timetable.",
+    )
     @functools.wraps(command)
     def wrapper(*args: Any, time_limit: float, workers: int, seed: int, **kwargs: Any) -> Any:
         options = solver.Options(time_limit=time_limit, workers=workers, seed=seed)
@@ -65,8 +79,11 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 config_argument = click.argument(
-    "config_path", metavar="[CONFIG]", required=False,
-    type=click.Path(dir_okay=False, path_type=Path))
+    "config_path",
+    metavar="[CONFIG]",
+    required=False,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
 
 
 def _load(config_path: Path | None) -> Festival:
@@ -83,8 +100,12 @@ def _load(config_path: Path | None) -> Festival:
 def _console(err: bool = False) -> Console:
     stream = sys.stderr if err else sys.stdout
     tty = stream.isatty()
-    return Console(file=stream, width=None if tty else 200, highlight=False,
-                   force_terminal=None if tty else False)
+    return Console(
+        file=stream,
+        width=None if tty else 200,
+        highlight=False,
+        force_terminal=None if tty else False,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,9 +125,13 @@ def cli() -> None:
 
 @cli.command()
 @config_argument
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("calendars"), show_default=True,
-              help="Folder to publish into; files are replaced only when all succeeded.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("calendars"),
+    show_default=True,
+    help="Folder to publish into; files are replaced only when all succeeded.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print no timetable, only errors.")
 @solver_options
 def plan(config_path: Path | None, out: Path, quiet: bool, options: solver.Options) -> None:
@@ -135,8 +160,10 @@ def plan(config_path: Path | None, out: Path, quiet: bool, options: solver.Optio
     _console().print(timetable_table(festival, timetable))
     click.echo(_summary(festival, result, timetable))
     written = len(published.written)
-    click.echo(f"Published {out}/: {written} file{'s' if written != 1 else ''} written, "
-               f"{len(published.unchanged)} unchanged.")
+    click.echo(
+        f"Published {out}/: {written} file{'s' if written != 1 else ''} written, "
+        f"{len(published.unchanged)} unchanged."
+    )
 
 
 @cli.command()
@@ -155,22 +182,27 @@ def check(config_path: Path | None) -> None:
     usable = days.festival_days(festival)
     homeless = [s for s in festival.sessions if not solver.eligible_venues(festival, s)]
     if homeless:
-        lines = [f"session {s.id!r} fits no venue (attendance {s.attendance}, needs "
-                 f"{', '.join(sorted(s.needs)) or 'nothing'}, cities "
-                 f"{', '.join(s.cities) or 'any'}, venues {', '.join(s.venues) or 'any'})"
-                 for s in homeless]
+        lines = [
+            f"session {s.id!r} fits no venue (attendance {s.attendance}, needs "
+            f"{', '.join(sorted(s.needs)) or 'nothing'}, cities "
+            f"{', '.join(s.cities) or 'any'}, venues {', '.join(s.venues) or 'any'})"
+            for s in homeless
+        ]
         raise NoTimetableFound("\n".join(lines))
-    click.echo(f"{festival.source}: OK: {festival.name} ({festival.id}), "
-               f"{len(festival.sessions)} sessions, {len(festival.venues)} venues, "
-               f"{len(festival.people)} people, {len(usable)} usable days "
-               f"({festival.start}..{festival.end}, {festival.days}"
-               f"{f', {len(festival.blackout)} blackout' if festival.blackout else ''}).")
+    click.echo(
+        f"{festival.source}: OK: {festival.name} ({festival.id}), "
+        f"{len(festival.sessions)} sessions, {len(festival.venues)} venues, "
+        f"{len(festival.people)} people, {len(usable)} usable days "
+        f"({festival.start}..{festival.end}, {festival.days}"
+        f"{f', {len(festival.blackout)} blackout' if festival.blackout else ''})."
+    )
 
 
 def timetable_table(festival: Festival, timetable: Timetable) -> Table:
     """The timetable as a terminal table: date, time, venue, session, track."""
-    table = Table(caption=Text(f"{festival.name} · times in {festival.timezone}"),
-                  caption_justify="left")
+    table = Table(
+        caption=Text(f"{festival.name} · times in {festival.timezone}"), caption_justify="left"
+    )
     for column in ("Date", "Time", "Venue", "Session", "Track"):
         table.add_column(column)
     for p in timetable.placements:
@@ -178,21 +210,30 @@ def timetable_table(festival: Festival, timetable: Timetable) -> Table:
         v = festival.venue(p.venue)
         track = festival.track(s.track).name if s.track else ""
         table.add_row(
-            Text(f"{p.start:%Y-%m-%d %a}"), Text(f"{p.start:%H:%M}–{p.end:%H:%M}"),
-            Text(f"{v.name} ({v.city})"), Text(s.title), Text(track))
+            Text(f"{p.start:%Y-%m-%d %a}"),
+            Text(f"{p.start:%H:%M}–{p.end:%H:%M}"),
+            Text(f"{v.name} ({v.city})"),
+            Text(s.title),
+            Text(track),
+        )
     return table
 
 
 def _summary(festival: Festival, result: solver.Result, timetable: Timetable) -> str:
     weights = festival.weights
-    parts = [f"{g} {timetable.penalties.get(g, 0)}×{weights.of(g)}" for g in SOFT_GOALS
-             if timetable.penalties.get(g, 0)]
+    parts = [
+        f"{g} {timetable.penalties.get(g, 0)}×{weights.of(g)}"
+        for g in SOFT_GOALS
+        if timetable.penalties.get(g, 0)
+    ]
     detail = f" ({', '.join(parts)})" if parts else ""
     if result.proven_optimal:
         head = f"Proven optimal: penalty {timetable.objective}{detail}"
     else:
-        head = (f"Best found, not proven optimal: penalty {timetable.objective}{detail}, "
-                f"lower bound {timetable.bound}")
+        head = (
+            f"Best found, not proven optimal: penalty {timetable.objective}{detail}, "
+            f"lower bound {timetable.bound}"
+        )
     return f"{head}; solved in {result.wall_time:.2f} s. Validator: every rule holds."
 
 
@@ -206,8 +247,9 @@ class _ProgressLine:
 
     def __enter__(self) -> _ProgressLine:
         if self.enabled:
-            self.live = Live(self.latest, console=_console(err=True), transient=True,
-                             refresh_per_second=8)
+            self.live = Live(
+                self.latest, console=_console(err=True), transient=True, refresh_per_second=8
+            )
             self.live.__enter__()
         return self
 
@@ -217,6 +259,9 @@ class _ProgressLine:
 
     def update(self, progress: solver.Progress) -> None:
         if self.live is not None:
-            self.live.update(Text(
-                f"Solving… {progress.elapsed:5.1f} s · {progress.solutions} timetables · "
-                f"best penalty {progress.objective} · bound {progress.bound}"))
+            self.live.update(
+                Text(
+                    f"Solving… {progress.elapsed:5.1f} s · {progress.solutions} timetables · "
+                    f"best penalty {progress.objective} · bound {progress.bound}"
+                )
+            )

@@ -35,19 +35,57 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-TIMES_OF_DAY = {"morning": ("00:00", "12:00"), "afternoon": ("12:00", "18:00"),
-                "evening": ("18:00", "24:00")}
+TIMES_OF_DAY = {
+    "morning": ("00:00", "12:00"),
+    "afternoon": ("12:00", "18:00"),
+    "evening": ("18:00", "24:00"),
+}
 
 FESTIVAL_KEYS = {
-    "id", "name", "timezone", "start", "end", "days", "workdays_fallback", "blackout",
-    "max_sessions_per_day", "step", "spread_days", "description", "url",
+    "id",
+    "name",
+    "timezone",
+    "start",
+    "end",
+    "days",
+    "workdays_fallback",
+    "blackout",
+    "max_sessions_per_day",
+    "step",
+    "spread_days",
+    "description",
+    "url",
 }
 TRACK_KEYS = {"id", "name", "color"}
-VENUE_KEYS = {"id", "name", "city", "address", "capacity", "hours", "features", "closed",
-              "changeover"}
+VENUE_KEYS = {
+    "id",
+    "name",
+    "city",
+    "address",
+    "capacity",
+    "hours",
+    "features",
+    "closed",
+    "changeover",
+}
 PERSON_KEYS = {"id", "name", "unavailable"}
-SESSION_KEYS = {"id", "title", "track", "duration", "attendance", "needs", "cities", "venues",
-                "people", "earliest", "latest", "fixed", "after", "prefer", "description"}
+SESSION_KEYS = {
+    "id",
+    "title",
+    "track",
+    "duration",
+    "attendance",
+    "needs",
+    "cities",
+    "venues",
+    "people",
+    "earliest",
+    "latest",
+    "fixed",
+    "after",
+    "prefer",
+    "description",
+}
 FIXED_KEYS = {"start", "venue"}
 PREFER_KEYS = {"dates", "venues", "time"}
 WEIGHT_KEYS = {"spread", "track_days", "prefer_date", "prefer_venue", "prefer_time"}
@@ -106,8 +144,14 @@ class _Locator:
                 if key:
                     path = f"{current}.{key.group(1)}" if current else key.group(1)
                     self.keys.setdefault(path, number)
-            depth = max(0, depth + stripped.count("[") - stripped.count("]")
-                        + stripped.count("{") - stripped.count("}"))
+            depth = max(
+                0,
+                depth
+                + stripped.count("[")
+                - stripped.count("]")
+                + stripped.count("{")
+                - stripped.count("}"),
+            )
 
     def line(self, path: str) -> int | None:
         """The most specific known line for `path`, walking up to its table."""
@@ -163,11 +207,20 @@ class _Reader:
                 hint = difflib.get_close_matches(key, sorted(allowed), n=1)
                 guess = f" (did you mean {hint[0]!r}?)" if hint else ""
                 where = f"{path}.{key}" if path else key
-                self.fail(where, f"unknown key {key!r}{guess}; expected one of: "
-                          + ", ".join(sorted(allowed)))
+                self.fail(
+                    where,
+                    f"unknown key {key!r}{guess}; expected one of: " + ", ".join(sorted(allowed)),
+                )
 
-    def get(self, table: dict[str, Any], key: str, path: str, convert: Callable[[Any, str], Any],
-            default: Any = None, required: bool = False) -> Any:
+    def get(
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: str,
+        convert: Callable[[Any, str], Any],
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
         where = f"{path}.{key}" if path else key
         if key not in table:
             if required:
@@ -191,8 +244,10 @@ class _Reader:
     def slug(self, value: Any, where: str) -> str:
         value = self.text(value, where)
         if not SLUG.match(value):
-            raise _Bad(f"{value!r} is not a valid id; use lower-case ASCII letters, digits, "
-                       "'-' and '_', starting with a letter or digit")
+            raise _Bad(
+                f"{value!r} is not a valid id; use lower-case ASCII letters, digits, "
+                "'-' and '_', starting with a letter or digit"
+            )
         return value
 
     def slugs(self, value: Any, where: str) -> tuple[str, ...]:
@@ -225,7 +280,7 @@ class _Reader:
             return value
         match = DURATION.match(value) if isinstance(value, str) else None
         if not match or not (match.group(1) or match.group(2)):
-            raise _Bad(f"{_show(value)} is not a duration; use e.g. \"2h\", \"90m\" or \"1h30m\"")
+            raise _Bad(f'{_show(value)} is not a duration; use e.g. "2h", "90m" or "1h30m"')
         minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
         if minutes <= 0:
             raise _Bad(f"{_show(value)} is not a positive duration")
@@ -251,11 +306,15 @@ class _Reader:
             try:
                 value = datetime.fromisoformat(value.strip())
             except ValueError:
-                raise _Bad(f"{_show(value)} is not a date and time; expected "
-                           "\"YYYY-MM-DD HH:MM\", e.g. \"2023-10-09 09:30\"") from None
+                raise _Bad(
+                    f"{_show(value)} is not a date and time; expected "
+                    '"YYYY-MM-DD HH:MM", e.g. "2023-10-09 09:30"'
+                ) from None
         if not isinstance(value, datetime):
-            raise _Bad(f"{_show(value)} is not a date and time; expected "
-                       "\"YYYY-MM-DD HH:MM\", e.g. \"2023-10-09 09:30\"")
+            raise _Bad(
+                f"{_show(value)} is not a date and time; expected "
+                '"YYYY-MM-DD HH:MM", e.g. "2023-10-09 09:30"'
+            )
         if value.tzinfo is not None:
             if self.tz is None:
                 raise _Bad("a time with a UTC offset needs a valid festival.timezone")
@@ -289,7 +348,7 @@ class _Reader:
                 return 1440
             if hour < 24 and minute < 60:
                 return hour * 60 + minute
-        raise _Bad(f"{_show(value)} is not a time of day; expected HH:MM, e.g. \"09:30\"")
+        raise _Bad(f'{_show(value)} is not a time of day; expected HH:MM, e.g. "09:30"')
 
     @staticmethod
     def minutes(value: Any, where: str) -> int:
@@ -300,20 +359,25 @@ class _Reader:
 
     def clock_range(self, value: Any, where: str) -> tuple[int, int]:
         if not isinstance(value, str) or value.count("-") != 1:
-            raise _Bad(f"{_show(value)} is not a time range; expected \"HH:MM-HH:MM\", "
-                       "e.g. \"09:00-18:00\"")
+            raise _Bad(
+                f'{_show(value)} is not a time range; expected "HH:MM-HH:MM", e.g. "09:00-18:00"'
+            )
         first, last = (part.strip() for part in value.split("-"))
         opens = self.clock(first, where)
         closes = self.clock(last, where, allow_24=True)
         if closes <= opens:
-            raise _Bad(f"{value!r} ends before it starts; expected \"HH:MM-HH:MM\" with the "
-                       "end later the same day")
+            raise _Bad(
+                f'{value!r} ends before it starts; expected "HH:MM-HH:MM" with the '
+                "end later the same day"
+            )
         return opens, closes
 
     def period(self, value: Any, where: str) -> Period:
         """A date, "DATE..DATE", "DATE HH:MM-HH:MM", or {start, end}."""
-        expected = ("expected a date (2023-10-20), a date range (\"2023-10-20..2023-10-22\"), "
-                    "a date with hours (\"2023-10-20 13:00-18:00\") or {start, end}")
+        expected = (
+            'expected a date (2023-10-20), a date range ("2023-10-20..2023-10-22"), '
+            'a date with hours ("2023-10-20 13:00-18:00") or {start, end}'
+        )
         if isinstance(value, dict):
             unknown = set(value) - {"start", "end"}
             if unknown or "start" not in value or "end" not in value:
@@ -362,8 +426,9 @@ class _Reader:
         value = self.text(value, where).strip()
         if HEX_COLOR.match(value) or re.fullmatch(r"[a-z]+", value):
             return value.lower()
-        raise _Bad(f"{value!r} is not a colour; expected a CSS colour name (e.g. \"teal\") "
-                   "or #RRGGBB")
+        raise _Bad(
+            f'{value!r} is not a colour; expected a CSS colour name (e.g. "teal") or #RRGGBB'
+        )
 
 
 class _Bad(Exception):
@@ -388,8 +453,9 @@ def _show(value: Any) -> str:
 
 def _singular(path: str) -> str:
     base = re.sub(r"\[\d+\]$", "", path.split(".")[-1]) if path else "file"
-    return {"sessions": "session", "venues": "venue", "people": "person",
-            "tracks": "track"}.get(base, base or "file")
+    return {"sessions": "session", "venues": "venue", "people": "person", "tracks": "track"}.get(
+        base, base or "file"
+    )
 
 
 def load(path: str | Path) -> Festival:
@@ -411,8 +477,9 @@ def loads(text: str, source: str = "<string>") -> Festival:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         line = re.search(r"line (\d+)", message)
-        problem = Problem(source, int(line.group(1)) if line else None, "",
-                          f"not valid TOML: {message}")
+        problem = Problem(
+            source, int(line.group(1)) if line else None, "", f"not valid TOML: {message}"
+        )
         raise ConfigError([problem]) from None
     reader = _Reader(source, text)
     festival = _build(raw, reader)
@@ -442,8 +509,12 @@ def _build(raw: dict[str, Any], r: _Reader) -> Festival | None:
     people = [_person(t, p, r) for p, t in _tables(raw, "people", r)]
     sessions = [_session(t, p, r) for p, t in _tables(raw, "sessions", r)]
     weights = _weights(raw.get("weights", {}), r)
-    for kind, items in (("tracks", tracks), ("venues", venues), ("people", people),
-                        ("sessions", sessions)):
+    for kind, items in (
+        ("tracks", tracks),
+        ("venues", venues),
+        ("people", people),
+        ("sessions", sessions),
+    ):
         _check_unique(kind, items, r)
     if not sessions:
         r.fail("sessions", "no sessions; add at least one [[sessions]] table")
@@ -452,8 +523,14 @@ def _build(raw: dict[str, Any], r: _Reader) -> Festival | None:
     if r.problems:
         return None
     festival = Festival(
-        **festival_fields, tracks=tuple(tracks), venues=tuple(venues), people=tuple(people),
-        sessions=tuple(sessions), weights=weights, source=r.source, lines=dict(r.lines),
+        **festival_fields,
+        tracks=tuple(tracks),
+        venues=tuple(venues),
+        people=tuple(people),
+        sessions=tuple(sessions),
+        weights=weights,
+        source=r.source,
+        lines=dict(r.lines),
     )
     _check_references(festival, r)
     _check_after_cycles(festival, r)
@@ -469,8 +546,10 @@ def _festival_fields(head: dict[str, Any], r: _Reader) -> dict[str, Any]:
     try:
         r.tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        r.fail(f"{p}.timezone", f"{timezone!r} is not a known IANA time zone; expected e.g. "
-               "\"Asia/Shanghai\"")
+        r.fail(
+            f"{p}.timezone",
+            f'{timezone!r} is not a known IANA time zone; expected e.g. "Asia/Shanghai"',
+        )
         timezone = "UTC"
     start = r.get(head, "start", p, r.date, required=True)
     end = r.get(head, "end", p, r.date, required=True)
@@ -478,8 +557,7 @@ def _festival_fields(head: dict[str, Any], r: _Reader) -> dict[str, Any]:
         r.fail(f"{p}.end", f"{end} is before festival.start {start}; expected a later date")
     step = r.get(head, "step", p, r.duration, default=30)
     if step and (1440 % step):
-        r.fail(f"{p}.step", f"{step} minutes does not divide a day; use e.g. \"15m\", \"30m\", "
-               "\"1h\"")
+        r.fail(f"{p}.step", f'{step} minutes does not divide a day; use e.g. "15m", "30m", "1h"')
     return {
         "id": r.get(head, "id", p, r.slug, default="festival", required=True),
         "name": r.get(head, "name", p, r.text, default="", required=True),
@@ -504,8 +582,11 @@ def _day_rule(head: dict[str, Any], r: _Reader) -> DayRule:
     match = re.fullmatch(r"workdays:([A-Z]{2})", value or "")
     if match:
         return DayRule("workdays", match.group(1), fallback)
-    r.fail("festival.days", f"{value!r} is not a day rule; expected \"all\", \"weekdays\" or "
-           "\"workdays:CC\" with a country code, e.g. \"workdays:CN\"")
+    r.fail(
+        "festival.days",
+        f'{value!r} is not a day rule; expected "all", "weekdays" or '
+        '"workdays:CC" with a country code, e.g. "workdays:CN"',
+    )
     return DayRule("all")
 
 
@@ -573,7 +654,7 @@ def _fixed(value: Any, where: str, r: _Reader) -> Fixed:
         return Fixed(r.moment(value, where))
     r.check_keys(value, FIXED_KEYS, where)
     if "start" not in value:
-        raise _Bad("needs a start, e.g. fixed = { start = 2023-10-09T09:30:00, venue = \"bj\" }")
+        raise _Bad('needs a start, e.g. fixed = { start = 2023-10-09T09:30:00, venue = "bj" }')
     return Fixed(
         start=r.moment(value["start"], f"{where}.start"),
         venue=r.slug(value["venue"], f"{where}.venue") if "venue" in value else None,
@@ -582,7 +663,7 @@ def _fixed(value: Any, where: str, r: _Reader) -> Fixed:
 
 def _prefer(value: Any, where: str, r: _Reader) -> Preference:
     if not isinstance(value, dict):
-        raise _Bad("expected a table, e.g. prefer = { dates = [2023-10-12], time = \"morning\" }")
+        raise _Bad('expected a table, e.g. prefer = { dates = [2023-10-12], time = "morning" }')
     r.check_keys(value, PREFER_KEYS, where)
     window = None
     if "time" in value:
@@ -591,8 +672,9 @@ def _prefer(value: Any, where: str, r: _Reader) -> Preference:
         try:
             window = r.clock_range(raw, f"{where}.time")
         except _Bad:
-            raise _Bad(f"time {value['time']!r} is not \"morning\", \"afternoon\", \"evening\" "
-                       "or \"HH:MM-HH:MM\"") from None
+            raise _Bad(
+                f'time {value["time"]!r} is not "morning", "afternoon", "evening" or "HH:MM-HH:MM"'
+            ) from None
     return Preference(
         dates=r.dates(value.get("dates", []), f"{where}.dates"),
         venues=r.slugs(value.get("venues", []), f"{where}.venues"),
@@ -606,16 +688,23 @@ def _weights(value: Any, r: _Reader) -> Weights:
         return Weights()
     r.check_keys(value, WEIGHT_KEYS, "weights")
     defaults = Weights()
-    return Weights(**{key: r.get(value, key, "weights", r.count, default=defaults.of(key))
-                      for key in WEIGHT_KEYS})
+    return Weights(
+        **{
+            key: r.get(value, key, "weights", r.count, default=defaults.of(key))
+            for key in WEIGHT_KEYS
+        }
+    )
 
 
 def _check_unique(kind: str, items: list[Any], r: _Reader) -> None:
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         if item.id in seen:
-            r.fail(f"{kind}[{index}].id", f"duplicate id {item.id!r}; already used by "
-                   f"{kind}[{seen[item.id]}] (line {r.locator.line(f'{kind}[{seen[item.id]}]')})")
+            r.fail(
+                f"{kind}[{index}].id",
+                f"duplicate id {item.id!r}; already used by "
+                f"{kind}[{seen[item.id]}] (line {r.locator.line(f'{kind}[{seen[item.id]}]')})",
+            )
         else:
             seen[item.id] = index
 
@@ -664,7 +753,7 @@ def _check_after_cycles(f: Festival, r: _Reader) -> None:
         state[node] = 1
         for before in follows.get(node, ()):
             if state.get(before) == 1:
-                return [*trail[trail.index(before):], before] if before in trail else [before]
+                return [*trail[trail.index(before) :], before] if before in trail else [before]
             if state.get(before) is None:
                 loop = visit(before, [*trail, before])
                 if loop:
@@ -677,24 +766,31 @@ def _check_after_cycles(f: Festival, r: _Reader) -> None:
             loop = visit(s.id, [s.id])
             if loop:
                 chain = " → after → ".join(loop)
-                r.fail(f"sessions[{index[loop[0]]}].after",
-                       f"'after' forms a cycle: {chain}; expected an order without loops")
+                r.fail(
+                    f"sessions[{index[loop[0]]}].after",
+                    f"'after' forms a cycle: {chain}; expected an order without loops",
+                )
                 return
 
 
 def _check_fits_hours(f: Festival, r: _Reader) -> None:
     """A session longer than every venue day it may use can never be placed."""
     for i, s in enumerate(f.sessions):
-        allowed = [v for v in f.venues
-                   if (not s.venues or v.id in s.venues) and (not s.cities or v.city in s.cities)]
+        allowed = [
+            v
+            for v in f.venues
+            if (not s.venues or v.id in s.venues) and (not s.cities or v.city in s.cities)
+        ]
         if not allowed:
             continue
         longest = max(allowed, key=lambda v: v.hours_minutes)
         if s.duration > longest.hours_minutes:
-            r.fail(f"sessions[{i}].duration",
-                   f"{_hours(s.duration)} is longer than the opening hours of every venue it may "
-                   f"use (longest: {longest.id}, {_clock(longest.opens)}-{_clock(longest.closes)}, "
-                   f"{_hours(longest.hours_minutes)}); expected at most that")
+            r.fail(
+                f"sessions[{i}].duration",
+                f"{_hours(s.duration)} is longer than the opening hours of every venue it may "
+                f"use (longest: {longest.id}, {_clock(longest.opens)}-{_clock(longest.closes)}, "
+                f"{_hours(longest.hours_minutes)}); expected at most that",
+            )
 
 
 def _check_calendar(f: Festival, r: _Reader) -> None:

@@ -24,8 +24,10 @@ class NoTimetable(Exception):
         if result.status == "INFEASIBLE":
             text = "no timetable keeps every hard rule of the definition (proven infeasible)"
         else:
-            text = (f"no timetable was found within the time limit ({result.status}); "
-                    "try a longer --time-limit")
+            text = (
+                f"no timetable was found within the time limit ({result.status}); "
+                "try a longer --time-limit"
+            )
         reasons = "".join(f"\n  - {why}" for why in result.unplaceable)
         super().__init__(text + reasons)
 
@@ -36,8 +38,10 @@ class InvalidTimetable(Exception):
     def __init__(self, violations: list[Violation]):
         self.violations = violations
         listed = "\n".join(f"  - {v}" for v in violations)
-        super().__init__("internal error: the solver's timetable breaks rules it should keep; "
-                         f"nothing was published. Please report this:\n{listed}")
+        super().__init__(
+            "internal error: the solver's timetable breaks rules it should keep; "
+            f"nothing was published. Please report this:\n{listed}"
+        )
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,13 @@ def schedule(
     broken = validate.violations(festival, result.timetable)
     recomputed = validate.score(festival, result.timetable)["total"]
     if recomputed != result.timetable.objective:
-        broken.append(Violation("weights", f"the solver reports objective "
-                                f"{result.timetable.objective}, the validator scores {recomputed}"))
+        broken.append(
+            Violation(
+                "weights",
+                f"the solver reports objective "
+                f"{result.timetable.objective}, the validator scores {recomputed}",
+            )
+        )
     if broken:
         raise InvalidTimetable(broken)
     return result, result.timetable

@@ -108,14 +108,21 @@ class _Callback(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self.count += 1
         if self.on_progress is not None:
-            self.on_progress(Progress(self.wall_time, int(self.objective_value),
-                                      int(self.best_objective_bound), self.count))
+            self.on_progress(
+                Progress(
+                    self.wall_time,
+                    int(self.objective_value),
+                    int(self.best_objective_bound),
+                    self.count,
+                )
+            )
 
 
 def eligible_venues(festival: Festival, session: Session) -> list[Venue]:
     """Venues that fit the session: capacity, features, allowed cities and venues."""
     return [
-        v for v in festival.venues
+        v
+        for v in festival.venues
         if v.capacity >= session.attendance
         and session.needs <= v.features
         and (not session.cities or v.city in session.cities)
@@ -143,17 +150,26 @@ class _Model:
         self.at: dict[str, dict[str, cp_model.IntVar]] = {}
         self._variables()
         for rule in (
-            self.festival_days, self.festival_max_sessions_per_day, self.venues_hours,
-            self.venues_closed, self.venues_overlap, self.people_overlap,
-            self.people_unavailable, self.people_cities, self.sessions_earliest,
-            self.sessions_latest, self.sessions_fixed, self.sessions_after,
+            self.festival_days,
+            self.festival_max_sessions_per_day,
+            self.venues_hours,
+            self.venues_closed,
+            self.venues_overlap,
+            self.people_overlap,
+            self.people_unavailable,
+            self.people_cities,
+            self.sessions_earliest,
+            self.sessions_latest,
+            self.sessions_fixed,
+            self.sessions_after,
         ):
             rule()
         penalties = {goal: getattr(self, f"goal_{goal}")() for goal in SOFT_GOALS}
         self.penalties = penalties
         weights = festival.weights
-        self.model.minimize(sum(weights.of(g) * sum(terms) for g, terms in penalties.items()
-                                if terms))
+        self.model.minimize(
+            sum(weights.of(g) * sum(terms) for g, terms in penalties.items() if terms)
+        )
 
     # --- variables ----------------------------------------------------------
 
@@ -166,14 +182,15 @@ class _Model:
             self.on[s.id] = {d: m.new_bool_var(f"{s.id}.on.{d}") for d in self.days}
             offsets = [self.day_offset[d] for d in self.days] or [0]
             self.day[s.id] = m.new_int_var_from_domain(
-                cp_model.Domain.from_values(offsets), f"{s.id}.day")
+                cp_model.Domain.from_values(offsets), f"{s.id}.day"
+            )
             self.slot[s.id] = m.new_int_var(0, max(0, (DAY - s.duration) // step), f"{s.id}.slot")
             self.start[s.id] = m.new_int_var(0, self.horizon, f"{s.id}.start")
             m.add(self.start[s.id] == DAY * self.day[s.id] + step * self.slot[s.id])
-            m.add(self.day[s.id] == sum(self.day_offset[d] * b
-                                        for d, b in self.on[s.id].items()))
+            m.add(self.day[s.id] == sum(self.day_offset[d] * b for d, b in self.on[s.id].items()))
             self.interval[s.id] = m.new_fixed_size_interval_var(
-                self.start[s.id], s.duration, f"{s.id}.time")
+                self.start[s.id], s.duration, f"{s.id}.time"
+            )
             venues = eligible_venues(self.festival, s)
             if not venues:
                 self.unplaceable.append(_why_no_venue(self.festival, s))
@@ -201,8 +218,9 @@ class _Model:
             for vid, here in self.at[s.id].items():
                 v = self.festival.venue(vid)
                 self.model.add(step * self.slot[s.id] >= v.opens).only_enforce_if(here)
-                self.model.add(step * self.slot[s.id] + s.duration <= v.closes
-                               ).only_enforce_if(here)
+                self.model.add(step * self.slot[s.id] + s.duration <= v.closes).only_enforce_if(
+                    here
+                )
 
     def venues_closed(self) -> None:
         """A session does not overlap a closure of its venue."""
@@ -215,16 +233,21 @@ class _Model:
                 allowed = _complement(forbidden, 0, self.horizon)
                 if allowed is not None:
                     self.model.add_linear_expression_in_domain(
-                        self.start[s.id], allowed).only_enforce_if(here)
+                        self.start[s.id], allowed
+                    ).only_enforce_if(here)
 
     def venues_overlap(self) -> None:
         """Sessions in one venue never overlap, changeover included."""
         for v in self.festival.venues:
             intervals = [
                 self.model.new_optional_fixed_size_interval_var(
-                    self.start[s.id], s.duration + v.changeover, self.at[s.id][v.id],
-                    f"{s.id}.in.{v.id}")
-                for s in self.sessions if v.id in self.at[s.id]
+                    self.start[s.id],
+                    s.duration + v.changeover,
+                    self.at[s.id][v.id],
+                    f"{s.id}.in.{v.id}",
+                )
+                for s in self.sessions
+                if v.id in self.at[s.id]
             ]
             if len(intervals) > 1:
                 self.model.add_no_overlap(intervals)
@@ -240,7 +263,8 @@ class _Model:
         for s in self.sessions:
             forbidden = [
                 (self.minutes(p.start) - s.duration + 1, self.minutes(p.end) - 1)
-                for pid in s.people for p in self.festival.person(pid).unavailable
+                for pid in s.people
+                for p in self.festival.person(pid).unavailable
             ]
             allowed = _complement(forbidden, 0, self.horizon)
             if allowed is not None:
@@ -254,8 +278,12 @@ class _Model:
             codes = {city_code[self.festival.venue(v).city] for v in self.at[s.id]}
             if len(codes) > 1:
                 var = self.model.new_int_var(min(codes), max(codes), f"{s.id}.city")
-                self.model.add(var == sum(city_code[self.festival.venue(v).city] * b
-                                          for v, b in self.at[s.id].items()))
+                self.model.add(
+                    var
+                    == sum(
+                        city_code[self.festival.venue(v).city] * b for v, b in self.at[s.id].items()
+                    )
+                )
                 city[s.id] = var
             elif codes:
                 city[s.id] = next(iter(codes))
@@ -263,7 +291,7 @@ class _Model:
         for person in self.festival.people:
             mine = [s for s in self.sessions if person.id in s.people and s.id in city]
             for i, a in enumerate(mine):
-                for b in mine[i + 1:]:
+                for b in mine[i + 1 :]:
                     pairs.add((a.id, b.id) if a.id < b.id else (b.id, a.id))
         for a, b in sorted(pairs):
             if isinstance(city[a], int) and isinstance(city[b], int):
@@ -328,7 +356,7 @@ class _Model:
             return []
         terms = []
         for i in range(max(1, len(self.days) - width + 1)):
-            window = self.days[i:i + width]
+            window = self.days[i : i + width]
             members = [self.on[s.id][d] for s in self.sessions for d in window]
             terms.append(self._pairs(members, f"spread.{window[0]}"))
         return terms
@@ -341,8 +369,7 @@ class _Model:
             if len(mine) < 2:
                 continue
             for d in self.days:
-                terms.append(self._pairs([self.on[s.id][d] for s in mine],
-                                         f"track.{track.id}.{d}"))
+                terms.append(self._pairs([self.on[s.id][d] for s in mine], f"track.{track.id}.{d}"))
         return terms
 
     def goal_prefer_date(self) -> list:
@@ -388,17 +415,17 @@ class _Model:
         for s in self.sessions:
             start = self.origin + timedelta(minutes=solver.value(self.start[s.id]))
             venue = next(v for v, b in self.at[s.id].items() if solver.boolean_value(b))
-            placements.append(Placement(s.id, venue, start,
-                                        start + timedelta(minutes=s.duration)))
+            placements.append(Placement(s.id, venue, start, start + timedelta(minutes=s.duration)))
         placements.sort(key=lambda p: (p.start, p.venue, p.session))
-        penalties = {goal: int(sum(solver.value(t) for t in terms))
-                     for goal, terms in self.penalties.items()}
+        penalties = {
+            goal: int(sum(solver.value(t) for t in terms)) for goal, terms in self.penalties.items()
+        }
         return Timetable(
             festival=self.festival.id,
             placements=tuple(placements),
             status=status,
-            objective=int(round(solver.objective_value)),
-            bound=int(round(solver.best_objective_bound)),
+            objective=round(solver.objective_value),
+            bound=round(solver.best_objective_bound),
             penalties=penalties,
         )
 
@@ -424,5 +451,6 @@ def _why_no_venue(festival: Festival, s: Session) -> str:
         reasons.append(f"no venue holds {s.attendance} people")
     if s.needs and not any(s.needs <= v.features for v in festival.venues):
         reasons.append(f"no venue has all of {', '.join(sorted(s.needs))}")
-    return (f"session {s.id!r}: no venue fits its attendance, needs, cities and venues together"
-            + (f" ({'; '.join(reasons)})" if reasons else ""))
+    return f"session {s.id!r}: no venue fits its attendance, needs, cities and venues together" + (
+        f" ({'; '.join(reasons)})" if reasons else ""
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import combinations
 
 import holidays
@@ -25,7 +26,8 @@ def _show(p: Placement) -> str:
     return f"{p.venue} {p.start:%Y-%m-%d %H:%M}–{p.end:%H:%M}"
 
 
-def allowed_dates(festival: Festival) -> list[date]:
+@lru_cache(maxsize=32)
+def allowed_dates(festival: Festival) -> tuple[date, ...]:
     """The festival's usable dates, computed straight from the holiday library."""
     dates = []
     day = festival.start
@@ -48,7 +50,7 @@ def allowed_dates(festival: Festival) -> list[date]:
         if ok and day not in festival.blackout:
             dates.append(day)
         day += timedelta(days=1)
-    return dates
+    return tuple(dates)
 
 
 def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
@@ -84,70 +86,118 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
         day = p.start.date()
         per_day[day].append(sid)
         if p.end - p.start != timedelta(minutes=s.duration):
-            bad("sessions.duration", f"session {sid!r} lasts {p.end - p.start}, not "
-                f"{s.duration} minutes", sid)
+            bad(
+                "sessions.duration",
+                f"session {sid!r} lasts {p.end - p.start}, not {s.duration} minutes",
+                sid,
+            )
         if not festival.start <= day <= festival.end:
-            bad("festival.start", f"session {sid!r} on {day} is outside the festival window "
-                f"{festival.start}..{festival.end}", sid)
+            bad(
+                "festival.start",
+                f"session {sid!r} on {day} is outside the festival window "
+                f"{festival.start}..{festival.end}",
+                sid,
+            )
         elif day in festival.blackout:
             bad("festival.blackout", f"session {sid!r} is on blackout date {day}", sid)
         elif day not in usable:
-            bad("festival.days", f"session {sid!r} is on {day}, which is not a "
-                f"{festival.days} day", sid)
+            bad(
+                "festival.days",
+                f"session {sid!r} is on {day}, which is not a {festival.days} day",
+                sid,
+            )
         if p.end > datetime.combine(day + timedelta(days=1), datetime.min.time()):
             bad("festival.days", f"session {sid!r} runs past midnight", sid)
         if _minute_of_day(p.start) % festival.step:
-            bad("festival.step", f"session {sid!r} starts at {p.start:%H:%M}, off the "
-                f"{festival.step}-minute grid", sid)
+            bad(
+                "festival.step",
+                f"session {sid!r} starts at {p.start:%H:%M}, off the {festival.step}-minute grid",
+                sid,
+            )
         start_minute = _minute_of_day(p.start)
         if start_minute < v.opens or start_minute + s.duration > v.closes:
-            bad("venues.hours", f"session {sid!r} at {_show(p)} is outside the venue's "
-                f"opening hours", sid)
+            bad(
+                "venues.hours",
+                f"session {sid!r} at {_show(p)} is outside the venue's opening hours",
+                sid,
+            )
         for closure in v.closed:
             if closure.overlaps(p.start, p.end):
-                bad("venues.closed", f"session {sid!r} at {_show(p)} overlaps the closure "
-                    f"{closure.start:%Y-%m-%d %H:%M}–{closure.end:%Y-%m-%d %H:%M}", sid)
+                bad(
+                    "venues.closed",
+                    f"session {sid!r} at {_show(p)} overlaps the closure "
+                    f"{closure.start:%Y-%m-%d %H:%M}–{closure.end:%Y-%m-%d %H:%M}",
+                    sid,
+                )
         if s.attendance > v.capacity:
-            bad("venues.capacity", f"session {sid!r} expects {s.attendance} people; "
-                f"{p.venue} holds {v.capacity}", sid)
+            bad(
+                "venues.capacity",
+                f"session {sid!r} expects {s.attendance} people; {p.venue} holds {v.capacity}",
+                sid,
+            )
         if not s.needs <= v.features:
             missing = ", ".join(sorted(s.needs - v.features))
             bad("sessions.needs", f"session {sid!r} needs {missing}, which {p.venue} lacks", sid)
         if s.cities and v.city not in s.cities:
-            bad("sessions.cities", f"session {sid!r} is in {v.city}, not one of "
-                f"{', '.join(s.cities)}", sid)
+            bad(
+                "sessions.cities",
+                f"session {sid!r} is in {v.city}, not one of {', '.join(s.cities)}",
+                sid,
+            )
         if s.venues and p.venue not in s.venues:
-            bad("sessions.venues", f"session {sid!r} is at {p.venue}, not one of "
-                f"{', '.join(s.venues)}", sid)
+            bad(
+                "sessions.venues",
+                f"session {sid!r} is at {p.venue}, not one of {', '.join(s.venues)}",
+                sid,
+            )
         if s.earliest and p.start < s.earliest:
-            bad("sessions.earliest", f"session {sid!r} starts {p.start} before its earliest "
-                f"{s.earliest}", sid)
+            bad(
+                "sessions.earliest",
+                f"session {sid!r} starts {p.start} before its earliest {s.earliest}",
+                sid,
+            )
         if s.latest and p.end > s.latest:
-            bad("sessions.latest", f"session {sid!r} ends {p.end} after its latest "
-                f"{s.latest}", sid)
+            bad("sessions.latest", f"session {sid!r} ends {p.end} after its latest {s.latest}", sid)
         if s.fixed:
             if p.start != s.fixed.start:
-                bad("sessions.fixed", f"session {sid!r} starts {p.start}, not its fixed "
-                    f"{s.fixed.start}", sid)
+                bad(
+                    "sessions.fixed",
+                    f"session {sid!r} starts {p.start}, not its fixed {s.fixed.start}",
+                    sid,
+                )
             if s.fixed.venue and p.venue != s.fixed.venue:
-                bad("sessions.fixed", f"session {sid!r} is at {p.venue}, not its fixed venue "
-                    f"{s.fixed.venue}", sid)
+                bad(
+                    "sessions.fixed",
+                    f"session {sid!r} is at {p.venue}, not its fixed venue {s.fixed.venue}",
+                    sid,
+                )
         for before in s.after:
             if before in placed and p.start < placed[before].end:
-                bad("sessions.after", f"session {sid!r} starts {p.start} before {before!r} "
-                    f"ends {placed[before].end}", sid, before)
+                bad(
+                    "sessions.after",
+                    f"session {sid!r} starts {p.start} before {before!r} ends {placed[before].end}",
+                    sid,
+                    before,
+                )
         for pid in s.people:
             for gap in people[pid].unavailable:
                 if gap.overlaps(p.start, p.end):
-                    bad("people.unavailable", f"{pid} is unavailable "
+                    bad(
+                        "people.unavailable",
+                        f"{pid} is unavailable "
                         f"{gap.start:%Y-%m-%d %H:%M}–{gap.end:%Y-%m-%d %H:%M} but is in "
-                        f"session {sid!r} at {_show(p)}", sid)
+                        f"session {sid!r} at {_show(p)}",
+                        sid,
+                    )
 
     if festival.max_sessions_per_day:
         for day, ids in sorted(per_day.items()):
             if len(ids) > festival.max_sessions_per_day:
-                bad("festival.max_sessions_per_day", f"{day} holds {len(ids)} sessions, more "
-                    f"than {festival.max_sessions_per_day}", *sorted(ids))
+                bad(
+                    "festival.max_sessions_per_day",
+                    f"{day} holds {len(ids)} sessions, more than {festival.max_sessions_per_day}",
+                    *sorted(ids),
+                )
 
     by_venue: dict[str, list[Placement]] = defaultdict(list)
     for p in placed.values():
@@ -156,27 +206,39 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
         gap = timedelta(minutes=venues[vid].changeover)
         for a, b in combinations(sorted(items, key=lambda p: (p.start, p.session)), 2):
             if b.start < a.end + gap and a.start < b.end + gap:
-                bad("venues.changeover" if a.end <= b.start else "venues.overlap",
+                bad(
+                    "venues.changeover" if a.end <= b.start else "venues.overlap",
                     f"sessions {a.session!r} and {b.session!r} in {vid} are too close: "
                     f"{_show(a)} and {_show(b)} (changeover {venues[vid].changeover} min)",
-                    a.session, b.session)
+                    a.session,
+                    b.session,
+                )
 
     for pid in sorted(people):
-        mine = sorted((p for sid, p in placed.items() if pid in sessions[sid].people),
-                      key=lambda p: (p.start, p.session))
+        mine = sorted(
+            (p for sid, p in placed.items() if pid in sessions[sid].people),
+            key=lambda p: (p.start, p.session),
+        )
         for a, b in combinations(mine, 2):
             if a.start < b.end and b.start < a.end:
-                bad("people.overlap", f"{pid} is in {a.session!r} and {b.session!r} at once",
-                    a.session, b.session)
-            if (a.start.date() == b.start.date()
-                    and venues[a.venue].city != venues[b.venue].city):
-                bad("people.cities", f"{pid} is in {venues[a.venue].city} ({a.session!r}) and "
+                bad(
+                    "people.overlap",
+                    f"{pid} is in {a.session!r} and {b.session!r} at once",
+                    a.session,
+                    b.session,
+                )
+            if a.start.date() == b.start.date() and venues[a.venue].city != venues[b.venue].city:
+                bad(
+                    "people.cities",
+                    f"{pid} is in {venues[a.venue].city} ({a.session!r}) and "
                     f"{venues[b.venue].city} ({b.session!r}) on {a.start.date()}",
-                    a.session, b.session)
+                    a.session,
+                    b.session,
+                )
     return found
 
 
-def spread_width(festival: Festival, usable: list[date]) -> int:
+def spread_width(festival: Festival, usable: tuple[date, ...]) -> int:
     if festival.spread_days:
         return festival.spread_days
     return max(1, len(usable) // max(1, len(festival.sessions)))
@@ -193,7 +255,7 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
 
     if len(sessions) >= 2 and usable:
         for i in range(max(1, len(usable) - width + 1)):
-            window = set(usable[i:i + width])
+            window = set(usable[i : i + width])
             inside = sum(1 for s in sessions if day_of[s.id] in window)
             penalty["spread"] += inside * (inside - 1) // 2
     for a, b in combinations(sessions, 2):

@@ -17,17 +17,19 @@ def render(festival: Festival, timetable: Timetable) -> bytes:
     for p in timetable.placements:
         s = festival.session(p.session)
         venue = festival.venue(p.venue)
-        sessions.append({
-            "id": s.id,
-            "title": s.title,
-            "track": s.track,
-            "venue": venue.id,
-            "city": venue.city,
-            "start": days.iso(festival, p.start),
-            "end": days.iso(festival, p.end),
-            "people": list(s.people),
-            "sequence": 0,
-        })
+        sessions.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "track": s.track,
+                "venue": venue.id,
+                "city": venue.city,
+                "start": days.iso(festival, p.start),
+                "end": days.iso(festival, p.end),
+                "people": list(s.people),
+                "sequence": 0,
+            }
+        )
     document: dict[str, Any] = {
         "format": FORMAT,
         "festival": {

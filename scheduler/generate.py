@@ -1,0 +1,281 @@
+"""Seeded generator of festival definitions, written as the TOML a user would write.
+
+The generator first lays out a hidden *witness* timetable and then draws every
+rule so that the witness keeps it (venues that fit, closures and absences that
+miss it, `after` chains that it respects, …). A generated festival is therefore
+always feasible, which makes "the solver found nothing" a detectable bug. The
+same seed and shape always give the same text.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from . import days
+from .model import DayRule
+
+CITIES = ("北京", "上海", "广州", "成都", "合肥", "深圳")
+FEATURES = ("stage", "livestream", "lab", "demo-area")
+COLORS = ("teal", "crimson", "royalblue", "darkorange", "mediumpurple", "goldenrod")
+DAY_RULES = ("all", "weekdays", "workdays:CN")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How big a generated festival is and how often each optional rule is used."""
+
+    sessions: int = 6
+    venues: int = 3
+    people: int = 3
+    tracks: int = 3
+    days: int = 7
+    cities: int = 2
+    step: int = 60
+    rules: float = 0.3  # chance that an optional rule is used on an item
+
+
+@dataclass
+class _Witness:
+    day: date
+    start: int  # minutes after midnight
+    end: int
+    venue: int
+
+    def span(self) -> tuple[datetime, datetime]:
+        midnight = datetime.combine(self.day, datetime.min.time())
+        return midnight + timedelta(minutes=self.start), midnight + timedelta(minutes=self.end)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _overlaps(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def festival(seed: int, shape: Shape = Shape()) -> dict[str, Any]:
+    """A feasible festival definition as TOML-ready data."""
+    rng = random.Random(seed)
+    start = date(2023, 9, 25) + timedelta(days=rng.randrange(0, 140))
+    end = start + timedelta(days=shape.days - 1)
+    rule_text = rng.choice(DAY_RULES)
+    rule = DayRule("workdays", "CN") if rule_text.startswith("workdays") else DayRule(rule_text)
+    usable = sorted(days.working_days(rule, start, end)[0])
+    if not usable:
+        rule_text, usable = "all", [start + timedelta(days=i) for i in range(shape.days)]
+    window = [start + timedelta(days=i) for i in range(shape.days)]
+    step = shape.step
+
+    def some(chance: float = shape.rules) -> bool:
+        return rng.random() < chance
+
+    cities = list(CITIES[: max(1, shape.cities)])
+    venues: list[dict[str, Any]] = []
+    for i in range(shape.venues):
+        opens = rng.choice((8, 9, 10)) * 60
+        venues.append(
+            {
+                "id": f"v{i}",
+                "name": f"会场 {i}",
+                "city": cities[i % len(cities)],
+                "address": f"{cities[i % len(cities)]}示例路 {i + 1} 号",
+                "capacity": rng.choice((80, 150, 300, 800)),
+                "hours": f"{_clock(opens)}-{_clock(rng.choice((17, 18, 20)) * 60)}",
+                "features": sorted(rng.sample(FEATURES, rng.randint(0, 3))),
+                "changeover": f"{rng.choice((0, 15, 30, 60))}m",
+            }
+        )
+
+    def venue_hours(v: dict[str, Any]) -> tuple[int, int]:
+        first, last = v["hours"].split("-")
+        return tuple(int(t[:2]) * 60 + int(t[3:]) for t in (first, last))  # type: ignore[return-value]
+
+    def changeover(v: dict[str, Any]) -> int:
+        return int(v["changeover"][:-1])
+
+    # The witness: a valid placement of every session, built one at a time.
+    witness: list[_Witness] = []
+    durations: list[int] = []
+    for _ in range(shape.sessions):
+        duration = step * rng.randint(1, max(1, 180 // step))
+        for _attempt in range(200):
+            v = rng.randrange(shape.venues)
+            opens, closes = venue_hours(venues[v])
+            if closes - opens < duration:
+                continue
+            first = -(-opens // step)
+            slots = (closes - duration - first * step) // step
+            if slots < 0:
+                continue
+            begin = (first + rng.randint(0, slots)) * step
+            day = rng.choice(usable)
+            gap = changeover(venues[v])
+            clash = any(
+                w.venue == v
+                and w.day == day
+                and begin < w.end + gap
+                and w.start < begin + duration + gap
+                for w in witness
+            )
+            if not clash:
+                witness.append(_Witness(day, begin, begin + duration, v))
+                durations.append(duration)
+                break
+        else:
+            raise ValueError(f"shape {shape} is too dense to generate (seed {seed})")
+
+    # People: each joins sessions that fit their day (no overlap, one city a day).
+    people_of: dict[int, list[str]] = defaultdict(list)
+    held: dict[int, list[int]] = defaultdict(list)
+    for i, w in enumerate(witness):
+        for p in rng.sample(range(shape.people), min(shape.people, rng.randint(0, 2))):
+            fits = all(
+                not _overlaps(w.span(), witness[j].span())
+                and not (
+                    witness[j].day == w.day
+                    and venues[witness[j].venue]["city"] != venues[w.venue]["city"]
+                )
+                for j in held[p]
+            )
+            if fits:
+                held[p].append(i)
+                people_of[i].append(f"p{p}")
+
+    def free_period(busy: list[tuple[datetime, datetime]]) -> str | None:
+        day = rng.choice(window)
+        options = [f"{day}", f"{day} 09:00-12:00", f"{day} 13:00-15:30"]
+        choice = rng.choice(options)
+        if " " in choice:
+            first, last = choice.split(" ")[1].split("-")
+            midnight = datetime.combine(day, datetime.min.time())
+            span = (
+                midnight + timedelta(hours=int(first[:2]), minutes=int(first[3:])),
+                midnight + timedelta(hours=int(last[:2]), minutes=int(last[3:])),
+            )
+        else:
+            midnight = datetime.combine(day, datetime.min.time())
+            span = (midnight, midnight + timedelta(days=1))
+        return None if any(_overlaps(span, b) for b in busy) else choice
+
+    for i, v in enumerate(venues):
+        if some():
+            period = free_period([w.span() for w in witness if w.venue == i])
+            if period:
+                v["closed"] = [period]
+    people = []
+    for p in range(shape.people):
+        person: dict[str, Any] = {"id": f"p{p}", "name": f"人员 {p}"}
+        if some():
+            period = free_period([witness[i].span() for i in held[p]])
+            if period:
+                person["unavailable"] = [period]
+        people.append(person)
+
+    load = defaultdict(int)
+    for w in witness:
+        load[w.day] += 1
+    head: dict[str, Any] = {
+        "id": f"generated-{seed}",
+        "name": f"生成的节日 {seed}",
+        "timezone": rng.choice(("Asia/Shanghai", "Asia/Shanghai", "Europe/London")),
+        "start": start,
+        "end": end,
+        "days": rule_text,
+        "step": f"{step}m",
+    }
+    free_days = [d for d in usable if not load[d]]
+    if free_days and some():
+        head["blackout"] = [rng.choice(free_days)]
+    if some():
+        head["max_sessions_per_day"] = max(load.values()) + rng.randint(0, 1)
+    if some():
+        head["spread_days"] = rng.randint(1, 3)
+
+    tracks = [
+        {"id": f"t{i}", "name": f"主题 {i}", "color": COLORS[i % len(COLORS)]}
+        for i in range(shape.tracks)
+    ]
+    sessions = []
+    for i, w in enumerate(witness):
+        home = venues[w.venue]
+        session: dict[str, Any] = {
+            "id": f"s{i}",
+            "title": f"会议 {i}：测试, 分号; 反斜杠\\",
+            "track": f"t{rng.randrange(shape.tracks)}",
+            "duration": f"{durations[i]}m",
+            "attendance": rng.randint(0, home["capacity"]),
+        }
+        if home["features"] and some():
+            session["needs"] = [rng.choice(home["features"])]
+        if some():
+            session["cities"] = sorted({home["city"], rng.choice(cities)})
+        if some(shape.rules / 2):
+            session["venues"] = sorted({home["id"], f"v{rng.randrange(shape.venues)}"})
+        if people_of[i]:
+            session["people"] = people_of[i]
+        if some(shape.rules / 2):
+            session["earliest"] = rng.choice([d for d in window if d <= w.day])
+        if some(shape.rules / 2):
+            session["latest"] = rng.choice([d for d in window if d >= w.day])
+        earlier = [j for j in range(i) if witness[j].span()[1] <= w.span()[0]]
+        if earlier and some(shape.rules / 2):
+            session["after"] = [f"s{rng.choice(earlier)}"]
+        if some(shape.rules / 3):
+            session["fixed"] = {"start": f"{w.day} {_clock(w.start)}"}
+            if some(0.5):
+                session["fixed"]["venue"] = home["id"]
+        prefer: dict[str, Any] = {}
+        if some():
+            prefer["dates"] = [rng.choice(window)]
+        if some():
+            prefer["venues"] = [f"v{rng.randrange(shape.venues)}"]
+        if some():
+            prefer["time"] = rng.choice(("morning", "afternoon", "10:00-16:00"))
+        if prefer:
+            session["prefer"] = prefer
+        sessions.append(session)
+
+    data: dict[str, Any] = {"festival": head}
+    if some(0.5):
+        data["weights"] = {"spread": rng.randint(0, 10), "prefer_time": rng.randint(0, 5)}
+    data.update(tracks=tracks, venues=venues, people=people, sessions=sessions)
+    return data
+
+
+def _value(value: Any) -> str:
+    """One TOML value; tables become inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | date):
+        return str(value) if not isinstance(value, date) else value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _table(header: str, items: dict[str, Any]) -> str:
+    return "\n".join([header, *(f"{k} = {_value(v)}" for k, v in items.items())]) + "\n"
+
+
+def festival_toml(seed: int, shape: Shape = Shape()) -> str:
+    """The generated festival as TOML text, one table per item."""
+    data = festival(seed, shape)
+    parts = [
+        f"# Generated by scheduler.generate (seed {seed}, {shape})\n",
+        _table("[festival]", data["festival"]),
+    ]
+    if "weights" in data:
+        parts.append(_table("[weights]", data["weights"]))
+    for kind in ("tracks", "venues", "people", "sessions"):
+        parts.extend(_table(f"[[{kind}]]", item) for item in data[kind])
+    return "\n".join(parts)

@@ -1,0 +1,165 @@
+"""Shared fixtures: a small festival definition and helpers to look at folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config" / "festival.toml"
+
+# A small, valid festival. Line numbers matter: tests assert them.
+SMALL = """\
+[festival]
+id = "small"
+name = "小型测试节"
+timezone = "Asia/Shanghai"
+start = 2023-09-28
+end = 2023-10-10
+days = "workdays:CN"
+step = "30m"
+
+[[tracks]]
+id = "cloud"
+name = "云"
+color = "teal"
+
+[[venues]]
+id = "hall"
+name = "大厅"
+city = "北京"
+capacity = 300
+hours = "09:00-18:00"
+features = ["stage"]
+
+[[venues]]
+id = "room"
+name = "小会议室"
+city = "上海"
+capacity = 50
+hours = "09:00-17:00"
+
+[[people]]
+id = "ceo"
+name = "总经理"
+
+[[sessions]]
+id = "keynote"
+title = "主旨演讲"
+track = "cloud"
+duration = "2h"
+attendance = 200
+people = ["ceo"]
+
+[[sessions]]
+id = "workshop"
+title = "工作坊"
+track = "cloud"
+duration = "90m"
+attendance = 30
+people = ["ceo"]
+"""
+
+
+# Bad inputs as (text in SMALL, replacement, expected message): each must be refused
+# with the file, the line, the key and what was expected.
+BAD_INPUTS = [
+    ('name = "小型测试节"', 'name = "小型测试节', "f.toml:3: not valid TOML"),
+    (
+        "capacity = 300",
+        'capacity = "big"',
+        "f.toml:19: venues[0].capacity: 'big' is not a whole number",
+    ),
+    (
+        'color = "teal"',
+        'colour = "teal"',
+        "f.toml:13: tracks[0].colour: unknown key 'colour' (did you mean 'color'?)",
+    ),
+    (
+        'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+        'people = ["coe"]\n\n[[sessions]]\nid = "workshop"',
+        "f.toml:40: sessions[0].people: unknown person 'coe' (did you mean 'ceo'?); "
+        "expected one of: ceo",
+    ),
+    (
+        'track = "cloud"\nduration = "2h"',
+        'track = "AI"\nduration = "2h"',
+        "f.toml:37: sessions[0].track: 'AI' is not a valid id",
+    ),
+    (
+        'track = "cloud"\nduration = "2h"',
+        'track = "ai"\nduration = "2h"',
+        "f.toml:37: sessions[0].track: unknown track 'ai'; expected one of: cloud",
+    ),
+    (
+        'id = "workshop"',
+        'id = "keynote"',
+        "f.toml:43: sessions[1].id: duplicate id 'keynote'; already used by sessions[0] (line 34)",
+    ),
+    (
+        "start = 2023-09-28",
+        'start = "2023-13-01"',
+        "f.toml:5: festival.start: '2023-13-01' is not a date; expected YYYY-MM-DD",
+    ),
+    (
+        'hours = "09:00-18:00"',
+        'hours = "18:00-09:00"',
+        "f.toml:20: venues[0].hours: '18:00-09:00' ends before it starts",
+    ),
+    (
+        'hours = "09:00-18:00"',
+        'hours = "9 to 6"',
+        "f.toml:20: venues[0].hours: '9 to 6' is not a time range; expected \"HH:MM-HH:MM\"",
+    ),
+    (
+        'duration = "2h"',
+        'duration = "two hours"',
+        "f.toml:38: sessions[0].duration: 'two hours' is not a duration; use e.g. \"2h\"",
+    ),
+    (
+        'timezone = "Asia/Shanghai"',
+        'timezone = "Asia/Beijing"',
+        "f.toml:4: festival.timezone: 'Asia/Beijing' is not a known IANA time zone",
+    ),
+    (
+        'duration = "2h"',
+        'duration = "10h"',
+        "f.toml:38: sessions[0].duration: 10h is longer than the opening hours of every "
+        "venue it may use (longest: hall, 09:00-18:00, 9h)",
+    ),
+    (
+        'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+        'people = ["ceo"]\nafter = ["workshop"]\n\n[[sessions]]\nid = "workshop"\n'
+        'after = ["keynote"]',
+        "f.toml:41: sessions[0].after: 'after' forms a cycle: keynote → after → workshop → after → "
+        "keynote",
+    ),
+    (
+        'days = "workdays:CN"',
+        'days = "workdays"',
+        "f.toml:7: festival.days: 'workdays' is not a day rule",
+    ),
+    ('step = "30m"', 'step = "7m"', "f.toml:8: festival.step: 7 minutes does not divide"),
+    (
+        "end = 2023-10-10",
+        "end = 2023-09-01",
+        "f.toml:6: festival.end: 2023-09-01 is before festival.start 2023-09-28",
+    ),
+]
+
+
+@pytest.fixture
+def small_config(tmp_path: Path) -> Path:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below `folder`: relative path → (bytes, mtime in ns)."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

@@ -1,0 +1,158 @@
+"""The `festival` command line, driven through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import BAD_INPUTS, DEFAULT_CONFIG, ROOT, SMALL, snapshot
+
+from scheduler import config
+from scheduler.cli import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def published(runner, tmp_path, monkeypatch):
+    """A folder holding a previous, good plan of the small festival."""
+    monkeypatch.chdir(tmp_path)
+    Path("f.toml").write_text(SMALL, encoding="utf-8")
+    result = runner.invoke(cli, ["plan", "f.toml", "--out", "calendars"])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "calendars"
+
+
+def test_plan_on_the_default_festival(runner, tmp_path):
+    out = tmp_path / "calendars"
+    result = runner.invoke(cli, ["plan", str(DEFAULT_CONFIG), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    festival = config.load(DEFAULT_CONFIG)
+    for session in festival.sessions:
+        assert session.title in result.output
+    assert "Proven optimal" in result.output
+    assert "Validator: every rule holds." in result.output
+    document = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    assert document["festival"]["id"] == "ctc-tech-festival-2023"
+    assert document["solver"]["status"] == "OPTIMAL"
+    assert document["solver"]["objective"] == document["solver"]["bound"]
+    sessions = {s["id"]: s for s in document["sessions"]}
+    assert set(sessions) == {s.id for s in festival.sessions}
+    opening = sessions["opening"]
+    assert opening["start"] == "2023-10-09T09:30:00+08:00"
+    assert opening["end"] == "2023-10-09T12:00:00+08:00"
+    assert opening["venue"] == "bj-main"
+    assert opening["people"] == ["chair", "president", "cto"]
+    assert all(s["sequence"] == 0 for s in sessions.values())
+    assert all(s["start"].endswith("+08:00") for s in sessions.values())
+
+
+def test_plan_without_arguments_uses_the_default_festival(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no config/ here: the festival shipped with the package
+    result = runner.invoke(cli, ["plan", "--quiet"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "calendars/timetable.json").read_text(encoding="utf-8"))
+    assert document["festival"]["id"] == "ctc-tech-festival-2023"
+
+
+def test_rerun_is_byte_identical_and_leaves_files_untouched(runner, published):
+    before = snapshot(published)
+    result = runner.invoke(cli, ["plan", "f.toml", "--out", "calendars"])
+    assert result.exit_code == 0
+    assert "0 files written, 1 unchanged" in result.output
+    assert snapshot(published) == before
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), BAD_INPUTS)
+def test_bad_input_exits_2_with_one_message_and_touches_nothing(
+    runner, published, old, new, expected
+):
+    before = snapshot(published)
+    Path("f.toml").write_text(SMALL.replace(old, new, 1), encoding="utf-8")
+    result = runner.invoke(cli, ["plan", "f.toml", "--out", "calendars"])
+    assert result.exit_code == 2
+    assert f"Error: {expected}" in result.output or f"\n{expected}" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert snapshot(published) == before
+
+
+def test_infeasible_definition_exits_1_and_touches_nothing(runner, published):
+    before = snapshot(published)
+    Path("f.toml").write_text(
+        SMALL.replace("attendance = 200", "attendance = 999"), encoding="utf-8"
+    )
+    result = runner.invoke(cli, ["plan", "f.toml", "--out", "calendars"])
+    assert result.exit_code == 1
+    assert "proven infeasible" in result.output
+    assert "no venue holds 999 people" in result.output
+    assert snapshot(published) == before
+
+
+def test_missing_config_file_is_bad_input(runner, tmp_path):
+    result = runner.invoke(
+        cli, ["plan", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
+    assert "nope.toml: no such file" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_summarises_a_good_definition(runner):
+    result = runner.invoke(cli, ["check", str(DEFAULT_CONFIG)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "OK: 中国电信第三届科技节 (ctc-tech-festival-2023), 12 sessions, 6 venues" in result.output
+    )
+    assert "23 usable days (2023-10-09..2023-11-09, workdays:CN, 1 blackout)" in result.output
+
+
+def test_check_reports_bad_input_and_homeless_sessions(runner, tmp_path):
+    bad = tmp_path / "f.toml"
+    bad.write_text(SMALL.replace('duration = "2h"', 'duration = "long"'), encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(bad)])
+    assert result.exit_code == 2 and "sessions[0].duration" in result.output
+    bad.write_text(SMALL.replace("attendance = 200", "attendance = 999"), encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(bad)])
+    assert result.exit_code == 1 and "session 'keynote' fits no venue" in result.output
+
+
+def test_fallback_year_warns_on_stderr(runner, tmp_path):
+    text = SMALL.replace("2023-09-28", "2031-09-29").replace("2023-10-10", "2031-10-10")
+    text = text.replace('days = "workdays:CN"', 'days = "workdays:CN"\nworkdays_fallback = true')
+    path = tmp_path / "f.toml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(path)])
+    assert result.exit_code == 0
+    assert "Warning:" in result.stderr and "2031" in result.stderr
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(runner, command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert runner.invoke(cli, [command, "-h"]).output == result.output
+
+
+def test_group_help_and_version(runner):
+    assert "plan" in runner.invoke(cli, ["--help"]).output
+    assert runner.invoke(cli, ["--version"]).output.startswith("festival, version ")
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run(
+        [sys.executable, "-m", "scheduler", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0 and "Usage: festival" in result.stdout

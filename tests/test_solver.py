@@ -1,0 +1,147 @@
+"""The CP-SAT model on small festivals: each rule binds, and runs are reproducible."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from conftest import DEFAULT_CONFIG, SMALL
+
+from scheduler import config, solver, validate
+
+QUICK = solver.Options(time_limit=10)
+
+
+def solved(text: str) -> solver.Result:
+    festival = config.loads(text)
+    result = solver.solve(festival, QUICK)
+    if result.timetable is not None:
+        assert validate.violations(festival, result.timetable) == []
+    return result
+
+
+def only_days(*keep: str) -> str:
+    """SMALL with every usable day except `keep` blacked out."""
+    usable = ["2023-09-28", "2023-10-07", "2023-10-08", "2023-10-09", "2023-10-10"]
+    blackout = ", ".join(d for d in usable if d not in keep)
+    return SMALL.replace('step = "30m"', f'step = "30m"\nblackout = [{blackout}]')
+
+
+def test_small_festival_is_solved_to_proven_optimality():
+    result = solved(SMALL)
+    assert result.status == "OPTIMAL" and result.proven_optimal
+    assert {p.session for p in result.timetable.placements} == {"keynote", "workshop"}
+
+
+def test_a_make_up_saturday_is_a_festival_day():
+    result = solved(only_days("2023-10-07"))
+    assert {p.start.date() for p in result.timetable.placements} == {date(2023, 10, 7)}
+
+
+def test_capacity_picks_the_big_hall_and_city_rule_splits_days():
+    # keynote (200 people) only fits the Beijing hall; the workshop must be in Shanghai;
+    # the CEO attends both, so they cannot share a day.
+    text = SMALL.replace('people = ["ceo"]\n', 'people = ["ceo"]\ncities = ["上海"]\n')
+    text = text.replace(
+        'attendance = 200\npeople = ["ceo"]\ncities = ["上海"]',
+        'attendance = 200\npeople = ["ceo"]',
+    )
+    result = solved(text)
+    where = {p.session: p for p in result.timetable.placements}
+    assert where["keynote"].venue == "hall" and where["workshop"].venue == "room"
+    assert where["keynote"].start.date() != where["workshop"].start.date()
+    assert (
+        solved(
+            only_days("2023-10-09").replace(
+                'attendance = 30\npeople = ["ceo"]',
+                'attendance = 30\npeople = ["ceo"]\ncities = ["上海"]',
+            )
+        ).status
+        == "INFEASIBLE"
+    )
+
+
+def test_fixed_after_and_closures_are_kept():
+    text = (
+        only_days("2023-10-09")
+        .replace(
+            'attendance = 200\npeople = ["ceo"]',
+            'attendance = 200\npeople = ["ceo"]\nfixed = { start = 2023-10-09T13:00:00 }',
+        )
+        .replace(
+            'attendance = 30\npeople = ["ceo"]',
+            'attendance = 30\npeople = ["ceo"]\nafter = ["keynote"]\nvenues = ["hall"]',
+        )
+        .replace(
+            'features = ["stage"]',
+            'features = ["stage"]\nclosed = ["2023-10-09 15:00-16:00"]\nchangeover = "30m"',
+        )
+    )
+    where = {p.session: p for p in solved(text).timetable.placements}
+    assert where["keynote"].start == datetime(2023, 10, 9, 13, 0)
+    # after the keynote (ends 15:00), past the closure and the changeover: 16:00 at the earliest
+    assert where["workshop"].start == datetime(2023, 10, 9, 16, 0)
+
+
+def test_a_fixed_session_in_a_closed_venue_is_proven_infeasible():
+    text = SMALL.replace(
+        'attendance = 200\npeople = ["ceo"]',
+        'attendance = 200\npeople = ["ceo"]\n'
+        'fixed = { start = 2023-10-09T10:00:00, venue = "hall" }',
+    ).replace('features = ["stage"]', 'features = ["stage"]\nclosed = [2023-10-09]')
+    result = solved(text)
+    assert result.status == "INFEASIBLE" and result.timetable is None
+
+
+def test_a_session_no_venue_can_hold_is_reported():
+    result = solved(SMALL.replace("attendance = 200", "attendance = 5000"))
+    assert result.status == "INFEASIBLE"
+    assert result.unplaceable == (
+        "session 'keynote': no venue fits its attendance, needs, cities and venues together "
+        "(no venue holds 5000 people)",
+    )
+
+
+def test_preferences_are_honoured_when_free():
+    text = SMALL.replace(
+        'attendance = 30\npeople = ["ceo"]',
+        'attendance = 30\npeople = ["ceo"]\n'
+        'prefer = { dates = [2023-10-08], venues = ["room"], time = "afternoon" }',
+    )
+    result = solved(text)
+    workshop = result.timetable.placement("workshop")
+    assert workshop.start.date() == date(2023, 10, 8) and workshop.venue == "room"
+    assert workshop.start.hour >= 12 and workshop.end.hour <= 18
+    assert result.timetable.objective == 0
+
+
+def test_same_track_sessions_go_to_different_days_when_possible():
+    result = solved(SMALL.replace('people = ["ceo"]', "people = []"))
+    placed = result.timetable.placements
+    assert placed[0].start.date() != placed[1].start.date()
+    assert result.timetable.penalties["track_days"] == 0
+
+
+def test_same_definition_gives_the_same_timetable_whatever_the_thread_count():
+    # With two or more workers the interleaved search runs the same batches whatever the
+    # number of threads; one worker is a different (sequential) search, itself repeatable.
+    festival = config.load(DEFAULT_CONFIG)
+    runs = [solver.solve(festival, solver.Options(workers=w)).timetable for w in (2, 3, 4, 2)]
+    assert all(run == runs[0] for run in runs[1:])
+    single = [solver.solve(festival, solver.Options(workers=1)).timetable for _ in range(2)]
+    assert single[0] == single[1]
+
+
+def test_progress_reports_improving_objectives():
+    festival = config.load(DEFAULT_CONFIG)
+    seen: list[solver.Progress] = []
+    result = solver.solve(festival, QUICK, seen.append)
+    assert seen, "no progress was reported"
+    assert [p.objective for p in seen] == sorted((p.objective for p in seen), reverse=True)
+    assert seen[-1].objective == result.timetable.objective
+
+
+def test_a_tiny_time_limit_says_it_is_not_proven():
+    festival = config.load(DEFAULT_CONFIG)
+    result = solver.solve(festival, solver.Options(time_limit=0.01))
+    assert result.status in ("FEASIBLE", "UNKNOWN")
+    assert not result.proven_optimal

@@ -1,0 +1,143 @@
+"""The independent validator: a valid timetable passes, and each broken rule is caught."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from conftest import DEFAULT_CONFIG
+
+from scheduler import config, solver, validate
+from scheduler.model import Timetable
+
+
+@pytest.fixture(scope="module")
+def festival():
+    return config.load(DEFAULT_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def timetable(festival):
+    return solver.solve(festival).timetable
+
+
+def moved(
+    festival,
+    timetable: Timetable,
+    session: str,
+    start: datetime | None = None,
+    venue: str | None = None,
+) -> Timetable:
+    """`timetable` with one session moved, its duration kept."""
+    duration = timedelta(minutes=festival.session(session).duration)
+    placements = []
+    for p in timetable.placements:
+        if p.session == session:
+            begin = start or p.start
+            p = replace(p, start=begin, end=begin + duration, venue=venue or p.venue)
+        placements.append(p)
+    return replace(timetable, placements=tuple(placements))
+
+
+def rules(festival, timetable) -> set[str]:
+    return {v.rule for v in validate.violations(festival, timetable)}
+
+
+def test_the_solved_default_festival_keeps_every_rule(festival, timetable):
+    assert validate.violations(festival, timetable) == []
+    assert validate.score(festival, timetable)["total"] == timetable.objective
+
+
+@pytest.mark.parametrize(
+    ("session", "start", "venue", "expected"),
+    [
+        ("mobile-payment", "2023-10-24 13:00", None, {"festival.blackout"}),
+        ("mobile-payment", "2023-10-14 13:00", None, {"festival.days"}),  # a Saturday
+        ("mobile-payment", "2023-11-10 13:00", None, {"festival.start"}),  # after the end
+        ("mobile-payment", "2023-10-25 13:10", None, {"festival.step"}),
+        ("mobile-payment", "2023-10-25 16:30", None, {"venues.hours"}),  # ends 18:30
+        ("space-ground", "2023-10-16 09:00", "bj-main", {"venues.closed"}),
+        ("ai", None, "bj-forum", {"venues.capacity", "sessions.needs"}),
+        ("mobile-payment", None, "bj-forum", {"sessions.cities"}),
+        ("digital-platform", None, "gz-hall", {"sessions.venues"}),
+        ("opening", "2023-10-09 10:00", None, {"sessions.fixed", "people.overlap"}),
+        ("space-ground", "2023-10-20 09:00", None, {"sessions.earliest"}),
+        ("cybersecurity", "2023-11-06 13:00", None, {"sessions.latest"}),
+        ("cloud-computing", "2023-10-10 13:00", None, {"sessions.after"}),
+        ("quantum", "2023-10-19 13:00", None, {"people.unavailable"}),
+        ("video-network", "2023-10-25 09:00", None, {"people.unavailable"}),
+        ("cloud-network-ops", "2023-10-11 12:30", "sh-forum", {"venues.changeover"}),
+    ],
+)
+def test_each_broken_rule_is_caught(festival, timetable, session, start, venue, expected):
+    when = datetime.fromisoformat(start) if start else None
+    broken = moved(festival, timetable, session, when, venue)
+    if expected == {"venues.changeover"}:
+        # put a second session in the same venue 30 minutes after it ends (45 are needed)
+        ends = broken.placement(session).end
+        broken = moved(festival, broken, "mobile-payment", ends + timedelta(minutes=30), "sh-forum")
+    assert expected <= rules(festival, broken)
+
+
+def test_two_sessions_at_once_in_one_venue_are_caught(festival, timetable):
+    other = timetable.placement("cybersecurity")
+    broken = moved(festival, timetable, "mobile-payment", other.start, other.venue)
+    assert "venues.overlap" in rules(festival, broken)
+
+
+def test_a_person_in_two_cities_on_one_day_is_caught(festival, timetable):
+    day = timetable.placement("space-ground").start.date()
+    # the president is in space-ground (Beijing) and would be in Shanghai the same day
+    broken = moved(
+        festival,
+        timetable,
+        "cloud-network-ops",
+        datetime.combine(day, datetime.min.time()).replace(hour=14),
+        "sh-forum",
+    )
+    assert "people.cities" in rules(festival, broken)
+
+
+def test_too_many_sessions_on_a_day_is_caught(festival, timetable):
+    broken = moved(festival, timetable, "mobile-payment", datetime(2023, 10, 9, 14, 0), "sh-forum")
+    assert "festival.max_sessions_per_day" in rules(festival, broken)
+
+
+def test_missing_duplicate_and_unknown_sessions_are_caught(festival, timetable):
+    placements = timetable.placements
+    assert "sessions" in rules(festival, replace(timetable, placements=placements[1:]))
+    doubled = replace(timetable, placements=(*placements, placements[0]))
+    assert "sessions" in rules(festival, doubled)
+    stranger = replace(placements[0], session="not-a-session")
+    assert "sessions" in rules(festival, replace(timetable, placements=(*placements, stranger)))
+
+
+def test_a_wrong_duration_is_caught(festival, timetable):
+    p = timetable.placements[3]
+    broken = replace(
+        timetable,
+        placements=tuple(
+            replace(q, end=q.end + timedelta(minutes=30)) if q == p else q
+            for q in timetable.placements
+        ),
+    )
+    assert "sessions.duration" in rules(festival, broken)
+
+
+def test_messages_name_the_session_and_the_rule(festival, timetable):
+    broken = moved(festival, timetable, "mobile-payment", datetime(2023, 10, 24, 13, 0))
+    [message] = [str(v) for v in validate.violations(festival, broken)]
+    assert message == "festival.blackout: session 'mobile-payment' is on blackout date 2023-10-24"
+
+
+def test_score_counts_each_soft_goal(festival, timetable):
+    # two network-track sessions on one day: one track_days pair, and spread pairs
+    day = timetable.placement("iot").start
+    broken = moved(festival, timetable, "space-ground", day.replace(hour=14), "bj-forum")
+    score = validate.score(festival, broken)
+    assert score["track_days"] == timetable.penalties["track_days"] + 1
+    assert score["total"] == sum(
+        festival.weights.of(g) * score[g]
+        for g in ("spread", "track_days", "prefer_date", "prefer_venue", "prefer_time")
+    )
