@@ -29,12 +29,16 @@ def main(runs: int) -> None:
             started = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "scheduler", "plan", "--quiet", "--out", out],
-                cwd=ROOT, check=True)
+                cwd=ROOT,
+                check=True,
+            )
             times.append(time.perf_counter() - started)
             status = json.loads((Path(out) / "timetable.json").read_text())["solver"]["status"]
-    print(f"festival plan (default festival), {runs} runs on {os.cpu_count()} cores: "
-          f"min {min(times):.2f} s, median {statistics.median(times):.2f} s, "
-          f"max {max(times):.2f} s; status {status}")
+    print(
+        f"festival plan (default festival), {runs} runs on {os.cpu_count()} cores: "
+        f"min {min(times):.2f} s, median {statistics.median(times):.2f} s, "
+        f"max {max(times):.2f} s; status {status}"
+    )
 
 
 if __name__ == "__main__":

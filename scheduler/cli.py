@@ -18,7 +18,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from . import config, days, solver
+from . import config, days, revisions, solver
 from . import plan as planning
 from .model import SOFT_GOALS, Festival, Timetable
 
@@ -132,37 +132,60 @@ def cli() -> None:
     show_default=True,
     help="Folder to publish into; files are replaced only when all succeeded.",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The published timetable.json to revise against "
+    "[default: OUT/timetable.json if it exists].",
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Ignore any published timetable: every session starts at sequence 0.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print no timetable, only errors.")
 @solver_options
-def plan(config_path: Path | None, out: Path, quiet: bool, options: solver.Options) -> None:
-    """Plan the festival in CONFIG and publish the timetable.
+def plan(
+    config_path: Path | None,
+    out: Path,
+    baseline: Path | None,
+    fresh: bool,
+    quiet: bool,
+    options: solver.Options,
+) -> None:
+    """Plan the festival in CONFIG and publish the timetable and calendar feeds.
 
-    CONFIG defaults to config/festival.toml. Writes OUT/timetable.json and
-    prints the timetable. Exits 1 if no timetable keeps every rule, 2 on bad
-    input; in both cases nothing in OUT is touched.
+    CONFIG defaults to config/festival.toml. Writes OUT/timetable.json and the
+    iCalendar feeds (OUT/festival.ics, OUT/tracks/, OUT/venues/, OUT/people/)
+    and prints the timetable. Exits 1 if no timetable keeps every rule, 2 on
+    bad input; in both cases nothing in OUT is touched.
 
     Example:
 
         festival plan config/festival.toml --out calendars --time-limit 10
     """
     festival = _load(config_path)
+    if baseline is not None and fresh:
+        raise BadInput("--baseline and --fresh contradict each other; use one")
     progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
     try:
         with progress:
-            result, timetable = planning.schedule(festival, options, progress.update)
+            done = planning.plan(festival, out, options, progress.update, baseline, fresh)
+    except revisions.BaselineError as error:
+        raise BadInput(str(error)) from None
     except planning.NoTimetable as error:
         raise NoTimetableFound(str(error)) from None
     except planning.InvalidTimetable as error:
         raise InternalError(str(error)) from None
-    published = planning.publish(planning.outputs(festival, timetable), out)
     if quiet:
         return
-    _console().print(timetable_table(festival, timetable))
-    click.echo(_summary(festival, result, timetable))
-    written = len(published.written)
+    _console().print(timetable_table(festival, done.timetable))
+    click.echo(_summary(festival, done.result, done.timetable))
+    assert done.published is not None
+    written = len(done.published.written)
     click.echo(
         f"Published {out}/: {written} file{'s' if written != 1 else ''} written, "
-        f"{len(published.unchanged)} unchanged."
+        f"{len(done.published.unchanged)} unchanged."
     )
 
 

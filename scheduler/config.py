@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import webcolors
+
 from . import days
+from .labels import LANGUAGES
 from .model import (
     DayRule,
     Festival,
@@ -55,6 +58,9 @@ FESTIVAL_KEYS = {
     "spread_days",
     "description",
     "url",
+    "feed_url",
+    "refresh",
+    "language",
 }
 TRACK_KEYS = {"id", "name", "color"}
 VENUE_KEYS = {
@@ -423,12 +429,28 @@ class _Reader:
         return tuple(self.period(item, where) for item in _list(value))
 
     def color(self, value: Any, where: str) -> str:
-        value = self.text(value, where).strip()
-        if HEX_COLOR.match(value) or re.fullmatch(r"[a-z]+", value):
-            return value.lower()
+        value = self.text(value, where).strip().lower()
+        if HEX_COLOR.match(value) or value in webcolors.names("css3"):
+            return value
+        hint = difflib.get_close_matches(value, webcolors.names("css3"), n=1)
+        guess = f" (did you mean {hint[0]!r}?)" if hint else ""
         raise _Bad(
-            f'{value!r} is not a colour; expected a CSS colour name (e.g. "teal") or #RRGGBB'
+            f'{value!r} is not a colour{guess}; expected a CSS colour name (e.g. "teal") or #RRGGBB'
         )
+
+    def url(self, value: Any, where: str) -> str:
+        value = self.text(value, where).strip()
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise _Bad(f"{value!r} is not a web address; expected https://…")
+        return value
+
+    def language(self, value: Any, where: str) -> str:
+        value = self.text(value, where).strip()
+        if value not in LANGUAGES:
+            raise _Bad(
+                f"{value!r} is not a supported language; expected one of: " + ", ".join(LANGUAGES)
+            )
+        return value
 
 
 class _Bad(Exception):
@@ -449,6 +471,10 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return str(value)
+
+
+def _folder_url(url: str) -> str:
+    return url if not url or url.endswith("/") else url + "/"
 
 
 def _singular(path: str) -> str:
@@ -570,7 +596,10 @@ def _festival_fields(head: dict[str, Any], r: _Reader) -> dict[str, Any]:
         "step": step,
         "spread_days": r.get(head, "spread_days", p, r.positive),
         "description": r.get(head, "description", p, r.text, default=""),
-        "url": r.get(head, "url", p, r.text, default=""),
+        "url": r.get(head, "url", p, r.url, default=""),
+        "feed_url": _folder_url(r.get(head, "feed_url", p, r.url, default="")),
+        "refresh": r.get(head, "refresh", p, r.duration, default=60),
+        "language": r.get(head, "language", p, r.language, default="en"),
     }
 
 

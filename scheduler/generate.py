@@ -61,6 +61,13 @@ def _overlaps(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> boo
 
 def festival(seed: int, shape: Shape = Shape()) -> dict[str, Any]:
     """A feasible festival definition as TOML-ready data."""
+    return festival_and_witness(seed, shape)[0]
+
+
+def festival_and_witness(
+    seed: int, shape: Shape = Shape()
+) -> tuple[dict[str, Any], list[tuple[str, str, datetime, datetime]]]:
+    """The definition, and the hidden valid timetable: (session, venue, start, end)."""
     rng = random.Random(seed)
     start = date(2023, 9, 25) + timedelta(days=rng.randrange(0, 140))
     end = start + timedelta(days=shape.days - 1)
@@ -245,7 +252,8 @@ def festival(seed: int, shape: Shape = Shape()) -> dict[str, Any]:
     if some(0.5):
         data["weights"] = {"spread": rng.randint(0, 10), "prefer_time": rng.randint(0, 5)}
     data.update(tracks=tracks, venues=venues, people=people, sessions=sessions)
-    return data
+    placements = [(f"s{i}", f"v{w.venue}", *w.span()) for i, w in enumerate(witness)]
+    return data, placements
 
 
 def _value(value: Any) -> str:

@@ -144,6 +144,9 @@ class Festival:
     spread_days: int | None = None  # width of the anti-clustering window
     description: str = ""
     url: str = ""
+    feed_url: str = ""  # public base URL of the published folder, ending in "/"
+    refresh: int = 60  # minutes calendar clients should wait between refreshes
+    language: str = "en"
     tracks: tuple[Track, ...] = ()
     venues: tuple[Venue, ...] = ()
     people: tuple[Person, ...] = ()
@@ -199,3 +202,27 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One session as published: what every feed shows, with its revision.
+
+    Cancelled sessions (removed from the definition) keep what was last
+    published, so their ids may no longer be in the festival.
+    """
+
+    session: str
+    title: str
+    track: str | None
+    venue: str
+    location: str  # venue name and address, as shown in calendars
+    city: str
+    start: datetime  # local wall-clock time
+    end: datetime
+    people: tuple[str, ...]
+    description: str
+    status: str  # "CONFIRMED" or "CANCELLED"
+    sequence: int
+    last_modified: datetime  # aware, UTC
+    digest: str  # hash of what calendars show; a change updates `last_modified`

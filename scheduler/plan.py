@@ -1,18 +1,20 @@
-"""The library behind `festival plan`: load → solve → validate → write → publish.
+"""The library behind `festival plan`: solve → validate → revise → write → publish.
 
 The command line is a thin layer over `plan()`; tests call it directly.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import config, solver, validate
-from .model import Festival, Timetable, Violation
+from . import revisions, solver, validate
+from .model import Entry, Festival, Timetable, Violation
 from .publish import Published, publish
-from .writers import timetable_json
+from .writers import ical, timetable_json
 
 
 class NoTimetable(Exception):
@@ -50,6 +52,7 @@ class Plan:
     result: solver.Result
     timetable: Timetable
     score: dict[str, int]
+    entries: tuple[Entry, ...]
     published: Published | None
 
 
@@ -77,21 +80,59 @@ def schedule(
     return result, result.timetable
 
 
-def outputs(festival: Festival, timetable: Timetable) -> dict[str, bytes]:
+def now() -> datetime:
+    """The publication time: `SOURCE_DATE_EPOCH` if set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.replace(microsecond=0)
+
+
+def published_baseline(
+    festival: Festival,
+    out: str | Path | None,
+    baseline: str | Path | None = None,
+    fresh: bool = False,
+) -> dict[str, Entry]:
+    """The published plan: `baseline`, else `out/timetable.json` if present; {} if fresh."""
+    if fresh:
+        return {}
+    if baseline is None:
+        if out is None or not (Path(out) / "timetable.json").exists():
+            return {}
+        baseline = Path(out) / "timetable.json"
+    return revisions.read_baseline(baseline, festival)
+
+
+def outputs(
+    festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]
+) -> dict[str, bytes]:
     """Every published file, rendered in memory: relative path → bytes."""
-    return timetable_json.outputs(festival, timetable)
+    files = timetable_json.outputs(festival, timetable, entries)
+    files.update(ical.outputs(festival, entries))
+    return files
 
 
 def plan(
-    config_path: str | Path,
+    festival: Festival,
     out: str | Path | None = "calendars",
     options: solver.Options = solver.Options(),
     on_progress: Callable[[solver.Progress], None] | None = None,
+    baseline: str | Path | None = None,
+    fresh: bool = False,
+    at: datetime | None = None,
 ) -> Plan:
-    """Plan the festival at `config_path` and publish it into `out` (None: don't write)."""
-    festival = config.load(config_path)
+    """Plan `festival` and publish it into `out` (None: render only, write nothing).
+
+    The published plan (`baseline`, else `out/timetable.json`) decides each
+    session's revision. Raises `revisions.BaselineError` for a bad baseline,
+    `NoTimetable` when no timetable exists, `InvalidTimetable` on a solver bug;
+    in every case nothing is written.
+    """
+    previous = published_baseline(festival, out, baseline, fresh)
     result, timetable = schedule(festival, options, on_progress)
-    score = validate.score(festival, timetable)
-    files = outputs(festival, timetable)
+    entries = revisions.revise(festival, timetable, previous, at or now())
+    files = outputs(festival, timetable, entries)
     published = publish(files, out) if out is not None else None
-    return Plan(festival, result, timetable, score, published)
+    return Plan(
+        festival, result, timetable, validate.score(festival, timetable), entries, published
+    )

@@ -49,3 +49,25 @@ def test_paths_must_stay_inside_the_folder(tmp_path):
     with pytest.raises(ValueError, match="inside the output folder"):
         publish.publish({"../escape.txt": b"x"}, tmp_path / "out")
     assert not (tmp_path / "escape.txt").exists()
+
+
+def test_a_failure_while_moving_into_place_restores_the_previous_files(tmp_path, monkeypatch):
+    publish.publish({"a.json": b"old a", "b.json": b"old b", "c.json": b"old c"}, tmp_path)
+    before = snapshot(tmp_path)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(source, target):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(5, "Input/output error")
+        real_replace(source, target)
+
+    monkeypatch.setattr(publish.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="Input/output"):
+        publish.publish(
+            {"a.json": b"new a", "b.json": b"new b", "c.json": b"new c", "d.json": b"d"}, tmp_path
+        )
+    monkeypatch.setattr(publish.os, "replace", real_replace)
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json", "c.json"]

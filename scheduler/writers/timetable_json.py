@@ -1,35 +1,18 @@
-"""`timetable.json`: the timetable as data, for people, programs and re-plans."""
+"""`timetable.json`: the published plan as data, for people, programs and re-plans."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .. import days
-from ..model import Festival, Timetable
+from ..model import Entry, Festival, Timetable
+from ..revisions import entry_to_json
 
 FORMAT = 1
 
 
-def render(festival: Festival, timetable: Timetable) -> bytes:
-    """The timetable as UTF-8 JSON, sessions in time order, byte-stable."""
-    sessions = []
-    for p in timetable.placements:
-        s = festival.session(p.session)
-        venue = festival.venue(p.venue)
-        sessions.append(
-            {
-                "id": s.id,
-                "title": s.title,
-                "track": s.track,
-                "venue": venue.id,
-                "city": venue.city,
-                "start": days.iso(festival, p.start),
-                "end": days.iso(festival, p.end),
-                "people": list(s.people),
-                "sequence": 0,
-            }
-        )
+def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]) -> bytes:
+    """The published plan as UTF-8 JSON, sessions in time order, byte-stable."""
     document: dict[str, Any] = {
         "format": FORMAT,
         "festival": {
@@ -46,10 +29,12 @@ def render(festival: Festival, timetable: Timetable) -> bytes:
             "bound": timetable.bound,
             "penalties": dict(timetable.penalties),
         },
-        "sessions": sessions,
+        "sessions": [entry_to_json(festival, e) for e in entries],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def outputs(festival: Festival, timetable: Timetable) -> dict[str, bytes]:
-    return {"timetable.json": render(festival, timetable)}
+def outputs(
+    festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]
+) -> dict[str, bytes]:
+    return {"timetable.json": render(festival, timetable, entries)}

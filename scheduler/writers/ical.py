@@ -1,0 +1,191 @@
+"""iCalendar feeds: the whole festival, and one per track, venue and person.
+
+Built with the `icalendar` library. Every event has a stable UID, times with
+the festival's TZID and a matching VTIMEZONE, and DTSTAMP / LAST-MODIFIED set
+to when the session last changed, so an unchanged plan gives byte-identical
+files. Feeds are subscriptions, not invitations: no METHOD property.
+
+Every session is written as a timed event, including sessions that fill their
+venue's whole day: an all-day event (VALUE=DATE) is "floating", so it carries
+neither the hours nor an instant, and clients in other time zones disagree on
+where it begins and ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+import icalendar
+import webcolors
+
+from .. import __version__, days
+from ..labels import label
+from ..model import Entry, Festival
+
+PRODID = "-//festival-scheduler//festival {version}//EN"
+
+
+def event_uid(festival: Festival, session_id: str) -> str:
+    """The UID of a session's event: stable for the life of the festival."""
+    return f"{session_id}@{festival.id}"
+
+
+def css_color_name(color: str) -> str:
+    """A CSS colour name for `color` (itself if it is one, else the nearest)."""
+    if not color.startswith("#"):
+        return color
+    target = webcolors.hex_to_rgb(color)
+
+    def distance(name: str) -> int:
+        rgb = webcolors.name_to_rgb(name)
+        return sum((a - b) ** 2 for a, b in zip(rgb, target, strict=True))
+
+    return min(sorted(webcolors.names("css3")), key=distance)
+
+
+def _description(festival: Festival, entry: Entry) -> str:
+    language = festival.language
+    separator = label(language, "list_separator")
+    colon = label(language, "colon")
+    lines = []
+    if entry.status == "CANCELLED":
+        lines.append(label(language, "cancelled"))
+    if entry.track:
+        track = next((t.name for t in festival.tracks if t.id == entry.track), entry.track)
+        lines.append(f"{label(language, 'track')}{colon}{track}")
+    if entry.people:
+        names = {p.id: p.name for p in festival.people}
+        lines.append(
+            f"{label(language, 'people')}{colon}"
+            + separator.join(names.get(p, p) for p in entry.people)
+        )
+    if entry.description:
+        lines.extend(["", entry.description])
+    return "\n".join(lines)
+
+
+def _event(festival: Festival, entry: Entry) -> icalendar.Event:
+    track = next((t.name for t in festival.tracks if t.id == entry.track), entry.track)
+    event = icalendar.Event.new(
+        uid=event_uid(festival, entry.session),
+        summary=entry.title,
+        start=days.aware(festival, entry.start),
+        end=days.aware(festival, entry.end),
+        stamp=entry.last_modified,
+        last_modified=entry.last_modified,
+        sequence=entry.sequence,
+        location=entry.location,
+        description=_description(festival, entry),
+        categories=[track] if track else (),
+        status=entry.status,
+        url=f"{festival.url}#{entry.session}" if festival.url else None,
+    )
+    return event
+
+
+def timezone_component(festival: Festival) -> icalendar.Timezone:
+    """The festival's VTIMEZONE, covering a year either side of the festival."""
+    return icalendar.Timezone.from_tzid(
+        festival.timezone,
+        first_date=festival.start - timedelta(days=365),
+        last_date=festival.end + timedelta(days=365),
+    )
+
+
+def feed(
+    festival: Festival,
+    entries: Iterable[Entry],
+    path: str,
+    name: str,
+    description: str,
+    color: str | None = None,
+    shared: _Shared | None = None,
+) -> bytes:
+    """One calendar holding `entries`, published at `path` under the feed URL.
+
+    `shared` reuses the VTIMEZONE and the events already built for other feeds.
+    """
+    shared = shared or _Shared(festival)
+    refresh = timedelta(minutes=festival.refresh)
+    address = f"{festival.feed_url}{path}" if festival.feed_url else None
+    calendar = icalendar.Calendar.new(
+        prodid=PRODID.format(version=__version__),
+        uid=f"{festival.id}/{path.removesuffix('.ics')}",
+        name=name,
+        description=description,
+        refresh_interval=refresh,
+        color=css_color_name(color) if color else None,
+        source=address,
+        url=address,
+    )
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(refresh))
+    calendar.add("X-WR-TIMEZONE", festival.timezone)
+    calendar.add_component(shared.timezone)  # every event uses the festival's TZID
+    for entry in sorted(entries, key=lambda e: (e.start, e.session)):
+        calendar.add_component(shared.event(entry))
+    return calendar.to_ical()
+
+
+class _Shared:
+    """Parts built once per publication and reused by every feed."""
+
+    def __init__(self, festival: Festival):
+        self.festival = festival
+        self.timezone = timezone_component(festival)
+        self._events: dict[Entry, icalendar.Event] = {}
+
+    def event(self, entry: Entry) -> icalendar.Event:
+        if entry not in self._events:
+            self._events[entry] = _event(self.festival, entry)
+        return self._events[entry]
+
+
+def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
+    """Every feed: `festival.ics`, `tracks/`, `venues/` and `people/`."""
+    language = festival.language
+    name = festival.name
+    shared = _Shared(festival)
+    files = {
+        "festival.ics": feed(
+            festival,
+            entries,
+            "festival.ics",
+            name,
+            festival.description or label(language, "feed.festival", festival=name),
+            shared=shared,
+        )
+    }
+    for track in festival.tracks:
+        path = f"tracks/{track.id}.ics"
+        files[path] = feed(
+            festival,
+            [e for e in entries if e.track == track.id],
+            path,
+            f"{name} · {track.name}",
+            label(language, "feed.track", festival=name, name=track.name),
+            track.color,
+            shared=shared,
+        )
+    for venue in festival.venues:
+        path = f"venues/{venue.id}.ics"
+        files[path] = feed(
+            festival,
+            [e for e in entries if e.venue == venue.id],
+            path,
+            f"{name} · {venue.name}",
+            label(language, "feed.venue", festival=name, name=venue.name),
+            shared=shared,
+        )
+    for person in festival.people:
+        path = f"people/{person.id}.ics"
+        files[path] = feed(
+            festival,
+            [e for e in entries if person.id in e.people],
+            path,
+            f"{name} · {person.name}",
+            label(language, "feed.person", festival=name, name=person.name),
+            shared=shared,
+        )
+    return files

@@ -1,0 +1,269 @@
+"""Calendar feeds: valid for three independent parsers, stable, and exact per audience."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import icalendar
+import ics
+import pytest
+import vobject
+from conftest import DEFAULT_CONFIG, SMALL, snapshot
+
+from scheduler import config, generate
+from scheduler import plan as planning
+from scheduler.writers import ical
+
+PUBLISHED_AT = datetime(2023, 9, 1, 8, 0, tzinfo=UTC)
+
+
+def plan_into(festival, out: Path, at: datetime = PUBLISHED_AT) -> planning.Plan:
+    return planning.plan(festival, out, at=at)
+
+
+@pytest.fixture(scope="module")
+def default_festival():
+    return config.load(DEFAULT_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def feeds(default_festival, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("calendars")
+    plan_into(default_festival, out)
+    return out
+
+
+def ics_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.ics"))
+
+
+def instants_by_icalendar(data: bytes) -> dict[str, tuple[datetime, datetime]]:
+    calendar = icalendar.Calendar.from_ical(data)
+    return {str(e["UID"]): (e.start, e.end) for e in calendar.events}
+
+
+def instants_by_vobject(data: bytes) -> dict[str, tuple[datetime, datetime]]:
+    calendar = vobject.readOne(data.decode("utf-8"))
+    events = getattr(calendar, "vevent_list", [])
+    return {e.uid.value: (e.dtstart.value, e.dtend.value) for e in events}
+
+
+def instants_by_ics(data: bytes) -> dict[str, tuple[datetime, datetime]]:
+    calendar = ics.Calendar(data.decode("utf-8"))
+    return {e.uid: (e.begin.datetime, e.end.datetime) for e in calendar.events}
+
+
+def test_plan_writes_every_feed(feeds, default_festival):
+    names = {str(p.relative_to(feeds)) for p in ics_files(feeds)}
+    expected = {"festival.ics"}
+    expected |= {f"tracks/{t.id}.ics" for t in default_festival.tracks}
+    expected |= {f"venues/{v.id}.ics" for v in default_festival.venues}
+    expected |= {f"people/{p.id}.ics" for p in default_festival.people}
+    assert names == expected
+
+
+def test_three_independent_parsers_agree_on_every_event(feeds):
+    for path in ics_files(feeds):
+        data = path.read_bytes()
+        by_icalendar = instants_by_icalendar(data)
+        assert by_vobject_equal(by_icalendar, instants_by_vobject(data)), path
+        assert by_vobject_equal(by_icalendar, instants_by_ics(data)), path
+
+
+def by_vobject_equal(a: dict, b: dict) -> bool:
+    """Same UIDs, and the same instants (aware datetimes compare as instants)."""
+    return a.keys() == b.keys() and all(a[k][0] == b[k][0] and a[k][1] == b[k][1] for k in a)
+
+
+def test_festival_feed_matches_the_timetable(feeds, default_festival):
+    import json
+
+    document = json.loads((feeds / "timetable.json").read_text(encoding="utf-8"))
+    events = instants_by_icalendar((feeds / "festival.ics").read_bytes())
+    assert len(events) == len(default_festival.sessions)
+    for session in document["sessions"]:
+        start, end = events[f"{session['id']}@ctc-tech-festival-2023"]
+        assert start == datetime.fromisoformat(session["start"])
+        assert end == datetime.fromisoformat(session["end"])
+        assert start.tzinfo is not None  # never floating
+
+
+def test_each_person_feed_holds_exactly_their_sessions(feeds, default_festival):
+    for person in default_festival.people:
+        uids = set(instants_by_icalendar((feeds / f"people/{person.id}.ics").read_bytes()))
+        mine = {
+            f"{s.id}@{default_festival.id}"
+            for s in default_festival.sessions
+            if person.id in s.people
+        }
+        assert uids == mine, person.id
+
+
+def test_track_and_venue_feeds_partition_the_festival(feeds, default_festival):
+    everything = set(instants_by_icalendar((feeds / "festival.ics").read_bytes()))
+    for kind in ("tracks", "venues"):
+        seen: list[str] = []
+        for path in sorted((feeds / kind).glob("*.ics")):
+            seen.extend(instants_by_icalendar(path.read_bytes()))
+        assert sorted(seen) == sorted(everything), kind
+
+
+def test_every_tzid_has_its_vtimezone_and_nothing_floats(feeds):
+    for path in ics_files(feeds):
+        text = path.read_bytes().decode("utf-8")
+        used = set(re.findall(r";TZID=([^:;]+)[:;]", text))
+        defined = set(re.findall(r"^TZID:(.+?)\r$", text, flags=re.M))
+        assert used <= defined, path
+        assert defined == {"Asia/Shanghai"}
+        for event in re.findall(r"BEGIN:VEVENT.*?END:VEVENT", text, flags=re.S):
+            assert not re.search(r"^DT(START|END):", event, flags=re.M), path  # no floating
+
+
+def test_lines_are_crlf_folded_at_75_octets_on_character_boundaries(feeds):
+    for path in ics_files(feeds):
+        data = path.read_bytes()
+        assert data.endswith(b"\r\n")
+        assert b"\n" not in data.replace(b"\r\n", b"")
+        for line in data.split(b"\r\n"):
+            assert len(line) <= 75, (path, line)
+            line.decode("utf-8")  # a fold never splits a multi-byte character
+
+
+def test_calendar_properties(feeds):
+    calendar = icalendar.Calendar.from_ical((feeds / "tracks/quantum.ics").read_bytes())
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"].startswith("-//festival-scheduler//festival ")
+    assert calendar["NAME"] == calendar["X-WR-CALNAME"] == "中国电信第三届科技节 · 量子"
+    assert calendar["DESCRIPTION"] == calendar["X-WR-CALDESC"]
+    assert calendar["X-WR-TIMEZONE"] == "Asia/Shanghai"
+    assert calendar["COLOR"] == "teal"
+    assert "METHOD" not in calendar
+    text = (feeds / "tracks/quantum.ics").read_bytes().decode("utf-8")
+    assert "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in text
+    assert "\r\nX-PUBLISHED-TTL:PT1H\r\n" in text
+    assert "SOURCE" not in calendar  # no public feed URL configured
+
+
+def test_event_properties(feeds, default_festival):
+    calendar = icalendar.Calendar.from_ical((feeds / "festival.ics").read_bytes())
+    opening = next(e for e in calendar.events if e["UID"] == "opening@ctc-tech-festival-2023")
+    assert opening["SUMMARY"] == "中国电信战新共链行动大会暨第三届科技节开幕式"
+    assert opening["LOCATION"] == "北京主会场, 北京市西城区金融大街31号"
+    assert opening["STATUS"] == "CONFIRMED"
+    assert opening["SEQUENCE"] == 0
+    assert opening.categories == ["大会"]
+    assert opening.stamp == opening.last_modified == PUBLISHED_AT
+    assert opening["DESCRIPTION"] == (
+        "主题：大会\n出席：集团董事长（示例）、集团总经理（示例）、集团首席技术官（示例）\n\n"
+        "开幕大会，发布战新共链行动。"
+    )
+    text = (feeds / "festival.ics").read_text(encoding="utf-8")
+    assert "DTSTAMP:20230901T080000Z" in text and "LAST-MODIFIED:20230901T080000Z" in text
+
+
+def test_feed_url_gives_source_and_url_and_colour_names(tmp_path):
+    text = SMALL.replace(
+        'step = "30m"', 'step = "30m"\nfeed_url = "https://feeds.example.org/x"\nrefresh = "6h"'
+    ).replace('color = "teal"', 'color = "#00807f"')
+    plan_into(config.loads(text), tmp_path)
+    calendar = icalendar.Calendar.from_ical((tmp_path / "tracks/cloud.ics").read_bytes())
+    assert calendar["SOURCE"] == calendar["URL"] == "https://feeds.example.org/x/tracks/cloud.ics"
+    assert calendar["COLOR"] == "teal"  # the nearest CSS colour name
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT6H" in (tmp_path / "tracks/cloud.ics").read_text()
+
+
+def test_awkward_text_round_trips_through_every_parser(tmp_path):
+    title = '云, 网; 数\\智\n第二行 "quoted"'
+    text = SMALL.replace('title = "主旨演讲"', 'title = "云, 网; 数\\\\智\\n第二行 \\"quoted\\""')
+    festival = config.loads(text)
+    assert festival.session("keynote").title == title
+    plan_into(festival, tmp_path)
+    data = (tmp_path / "festival.ics").read_bytes()
+    by_icalendar = {
+        str(e["UID"]): str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(data).events
+    }
+    by_vobject = {e.uid.value: e.summary.value for e in vobject.readOne(data.decode()).vevent_list}
+    assert by_icalendar["keynote@small"] == by_vobject["keynote@small"] == title
+
+
+def test_empty_feeds_are_valid_calendars(tmp_path):
+    text = SMALL.replace(
+        '[[people]]\nid = "ceo"',
+        '[[people]]\nid = "guest"\nname = "嘉宾"\n\n[[people]]\nid = "ceo"',
+    )
+    plan_into(config.loads(text), tmp_path)
+    data = (tmp_path / "people/guest.ics").read_bytes()
+    calendar = icalendar.Calendar.from_ical(data)
+    assert calendar.events == [] and calendar["X-WR-CALNAME"] == "小型测试节 · 嘉宾"
+    assert [tz["TZID"] for tz in calendar.timezones] == ["Asia/Shanghai"]
+    assert vobject.readOne(data.decode()).name == "VCALENDAR"
+    assert ics.Calendar(data.decode()).events == set()
+
+
+def test_uids_are_stable_and_output_is_byte_identical(default_festival, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    plan_into(default_festival, first)
+    plan_into(default_festival, second)
+    assert {k: v[0] for k, v in snapshot(first).items()} == {
+        k: v[0] for k, v in snapshot(second).items()
+    }
+    uids = set(instants_by_icalendar((first / "festival.ics").read_bytes()))
+    assert uids == {f"{s.id}@ctc-tech-festival-2023" for s in default_festival.sessions}
+
+
+def test_an_unchanged_rerun_rewrites_nothing(default_festival, tmp_path):
+    plan_into(default_festival, tmp_path)
+    before = snapshot(tmp_path)
+    later = plan_into(default_festival, tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
+    assert later.published.written == ()
+    assert snapshot(tmp_path) == before  # bytes and modification times
+
+
+def test_a_failure_during_writing_leaves_the_previous_feeds_intact(
+    default_festival, tmp_path, monkeypatch
+):
+    plan_into(default_festival, tmp_path)
+    before = snapshot(tmp_path)
+    moved = default_festival.session("video-network")
+    changed = config.loads(
+        DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+            'prefer = { time = "morning" }\n\n[[sessions]]\nid = "digital-platform"',
+            'prefer = { time = "afternoon" }\n\n[[sessions]]\nid = "digital-platform"',
+        )
+    )
+    assert changed.session("video-network") != moved
+    real_feed = ical.feed
+
+    def failing_feed(festival, entries, path, *args, **kwargs):
+        if path == "venues/sh-forum.ics":
+            raise RuntimeError("disk on fire")
+        return real_feed(festival, entries, path, *args, **kwargs)
+
+    monkeypatch.setattr(ical, "feed", failing_feed)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        plan_into(changed, tmp_path, at=datetime(2023, 9, 2, tzinfo=UTC))
+    assert snapshot(tmp_path) == before
+
+
+def test_dst_time_zones_agree_across_parsers(tmp_path):
+    shape = generate.Shape(sessions=8, days=14)
+    seed = next(
+        s
+        for s in range(100)
+        if "Europe/London" in generate.festival_toml(s, shape)
+        and "2023-10-2" in generate.festival_toml(s, shape)
+    )
+    festival = config.loads(generate.festival_toml(seed, shape))
+    plan_into(festival, tmp_path)
+    data = (tmp_path / "festival.ics").read_bytes()
+    assert b"BEGIN:DAYLIGHT" in data and b"BEGIN:STANDARD" in data
+    by_icalendar = instants_by_icalendar(data)
+    assert by_vobject_equal(by_icalendar, instants_by_vobject(data))
+    assert by_vobject_equal(by_icalendar, instants_by_ics(data))
+
+
+def test_css_colour_names():
+    assert ical.css_color_name("teal") == "teal"
+    assert ical.css_color_name("#ff0001") == "red"

@@ -1,0 +1,107 @@
+"""Revisions against the published plan: SEQUENCE, LAST-MODIFIED and cancellations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner
+from conftest import SMALL, snapshot
+
+from scheduler import config, revisions
+from scheduler import plan as planning
+from scheduler.cli import cli
+
+FIRST = datetime(2023, 9, 1, tzinfo=UTC)
+SECOND = datetime(2023, 9, 15, tzinfo=UTC)
+
+
+def sessions(out: Path) -> dict[str, dict]:
+    document = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    return {s["id"]: s for s in document["sessions"]}
+
+
+def events(path: Path) -> dict[str, icalendar.Event]:
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(path.read_bytes()).events}
+
+
+def test_first_publication_starts_every_session_at_sequence_0(tmp_path):
+    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    published = sessions(tmp_path)
+    assert {s["sequence"] for s in published.values()} == {0}
+    assert {s["last_modified"] for s in published.values()} == {"2023-09-01T00:00:00Z"}
+    assert {s["status"] for s in published.values()} == {"CONFIRMED"}
+
+
+def test_a_moved_session_gets_sequence_plus_one_and_others_stay(tmp_path):
+    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    before = sessions(tmp_path)
+    workshop_day = before["workshop"]["start"][:10]
+    moved = SMALL.replace('step = "30m"', f'step = "30m"\nblackout = [{workshop_day}]')
+    planning.plan(config.loads(moved), tmp_path, at=SECOND)
+    after = sessions(tmp_path)
+    assert after["workshop"]["start"] != before["workshop"]["start"]
+    assert after["workshop"]["sequence"] == 1
+    assert after["workshop"]["last_modified"] == "2023-09-15T00:00:00Z"
+    if after["keynote"]["start"] == before["keynote"]["start"]:
+        assert after["keynote"] == before["keynote"]
+    feed = events(tmp_path / "festival.ics")
+    assert feed["workshop@small"]["SEQUENCE"] == 1
+    assert feed["workshop@small"].stamp == SECOND
+
+
+def test_a_new_title_updates_last_modified_but_not_sequence(tmp_path):
+    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    renamed = SMALL.replace('title = "工作坊"', 'title = "动手工作坊"')
+    planning.plan(config.loads(renamed), tmp_path, at=SECOND)
+    workshop = sessions(tmp_path)["workshop"]
+    assert workshop["title"] == "动手工作坊"
+    assert workshop["sequence"] == 0 and workshop["last_modified"] == "2023-09-15T00:00:00Z"
+
+
+def test_a_removed_session_is_cancelled_in_every_feed_that_held_it(tmp_path):
+    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    held = {p for p in ("festival.ics", "tracks/cloud.ics", "people/ceo.ics")}
+    venue = sessions(tmp_path)["workshop"]["venue"]
+    held.add(f"venues/{venue}.ics")
+    without = SMALL[: SMALL.index('[[sessions]]\nid = "workshop"')]
+    planning.plan(config.loads(without), tmp_path, at=SECOND)
+    workshop = sessions(tmp_path)["workshop"]
+    assert workshop["status"] == "CANCELLED" and workshop["sequence"] == 1
+    for path in held:
+        event = events(tmp_path / path)["workshop@small"]
+        assert event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 1, path
+    # a later rerun keeps the cancellation as it was, byte for byte
+    before = snapshot(tmp_path)
+    planning.plan(config.loads(without), tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
+    assert snapshot(tmp_path) == before
+    # once its date has passed, it is dropped
+    planning.plan(config.loads(without), tmp_path, at=datetime(2023, 12, 1, tzinfo=UTC))
+    assert "workshop" not in sessions(tmp_path)
+
+
+def test_baseline_of_another_festival_is_refused(tmp_path):
+    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    other = config.loads(SMALL.replace('id = "small"', 'id = "other"'))
+    with pytest.raises(revisions.BaselineError, match="belongs to festival 'small', not 'other'"):
+        planning.plan(other, tmp_path, at=SECOND)
+
+
+def test_cli_refuses_an_unreadable_baseline_and_touches_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("f.toml").write_text(SMALL, encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["plan", "f.toml"]).exit_code == 0
+    Path("calendars/timetable.json").write_text("{not json", encoding="utf-8")
+    before = snapshot(tmp_path / "calendars")
+    result = runner.invoke(cli, ["plan", "f.toml"])
+    assert result.exit_code == 2
+    assert "calendars/timetable.json: cannot be read as a published timetable" in result.output
+    assert "use --fresh" in result.output
+    assert snapshot(tmp_path / "calendars") == before
+    fresh = runner.invoke(cli, ["plan", "f.toml", "--fresh"])
+    assert fresh.exit_code == 0, fresh.output
+    assert runner.invoke(cli, ["plan", "f.toml", "--fresh", "--baseline", "x"]).exit_code == 2
