@@ -13,8 +13,9 @@ where it begins and ends.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 import icalendar
 import webcolors
@@ -147,45 +148,31 @@ def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
     language = festival.language
     name = festival.name
     shared = _Shared(festival)
-    files = {
-        "festival.ics": feed(
-            festival,
-            entries,
-            "festival.ics",
-            name,
-            festival.description or label(language, "feed.festival", festival=name),
-            shared=shared,
-        )
-    }
-    for track in festival.tracks:
-        path = f"tracks/{track.id}.ics"
+    about = festival.description or label(language, "feed.festival", festival=name)
+    files = {"festival.ics": feed(festival, entries, "festival.ics", name, about, shared=shared)}
+    audiences: list[tuple[str, str, Any, Callable[[Entry], bool], str | None]] = [
+        *(
+            ("tracks", "feed.track", t, lambda e, t=t: e.track == t.id, t.color)
+            for t in festival.tracks
+        ),
+        *(
+            ("venues", "feed.venue", v, lambda e, v=v: e.venue == v.id, None)
+            for v in festival.venues
+        ),
+        *(
+            ("people", "feed.person", p, lambda e, p=p: p.id in e.people, None)
+            for p in festival.people
+        ),
+    ]
+    for folder, text, item, holds, color in audiences:
+        path = f"{folder}/{item.id}.ics"
         files[path] = feed(
             festival,
-            [e for e in entries if e.track == track.id],
+            [e for e in entries if holds(e)],
             path,
-            f"{name} · {track.name}",
-            label(language, "feed.track", festival=name, name=track.name),
-            track.color,
-            shared=shared,
-        )
-    for venue in festival.venues:
-        path = f"venues/{venue.id}.ics"
-        files[path] = feed(
-            festival,
-            [e for e in entries if e.venue == venue.id],
-            path,
-            f"{name} · {venue.name}",
-            label(language, "feed.venue", festival=name, name=venue.name),
-            shared=shared,
-        )
-    for person in festival.people:
-        path = f"people/{person.id}.ics"
-        files[path] = feed(
-            festival,
-            [e for e in entries if person.id in e.people],
-            path,
-            f"{name} · {person.name}",
-            label(language, "feed.person", festival=name, name=person.name),
+            f"{name} · {item.name}",
+            label(language, text, festival=name, name=item.name),
+            color,
             shared=shared,
         )
     return files
