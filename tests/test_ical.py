@@ -165,12 +165,16 @@ def test_event_properties(feeds, default_festival):
 
 def test_feed_url_gives_source_and_url_and_colour_names(tmp_path):
     text = SMALL.replace(
-        'step = "30m"', 'step = "30m"\nfeed_url = "https://feeds.example.org/x"\nrefresh = "6h"'
+        'step = "30m"',
+        'step = "30m"\nfeed_url = "https://feeds.example.org/x"\nrefresh = "6h"\n'
+        'url = "https://fest.example.org/"',
     ).replace('color = "teal"', 'color = "#00807f"')
     plan_into(config.loads(text), tmp_path)
     calendar = icalendar.Calendar.from_ical((tmp_path / "tracks/cloud.ics").read_bytes())
     assert calendar["SOURCE"] == calendar["URL"] == "https://feeds.example.org/x/tracks/cloud.ics"
     assert calendar["COLOR"] == "teal"  # the nearest CSS colour name
+    keynote = next(e for e in calendar.events if e["UID"] == "keynote@small")
+    assert keynote["URL"] == "https://fest.example.org/#keynote"
     assert "REFRESH-INTERVAL;VALUE=DURATION:PT6H" in (tmp_path / "tracks/cloud.ics").read_text()
 
 
