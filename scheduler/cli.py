@@ -7,8 +7,10 @@ timetable the validator rejects; nothing is published).
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from . import config, days, revisions, solver
+from . import config, days, diff, revisions, solver
 from . import plan as planning
 from .model import SOFT_GOALS, Festival, Timetable
 
@@ -135,13 +137,18 @@ def cli() -> None:
 @click.option(
     "--baseline",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The published timetable.json to revise against "
+    help="The published timetable.json to keep close to "
     "[default: OUT/timetable.json if it exists].",
 )
 @click.option(
     "--fresh",
     is_flag=True,
-    help="Ignore any published timetable: every session starts at sequence 0.",
+    help="Ignore any published timetable: plan from scratch, sequences from 0.",
+)
+@click.option(
+    "--freeze-until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Published sessions that start before this date (YYYY-MM-DD) do not move.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print no timetable, only errors.")
 @solver_options
@@ -150,6 +157,7 @@ def plan(
     out: Path,
     baseline: Path | None,
     fresh: bool,
+    freeze_until: datetime | None,
     quiet: bool,
     options: solver.Options,
 ) -> None:
@@ -157,20 +165,25 @@ def plan(
 
     CONFIG defaults to config/festival.toml. Writes OUT/timetable.json and the
     iCalendar feeds (OUT/festival.ics, OUT/tracks/, OUT/venues/, OUT/people/)
-    and prints the timetable. Exits 1 if no timetable keeps every rule, 2 on
+    and prints the timetable. When OUT already holds a published plan, moves
+    as few sessions as the rules allow and prints what changed. Exits 1 if no
+    timetable keeps every rule (naming a smallest set of clashing rules), 2 on
     bad input; in both cases nothing in OUT is touched.
 
     Example:
 
-        festival plan config/festival.toml --out calendars --time-limit 10
+        festival plan config/festival.toml --out calendars --freeze-until 2023-10-20
     """
     festival = _load(config_path)
     if baseline is not None and fresh:
         raise BadInput("--baseline and --fresh contradict each other; use one")
     progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
+    frozen = freeze_until.date() if freeze_until else None
     try:
         with progress:
-            done = planning.plan(festival, out, options, progress.update, baseline, fresh)
+            done = planning.plan(
+                festival, out, options, progress.update, baseline, fresh, freeze_until=frozen
+            )
     except revisions.BaselineError as error:
         raise BadInput(str(error)) from None
     except planning.NoTimetable as error:
@@ -181,6 +194,9 @@ def plan(
         return
     _console().print(timetable_table(festival, done.timetable))
     click.echo(_summary(festival, done.result, done.timetable))
+    if done.changes or done.timetable.moves:
+        click.echo("\nChanges since the published plan:")
+        click.echo(diff.render(list(done.changes)))
     assert done.published is not None
     written = len(done.published.written)
     click.echo(
@@ -191,20 +207,35 @@ def plan(
 
 @cli.command()
 @config_argument
-def check(config_path: Path | None) -> None:
-    """Check the definition in CONFIG without solving.
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also decide whether a timetable exists; if none does, name a smallest "
+    "set of clashing rules. Writes nothing.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.01),
+    default=30.0,
+    show_default=True,
+    help="Budget of the --explain analysis, deterministic seconds.",
+)
+def check(config_path: Path | None, explain: bool, time_limit: float) -> None:
+    """Check the definition in CONFIG without publishing anything.
 
     Reports every problem with its file, line and key (exit 2), or sessions
-    that no venue can hold (exit 1); otherwise summarises the festival.
+    that no venue can hold (exit 1); otherwise summarises the festival. With
+    --explain, also decides whether any timetable keeps every rule, and if
+    none does, names a smallest set of rules that clash (exit 1).
 
     Example:
 
-        festival check config/festival.toml
+        festival check config/festival.toml --explain
     """
     festival = _load(config_path)
     usable = days.festival_days(festival)
     homeless = [s for s in festival.sessions if not solver.eligible_venues(festival, s)]
-    if homeless:
+    if homeless and not explain:
         lines = [
             f"session {s.id!r} fits no venue (attendance {s.attendance}, needs "
             f"{', '.join(sorted(s.needs)) or 'nothing'}, cities "
@@ -219,6 +250,52 @@ def check(config_path: Path | None) -> None:
         f"({festival.start}..{festival.end}, {festival.days}"
         f"{f', {len(festival.blackout)} blackout' if festival.blackout else ''})."
     )
+    if not explain:
+        return
+    found = solver.explain(festival, time_limit=time_limit)
+    if found.status == "FEASIBLE":
+        click.echo("A timetable exists that keeps every rule.")
+    elif found.status == "INFEASIBLE":
+        raise NoTimetableFound(
+            "no timetable keeps every hard rule (proven infeasible)\n"
+            + planning.describe(festival, found)
+        )
+    else:
+        raise NoTimetableFound(
+            "could not decide within the time limit whether a timetable "
+            "exists; try a longer --time-limit"
+        )
+
+
+@cli.command(name="diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff_command(old: Path, new: Path, as_json: bool) -> None:
+    """Show what changed between two published timetable.json files.
+
+    Lists moved sessions with their old and new date, time and venue, and
+    added, cancelled and updated sessions, in time order.
+
+    Example:
+
+        festival diff old/timetable.json calendars/timetable.json --json
+    """
+    try:
+        before = revisions.read_published(old)
+        after = revisions.read_published(new)
+    except revisions.BaselineError as error:
+        raise BadInput(str(error).replace("; use --fresh to plan without it", "")) from None
+    if before.festival != after.festival:
+        raise BadInput(
+            f"{old} is festival {before.festival!r} but {new} is "
+            f"{after.festival!r}; compare two plans of one festival"
+        )
+    changes = diff.diff(before.entries, after.entries.values())
+    if as_json:
+        click.echo(json.dumps(diff.to_json(changes), ensure_ascii=False, indent=2))
+    else:
+        click.echo(diff.render(changes))
 
 
 def timetable_table(festival: Festival, timetable: Timetable) -> Table:

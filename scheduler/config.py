@@ -91,10 +91,20 @@ SESSION_KEYS = {
     "after",
     "prefer",
     "description",
+    "pinned",
 }
 FIXED_KEYS = {"start", "venue"}
 PREFER_KEYS = {"dates", "venues", "time"}
-WEIGHT_KEYS = {"spread", "track_days", "prefer_date", "prefer_venue", "prefer_time"}
+WEIGHT_KEYS = {
+    "spread",
+    "track_days",
+    "prefer_date",
+    "prefer_venue",
+    "prefer_time",
+    "moved_date",
+    "moved_time",
+    "moved_venue",
+}
 TOP_KEYS = {"festival", "tracks", "venues", "people", "sessions", "weights"}
 
 
@@ -556,7 +566,7 @@ def _build(raw: dict[str, Any], r: _Reader) -> Festival | None:
         sessions=tuple(sessions),
         weights=weights,
         source=r.source,
-        lines=dict(r.lines),
+        lines={**r.locator.tables, **r.locator.keys},
     )
     _check_references(festival, r)
     _check_after_cycles(festival, r)
@@ -675,6 +685,7 @@ def _session(t: dict[str, Any], p: str, r: _Reader) -> Session:
         after=r.get(t, "after", p, r.slugs, default=()),
         prefer=r.get(t, "prefer", p, lambda v, w: _prefer(v, w, r), default=Preference()),
         description=r.get(t, "description", p, r.text, default=""),
+        pinned=r.get(t, "pinned", p, r.flag, default=False),
     )
 
 

@@ -114,6 +114,7 @@ class Session:
     after: tuple[str, ...] = ()
     prefer: Preference = Preference()
     description: str = ""
+    pinned: bool = False  # once published, never moved by a re-plan
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,10 @@ class Weights:
     prefer_date: int = 3
     prefer_venue: int = 2
     prefer_time: int = 1
+    # re-planning: the fewest moved sessions come first; among as few, these weigh the moves
+    moved_date: int = 4
+    moved_time: int = 2
+    moved_venue: int = 1
 
     def of(self, goal: str) -> int:
         return int(getattr(self, goal))
@@ -187,6 +192,8 @@ class Timetable:
     objective: int | None = None
     bound: int | None = None
     penalties: Mapping[str, int] = field(default_factory=dict)
+    #: with a published plan: "moved" sessions and each kind of move
+    moves: Mapping[str, int] = field(default_factory=dict)
 
     def placement(self, session_id: str) -> Placement:
         return next(p for p in self.placements if p.session == session_id)

@@ -6,13 +6,14 @@ The command line is a thin layer over `plan()`; tests call it directly.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from . import revisions, solver, validate
-from .model import Entry, Festival, Timetable, Violation
+from .diff import Change, diff
+from .model import Entry, Festival, Placement, Timetable, Violation
 from .publish import Published, publish
 from .writers import ical, timetable_json
 
@@ -20,9 +21,15 @@ from .writers import ical, timetable_json
 class NoTimetable(Exception):
     """No timetable keeps every hard rule (proven), or none was found in time."""
 
-    def __init__(self, festival: Festival, result: solver.Result):
+    def __init__(
+        self,
+        festival: Festival,
+        result: solver.Result,
+        explanation: solver.Explanation | None = None,
+    ):
         self.festival = festival
         self.result = result
+        self.explanation = explanation
         if result.status == "INFEASIBLE":
             text = "no timetable keeps every hard rule of the definition (proven infeasible)"
         else:
@@ -31,6 +38,8 @@ class NoTimetable(Exception):
                 "try a longer --time-limit"
             )
         reasons = "".join(f"\n  - {why}" for why in result.unplaceable)
+        if explanation is not None and explanation.rules and not result.unplaceable:
+            reasons = "\n" + describe(festival, explanation)
         super().__init__(text + reasons)
 
 
@@ -53,31 +62,63 @@ class Plan:
     timetable: Timetable
     score: dict[str, int]
     entries: tuple[Entry, ...]
+    changes: tuple[Change, ...]
     published: Published | None
+
+
+def describe(festival: Festival, explanation: solver.Explanation) -> str:
+    """An explanation as lines: each rule with its place in the definition."""
+    head = (
+        "These rules cannot all hold; relax or remove any one of them:"
+        if explanation.minimal
+        else "These rules cannot all hold (the set may not be minimal: time ran out):"
+    )
+    lines = [head]
+    for rule in explanation.rules:
+        where = rule.key if rule.key.startswith("--") else rule.where(festival)
+        lines.append(f"  - {where}: {rule.text}")
+    return "\n".join(lines)
 
 
 def schedule(
     festival: Festival,
     options: solver.Options = solver.Options(),
     on_progress: Callable[[solver.Progress], None] | None = None,
+    previous: Timetable | None = None,
+    keep: Mapping[str, str] | None = None,
 ) -> tuple[solver.Result, Timetable]:
     """Solve and independently validate; raise `NoTimetable` or `InvalidTimetable`."""
-    result = solver.solve(festival, options, on_progress)
+    keep = dict(keep or {})
+    result = solver.solve(festival, options, on_progress, previous, keep)
     if result.timetable is None:
-        raise NoTimetable(festival, result)
-    broken = validate.violations(festival, result.timetable)
-    recomputed = validate.score(festival, result.timetable)["total"]
-    if recomputed != result.timetable.objective:
+        explanation = None
+        if result.status == "INFEASIBLE":
+            explanation = solver.explain(festival, previous, keep, options.time_limit)
+        raise NoTimetable(festival, result, explanation)
+    timetable = result.timetable
+    broken = validate.violations(festival, timetable)
+    recomputed = validate.score(festival, timetable)["total"]
+    if recomputed != timetable.objective:
         broken.append(
             Violation(
                 "weights",
                 f"the solver reports objective "
-                f"{result.timetable.objective}, the validator scores {recomputed}",
+                f"{timetable.objective}, the validator scores {recomputed}",
             )
         )
+    if previous is not None:
+        broken.extend(validate.kept(timetable, previous, keep))
+        counted = validate.moves(timetable, previous)
+        if timetable.moves and counted != dict(timetable.moves):
+            broken.append(
+                Violation(
+                    "moves",
+                    f"the solver counts moves {dict(timetable.moves)}, the validator {counted}",
+                )
+            )
     if broken:
         raise InvalidTimetable(broken)
-    return result, result.timetable
+    return result, timetable
 
 
 def now() -> datetime:
@@ -103,6 +144,33 @@ def published_baseline(
     return revisions.read_baseline(baseline, festival)
 
 
+def previous_timetable(festival: Festival, published: Mapping[str, Entry]) -> Timetable | None:
+    """The published placements of sessions still in the definition (None if none)."""
+    known = {s.id for s in festival.sessions}
+    placements = tuple(
+        Placement(e.session, e.venue, e.start, e.end)
+        for e in published.values()
+        if e.status == "CONFIRMED" and e.session in known
+    )
+    return Timetable(festival.id, placements) if placements else None
+
+
+def kept_sessions(
+    festival: Festival, previous: Timetable | None, freeze_until: date | None
+) -> dict[str, str]:
+    """Published sessions that may not move: pinned ones, and those before `freeze_until`."""
+    if previous is None:
+        return {}
+    pinned = {s.id for s in festival.sessions if s.pinned}
+    keep = {}
+    for p in previous.placements:
+        if p.session in pinned:
+            keep[p.session] = "pinned"
+        elif freeze_until is not None and p.start.date() < freeze_until:
+            keep[p.session] = "frozen"
+    return keep
+
+
 def outputs(
     festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]
 ) -> dict[str, bytes]:
@@ -120,19 +188,30 @@ def plan(
     baseline: str | Path | None = None,
     fresh: bool = False,
     at: datetime | None = None,
+    freeze_until: date | None = None,
 ) -> Plan:
     """Plan `festival` and publish it into `out` (None: render only, write nothing).
 
-    The published plan (`baseline`, else `out/timetable.json`) decides each
-    session's revision. Raises `revisions.BaselineError` for a bad baseline,
-    `NoTimetable` when no timetable exists, `InvalidTimetable` on a solver bug;
-    in every case nothing is written.
+    The published plan (`baseline`, else `out/timetable.json`) is kept as far as
+    the rules allow and decides each session's revision. Raises
+    `revisions.BaselineError` for a bad baseline, `NoTimetable` when no timetable
+    exists, `InvalidTimetable` on a solver bug; in every case nothing is written.
     """
-    previous = published_baseline(festival, out, baseline, fresh)
-    result, timetable = schedule(festival, options, on_progress)
-    entries = revisions.revise(festival, timetable, previous, at or now())
+    published = published_baseline(festival, out, baseline, fresh)
+    previous = previous_timetable(festival, published)
+    keep = kept_sessions(festival, previous, freeze_until)
+    result, timetable = schedule(festival, options, on_progress, previous, keep)
+    entries = revisions.revise(festival, timetable, published, at or now())
+    reasons = {}
+    if previous is not None:
+        placed = {p.session: p for p in timetable.placements}
+        for old in previous.placements:
+            new = placed[old.session]
+            if (new.start, new.venue) != (old.start, old.venue):
+                reasons[old.session] = validate.move_reason(festival, timetable, old)
+    changes = tuple(diff(published, entries, reasons)) if published else ()
     files = outputs(festival, timetable, entries)
-    published = publish(files, out) if out is not None else None
+    written = publish(files, out) if out is not None else None
     return Plan(
-        festival, result, timetable, validate.score(festival, timetable), entries, published
+        festival, result, timetable, validate.score(festival, timetable), entries, changes, written
     )

@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import days
 from .model import Entry, Festival, Timetable
@@ -127,7 +128,14 @@ def entry_to_json(festival: Festival, entry: Entry) -> dict[str, Any]:
     }
 
 
-def _entry_from_json(festival: Festival, item: dict[str, Any]) -> Entry:
+def _local(text: str, zone: ZoneInfo) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _entry_from_json(item: dict[str, Any], zone: ZoneInfo) -> Entry:
     return Entry(
         session=str(item["id"]),
         title=str(item["title"]),
@@ -135,8 +143,8 @@ def _entry_from_json(festival: Festival, item: dict[str, Any]) -> Entry:
         venue=str(item["venue"]),
         location=str(item.get("location", "")),
         city=str(item.get("city", "")),
-        start=days.parse_iso_local(festival, item["start"]),
-        end=days.parse_iso_local(festival, item["end"]),
+        start=_local(item["start"], zone),
+        end=_local(item["end"], zone),
         people=tuple(item.get("people", ())),
         description=str(item.get("description", "")),
         status=str(item.get("status", "CONFIRMED")),
@@ -148,8 +156,17 @@ def _entry_from_json(festival: Festival, item: dict[str, Any]) -> Entry:
     )
 
 
-def read_baseline(path: str | Path, festival: Festival) -> dict[str, Entry]:
-    """The published entries in `path` (a timetable.json), by session id."""
+@dataclass(frozen=True)
+class PublishedPlan:
+    """A timetable.json as read back: whose it is, and its entries by session id."""
+
+    festival: str
+    timezone: str
+    entries: dict[str, Entry]
+
+
+def read_published(path: str | Path) -> PublishedPlan:
+    """Read a timetable.json written by `festival plan`; raise `BaselineError` if unusable."""
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -161,21 +178,38 @@ def read_baseline(path: str | Path, festival: Festival) -> dict[str, Entry]:
             "use --fresh to plan without it"
         ) from None
     try:
-        owner = document["festival"]["id"]
-        items = document["sessions"]
-    except (KeyError, TypeError):
+        owner = str(document["festival"]["id"])
+        zone = ZoneInfo(document["festival"]["timezone"])
+        entries = [_entry_from_json(item, zone) for item in document["sessions"]]
+    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as error:
         raise BaselineError(
-            f"{path}: not a timetable.json written by festival plan; use --fresh to plan without it"
+            f"{path}: not a timetable.json written by festival plan ({error!r}); "
+            "use --fresh to plan without it"
         ) from None
-    if owner != festival.id:
+    return PublishedPlan(owner, str(zone), {e.session: e for e in entries})
+
+
+def read_baseline(path: str | Path, festival: Festival) -> dict[str, Entry]:
+    """The published entries of `festival` in `path` (a timetable.json), by session id."""
+    published = read_published(path)
+    if published.festival != festival.id:
         raise BaselineError(
-            f"{path}: the published timetable belongs to festival {owner!r}, not "
+            f"{path}: the published timetable belongs to festival {published.festival!r}, not "
             f"{festival.id!r}; publish into another folder, pass --baseline, or use --fresh"
         )
-    try:
-        entries = [_entry_from_json(festival, item) for item in items]
-    except (KeyError, TypeError, ValueError) as error:
-        raise BaselineError(
-            f"{path}: a session entry is malformed ({error}); use --fresh to plan without it"
-        ) from None
-    return {e.session: e for e in entries}
+    zone = days.zone(festival)
+    return {
+        sid: replace(
+            e,
+            start=_relocal(e.start, published.timezone, zone),
+            end=_relocal(e.end, published.timezone, zone),
+        )
+        for sid, e in published.entries.items()
+    }
+
+
+def _relocal(local: datetime, old_zone: str, zone: ZoneInfo) -> datetime:
+    """A local time in `old_zone` as a local time in `zone` (the festival moved zones)."""
+    if old_zone == str(zone):
+        return local
+    return local.replace(tzinfo=ZoneInfo(old_zone)).astimezone(zone).replace(tzinfo=None)

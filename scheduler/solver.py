@@ -1,11 +1,19 @@
 """Lay a festival out over days, times and venues with OR-Tools CP-SAT.
 
 Time is counted in minutes from midnight at the start of the festival window.
-Each session gets one day (a Boolean per allowed festival day), a start slot on
-the day's `step` grid, and one venue (a Boolean per eligible venue, each gating an
+Each session gets one day (a Boolean per festival day), a start slot on the
+day's `step` grid, and one venue (a Boolean per eligible venue, each gating an
 optional interval). Every rule family of the definition is one method of
 `_Model`, named after its config key; every soft goal is one method returning
-its penalty expression. The solver never prints: progress goes to `on_progress`.
+its penalty terms. The solver never prints: progress goes to `on_progress`.
+
+With a published plan (`previous`), solving is lexicographic: first the fewest
+moved sessions, then the cheapest kind of moves (date, then time, then venue,
+as weighted), and only then the soft goals. Sessions in `keep` do not move.
+
+`explain()` builds the same model with one guard literal per rule of the
+definition and asks CP-SAT for a conflicting subset of them, then shrinks it to
+a minimal one.
 
 The default parameters are deterministic: `interleave_search` (the same search
 whatever the number of workers), a fixed `random_seed`, and a limit in
@@ -15,7 +23,7 @@ deterministic time rather than wall-clock time.
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -25,6 +33,7 @@ from . import days
 from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Venue
 
 DAY = 1440
+MOVE_KINDS = ("moved_date", "moved_time", "moved_venue")
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class Progress:
     objective: int
     bound: int
     solutions: int
+    phase: str = "soft goals"  # or "fewest moves"
 
 
 @dataclass(frozen=True)
@@ -63,30 +73,127 @@ class Result:
         return self.status == "OPTIMAL"
 
 
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the definition, as the explanation names it."""
+
+    key: str  # key path in the definition, e.g. "sessions[3].fixed"
+    text: str  # the rule in words
+
+    def where(self, festival: Festival) -> str:
+        line = _line(festival, self.key)
+        place = f"{festival.source}:{line}" if line else festival.source
+        return f"{place}: {self.key}" if place else self.key
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why no timetable exists: a minimal set of rules that cannot all hold."""
+
+    status: str  # INFEASIBLE (proven), FEASIBLE (a timetable exists) or UNKNOWN
+    rules: tuple[Rule, ...] = ()
+    minimal: bool = True  # False if shrinking the set ran out of time
+
+
 def solve(
     festival: Festival,
     options: Options = Options(),
     on_progress: Callable[[Progress], None] | None = None,
+    previous: Timetable | None = None,
+    keep: Mapping[str, str] | None = None,
 ) -> Result:
-    """Find the best timetable for `festival` that keeps every hard rule."""
-    built = _Model(festival)
+    """Find the best timetable for `festival` that keeps every hard rule.
+
+    `previous` is the published timetable: moves away from it are minimised
+    first. `keep` maps session ids that must not move to why ("pinned" or
+    "frozen").
+    """
+    built = _Model(festival, previous=previous, keep=keep or {})
+    started = clock.perf_counter()
     solver = cp_model.CpSolver()
     _deterministic(solver, options)
-    callback = _Callback(on_progress)
-    started = clock.perf_counter()
-    code = solver.solve(built.model, callback)
+    totals = [0.0, 0, 0]
+
+    def run(phase: str) -> int:
+        code = solver.solve(built.model, _Callback(on_progress, phase))
+        totals[0] += solver.deterministic_time
+        totals[1] += solver.num_branches
+        totals[2] += solver.num_conflicts
+        return code
+
+    statuses = []
+    if built.has_moves:
+        built.model.minimize(built.disruption)
+        code = run("fewest moves")
+        statuses.append(code)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best = round(solver.objective_value)
+            built.model.add(built.disruption <= best)
+            built.hint_from(solver)
+            built.minimize_soft_goals()
+            code = run("soft goals")
+            statuses.append(code)
+    else:
+        built.minimize_soft_goals()
+        code = run("soft goals")
+        statuses.append(code)
     status = solver.status_name(code)
     timetable = None
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if any(c != cp_model.OPTIMAL for c in statuses):
+            status = "FEASIBLE"
         timetable = built.read(solver, status)
     return Result(
         status=status,
         timetable=timetable,
         wall_time=clock.perf_counter() - started,
-        deterministic_time=solver.deterministic_time,
-        branches=solver.num_branches,
-        conflicts=solver.num_conflicts,
+        deterministic_time=totals[0],
+        branches=int(totals[1]),
+        conflicts=int(totals[2]),
         unplaceable=tuple(built.unplaceable),
+    )
+
+
+def explain(
+    festival: Festival,
+    previous: Timetable | None = None,
+    keep: Mapping[str, str] | None = None,
+    time_limit: float = 30.0,
+) -> Explanation:
+    """A minimal set of the definition's rules that no timetable can keep together."""
+    built = _Model(festival, previous=previous, keep=keep or {}, explain=True)
+    guards = list(built.guards.items())
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = 1  # with more, or with an objective, the core is not minimised
+    params.random_seed = 0
+    params.max_deterministic_time = time_limit
+    built.model.add_assumptions([lit for _, lit in guards])
+    code = solver.solve(built.model)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Explanation("FEASIBLE")
+    if code != cp_model.INFEASIBLE:
+        return Explanation("UNKNOWN")
+    by_index = {lit.index: rule for rule, lit in guards}
+    literal = {rule: lit for rule, lit in guards}
+    core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()]
+    # Deletion-based shrinking: drop each rule whose absence keeps the conflict.
+    minimal = True
+    index = 0
+    params.max_deterministic_time = max(1.0, time_limit / max(1, len(core)))
+    while index < len(core):
+        trial = core[:index] + core[index + 1 :]
+        built.model.clear_assumptions()
+        built.model.add_assumptions([literal[r] for r in trial])
+        code = solver.solve(built.model)
+        if code == cp_model.INFEASIBLE:
+            core = trial
+        else:
+            if code != cp_model.OPTIMAL and code != cp_model.FEASIBLE:
+                minimal = False
+            index += 1
+    return Explanation(
+        "INFEASIBLE", tuple(sorted(core, key=lambda r: (_order(r.key), r.text))), minimal
     )
 
 
@@ -100,9 +207,10 @@ def _deterministic(solver: cp_model.CpSolver, options: Options) -> None:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, on_progress: Callable[[Progress], None] | None):
+    def __init__(self, on_progress: Callable[[Progress], None] | None, phase: str):
         super().__init__()
         self.on_progress = on_progress
+        self.phase = phase
         self.count = 0
 
     def on_solution_callback(self) -> None:
@@ -111,9 +219,10 @@ class _Callback(cp_model.CpSolverSolutionCallback):
             self.on_progress(
                 Progress(
                     self.wall_time,
-                    int(self.objective_value),
-                    int(self.best_objective_bound),
+                    round(self.objective_value),
+                    round(self.best_objective_bound),
                     self.count,
+                    self.phase,
                 )
             )
 
@@ -133,25 +242,43 @@ def eligible_venues(festival: Festival, session: Session) -> list[Venue]:
 class _Model:
     """The CP-SAT model of one festival, and how to read a timetable back."""
 
-    def __init__(self, festival: Festival):
+    def __init__(
+        self,
+        festival: Festival,
+        previous: Timetable | None = None,
+        keep: Mapping[str, str] | None = None,
+        explain: bool = False,
+    ):
         self.festival = festival
+        self.explain = explain
         self.model = cp_model.CpModel()
+        self.guards: dict[Rule, cp_model.IntVar] = {}
         self.origin = datetime.combine(festival.start, datetime.min.time())
-        self.days: list[date] = days.festival_days(festival)
-        self.day_offset = {d: (d - festival.start).days for d in self.days}
-        self.horizon = ((festival.end - festival.start).days + 1) * DAY
+        self.allowed_days: list[date] = days.festival_days(festival)
+        window = days.date_range(festival.start, festival.end)
+        self.days: list[date] = window if explain else self.allowed_days
+        self.day_offset = {d: (d - festival.start).days for d in window}
+        self.horizon = len(window) * DAY
         self.unplaceable: list[str] = []
         self.sessions = festival.sessions
+        self.index = {s.id: i for i, s in enumerate(festival.sessions)}
         self.on: dict[str, dict[date, cp_model.IntVar]] = {}
         self.day: dict[str, cp_model.IntVar] = {}
         self.slot: dict[str, cp_model.IntVar] = {}
         self.start: dict[str, cp_model.IntVar] = {}
         self.interval: dict[str, cp_model.IntervalVar] = {}
         self.at: dict[str, dict[str, cp_model.IntVar]] = {}
+        self.previous = {
+            p.session: p
+            for p in (previous.placements if previous else ())
+            if p.session in self.index
+        }
+        self.keep = dict(keep or {})
         self._variables()
         for rule in (
             self.festival_days,
             self.festival_max_sessions_per_day,
+            self.sessions_eligible_venues,
             self.venues_hours,
             self.venues_closed,
             self.venues_overlap,
@@ -162,19 +289,32 @@ class _Model:
             self.sessions_latest,
             self.sessions_fixed,
             self.sessions_after,
+            self.sessions_kept,
         ):
             rule()
-        penalties = {goal: getattr(self, f"goal_{goal}")() for goal in SOFT_GOALS}
-        self.penalties = penalties
-        weights = festival.weights
-        self.model.minimize(
-            sum(weights.of(g) * sum(terms) for g, terms in penalties.items() if terms)
-        )
+        self.moves: dict[str, list] = {}
+        self.disruption: cp_model.LinearExprT = 0
+        self.has_moves = bool(self.previous) and not explain
+        if self.has_moves:
+            self._moves()
+            self._hint_previous()
+        self.penalties: dict[str, list] = {}
 
-    # --- variables ----------------------------------------------------------
+    # --- guards: in explain mode every rule is switched by its own literal ----
+
+    def when(self, key: str, text: str) -> list[cp_model.IntVar]:
+        """The enforcement literals for one rule: none normally, its guard in explain mode."""
+        if not self.explain:
+            return []
+        rule = Rule(key, text)
+        if rule not in self.guards:
+            self.guards[rule] = self.model.new_bool_var(f"guard[{key}] {text}")
+        return [self.guards[rule]]
 
     def minutes(self, moment: datetime) -> int:
         return int((moment - self.origin).total_seconds() // 60)
+
+    # --- variables ----------------------------------------------------------
 
     def _variables(self) -> None:
         m, step = self.model, self.festival.step
@@ -188,10 +328,13 @@ class _Model:
             self.start[s.id] = m.new_int_var(0, self.horizon, f"{s.id}.start")
             m.add(self.start[s.id] == DAY * self.day[s.id] + step * self.slot[s.id])
             m.add(self.day[s.id] == sum(self.day_offset[d] * b for d, b in self.on[s.id].items()))
+            m.add_exactly_one(self.on[s.id].values())
             self.interval[s.id] = m.new_fixed_size_interval_var(
                 self.start[s.id], s.duration, f"{s.id}.time"
             )
-            venues = eligible_venues(self.festival, s)
+            venues = (
+                list(self.festival.venues) if self.explain else eligible_venues(self.festival, s)
+            )
             if not venues:
                 self.unplaceable.append(_why_no_venue(self.festival, s))
             self.at[s.id] = {v.id: m.new_bool_var(f"{s.id}.at.{v.id}") for v in venues}
@@ -200,138 +343,342 @@ class _Model:
     # --- hard rules, one per config key --------------------------------------
 
     def festival_days(self) -> None:
-        """festival.days / festival.blackout: one allowed day per session."""
-        for s in self.sessions:
-            self.model.add_exactly_one(self.on[s.id].values())
+        """festival.days / festival.blackout: only allowed days (explain mode: guarded)."""
+        if not self.explain:
+            return
+        allowed = set(self.allowed_days)
+        rule_days, _ = days.working_days(self.festival.days, self.festival.start, self.festival.end)
+        for d in self.days:
+            if d in allowed:
+                continue
+            if d not in rule_days:
+                guard = self.when(
+                    "festival.days", f"sessions fall on {self.festival.days} days only"
+                )
+            else:
+                guard = self.when("festival.blackout", f"no sessions on blackout date {d}")
+            for s in self.sessions:
+                self.model.add(self.on[s.id][d] == 0).only_enforce_if(guard)
 
     def festival_max_sessions_per_day(self) -> None:
         limit = self.festival.max_sessions_per_day
         if limit is None:
             return
+        guard = self.when("festival.max_sessions_per_day", f"at most {limit} sessions a day")
         for d in self.days:
-            self.model.add(sum(self.on[s.id][d] for s in self.sessions) <= limit)
+            self.model.add(sum(self.on[s.id][d] for s in self.sessions) <= limit).only_enforce_if(
+                guard
+            )
+
+    def sessions_eligible_venues(self) -> None:
+        """Capacity, needs, cities and venues (explain mode only: else never created)."""
+        if not self.explain:
+            return
+        for s in self.sessions:
+            i = self.index[s.id]
+            for v in self.festival.venues:
+                here = self.at[s.id][v.id]
+                if v.capacity < s.attendance:
+                    biggest = max(x.capacity for x in self.festival.venues)
+                    guard = self.when(
+                        f"sessions[{i}].attendance",
+                        f"session {s.id!r} expects {s.attendance} people "
+                        f"(the biggest venue holds {biggest})",
+                    )
+                    self.model.add(here == 0).only_enforce_if(guard)
+                if not s.needs <= v.features:
+                    guard = self.when(
+                        f"sessions[{i}].needs",
+                        f"session {s.id!r} needs {', '.join(sorted(s.needs))}",
+                    )
+                    self.model.add(here == 0).only_enforce_if(guard)
+                if s.cities and v.city not in s.cities:
+                    guard = self.when(
+                        f"sessions[{i}].cities",
+                        f"session {s.id!r} must be in {', '.join(s.cities)}",
+                    )
+                    self.model.add(here == 0).only_enforce_if(guard)
+                if s.venues and v.id not in s.venues:
+                    guard = self.when(
+                        f"sessions[{i}].venues",
+                        f"session {s.id!r} must be in venue {', '.join(s.venues)}",
+                    )
+                    self.model.add(here == 0).only_enforce_if(guard)
 
     def venues_hours(self) -> None:
         """A session lies inside the opening hours of its venue."""
         step = self.festival.step
-        for s in self.sessions:
-            for vid, here in self.at[s.id].items():
-                v = self.festival.venue(vid)
-                self.model.add(step * self.slot[s.id] >= v.opens).only_enforce_if(here)
+        for j, v in enumerate(self.festival.venues):
+            guard = self.when(
+                f"venues[{j}].hours", f"venue {v.id!r} is open {_clock(v.opens)}-{_clock(v.closes)}"
+            )
+            for s in self.sessions:
+                here = self.at[s.id].get(v.id)
+                if here is None:
+                    continue
+                self.model.add(step * self.slot[s.id] >= v.opens).only_enforce_if(here, *guard)
                 self.model.add(step * self.slot[s.id] + s.duration <= v.closes).only_enforce_if(
-                    here
+                    here, *guard
                 )
 
     def venues_closed(self) -> None:
         """A session does not overlap a closure of its venue."""
-        for s in self.sessions:
-            for vid, here in self.at[s.id].items():
-                forbidden = [
-                    (self.minutes(p.start) - s.duration + 1, self.minutes(p.end) - 1)
-                    for p in self.festival.venue(vid).closed
-                ]
-                allowed = _complement(forbidden, 0, self.horizon)
-                if allowed is not None:
-                    self.model.add_linear_expression_in_domain(
-                        self.start[s.id], allowed
-                    ).only_enforce_if(here)
+        for j, v in enumerate(self.festival.venues):
+            for period in v.closed:
+                guard = self.when(
+                    f"venues[{j}].closed",
+                    f"venue {v.id!r} is closed {_period(period.start, period.end)}",
+                )
+                for s in self.sessions:
+                    here = self.at[s.id].get(v.id)
+                    if here is None:
+                        continue
+                    forbidden = (
+                        self.minutes(period.start) - s.duration + 1,
+                        self.minutes(period.end) - 1,
+                    )
+                    allowed = _complement([forbidden], 0, self.horizon)
+                    if allowed is not None:
+                        self.model.add_linear_expression_in_domain(
+                            self.start[s.id], allowed
+                        ).only_enforce_if(here, *guard)
 
     def venues_overlap(self) -> None:
         """Sessions in one venue never overlap, changeover included."""
-        for v in self.festival.venues:
-            intervals = [
-                self.model.new_optional_fixed_size_interval_var(
-                    self.start[s.id],
-                    s.duration + v.changeover,
-                    self.at[s.id][v.id],
-                    f"{s.id}.in.{v.id}",
+        for j, v in enumerate(self.festival.venues):
+            guard = self.when(
+                f"venues[{j}]",
+                f"venue {v.id!r} holds one session at a time"
+                + (f", {v.changeover} min apart" if v.changeover else ""),
+            )
+            intervals = []
+            for s in self.sessions:
+                here = self.at[s.id].get(v.id)
+                if here is None:
+                    continue
+                present = here
+                if guard:
+                    present = self.model.new_bool_var(f"{s.id}.in.{v.id}.counted")
+                    self.model.add_implication(present, here)
+                    self.model.add_bool_or([~here, ~guard[0], present])
+                intervals.append(
+                    self.model.new_optional_fixed_size_interval_var(
+                        self.start[s.id], s.duration + v.changeover, present, f"{s.id}.in.{v.id}"
+                    )
                 )
-                for s in self.sessions
-                if v.id in self.at[s.id]
-            ]
             if len(intervals) > 1:
                 self.model.add_no_overlap(intervals)
 
     def people_overlap(self) -> None:
         """Nobody is in two sessions at once."""
-        for person in self.festival.people:
-            mine = [self.interval[s.id] for s in self.sessions if person.id in s.people]
-            if len(mine) > 1:
-                self.model.add_no_overlap(mine)
+        for p, person in enumerate(self.festival.people):
+            mine = [s for s in self.sessions if person.id in s.people]
+            if len(mine) < 2:
+                continue
+            guard = self.when(f"people[{p}]", f"{person.id} cannot be in two sessions at once")
+            if guard:
+                intervals = [
+                    self.model.new_optional_fixed_size_interval_var(
+                        self.start[s.id], s.duration, guard[0], f"{s.id}.with.{person.id}"
+                    )
+                    for s in mine
+                ]
+            else:
+                intervals = [self.interval[s.id] for s in mine]
+            self.model.add_no_overlap(intervals)
 
     def people_unavailable(self) -> None:
-        for s in self.sessions:
-            forbidden = [
-                (self.minutes(p.start) - s.duration + 1, self.minutes(p.end) - 1)
-                for pid in s.people
-                for p in self.festival.person(pid).unavailable
-            ]
-            allowed = _complement(forbidden, 0, self.horizon)
-            if allowed is not None:
-                self.model.add_linear_expression_in_domain(self.start[s.id], allowed)
+        for p, person in enumerate(self.festival.people):
+            for period in person.unavailable:
+                guard = self.when(
+                    f"people[{p}].unavailable",
+                    f"{person.id} is unavailable {_period(period.start, period.end)}",
+                )
+                for s in self.sessions:
+                    if person.id not in s.people:
+                        continue
+                    forbidden = (
+                        self.minutes(period.start) - s.duration + 1,
+                        self.minutes(period.end) - 1,
+                    )
+                    allowed = _complement([forbidden], 0, self.horizon)
+                    if allowed is not None:
+                        self.model.add_linear_expression_in_domain(
+                            self.start[s.id], allowed
+                        ).only_enforce_if(guard)
 
     def people_cities(self) -> None:
         """Nobody is in two cities on the same day."""
-        city_code = {c: i for i, c in enumerate(sorted({v.city for v in self.festival.venues}))}
-        city = {}
+        cities = sorted({v.city for v in self.festival.venues})
+        code = {c: i for i, c in enumerate(cities)}
+        city: dict[str, cp_model.IntVar | int] = {}
         for s in self.sessions:
-            codes = {city_code[self.festival.venue(v).city] for v in self.at[s.id]}
+            codes = {code[self.festival.venue(v).city] for v in self.at[s.id]}
             if len(codes) > 1:
                 var = self.model.new_int_var(min(codes), max(codes), f"{s.id}.city")
                 self.model.add(
                     var
-                    == sum(
-                        city_code[self.festival.venue(v).city] * b for v, b in self.at[s.id].items()
-                    )
+                    == sum(code[self.festival.venue(v).city] * b for v, b in self.at[s.id].items())
                 )
                 city[s.id] = var
             elif codes:
                 city[s.id] = next(iter(codes))
-        pairs = set()
-        for person in self.festival.people:
-            mine = [s for s in self.sessions if person.id in s.people and s.id in city]
-            for i, a in enumerate(mine):
-                for b in mine[i + 1 :]:
-                    pairs.add((a.id, b.id) if a.id < b.id else (b.id, a.id))
-        for a, b in sorted(pairs):
-            if isinstance(city[a], int) and isinstance(city[b], int):
-                if city[a] != city[b]:
-                    self.model.add(self.day[a] != self.day[b])
+        same_day: dict[tuple[str, str], cp_model.IntVar] = {}
+        for p, person in enumerate(self.festival.people):
+            mine = [s.id for s in self.sessions if person.id in s.people and s.id in city]
+            pairs = [(a, b) for i, a in enumerate(mine) for b in mine[i + 1 :]]
+            if not pairs:
                 continue
-            same_day = self.model.new_bool_var(f"{a}.{b}.same_day")
-            self.model.add(self.day[a] == self.day[b]).only_enforce_if(same_day)
-            self.model.add(self.day[a] != self.day[b]).only_enforce_if(~same_day)
-            self.model.add(city[a] == city[b]).only_enforce_if(same_day)
+            guard = self.when(
+                f"people[{p}].cities", f"{person.id} cannot be in two cities on one day"
+            )
+            for a, b in pairs:
+                if isinstance(city[a], int) and isinstance(city[b], int):
+                    if city[a] != city[b]:
+                        self.model.add(self.day[a] != self.day[b]).only_enforce_if(guard)
+                    continue
+                key = (a, b) if a < b else (b, a)
+                if key not in same_day:
+                    lit = self.model.new_bool_var(f"{key[0]}.{key[1]}.same_day")
+                    self.model.add(self.day[a] == self.day[b]).only_enforce_if(lit)
+                    self.model.add(self.day[a] != self.day[b]).only_enforce_if(~lit)
+                    same_day[key] = lit
+                self.model.add(city[a] == city[b]).only_enforce_if(same_day[key], *guard)
 
     def sessions_earliest(self) -> None:
         for s in self.sessions:
             if s.earliest is not None:
-                self.model.add(self.start[s.id] >= self.minutes(s.earliest))
+                guard = self.when(
+                    f"sessions[{self.index[s.id]}].earliest",
+                    f"session {s.id!r} starts at {s.earliest:%Y-%m-%d %H:%M} or later",
+                )
+                self.model.add(self.start[s.id] >= self.minutes(s.earliest)).only_enforce_if(guard)
 
     def sessions_latest(self) -> None:
         for s in self.sessions:
             if s.latest is not None:
-                self.model.add(self.start[s.id] + s.duration <= self.minutes(s.latest))
+                guard = self.when(
+                    f"sessions[{self.index[s.id]}].latest",
+                    f"session {s.id!r} ends by {s.latest:%Y-%m-%d %H:%M}",
+                )
+                self.model.add(
+                    self.start[s.id] + s.duration <= self.minutes(s.latest)
+                ).only_enforce_if(guard)
 
     def sessions_fixed(self) -> None:
         for s in self.sessions:
             if s.fixed is None:
                 continue
-            self.model.add(self.start[s.id] == self.minutes(s.fixed.start))
+            where = f" in venue {s.fixed.venue!r}" if s.fixed.venue else ""
+            guard = self.when(
+                f"sessions[{self.index[s.id]}].fixed",
+                f"session {s.id!r} is fixed at {s.fixed.start:%Y-%m-%d %H:%M}" + where,
+            )
+            self.model.add(self.start[s.id] == self.minutes(s.fixed.start)).only_enforce_if(guard)
             if s.fixed.venue is not None:
                 here = self.at[s.id].get(s.fixed.venue)
                 if here is None:
-                    self.model.add_bool_or([])  # the pinned venue is not eligible
+                    self.model.add_bool_or([]).only_enforce_if(guard)  # venue not eligible
                 else:
-                    self.model.add(here == 1)
+                    self.model.add(here == 1).only_enforce_if(guard)
 
     def sessions_after(self) -> None:
         durations = {s.id: s.duration for s in self.sessions}
         for s in self.sessions:
             for before in s.after:
-                self.model.add(self.start[s.id] >= self.start[before] + durations[before])
+                guard = self.when(
+                    f"sessions[{self.index[s.id]}].after",
+                    f"session {s.id!r} starts after {before!r} ends",
+                )
+                self.model.add(
+                    self.start[s.id] >= self.start[before] + durations[before]
+                ).only_enforce_if(guard)
+
+    def sessions_kept(self) -> None:
+        """Pinned sessions, and with --freeze-until the published early ones, stay put."""
+        for sid, why in sorted(self.keep.items()):
+            old = self.previous.get(sid)
+            if old is None:
+                continue
+            if why == "pinned":
+                key = f"sessions[{self.index[sid]}].pinned"
+                text = f"session {sid!r} is pinned where it was published"
+            else:
+                key = "--freeze-until"
+                text = f"session {sid!r} was published before the freeze date and stays"
+            guard = self.when(key, f"{text} ({old.venue}, {old.start:%Y-%m-%d %H:%M})")
+            self.model.add(self.start[sid] == self.minutes(old.start)).only_enforce_if(guard)
+            here = self.at[sid].get(old.venue)
+            if here is None:
+                self.model.add_bool_or([]).only_enforce_if(guard)
+            else:
+                self.model.add(here == 1).only_enforce_if(guard)
+
+    # --- disruption of the published plan ------------------------------------
+
+    def _moves(self) -> None:
+        """Booleans for each published session: moved at all, and how."""
+        weights = self.festival.weights
+        kinds: dict[str, list] = {k: [] for k in MOVE_KINDS}
+        moved_all = []
+        for sid, old in sorted(self.previous.items()):
+            old_day = old.start.date()
+            same_day = self.on[sid].get(old_day, 0)
+            same_venue = self.at[sid].get(old.venue, 0)
+            same_start = self.model.new_bool_var(f"{sid}.same_start")
+            self.model.add(self.start[sid] == self.minutes(old.start)).only_enforce_if(same_start)
+            self.model.add(self.start[sid] != self.minutes(old.start)).only_enforce_if(~same_start)
+            if isinstance(same_venue, int):
+                moved = 1
+                kinds["moved_venue"].append(1)
+            else:
+                moved = self.model.new_bool_var(f"{sid}.moved")
+                self.model.add_bool_or([same_start, moved])
+                self.model.add_bool_or([same_venue, moved])
+                self.model.add_bool_or([~moved, ~same_start, ~same_venue])
+                kinds["moved_venue"].append(1 - same_venue)
+            moved_all.append(moved)
+            kinds["moved_date"].append(1 - same_day)
+            # a new time on the same date (a new date already counts as moved_date)
+            kinds["moved_time"].append(same_day - same_start)
+        self.moves = {"moved": moved_all, **kinds}
+        per_kind = sum(weights.of(k) for k in MOVE_KINDS)
+        big = len(self.previous) * per_kind + 1
+        self.disruption = big * sum(moved_all) + sum(
+            weights.of(k) * sum(terms) for k, terms in kinds.items()
+        )
+
+    def _hint_previous(self) -> None:
+        for sid, old in self.previous.items():
+            start = self.minutes(old.start)
+            self.model.add_hint(self.start[sid], start)
+            for d, b in self.on[sid].items():
+                self.model.add_hint(b, d == old.start.date())
+            for v, b in self.at[sid].items():
+                self.model.add_hint(b, v == old.venue)
+            offset = (old.start.date() - self.festival.start).days
+            self.model.add_hint(self.day[sid], offset)
+            self.model.add_hint(self.slot[sid], (start - offset * DAY) // self.festival.step)
+
+    def hint_from(self, solver: cp_model.CpSolver) -> None:
+        """Start the next phase from the solution just found."""
+        self.model.clear_hints()
+        for sid in self.start:
+            self.model.add_hint(self.start[sid], solver.value(self.start[sid]))
+            self.model.add_hint(self.day[sid], solver.value(self.day[sid]))
+            self.model.add_hint(self.slot[sid], solver.value(self.slot[sid]))
+            for b in (*self.on[sid].values(), *self.at[sid].values()):
+                self.model.add_hint(b, solver.boolean_value(b))
 
     # --- soft goals: each returns a list of penalty terms ---------------------
+
+    def minimize_soft_goals(self) -> None:
+        if not self.penalties:
+            self.penalties = {goal: getattr(self, f"goal_{goal}")() for goal in SOFT_GOALS}
+        weights = self.festival.weights
+        self.model.minimize(
+            sum(weights.of(g) * sum(terms) for g, terms in self.penalties.items() if terms)
+        )
 
     def _pairs(self, members: Sequence[cp_model.IntVar], name: str) -> cp_model.IntVar:
         """An exact count of the pairs among the true `members`: load·(load−1)/2."""
@@ -420,6 +767,9 @@ class _Model:
         penalties = {
             goal: int(sum(solver.value(t) for t in terms)) for goal, terms in self.penalties.items()
         }
+        moves = {
+            kind: int(sum(solver.value(t) for t in terms)) for kind, terms in self.moves.items()
+        }
         return Timetable(
             festival=self.festival.id,
             placements=tuple(placements),
@@ -427,6 +777,7 @@ class _Model:
             objective=round(solver.objective_value),
             bound=round(solver.best_objective_bound),
             penalties=penalties,
+            moves=moves,
         )
 
 
@@ -443,6 +794,41 @@ def _complement(forbidden: list[tuple[int, int]], low: int, high: int) -> cp_mod
     if cursor <= high:
         allowed.append([cursor, high])
     return cp_model.Domain.from_intervals(allowed) if allowed else cp_model.Domain(1, 0)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _period(start: datetime, end: datetime) -> str:
+    if start.time() == end.time() == datetime.min.time():
+        last = end - timedelta(days=1)
+        return (
+            f"on {start:%Y-%m-%d}"
+            if last.date() == start.date()
+            else (f"{start:%Y-%m-%d}..{last:%Y-%m-%d}")
+        )
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d} {start:%H:%M}-{end:%H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
+
+
+def _line(festival: Festival, key: str) -> int | None:
+    probe = key
+    while probe:
+        if probe in festival.lines:
+            return festival.lines[probe]
+        if "." not in probe and "[" not in probe:
+            break
+        probe = probe.rsplit(".", 1)[0] if "." in probe else probe.rsplit("[", 1)[0]
+    return festival.lines.get(key)
+
+
+def _order(key: str) -> tuple:
+    return tuple(
+        int(part) if part.isdigit() else part
+        for part in key.replace("[", ".").replace("]", "").split(".")
+    )
 
 
 def _why_no_venue(festival: Festival, s: Session) -> str:

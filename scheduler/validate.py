@@ -9,6 +9,7 @@ the soft-goal penalties the solver minimises.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import combinations
@@ -273,3 +274,55 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
                 penalty["prefer_time"] += 1
     penalty["total"] = sum(festival.weights.of(g) * penalty[g] for g in SOFT_GOALS)
     return penalty
+
+
+def moves(timetable: Timetable, previous: Timetable) -> dict[str, int]:
+    """How many published sessions moved, and how (recomputed from the placements)."""
+    now = {p.session: p for p in timetable.placements}
+    counted = {"moved": 0, "moved_date": 0, "moved_time": 0, "moved_venue": 0}
+    for old in previous.placements:
+        new = now.get(old.session)
+        if new is None:
+            continue
+        changed_start = new.start != old.start
+        changed_venue = new.venue != old.venue
+        counted["moved"] += changed_start or changed_venue
+        counted["moved_date"] += new.start.date() != old.start.date()
+        counted["moved_time"] += changed_start and new.start.date() == old.start.date()
+        counted["moved_venue"] += changed_venue
+    return counted
+
+
+def kept(timetable: Timetable, previous: Timetable, keep: dict[str, str]) -> list[Violation]:
+    """Sessions that had to stay where they were published but moved."""
+    now = {p.session: p for p in timetable.placements}
+    found = []
+    for old in previous.placements:
+        why = keep.get(old.session)
+        new = now.get(old.session)
+        if why and new and (new.start, new.venue) != (old.start, old.venue):
+            rule = "sessions.pinned" if why == "pinned" else "--freeze-until"
+            found.append(
+                Violation(
+                    rule,
+                    f"session {old.session!r} moved from {_show(old)} to {_show(new)} but is {why}",
+                    (old.session,),
+                )
+            )
+    return found
+
+
+def move_reason(festival: Festival, timetable: Timetable, old: Placement) -> str:
+    """Why a session could not stay at its published placement, in one line."""
+    if old.venue not in {v.id for v in festival.venues}:
+        return f"venue {old.venue!r} is no longer in the definition"
+    duration = timedelta(minutes=festival.session(old.session).duration)
+    back = replace(old, end=old.start + duration)
+    trial = replace(
+        timetable,
+        placements=tuple(back if p.session == old.session else p for p in timetable.placements),
+    )
+    mine = [v for v in violations(festival, trial) if old.session in v.sessions]
+    if not mine:
+        return "its old place is still valid; it moved to make room for another move"
+    return str(mine[0])

@@ -1,0 +1,128 @@
+"""What changed between two published plans, in words and as data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Entry
+
+KINDS = ("moved", "added", "cancelled", "updated")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One session's change: moved, added, cancelled, or updated (text only)."""
+
+    kind: str
+    session: str
+    title: str
+    old: Entry | None
+    new: Entry | None
+    reason: str = ""
+
+    @property
+    def when(self) -> tuple:
+        entry = self.new or self.old
+        assert entry is not None
+        return (entry.start, entry.session)
+
+
+def diff(
+    old: Mapping[str, Entry], new: Iterable[Entry], reasons: Mapping[str, str] | None = None
+) -> list[Change]:
+    """The changes from `old` to `new` (session id → entry), sorted by time."""
+    reasons = reasons or {}
+    changes = []
+    seen = set()
+    for entry in new:
+        seen.add(entry.session)
+        before = old.get(entry.session)
+        if before is None or (before.status == "CANCELLED" and entry.status != "CANCELLED"):
+            if entry.status != "CANCELLED":
+                changes.append(Change("added", entry.session, entry.title, before, entry))
+            continue
+        if entry.status == "CANCELLED":
+            if before.status != "CANCELLED":
+                changes.append(Change("cancelled", entry.session, entry.title, before, entry))
+            continue
+        if (before.start, before.end, before.venue) != (entry.start, entry.end, entry.venue):
+            changes.append(
+                Change(
+                    "moved",
+                    entry.session,
+                    entry.title,
+                    before,
+                    entry,
+                    reasons.get(entry.session, ""),
+                )
+            )
+        elif before.digest != entry.digest:
+            changes.append(Change("updated", entry.session, entry.title, before, entry))
+    for sid, before in old.items():
+        if sid not in seen and before.status != "CANCELLED":
+            changes.append(Change("cancelled", sid, before.title, before, None))
+    return sorted(changes, key=lambda c: (c.when, KINDS.index(c.kind)))
+
+
+def _slot(entry: Entry) -> str:
+    return f"{entry.start:%Y-%m-%d %a %H:%M}–{entry.end:%H:%M} {entry.venue}"
+
+
+def render(changes: list[Change]) -> str:
+    """The changes as lines of text, one per session."""
+    if not changes:
+        return "No changes to the published plan."
+    lines = []
+    for c in changes:
+        head = f"{c.kind:<9} {c.session} ({c.title})"
+        if c.kind == "moved":
+            assert c.old and c.new
+            line = f"{head}: {_slot(c.old)} → {_slot(c.new)}"
+            if c.reason:
+                line += f"\n          because {c.reason}"
+        elif c.kind == "added":
+            assert c.new
+            line = f"{head}: {_slot(c.new)}"
+        elif c.kind == "cancelled":
+            assert c.old
+            line = f"{head}: was {_slot(c.old)}"
+        else:
+            line = f"{head}: title, people, description or location text changed"
+        lines.append(line)
+    counts = ", ".join(
+        f"{sum(c.kind == k for c in changes)} {k}"
+        for k in KINDS
+        if any(c.kind == k for c in changes)
+    )
+    return "\n".join(
+        [*lines, f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {counts}."]
+    )
+
+
+def _entry_json(entry: Entry | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {
+        "start": entry.start.isoformat(),
+        "end": entry.end.isoformat(),
+        "venue": entry.venue,
+        "status": entry.status,
+        "sequence": entry.sequence,
+    }
+
+
+def to_json(changes: list[Change]) -> list[dict[str, Any]]:
+    """The changes as JSON-ready data; times are local wall-clock times."""
+    return [
+        {
+            "kind": c.kind,
+            "session": c.session,
+            "title": c.title,
+            "old": _entry_json(c.old),
+            "new": _entry_json(c.new),
+            "reason": c.reason,
+        }
+        for c in changes
+    ]

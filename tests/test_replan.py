@@ -1,0 +1,360 @@
+"""Re-planning against the published plan: fewest moves, kept sessions, reports, explanations."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DEFAULT_CONFIG, SMALL
+
+from scheduler import config, generate, solver, validate
+from scheduler import plan as planning
+from scheduler.cli import cli
+from scheduler.model import Period, Placement, Timetable
+
+FIRST = datetime(2023, 9, 1, tzinfo=UTC)
+LATER = datetime(2023, 9, 10, tzinfo=UTC)
+
+
+def events(path: Path) -> dict[str, str]:
+    """Each VEVENT's exact text in a feed, by UID."""
+    text = path.read_bytes().decode("utf-8")
+    blocks = re.findall(r"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", text, flags=re.S)
+    return {re.search(r"\r\nUID:(.*?)\r\n", b).group(1): b for b in blocks}
+
+
+def all_events(folder: Path) -> dict[tuple[str, str], str]:
+    return {
+        (str(p.relative_to(folder)), uid): text
+        for p in sorted(folder.rglob("*.ics"))
+        for uid, text in events(p).items()
+    }
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("published")
+    planning.plan(config.load(DEFAULT_CONFIG), out, at=FIRST)
+    return out
+
+
+def default_with(old: str, new: str):
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert old in text
+    return config.loads(text.replace(old, new, 1), source="festival.toml")
+
+
+def copy_of(folder: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "calendars"
+    for path in folder.rglob("*"):
+        if path.is_file():
+            (target / path.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
+            (target / path.relative_to(folder)).write_bytes(path.read_bytes())
+    return target
+
+
+def test_closing_a_venue_on_one_sessions_date_moves_only_that_session(published, tmp_path):
+    out = copy_of(published, tmp_path)
+    before = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    quantum = next(s for s in before["sessions"] if s["id"] == "quantum")
+    closed_on = quantum["start"][:10]
+    festival = default_with(
+        'closed = ["2023-10-30..2023-11-01"]', f'closed = ["2023-10-30..2023-11-01", {closed_on}]'
+    )
+    old_events = all_events(out)
+    done = planning.plan(festival, out, at=LATER)
+    assert done.timetable.moves["moved"] == 1
+    assert [c.session for c in done.changes] == ["quantum"]
+    assert done.changes[0].kind == "moved"
+    assert "venues.closed" in done.changes[0].reason
+    new_events = all_events(out)
+    assert new_events.keys() == old_events.keys()
+    for key, text in old_events.items():
+        if key[1] == "quantum@ctc-tech-festival-2023":
+            assert "SEQUENCE:1\r\n" in new_events[key]
+            assert "LAST-MODIFIED:20230910T000000Z" in new_events[key]
+        else:
+            assert new_events[key] == text, key  # byte-identical
+
+
+def test_the_re_plan_is_proven_optimal_and_validated(published, tmp_path):
+    out = copy_of(published, tmp_path)
+    festival = default_with("blackout = [2023-10-24]", "blackout = [2023-10-24, 2023-10-25]")
+    done = planning.plan(festival, out, at=LATER)
+    assert done.result.status == "OPTIMAL"
+    moved = {c.session for c in done.changes if c.kind == "moved"}
+    published_plan = json.loads((published / "timetable.json").read_text(encoding="utf-8"))
+    on_the_day = {s["id"] for s in published_plan["sessions"] if s["start"][:10] == "2023-10-25"}
+    assert moved == on_the_day
+
+
+def two_day_festival(blackout: str = "") -> str:
+    """Three sessions in one venue; with the published plan on three different days."""
+    return SMALL.replace(
+        'step = "30m"', f'step = "30m"\nmax_sessions_per_day = 1\n{blackout}'
+    ).replace(
+        "attendance = 30",
+        'attendance = 30\n\n[[sessions]]\nid = "panel"\ntitle = "圆桌"\nduration = "1h"',
+    )
+
+
+def test_exactly_the_sessions_that_must_move_do(tmp_path):
+    planning.plan(config.loads(two_day_festival()), tmp_path, at=FIRST)
+    first = json.loads((tmp_path / "timetable.json").read_text(encoding="utf-8"))
+    days_used = sorted({s["start"][:10] for s in first["sessions"]})
+    assert len(days_used) == 3
+    blackout = f"blackout = [{days_used[0]}, {days_used[1]}]"
+    done = planning.plan(config.loads(two_day_festival(blackout)), tmp_path, at=LATER)
+    assert done.timetable.moves["moved"] == 2
+    stayed = [s for s in first["sessions"] if s["start"][:10] == days_used[2]]
+    assert done.timetable.placement(stayed[0]["id"]).start.date().isoformat() == days_used[2]
+
+
+def exhaustive_fewest_moves(festival, previous: Timetable) -> int:
+    """The fewest moved sessions over every valid timetable, by the validator alone."""
+    days_ = [
+        festival.start + timedelta(days=i) for i in range((festival.end - festival.start).days + 1)
+    ]
+    options = []
+    for s in festival.sessions:
+        here = []
+        for day, venue in itertools.product(days_, festival.venues):
+            for minute in range(6 * 60, 22 * 60 - s.duration + 1, festival.step):
+                start = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)
+                one = Placement(s.id, venue.id, start, start + timedelta(minutes=s.duration))
+                broken = [
+                    v
+                    for v in validate.violations(festival, Timetable(festival.id, (one,)))
+                    if v.rule not in ("sessions", "sessions.after")
+                ]
+                if not broken:
+                    here.append(one)
+        options.append(here)
+    best = None
+    for combo in itertools.product(*options):
+        timetable = Timetable(festival.id, tuple(combo))
+        if not validate.violations(festival, timetable):
+            moved = validate.moves(timetable, previous)["moved"]
+            best = moved if best is None else min(best, moved)
+    assert best is not None
+    return best
+
+
+def test_moved_sessions_are_the_true_minimum_on_small_festivals():
+    shape = generate.Shape(sessions=3, venues=2, people=2, tracks=2, days=3, step=120, rules=0.4)
+    checked = 0
+    for seed in range(2000, 2100):
+        festival = config.loads(generate.festival_toml(seed, shape))
+        previous = solver.solve(festival).timetable
+        # close the venue of the first session on its day: at least that one must move
+        target = previous.placements[0]
+        day = datetime.combine(target.start.date(), datetime.min.time())
+        venues = tuple(
+            replace(v, closed=(*v.closed, Period(day, day + timedelta(days=1))))
+            if v.id == target.venue
+            else v
+            for v in festival.venues
+        )
+        changed = replace(festival, venues=venues)
+        result = solver.solve(changed, previous=previous)
+        if result.status == "INFEASIBLE":
+            continue
+        assert result.status == "OPTIMAL"
+        moved = validate.moves(result.timetable, previous)["moved"]
+        assert moved == result.timetable.moves["moved"] >= 1
+        assert moved == exhaustive_fewest_moves(changed, previous), seed
+        checked += 1
+        if checked == 12:
+            break
+    assert checked == 12
+
+
+def test_pinned_and_frozen_sessions_never_move(published, tmp_path):
+    out = copy_of(published, tmp_path)
+    before = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    start_of = {s["id"]: s["start"] for s in before["sessions"]}
+    # every session gets a strong reason to move: a preference for a far date
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        'prefer = { time = "morning" }\n\n[[sessions]]\nid = "digital-platform"',
+        'prefer = { dates = [2023-11-09] }\npinned = true\n\n[[sessions]]\nid = "digital-platform"',
+    )
+    festival = config.loads(text)
+    done = planning.plan(festival, out, at=LATER, freeze_until=date(2023, 10, 20))
+    placed = {p.session: p for p in done.timetable.placements}
+    assert placed["video-network"].start.isoformat() == start_of["video-network"][:19]
+    for sid, start in start_of.items():
+        if start[:10] < "2023-10-20":
+            assert placed[sid].start.isoformat() == start[:19], sid
+
+
+def test_when_pinning_makes_it_infeasible_the_explanation_names_the_pin(published, tmp_path):
+    out = copy_of(published, tmp_path)
+    plan_now = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    quantum = next(s for s in plan_now["sessions"] if s["id"] == "quantum")
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    text = text.replace(
+        'closed = ["2023-10-30..2023-11-01"]',
+        f'closed = ["2023-10-30..2023-11-01", {quantum["start"][:10]}]',
+    )
+    text = text.replace('venues = ["hf-quantum"]', 'venues = ["hf-quantum"]\npinned = true')
+    with pytest.raises(planning.NoTimetable) as caught:
+        planning.plan(config.loads(text, source="festival.toml"), out, at=LATER)
+    keys = {r.key for r in caught.value.explanation.rules}
+    assert keys == {"sessions[11].pinned", "venues[5].closed"}
+    assert "sessions[11].pinned: session 'quantum' is pinned" in str(caught.value)
+
+
+def test_freezing_names_the_option_in_the_explanation(published, tmp_path):
+    out = copy_of(published, tmp_path)
+    plan_now = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    ai = next(s for s in plan_now["sessions"] if s["id"] == "ai")
+    festival = default_with(
+        'closed = ["2023-10-16..2023-10-17"]',
+        f'closed = ["2023-10-16..2023-10-17", {ai["start"][:10]}]',
+    )
+    with pytest.raises(planning.NoTimetable) as caught:
+        planning.plan(festival, out, at=LATER, freeze_until=date(2023, 10, 31))
+    keys = {r.key for r in caught.value.explanation.rules}
+    assert keys == {"--freeze-until", "venues[0].closed"}
+
+
+INFEASIBLE = {
+    "fixed vs closed venue": (
+        SMALL.replace(
+            'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+            'people = ["ceo"]\nfixed = { start = 2023-10-09T10:00:00, venue = "hall" }'
+            '\n\n[[sessions]]\nid = "workshop"',
+        ).replace('features = ["stage"]', 'features = ["stage"]\nclosed = [2023-10-09]'),
+        {"sessions[0].fixed", "venues[0].closed"},
+    ),
+    "capacity vs attendance": (
+        SMALL.replace("attendance = 200", "attendance = 400"),
+        {"sessions[0].attendance"},
+    ),
+    "a person in two fixed sessions at once": (
+        SMALL.replace(
+            'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+            'people = ["ceo"]\nfixed = { start = 2023-10-09T10:00:00 }'
+            '\n\n[[sessions]]\nid = "workshop"',
+        ).replace(
+            'attendance = 30\npeople = ["ceo"]',
+            'attendance = 30\npeople = ["ceo"]\nfixed = { start = 2023-10-09T11:00:00 }',
+        ),
+        {"sessions[0].fixed", "sessions[1].fixed", "people[0]"},
+    ),
+    "a cycle of after windows": (
+        SMALL.replace(
+            'attendance = 30\npeople = ["ceo"]',
+            'attendance = 30\npeople = ["ceo"]\nafter = ["keynote"]\nlatest = 2023-10-08',
+        ).replace(
+            'attendance = 200\npeople = ["ceo"]',
+            'attendance = 200\npeople = ["ceo"]\nearliest = 2023-10-09',
+        ),
+        {"sessions[0].earliest", "sessions[1].after", "sessions[1].latest"},
+    ),
+    "a window too short for its sessions": (
+        SMALL.replace("end = 2023-10-10", "end = 2023-09-28").replace(
+            'attendance = 30\npeople = ["ceo"]',
+            'attendance = 30\npeople = ["ceo"]\nvenues = ["hall"]\n\n[[sessions]]\n'
+            'id = "gala"\ntitle = "晚会"\nduration = "6h"\nvenues = ["hall"]',
+        ),
+        {
+            "venues[0]",
+            "venues[0].hours",
+            "sessions[0].attendance",
+            "sessions[1].venues",
+            "sessions[2].venues",
+        },
+    ),
+    "a venue too small and the only big one closed": (
+        SMALL.replace(
+            'features = ["stage"]', 'features = ["stage"]\nclosed = ["2023-09-28..2023-10-10"]'
+        ),
+        {"sessions[0].attendance", "venues[0].closed"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INFEASIBLE))
+def test_infeasible_definitions_name_their_minimal_conflict(case):
+    text, expected = INFEASIBLE[case]
+    festival = config.loads(text, source="f.toml")
+    assert solver.solve(festival).status == "INFEASIBLE"
+    found = solver.explain(festival)
+    assert found.status == "INFEASIBLE" and found.minimal
+    assert {r.key for r in found.rules} == expected
+    # minimal: dropping any one rule of the set makes the rest satisfiable together
+    for rule in found.rules:
+        assert rule.where(festival).startswith("f.toml:")
+
+
+def test_explanation_is_printed_by_plan_with_exit_1_and_check_explain(tmp_path):
+    text, _ = INFEASIBLE["fixed vs closed venue"]
+    path = tmp_path / "f.toml"
+    path.write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    out = tmp_path / "calendars"
+    result = runner.invoke(cli, ["plan", str(path), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "proven infeasible" in result.output
+    line = text.splitlines().index('fixed = { start = 2023-10-09T10:00:00, venue = "hall" }') + 1
+    assert (
+        f"{path}:{line}: sessions[0].fixed: session 'keynote' is fixed at 2023-10-09 10:00 in "
+        "venue 'hall'" in result.output
+    )
+    assert "venues[0].closed: venue 'hall' is closed on 2023-10-09" in result.output
+    assert not out.exists()
+    checked = runner.invoke(cli, ["check", str(path), "--explain"])
+    assert checked.exit_code == 1 and "venues[0].closed" in checked.output
+    good = runner.invoke(cli, ["check", str(DEFAULT_CONFIG), "--explain"])
+    assert good.exit_code == 0 and "A timetable exists" in good.output
+
+
+def test_plan_prints_the_change_report_and_diff_repeats_it(published, tmp_path):
+    out = copy_of(published, tmp_path)
+    old_copy = tmp_path / "old.json"
+    old_copy.write_bytes((out / "timetable.json").read_bytes())
+    path = tmp_path / "f.toml"
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "blackout = [2023-10-24]", "blackout = [2023-10-24, 2023-10-27]"
+    )
+    cut = text.index('[[sessions]]\nid = "mobile-payment"')
+    text = text[:cut] + text[text.index('[[sessions]]\nid = "cybersecurity"') :]
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["plan", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Changes since the published plan:" in result.output
+    assert re.search(
+        r"moved +cybersecurity \(网络安全主题活动\): 2023-10-27 Fri 09:00–12:00 "
+        r"sh-forum → ",
+        result.output,
+    )
+    assert (
+        "because festival.blackout: session 'cybersecurity' is on blackout date 2023-10-27"
+        in result.output
+    )
+    assert re.search(
+        r"cancelled mobile-payment \(移动支付主题活动\): was 2023-10-25", result.output
+    )
+    shown = CliRunner().invoke(cli, ["diff", str(old_copy), str(out / "timetable.json")])
+    assert shown.exit_code == 0
+    assert "cancelled mobile-payment" in shown.output and "moved     cybersecurity" in shown.output
+    as_json = CliRunner().invoke(
+        cli, ["diff", str(old_copy), str(out / "timetable.json"), "--json"]
+    )
+    kinds = {c["session"]: c["kind"] for c in json.loads(as_json.output)}
+    assert kinds["mobile-payment"] == "cancelled" and kinds["cybersecurity"] == "moved"
+
+
+def test_diff_refuses_plans_of_two_festivals(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    planning.plan(config.loads(SMALL), a, at=FIRST)
+    planning.plan(config.loads(SMALL.replace('id = "small"', 'id = "other"')), b, at=FIRST)
+    result = CliRunner().invoke(cli, ["diff", str(a / "timetable.json"), str(b / "timetable.json")])
+    assert result.exit_code == 2 and "compare two plans of one festival" in result.output
