@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -55,15 +56,16 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         type=click.FloatRange(min=0.01),
         default=30.0,
         show_default=True,
-        help="Solver budget in CP-SAT deterministic seconds (reproducible, "
-        "roughly wall-clock seconds on an idle core).",
+        help="Solver budget in CP-SAT deterministic time units: reproducible whatever "
+        "the machine's load; wall-clock time varies with the machine and the problem.",
     )
     @click.option(
         "--workers",
         type=click.IntRange(min=1),
         default=2,
         show_default=True,
-        help="Solver threads. The timetable does not depend on it.",
+        help="Solver threads. Like every option, part of what makes a run reproducible: "
+        "the same options give the same timetable.",
     )
     @click.option(
         "--seed",
@@ -296,6 +298,94 @@ def diff_command(old: Path, new: Path, as_json: bool) -> None:
         click.echo(json.dumps(diff.to_json(changes), ensure_ascii=False, indent=2))
     else:
         click.echo(diff.render(changes))
+
+
+@cli.command()
+@click.argument(
+    "config_path",
+    metavar="[CONFIG]",
+    required=False,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("calendars"),
+    show_default=True,
+    help="The published folder to serve.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 serves every interface.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Re-plan into --dir whenever CONFIG is saved (the published plan is the "
+    "baseline); a definition that fails keeps the last good feeds served.",
+)
+@solver_options
+def serve(
+    config_path: Path | None,
+    folder: Path,
+    host: str,
+    port: int,
+    watch: bool,
+    options: solver.Options,
+) -> None:
+    """Serve the published folder: the timetable page and every feed.
+
+    Calendar clients get text/calendar with ETag and Last-Modified, and 304
+    when nothing changed. Re-published files are served at once. With
+    --watch, saving CONFIG (default config/festival.toml) re-plans.
+
+    Example:
+
+        festival serve --dir calendars --port 8000 --watch config/festival.toml
+    """
+    from . import serve as serving
+
+    if not folder.is_dir():
+        raise BadInput(f"{folder}: no such folder; run festival plan first, or pass --dir")
+    stop = threading.Event()
+    if watch:
+        path = config_path or default_config()
+
+        def replan() -> None:
+            click.echo(f"{path} changed: re-planning…", err=True)
+            try:
+                festival = _load(path)
+                done = planning.plan(festival, folder, options)
+            except (
+                click.ClickException,
+                revisions.BaselineError,
+                planning.NoTimetable,
+                planning.InvalidTimetable,
+            ) as error:
+                text = (
+                    error.format_message()
+                    if isinstance(error, click.ClickException)
+                    else str(error)
+                )
+                click.echo(f"Error: {text}\nStill serving the last good plan.", err=True)
+                return
+            click.echo(
+                diff.render(list(done.changes))
+                if done.changes
+                else "Re-planned: no change to the published plan.",
+                err=True,
+            )
+
+        threading.Thread(target=serving.watch, args=(path, replan, stop), daemon=True).start()
+    click.echo(f"Serving {folder}/ at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    try:
+        serving.run(folder, host, port)
+    finally:
+        stop.set()
 
 
 def timetable_table(festival: Festival, timetable: Timetable) -> Table:

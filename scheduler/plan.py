@@ -15,7 +15,7 @@ from . import revisions, solver, validate
 from .diff import Change, diff
 from .model import Entry, Festival, Placement, Timetable, Violation
 from .publish import Published, publish
-from .writers import ical, timetable_json
+from .writers import html, ical, timetable_json
 
 
 class NoTimetable(Exception):
@@ -177,6 +177,7 @@ def outputs(
     """Every published file, rendered in memory: relative path → bytes."""
     files = timetable_json.outputs(festival, timetable, entries)
     files.update(ical.outputs(festival, entries))
+    files.update(html.outputs(festival, timetable, entries))
     return files
 
 

@@ -1,0 +1,98 @@
+"""The timetable page: every session, every feed's links, the festival's language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from conftest import DEFAULT_CONFIG, SMALL
+
+from scheduler import config
+from scheduler import plan as planning
+
+AT = datetime(2023, 9, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def default_page(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("page")
+    planning.plan(config.load(DEFAULT_CONFIG), out, at=AT)
+    return (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_page_shows_every_session_and_venue(default_page):
+    festival = config.load(DEFAULT_CONFIG)
+    for session in festival.sessions:
+        assert session.title in default_page
+        assert f'id="session-{session.id}"' in default_page
+    for venue in festival.venues:
+        assert venue.name in default_page
+
+
+def test_page_is_chinese_with_babel_dates_and_utf8(default_page):
+    assert '<html lang="zh-CN">' in default_page
+    assert '<meta charset="utf-8">' in default_page
+    assert "10月9日周一" in default_page  # Babel's zh_CN month-day-weekday
+    assert "2023年10月9日" in default_page
+    assert "订阅日历" in default_page
+    assert "PingFang SC" in default_page and "Noto Sans CJK SC" in default_page
+
+
+def test_page_fetches_nothing_from_the_network(default_page):
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", default_page)
+    assert "@import" not in default_page and "url(" not in default_page
+
+
+def test_relative_feed_links_without_a_feed_url(default_page):
+    festival = config.load(DEFAULT_CONFIG)
+    links = set(re.findall(r'data-feed="([^"]+)"', default_page))
+    expected = {"festival.ics"} | {f"tracks/{t.id}.ics" for t in festival.tracks}
+    expected |= {f"venues/{v.id}.ics" for v in festival.venues}
+    expected |= {f"people/{p.id}.ics" for p in festival.people}
+    assert links == expected
+    assert 'href="people/cto.ics"' in default_page
+
+
+def test_absolute_links_with_a_feed_url(tmp_path):
+    text = SMALL.replace('step = "30m"', 'step = "30m"\nfeed_url = "https://feeds.example.org/x/"')
+    planning.plan(config.loads(text), tmp_path, at=AT)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'href="webcal://feeds.example.org/x/people/ceo.ics"' in page
+    assert 'href="https://feeds.example.org/x/people/ceo.ics"' in page
+    google = re.search(r'href="(https://calendar\.google\.com/[^"]+people%2Fceo\.ics)"', page)
+    cid = parse_qs(urlparse(google.group(1).replace("&amp;", "&")).query)["cid"][0]
+    assert cid == "webcal://feeds.example.org/x/people/ceo.ics"
+    assert "<script>" not in page  # absolute links need no script
+
+
+def test_titles_are_escaped_not_run(tmp_path):
+    text = SMALL.replace('title = "主旨演讲"', 'title = "<script>alert(1)</script> & 演讲"')
+    planning.plan(config.loads(text), tmp_path, at=AT)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 演讲" in page
+
+
+def test_english_labels_and_dates(tmp_path):
+    planning.plan(config.loads(SMALL), tmp_path, at=AT)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Subscribe" in page and "Mon, Oct 9" in page
+
+
+def test_cancelled_sessions_are_struck_through(tmp_path):
+    planning.plan(config.loads(SMALL), tmp_path, at=AT)
+    without = SMALL[: SMALL.index('[[sessions]]\nid = "workshop"')]
+    planning.plan(config.loads(without), tmp_path, at=datetime(2023, 9, 2, tzinfo=UTC))
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    item = re.search(r'<li id="session-workshop" class="([^"]+)"', page)
+    assert item and "cancelled" in item.group(1).split()
+    assert ".cancelled .title" in page and "line-through" in page
+
+
+def test_page_is_byte_stable(tmp_path):
+    festival = config.load(DEFAULT_CONFIG)
+    planning.plan(festival, tmp_path / "a", at=AT)
+    planning.plan(festival, tmp_path / "b", at=AT)
+    assert (tmp_path / "a/index.html").read_bytes() == (tmp_path / "b/index.html").read_bytes()
