@@ -75,3 +75,34 @@ def test_solver_optimum_matches_exhaustive_search(seed):
     result = solver.solve(festival, OPTIONS)
     assert result.status == "OPTIMAL"
     assert result.timetable.objective == exhaustive_best(festival)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_re_plans_of_generated_festivals_validate(seed):
+    """Close the venue of one session for its day; the re-plan keeps every rule and the
+    solver's count of moves matches the validator's."""
+    from dataclasses import replace
+
+    from scheduler import plan as planning
+    from scheduler.model import Period
+
+    festival = config.loads(generate.festival_toml(3000 + seed, SHAPES["busy"]))
+    previous = solver.solve(festival, OPTIONS).timetable
+    target = previous.placements[seed % len(previous.placements)]
+    day = datetime.combine(target.start.date(), datetime.min.time())
+    venues = tuple(
+        replace(v, closed=(*v.closed, Period(day, day + timedelta(days=1))))
+        if v.id == target.venue
+        else v
+        for v in festival.venues
+    )
+    changed = replace(festival, venues=venues)
+    try:
+        result, timetable = planning.schedule(changed, OPTIONS, previous=previous)
+    except planning.NoTimetable as error:
+        assert error.result.status == "INFEASIBLE"
+        assert error.explanation is not None and error.explanation.rules
+        return
+    assert timetable.moves["moved"] >= 1
+    assert timetable.placement(target.session) != target
+    assert result.status == "OPTIMAL"
