@@ -96,3 +96,15 @@ def test_page_is_byte_stable(tmp_path):
     planning.plan(festival, tmp_path / "a", at=AT)
     planning.plan(festival, tmp_path / "b", at=AT)
     assert (tmp_path / "a/index.html").read_bytes() == (tmp_path / "b/index.html").read_bytes()
+
+
+def test_every_word_has_a_chinese_translation_in_the_catalog():
+    from scheduler import labels
+
+    translated = labels._translations("zh_CN")
+    assert set(translated) == set(labels.ENGLISH)
+    for key, english in labels.ENGLISH.items():
+        names = sorted(set(re.findall(r"{(\w+)}", english)))
+        assert sorted(set(re.findall(r"{(\w+)}", translated[key]))) == names, key
+    assert labels.label("zh-CN", "page.subscribe") == "订阅日历"
+    assert labels.label("en", "page.subscribe") == "Subscribe"
