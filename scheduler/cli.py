@@ -74,9 +74,25 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Solver random seed; the same seed gives the same timetable.",
     )
+    @click.option(
+        "--max-seconds",
+        type=click.FloatRange(min=0.1),
+        default=None,
+        help="Optional wall-clock cap per solve phase. If it, rather than --time-limit, "
+        "stops the solver, the result may differ between runs (you are told).",
+    )
     @functools.wraps(command)
-    def wrapper(*args: Any, time_limit: float, workers: int, seed: int, **kwargs: Any) -> Any:
-        options = solver.Options(time_limit=time_limit, workers=workers, seed=seed)
+    def wrapper(
+        *args: Any,
+        time_limit: float,
+        workers: int,
+        seed: int,
+        max_seconds: float | None,
+        **kwargs: Any,
+    ) -> Any:
+        options = solver.Options(
+            time_limit=time_limit, workers=workers, seed=seed, max_seconds=max_seconds
+        )
         return command(*args, options=options, **kwargs)
 
     return wrapper
@@ -424,7 +440,12 @@ def _summary(festival: Festival, result: solver.Result, timetable: Timetable) ->
             f"Best found, not proven optimal: penalty {timetable.objective}{detail}, "
             f"lower bound {timetable.bound}"
         )
-    return f"{head}; solved in {result.wall_time:.2f} s. Validator: every rule holds."
+    clock = (
+        " Stopped by --max-seconds before --time-limit: another run may give another timetable."
+        if result.stopped_by_clock
+        else ""
+    )
+    return f"{head}; solved in {result.wall_time:.2f} s. Validator: every rule holds." + clock
 
 
 class _ProgressLine:

@@ -32,6 +32,11 @@ class NoTimetable(Exception):
         self.explanation = explanation
         if result.status == "INFEASIBLE":
             text = "no timetable keeps every hard rule of the definition (proven infeasible)"
+        elif result.stopped_by_clock:
+            text = (
+                f"no timetable was found within --max-seconds ({result.status}); "
+                "raise or drop --max-seconds"
+            )
         else:
             text = (
                 f"no timetable was found within the time limit ({result.status}); "

@@ -38,11 +38,18 @@ MOVE_KINDS = ("moved_date", "moved_time", "moved_venue")
 
 @dataclass(frozen=True)
 class Options:
-    """Solver settings. `time_limit` is in CP-SAT deterministic seconds."""
+    """Solver settings.
+
+    `time_limit` is in CP-SAT deterministic time units: the result does not
+    depend on the machine's load. `max_seconds` is an optional wall-clock cap
+    for each solve phase; when it stops a solve, the result may differ between
+    runs (`Result.stopped_by_clock` says so).
+    """
 
     time_limit: float = 30.0
     workers: int = 2
     seed: int = 0
+    max_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class Result:
     branches: int = 0
     conflicts: int = 0
     unplaceable: tuple[str, ...] = field(default=())  # sessions with no eligible venue, why
+    stopped_by_clock: bool = False  # the wall-clock cap ended a phase: may not be repeatable
 
     @property
     def proven_optimal(self) -> bool:
@@ -114,8 +122,14 @@ def solve(
     _deterministic(solver, options)
     totals = [0.0, 0, 0]
 
+    clocked = [False]
+
     def run(phase: str) -> int:
         code = solver.solve(built.model, _Callback(on_progress, phase))
+        cap = options.max_seconds
+        if cap is not None and code != cp_model.OPTIMAL and code != cp_model.INFEASIBLE:
+            # unfinished, yet inside its deterministic budget: the clock stopped it
+            clocked[0] = clocked[0] or solver.deterministic_time < 0.99 * options.time_limit
         totals[0] += solver.deterministic_time
         totals[1] += solver.num_branches
         totals[2] += solver.num_conflicts
@@ -151,6 +165,7 @@ def solve(
         branches=int(totals[1]),
         conflicts=int(totals[2]),
         unplaceable=tuple(built.unplaceable),
+        stopped_by_clock=clocked[0],
     )
 
 
@@ -203,6 +218,8 @@ def _deterministic(solver: cp_model.CpSolver, options: Options) -> None:
     params.interleave_search = True
     params.random_seed = options.seed
     params.max_deterministic_time = options.time_limit
+    if options.max_seconds is not None:
+        params.max_time_in_seconds = options.max_seconds
     params.log_search_progress = False
 
 
@@ -720,20 +737,21 @@ class _Model:
         return terms
 
     def goal_prefer_date(self) -> list:
-        terms = []
-        for s in self.sessions:
-            if s.prefer.dates:
-                wanted = [self.on[s.id][d] for d in s.prefer.dates if d in self.on[s.id]]
-                terms.append(1 - sum(wanted))
-        return terms
+        """Sessions held outside their preferred dates."""
+        return [
+            self._missed(self.on[s.id], s.prefer.dates) for s in self.sessions if s.prefer.dates
+        ]
 
     def goal_prefer_venue(self) -> list:
-        terms = []
-        for s in self.sessions:
-            if s.prefer.venues:
-                wanted = [self.at[s.id][v] for v in s.prefer.venues if v in self.at[s.id]]
-                terms.append(1 - sum(wanted))
-        return terms
+        """Sessions held outside their preferred venues."""
+        return [
+            self._missed(self.at[s.id], s.prefer.venues) for s in self.sessions if s.prefer.venues
+        ]
+
+    @staticmethod
+    def _missed(choice: Mapping, preferred: Sequence) -> cp_model.LinearExprT:
+        """1 unless one of the `preferred` keys of a one-hot `choice` is taken."""
+        return 1 - sum(choice[key] for key in preferred if key in choice)
 
     def goal_prefer_time(self) -> list:
         terms = []

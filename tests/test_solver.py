@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from conftest import DEFAULT_CONFIG, SMALL
 
-from scheduler import config, solver, validate
+from scheduler import config, generate, solver, validate
 
 QUICK = solver.Options(time_limit=10)
 
@@ -152,3 +152,12 @@ def test_a_tiny_time_limit_says_it_is_not_proven():
     result = solver.solve(festival, solver.Options(time_limit=0.01))
     assert result.status in ("FEASIBLE", "UNKNOWN")
     assert not result.proven_optimal
+
+
+def test_a_wall_clock_cap_says_when_it_stopped_the_solver():
+    shape = generate.Shape(sessions=150, venues=12, people=30, tracks=8, days=8, cities=3)
+    festival = config.loads(generate.festival_toml(7, shape))
+    result = solver.solve(festival, solver.Options(time_limit=1000, max_seconds=0.5))
+    assert result.status in ("FEASIBLE", "UNKNOWN")
+    assert result.stopped_by_clock
+    assert not solver.solve(config.loads(SMALL), solver.Options(max_seconds=30)).stopped_by_clock
