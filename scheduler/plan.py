@@ -186,6 +186,17 @@ def outputs(
     return files
 
 
+def retired_feeds(festival: Festival, out: Path, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Empty calendars for published feeds whose track, venue or person was removed."""
+    stale = {}
+    for folder in ("tracks", "venues", "people"):
+        for path in sorted((out / folder).glob("*.ics")):
+            relative = f"{folder}/{path.name}"
+            if relative not in files:
+                stale[relative] = ical.retired(festival, relative, path.read_bytes())
+    return stale
+
+
 def plan(
     festival: Festival,
     out: str | Path | None = "calendars",
@@ -217,6 +228,8 @@ def plan(
                 reasons[old.session] = validate.move_reason(festival, timetable, old)
     changes = tuple(diff(published, entries, reasons)) if published else ()
     files = outputs(festival, timetable, entries)
+    if out is not None:
+        files.update(retired_feeds(festival, Path(out), files))
     written = publish(files, out) if out is not None else None
     return Plan(
         festival, result, timetable, validate.score(festival, timetable), entries, changes, written

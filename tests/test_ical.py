@@ -271,3 +271,16 @@ def test_dst_time_zones_agree_across_parsers(tmp_path):
 def test_css_colour_names():
     assert ical.css_color_name("teal") == "teal"
     assert ical.css_color_name("#ff0001") == "red"
+
+
+def test_the_feed_of_a_removed_person_is_emptied_not_left_stale(tmp_path):
+    text = SMALL.replace(
+        '[[people]]\nid = "ceo"',
+        '[[people]]\nid = "cfo"\nname = "财务官"\n\n[[people]]\nid = "ceo"',
+    ).replace('attendance = 30\npeople = ["ceo"]', 'attendance = 30\npeople = ["ceo", "cfo"]')
+    plan_into(config.loads(text), tmp_path)
+    assert len(instants_by_icalendar((tmp_path / "people/cfo.ics").read_bytes())) == 1
+    plan_into(config.loads(SMALL), tmp_path, at=datetime(2023, 9, 2, tzinfo=UTC))
+    calendar = icalendar.Calendar.from_ical((tmp_path / "people/cfo.ics").read_bytes())
+    assert calendar.events == []
+    assert calendar["X-WR-CALNAME"] == "小型测试节 · 财务官"

@@ -176,3 +176,16 @@ def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
             shared=shared,
         )
     return files
+
+
+def retired(festival: Festival, path: str, previous: bytes) -> bytes:
+    """An empty calendar to replace the feed of a track, venue or person no longer defined.
+
+    Subscribers keep a working address, and their clients drop the old events
+    instead of keeping them as ghosts. The calendar keeps its published name.
+    """
+    try:
+        name = str(icalendar.Calendar.from_ical(previous).get("X-WR-CALNAME", path))
+    except ValueError:
+        name = path
+    return feed(festival, [], path, name, name)
