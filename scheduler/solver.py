@@ -1,11 +1,13 @@
 """Lay a festival out over days, times and venues with OR-Tools CP-SAT.
 
 Time is counted in minutes from midnight at the start of the festival window.
-Each session gets one day (a Boolean per festival day), a start slot on the
-day's `step` grid, and one venue (a Boolean per eligible venue, each gating an
-optional interval). Every rule family of the definition is one method of
-`_Model`, named after its config key; every soft goal is one method returning
-its penalty terms. The solver never prints: progress goes to `on_progress`.
+Each session gets a start on the `step` grid of a festival day, a day tied to
+it, a Boolean per day, and one venue: a Boolean per eligible venue, each with
+its own start variable (whose domain keeps the venue's hours and closures)
+gating an optional interval. Every rule family of the definition is one method
+of `_Model`, named after its config key; every soft goal is one method
+returning its penalty terms. The solver never prints: progress goes to
+`on_progress`.
 
 With a published plan (`previous`), solving is lexicographic: first the fewest
 moved sessions, then the cheapest kind of moves (date, then time, then venue,
@@ -281,7 +283,6 @@ class _Model:
         self.index = {s.id: i for i, s in enumerate(festival.sessions)}
         self.on: dict[str, dict[date, cp_model.IntVar]] = {}
         self.day: dict[str, cp_model.IntVar] = {}
-        self.slot: dict[str, cp_model.IntVar] = {}
         self.start: dict[str, cp_model.IntVar] = {}
         self.interval: dict[str, cp_model.IntervalVar] = {}
         self.at: dict[str, dict[str, cp_model.IntVar]] = {}
@@ -334,18 +335,32 @@ class _Model:
     # --- variables ----------------------------------------------------------
 
     def _variables(self) -> None:
+        """Start on the step grid of a festival day; day and per-day Booleans channelled.
+
+        `start` takes only grid values on the model's days; `day` is tied to it by
+        0 ≤ start − 1440·day < 1440, and each day Boolean is the reified `day == d`
+        (a formulation CP-SAT propagates far better than `start = 1440·day + slot`).
+        """
         m, step = self.model, self.festival.step
         for s in self.sessions:
-            self.on[s.id] = {d: m.new_bool_var(f"{s.id}.on.{d}") for d in self.days}
             offsets = [self.day_offset[d] for d in self.days] or [0]
+            grid = [o * DAY + t for o in offsets for t in range(0, DAY - s.duration + 1, step)]
+            self.start[s.id] = m.new_int_var_from_domain(
+                cp_model.Domain.from_values(grid or [0]), f"{s.id}.start"
+            )
             self.day[s.id] = m.new_int_var_from_domain(
                 cp_model.Domain.from_values(offsets), f"{s.id}.day"
             )
-            self.slot[s.id] = m.new_int_var(0, max(0, (DAY - s.duration) // step), f"{s.id}.slot")
-            self.start[s.id] = m.new_int_var(0, self.horizon, f"{s.id}.start")
-            m.add(self.start[s.id] == DAY * self.day[s.id] + step * self.slot[s.id])
-            m.add(self.day[s.id] == sum(self.day_offset[d] * b for d, b in self.on[s.id].items()))
-            m.add_exactly_one(self.on[s.id].values())
+            m.add(self.start[s.id] - DAY * self.day[s.id] >= 0)
+            m.add(self.start[s.id] - DAY * self.day[s.id] <= DAY - 1)
+            self.on[s.id] = {}
+            for d in self.days:
+                on = m.new_bool_var(f"{s.id}.on.{d}")
+                m.add(self.day[s.id] == self.day_offset[d]).only_enforce_if(on)
+                m.add(self.day[s.id] != self.day_offset[d]).only_enforce_if(~on)
+                self.on[s.id][d] = on
+            if not grid:
+                m.add_bool_or([])  # no festival day at all
             self.interval[s.id] = m.new_fixed_size_interval_var(
                 self.start[s.id], s.duration, f"{s.id}.time"
             )
@@ -356,6 +371,23 @@ class _Model:
                 self.unplaceable.append(_why_no_venue(self.festival, s))
             self.at[s.id] = {v.id: m.new_bool_var(f"{s.id}.at.{v.id}") for v in venues}
             m.add_exactly_one(self.at[s.id].values())
+
+    def tod(self, sid: str) -> cp_model.LinearExprT:
+        """Minutes after midnight at which session `sid` starts."""
+        return self.start[sid] - DAY * self.day[sid]
+
+    def venue_starts(self, s: Session, v: Venue) -> list[int]:
+        """The grid starts at which `s` fits venue `v`'s hours and misses its closures."""
+        starts = []
+        for d in self.days:
+            base = self.day_offset[d] * DAY
+            first = -(-v.opens // self.festival.step) * self.festival.step
+            for t in range(first, v.closes - s.duration + 1, self.festival.step):
+                begin = self.origin + timedelta(minutes=base + t)
+                end = begin + timedelta(minutes=s.duration)
+                if not any(p.overlaps(begin, end) for p in v.closed):
+                    starts.append(base + t)
+        return starts
 
     # --- hard rules, one per config key --------------------------------------
 
@@ -423,8 +455,13 @@ class _Model:
                     self.model.add(here == 0).only_enforce_if(guard)
 
     def venues_hours(self) -> None:
-        """A session lies inside the opening hours of its venue."""
-        step = self.festival.step
+        """A session lies inside the opening hours of its venue.
+
+        Normally part of each venue's own start variable (see `venues_overlap`);
+        explain mode states it as a guarded rule.
+        """
+        if not self.explain:
+            return
         for j, v in enumerate(self.festival.venues):
             guard = self.when(
                 f"venues[{j}].hours", f"venue {v.id!r} is open {_clock(v.opens)}-{_clock(v.closes)}"
@@ -433,13 +470,15 @@ class _Model:
                 here = self.at[s.id].get(v.id)
                 if here is None:
                     continue
-                self.model.add(step * self.slot[s.id] >= v.opens).only_enforce_if(here, *guard)
-                self.model.add(step * self.slot[s.id] + s.duration <= v.closes).only_enforce_if(
+                self.model.add(self.tod(s.id) >= v.opens).only_enforce_if(here, *guard)
+                self.model.add(self.tod(s.id) + s.duration <= v.closes).only_enforce_if(
                     here, *guard
                 )
 
     def venues_closed(self) -> None:
-        """A session does not overlap a closure of its venue."""
+        """A session does not overlap a closure of its venue (normally as `venues_hours`)."""
+        if not self.explain:
+            return
         for j, v in enumerate(self.festival.venues):
             for period in v.closed:
                 guard = self.when(
@@ -461,7 +500,12 @@ class _Model:
                         ).only_enforce_if(here, *guard)
 
     def venues_overlap(self) -> None:
-        """Sessions in one venue never overlap, changeover included."""
+        """Sessions in one venue never overlap, changeover included.
+
+        Each (session, venue) pair has its own start variable, whose domain
+        already keeps the venue's hours and closures, equal to the session's
+        start when the venue is chosen: the alternative-resource formulation.
+        """
         for j, v in enumerate(self.festival.venues):
             guard = self.when(
                 f"venues[{j}]",
@@ -473,14 +517,24 @@ class _Model:
                 here = self.at[s.id].get(v.id)
                 if here is None:
                     continue
-                present = here
-                if guard:
+                if self.explain:
+                    begins = self.start[s.id]
                     present = self.model.new_bool_var(f"{s.id}.in.{v.id}.counted")
                     self.model.add_implication(present, here)
                     self.model.add_bool_or([~here, ~guard[0], present])
+                else:
+                    starts = self.venue_starts(s, v)
+                    if not starts:
+                        self.model.add(here == 0)
+                        continue
+                    begins = self.model.new_int_var_from_domain(
+                        cp_model.Domain.from_values(starts), f"{s.id}.start.{v.id}"
+                    )
+                    self.model.add(self.start[s.id] == begins).only_enforce_if(here)
+                    present = here
                 intervals.append(
                     self.model.new_optional_fixed_size_interval_var(
-                        self.start[s.id], s.duration + v.changeover, present, f"{s.id}.in.{v.id}"
+                        begins, s.duration + v.changeover, present, f"{s.id}.in.{v.id}"
                     )
                 )
             if len(intervals) > 1:
@@ -675,7 +729,6 @@ class _Model:
                 self.model.add_hint(b, v == old.venue)
             offset = (old.start.date() - self.festival.start).days
             self.model.add_hint(self.day[sid], offset)
-            self.model.add_hint(self.slot[sid], (start - offset * DAY) // self.festival.step)
 
     def hint_from(self, solver: cp_model.CpSolver) -> None:
         """Start the next phase from the solution just found."""
@@ -683,7 +736,6 @@ class _Model:
         for sid in self.start:
             self.model.add_hint(self.start[sid], solver.value(self.start[sid]))
             self.model.add_hint(self.day[sid], solver.value(self.day[sid]))
-            self.model.add_hint(self.slot[sid], solver.value(self.slot[sid]))
             for b in (*self.on[sid].values(), *self.at[sid].values()):
                 self.model.add_hint(b, solver.boolean_value(b))
 
@@ -755,12 +807,11 @@ class _Model:
 
     def goal_prefer_time(self) -> list:
         terms = []
-        step = self.festival.step
         for s in self.sessions:
             if s.prefer.time is None:
                 continue
             first, last = s.prefer.time
-            begins = step * self.slot[s.id]
+            begins = self.tod(s.id)
             late_enough = self.model.new_bool_var(f"{s.id}.prefer.from")
             self.model.add(begins >= first).only_enforce_if(late_enough)
             self.model.add(begins < first).only_enforce_if(~late_enough)

@@ -87,14 +87,15 @@ def test_two_sessions_at_once_in_one_venue_are_caught(festival, timetable):
 
 
 def test_a_person_in_two_cities_on_one_day_is_caught(festival, timetable):
-    day = timetable.placement("space-ground").start.date()
-    # the president is in space-ground (Beijing) and would be in Shanghai the same day
+    held = timetable.placement("space-ground")
+    # the president is in space-ground, and would be in the other city the same day
+    other = "sh-forum" if festival.venue(held.venue).city == "北京" else "bj-forum"
     broken = moved(
         festival,
         timetable,
         "cloud-network-ops",
-        datetime.combine(day, datetime.min.time()).replace(hour=14),
-        "sh-forum",
+        datetime.combine(held.start.date(), datetime.min.time()).replace(hour=14),
+        other,
     )
     assert "people.cities" in rules(festival, broken)
 
