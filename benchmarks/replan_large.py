@@ -16,11 +16,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import replace
-from datetime import datetime, timedelta
 
-from scheduler import config, generate, solver, validate
-from scheduler.model import Period, Placement, Timetable
+from scheduler import generate, solver, validate
 
 
 def run(festival, options, previous=None) -> tuple[solver.Result, float | None, float]:
@@ -45,22 +42,13 @@ def main(sessions: int, cap: float) -> None:
         cities=4,
         rules=0.2,
     )
-    _, witness = generate.festival_and_witness(1, shape)
-    festival = config.loads(generate.festival_toml(1, shape))
-    published = Timetable(festival.id, tuple(Placement(*w) for w in witness))
+    festival, published = generate.published(1, shape)
     assert validate.violations(festival, published) == []
     target = published.placements[len(published.placements) // 2]
-    day = datetime.combine(target.start.date(), datetime.min.time())
-    venues = tuple(
-        replace(v, closed=(*v.closed, Period(day, day + timedelta(days=1))))
-        if v.id == target.venue
-        else v
-        for v in festival.venues
-    )
-    changed = replace(festival, venues=venues)
+    changed = generate.close_for_day(festival, target.venue, target.start.date())
     print(
         f"{sessions} sessions, 40 venues, {shape.days} days; closing {target.venue} on "
-        f"{day:%Y-%m-%d} ({target.session} was there); {os.cpu_count()} cores"
+        f"{target.start:%Y-%m-%d} ({target.session} was there); {os.cpu_count()} cores"
     )
     hinted, hinted_first, hinted_total = run(changed, solver.Options(), published)
     assert hinted.timetable is not None

@@ -18,9 +18,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 
-from scheduler import config, generate, revisions, validate
+from scheduler import generate, revisions, validate
 from scheduler import plan as planning
-from scheduler.model import Placement, Timetable
 from scheduler.publish import publish
 
 
@@ -34,9 +33,7 @@ def main(sessions: int, runs: int) -> None:
         cities=4,
         rules=0.2,
     )
-    _, witness = generate.festival_and_witness(1, shape)
-    festival = config.loads(generate.festival_toml(1, shape))
-    timetable = Timetable(festival.id, tuple(Placement(*w) for w in witness))
+    festival, timetable = generate.published(1, shape)
     assert validate.violations(festival, timetable) == []
     entries = revisions.revise(festival, timetable, {}, datetime(2023, 9, 1, tzinfo=UTC))
     render, write = [], []

@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from ortools.sat.python import cp_model
 
 from . import days
-from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Venue
+from .model import SOFT_GOALS, Festival, Period, Placement, Session, Timetable, Venue
 
 DAY = 1440
 MOVE_KINDS = ("moved_date", "moved_time", "moved_venue")
@@ -372,6 +372,15 @@ class _Model:
             self.at[s.id] = {v.id: m.new_bool_var(f"{s.id}.at.{v.id}") for v in venues}
             m.add_exactly_one(self.at[s.id].values())
 
+    def avoid(self, s: Session, period: Period, *enforce: cp_model.IntVar) -> None:
+        """Session `s` does not overlap `period` (when every `enforce` literal holds)."""
+        forbidden = (self.minutes(period.start) - s.duration + 1, self.minutes(period.end) - 1)
+        allowed = _complement([forbidden], 0, self.horizon)
+        if allowed is not None:
+            self.model.add_linear_expression_in_domain(self.start[s.id], allowed).only_enforce_if(
+                *enforce
+            )
+
     def tod(self, sid: str) -> cp_model.LinearExprT:
         """Minutes after midnight at which session `sid` starts."""
         return self.start[sid] - DAY * self.day[sid]
@@ -489,15 +498,7 @@ class _Model:
                     here = self.at[s.id].get(v.id)
                     if here is None:
                         continue
-                    forbidden = (
-                        self.minutes(period.start) - s.duration + 1,
-                        self.minutes(period.end) - 1,
-                    )
-                    allowed = _complement([forbidden], 0, self.horizon)
-                    if allowed is not None:
-                        self.model.add_linear_expression_in_domain(
-                            self.start[s.id], allowed
-                        ).only_enforce_if(here, *guard)
+                    self.avoid(s, period, here, *guard)
 
     def venues_overlap(self) -> None:
         """Sessions in one venue never overlap, changeover included.
@@ -568,15 +569,7 @@ class _Model:
                 for s in self.sessions:
                     if person.id not in s.people:
                         continue
-                    forbidden = (
-                        self.minutes(period.start) - s.duration + 1,
-                        self.minutes(period.end) - 1,
-                    )
-                    allowed = _complement([forbidden], 0, self.horizon)
-                    if allowed is not None:
-                        self.model.add_linear_expression_in_domain(
-                            self.start[s.id], allowed
-                        ).only_enforce_if(guard)
+                    self.avoid(s, period, *guard)
 
     def people_cities(self) -> None:
         """Nobody is in two cities on the same day."""

@@ -8,13 +8,10 @@ an exhaustive search through the validator alone confirms the solver's optimum.
 
 from __future__ import annotations
 
-import itertools
-from datetime import datetime, timedelta
-
 import pytest
+from exhaustive import valid_timetables
 
 from scheduler import config, generate, solver, validate
-from scheduler.model import Placement, Timetable
 
 OPTIONS = solver.Options(time_limit=20)
 SHAPES = {
@@ -39,33 +36,8 @@ def test_generated_festival_solves_and_validates(seed):
 
 def exhaustive_best(festival) -> int | None:
     """The lowest penalty over every valid timetable, found by the validator alone."""
-    days = [
-        festival.start + timedelta(days=i) for i in range((festival.end - festival.start).days + 1)
-    ]
-    options = []
-    for s in festival.sessions:
-        here = []
-        for day, venue in itertools.product(days, festival.venues):
-            for minute in range(6 * 60, 22 * 60 - s.duration + 1, festival.step):
-                start = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)
-                one = Placement(s.id, venue.id, start, start + timedelta(minutes=s.duration))
-                # keep only placements that break no rule about this session alone
-                alone = Timetable(festival.id, (one,))
-                broken = [
-                    v
-                    for v in validate.violations(festival, alone)
-                    if v.rule != "sessions" and v.rule != "sessions.after"
-                ]
-                if not broken:
-                    here.append(one)
-        options.append(here)
-    best = None
-    for combo in itertools.product(*options):
-        timetable = Timetable(festival.id, tuple(combo))
-        if not validate.violations(festival, timetable):
-            total = validate.score(festival, timetable)["total"]
-            best = total if best is None else min(best, total)
-    return best
+    scores = [validate.score(festival, t)["total"] for t in valid_timetables(festival)]
+    return min(scores, default=None)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -81,22 +53,13 @@ def test_solver_optimum_matches_exhaustive_search(seed):
 def test_re_plans_of_generated_festivals_validate(seed):
     """Close the venue of one session for its day; the re-plan keeps every rule and the
     solver's count of moves matches the validator's."""
-    from dataclasses import replace
 
     from scheduler import plan as planning
-    from scheduler.model import Period
 
     festival = config.loads(generate.festival_toml(3000 + seed, SHAPES["busy"]))
     previous = solver.solve(festival, OPTIONS).timetable
     target = previous.placements[seed % len(previous.placements)]
-    day = datetime.combine(target.start.date(), datetime.min.time())
-    venues = tuple(
-        replace(v, closed=(*v.closed, Period(day, day + timedelta(days=1))))
-        if v.id == target.venue
-        else v
-        for v in festival.venues
-    )
-    changed = replace(festival, venues=venues)
+    changed = generate.close_for_day(festival, target.venue, target.start.date())
     try:
         result, timetable = planning.schedule(changed, OPTIONS, previous=previous)
     except planning.NoTimetable as error:

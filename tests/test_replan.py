@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import DEFAULT_CONFIG, SMALL
+from exhaustive import valid_timetables
 
 from scheduler import config, generate, solver, validate
 from scheduler import plan as planning
 from scheduler.cli import cli
-from scheduler.model import Period, Placement, Timetable
+from scheduler.model import Timetable
 
 FIRST = datetime(2023, 9, 1, tzinfo=UTC)
 LATER = datetime(2023, 9, 10, tzinfo=UTC)
@@ -118,32 +117,7 @@ def test_exactly_the_sessions_that_must_move_do(tmp_path):
 
 def exhaustive_fewest_moves(festival, previous: Timetable) -> int:
     """The fewest moved sessions over every valid timetable, by the validator alone."""
-    days_ = [
-        festival.start + timedelta(days=i) for i in range((festival.end - festival.start).days + 1)
-    ]
-    options = []
-    for s in festival.sessions:
-        here = []
-        for day, venue in itertools.product(days_, festival.venues):
-            for minute in range(6 * 60, 22 * 60 - s.duration + 1, festival.step):
-                start = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)
-                one = Placement(s.id, venue.id, start, start + timedelta(minutes=s.duration))
-                broken = [
-                    v
-                    for v in validate.violations(festival, Timetable(festival.id, (one,)))
-                    if v.rule not in ("sessions", "sessions.after")
-                ]
-                if not broken:
-                    here.append(one)
-        options.append(here)
-    best = None
-    for combo in itertools.product(*options):
-        timetable = Timetable(festival.id, tuple(combo))
-        if not validate.violations(festival, timetable):
-            moved = validate.moves(timetable, previous)["moved"]
-            best = moved if best is None else min(best, moved)
-    assert best is not None
-    return best
+    return min(validate.moves(t, previous)["moved"] for t in valid_timetables(festival))
 
 
 def test_moved_sessions_are_the_true_minimum_on_small_festivals():
@@ -154,14 +128,7 @@ def test_moved_sessions_are_the_true_minimum_on_small_festivals():
         previous = solver.solve(festival).timetable
         # close the venue of the first session on its day: at least that one must move
         target = previous.placements[0]
-        day = datetime.combine(target.start.date(), datetime.min.time())
-        venues = tuple(
-            replace(v, closed=(*v.closed, Period(day, day + timedelta(days=1))))
-            if v.id == target.venue
-            else v
-            for v in festival.venues
-        )
-        changed = replace(festival, venues=venues)
+        changed = generate.close_for_day(festival, target.venue, target.start.date())
         result = solver.solve(changed, previous=previous)
         if result.status == "INFEASIBLE":
             continue

@@ -45,15 +45,19 @@ def css_color_name(color: str) -> str:
     return min(sorted(webcolors.names("css3")), key=distance)
 
 
-def _description(festival: Festival, entry: Entry) -> str:
+def _track_name(festival: Festival, entry: Entry) -> str | None:
+    """The track's name; its id for a cancelled session whose track was removed."""
+    return next((t.name for t in festival.tracks if t.id == entry.track), entry.track)
+
+
+def _description(festival: Festival, entry: Entry, track: str | None) -> str:
     language = festival.language
     separator = label(language, "list_separator")
     colon = label(language, "colon")
     lines = []
     if entry.status == "CANCELLED":
         lines.append(label(language, "cancelled"))
-    if entry.track:
-        track = next((t.name for t in festival.tracks if t.id == entry.track), entry.track)
+    if track:
         lines.append(f"{label(language, 'track')}{colon}{track}")
     if entry.people:
         names = {p.id: p.name for p in festival.people}
@@ -67,7 +71,7 @@ def _description(festival: Festival, entry: Entry) -> str:
 
 
 def _event(festival: Festival, entry: Entry) -> icalendar.Event:
-    track = next((t.name for t in festival.tracks if t.id == entry.track), entry.track)
+    track = _track_name(festival, entry)
     event = icalendar.Event.new(
         uid=event_uid(festival, entry.session),
         summary=entry.title,
@@ -77,7 +81,7 @@ def _event(festival: Festival, entry: Entry) -> icalendar.Event:
         last_modified=entry.last_modified,
         sequence=entry.sequence,
         location=entry.location,
-        description=_description(festival, entry),
+        description=_description(festival, entry, track),
         categories=[track] if track else (),
         status=entry.status,
         url=f"{festival.url}#{entry.session}" if festival.url else None,
