@@ -212,9 +212,11 @@ def plan(
         return
     _console().print(timetable_table(festival, done.timetable))
     click.echo(_summary(festival, done.result, done.timetable))
-    if done.changes or done.timetable.moves:
+    if done.changes:
         click.echo("\nChanges since the published plan:")
         click.echo(diff.render(list(done.changes)))
+    elif done.timetable.moves:
+        click.echo("No changes to the published plan.")
     assert done.published is not None
     written = len(done.published.written)
     click.echo(
