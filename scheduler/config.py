@@ -61,6 +61,8 @@ FESTIVAL_KEYS = {
     "feed_url",
     "refresh",
     "language",
+    "exclusive_tags",
+    "break",
 }
 TRACK_KEYS = {"id", "name", "color"}
 VENUE_KEYS = {
@@ -74,7 +76,7 @@ VENUE_KEYS = {
     "closed",
     "changeover",
 }
-PERSON_KEYS = {"id", "name", "unavailable"}
+PERSON_KEYS = {"id", "name", "unavailable", "break"}
 SESSION_KEYS = {
     "id",
     "title",
@@ -92,6 +94,8 @@ SESSION_KEYS = {
     "prefer",
     "description",
     "pinned",
+    "tags",
+    "not_with",
 }
 FIXED_KEYS = {"start", "venue"}
 PREFER_KEYS = {"dates", "venues", "time"}
@@ -542,7 +546,8 @@ def _build(raw: dict[str, Any], r: _Reader) -> Festival | None:
     festival_fields = _festival_fields(head, r)
     tracks = [_track(t, p, r) for p, t in _tables(raw, "tracks", r)]
     venues = [_venue(t, p, r) for p, t in _tables(raw, "venues", r)]
-    people = [_person(t, p, r) for p, t in _tables(raw, "people", r)]
+    default_break = r.get(head, "break", "festival", r.minutes, default=0)
+    people = [_person(t, p, r, default_break) for p, t in _tables(raw, "people", r)]
     sessions = [_session(t, p, r) for p, t in _tables(raw, "sessions", r)]
     weights = _weights(raw.get("weights", {}), r)
     for kind, items in (
@@ -610,6 +615,7 @@ def _festival_fields(head: dict[str, Any], r: _Reader) -> dict[str, Any]:
         "feed_url": _folder_url(r.get(head, "feed_url", p, r.url, default="")),
         "refresh": r.get(head, "refresh", p, r.duration, default=60),
         "language": r.get(head, "language", p, r.language, default="en"),
+        "exclusive_tags": r.get(head, "exclusive_tags", p, r.texts, default=()),
     }
 
 
@@ -657,13 +663,14 @@ def _venue(t: dict[str, Any], p: str, r: _Reader) -> Venue:
     )
 
 
-def _person(t: dict[str, Any], p: str, r: _Reader) -> Person:
+def _person(t: dict[str, Any], p: str, r: _Reader, default_break: int) -> Person:
     r.check_keys(t, PERSON_KEYS, p)
     person_id = r.get(t, "id", p, r.slug, default="?", required=True)
     return Person(
         id=person_id,
         name=r.get(t, "name", p, r.text, default=person_id),
         unavailable=r.get(t, "unavailable", p, r.periods, default=()),
+        rest=r.get(t, "break", p, r.minutes, default=default_break),
     )
 
 
@@ -686,6 +693,8 @@ def _session(t: dict[str, Any], p: str, r: _Reader) -> Session:
         prefer=r.get(t, "prefer", p, lambda v, w: _prefer(v, w, r), default=Preference()),
         description=r.get(t, "description", p, r.text, default=""),
         pinned=r.get(t, "pinned", p, r.flag, default=False),
+        tags=r.get(t, "tags", p, r.texts, default=()),
+        not_with=r.get(t, "not_with", p, r.slugs, default=()),
     )
 
 
@@ -763,6 +772,9 @@ def _check_references(f: Festival, r: _Reader) -> None:
             listed = ", ".join(sorted(known)) or "none defined"
             r.fail(path, f"unknown {kind} {value!r}{guess}; expected one of: {listed}")
 
+    tags = {t for s in f.sessions for t in s.tags}
+    for tag in f.exclusive_tags:
+        check("festival.exclusive_tags", tag, tags, "tag (no session has it)")
     for i, s in enumerate(f.sessions):
         p = f"sessions[{i}]"
         if s.track is not None:
@@ -775,6 +787,8 @@ def _check_references(f: Festival, r: _Reader) -> None:
             check(f"{p}.people", person, people, "person")
         for a in s.after:
             check(f"{p}.after", a, sessions - {s.id}, "session")
+        for other in s.not_with:
+            check(f"{p}.not_with", other, sessions - {s.id}, "session")
         for v in s.prefer.venues:
             check(f"{p}.prefer.venues", v, venues, "venue")
         if s.fixed and s.fixed.venue:

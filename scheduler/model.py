@@ -75,6 +75,7 @@ class Person:
     id: str
     name: str
     unavailable: tuple[Period, ...] = ()
+    rest: int = 0  # minimum minutes between the end of one of their sessions and the next
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class Session:
     prefer: Preference = Preference()
     description: str = ""
     pinned: bool = False  # once published, never moved by a re-plan
+    tags: tuple[str, ...] = ()  # free words; those in `Festival.exclusive_tags` never overlap
+    not_with: tuple[str, ...] = ()  # session ids this one must not overlap (shared audience)
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,8 @@ class Festival:
     feed_url: str = ""  # public base URL of the published folder, ending in "/"
     refresh: int = 60  # minutes calendar clients should wait between refreshes
     language: str = "en"
+    #: sessions sharing one of these tags share an audience: they never overlap
+    exclusive_tags: tuple[str, ...] = ()
     tracks: tuple[Track, ...] = ()
     venues: tuple[Venue, ...] = ()
     people: tuple[Person, ...] = ()

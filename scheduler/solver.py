@@ -26,16 +26,27 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ortools.sat.python import cp_model
 
-from . import days
+from . import construct, days
 from .model import SOFT_GOALS, Festival, Period, Placement, Session, Timetable, Venue
 
 DAY = 1440
 MOVE_KINDS = ("moved_date", "moved_time", "moved_venue")
+SLOW_SUBSOLVERS = (
+    "core",
+    "fixed",
+    "max_lp",
+    "max_lp_sym",
+    "reduced_costs",
+    "pseudo_costs",
+    "quick_restart",
+    "quick_restart_no_lp",
+)
 
 
 @dataclass(frozen=True)
@@ -118,16 +129,21 @@ def solve(
     first. `keep` maps session ids that must not move to why ("pinned" or
     "frozen").
     """
-    built = _Model(festival, previous=previous, keep=keep or {})
     started = clock.perf_counter()
+    built = _Model(festival, previous=previous, keep=keep or {})
+    built.hint_first_fit()
     solver = cp_model.CpSolver()
     _deterministic(solver, options)
     totals = [0.0, 0, 0]
 
     clocked = [False]
 
-    def run(phase: str) -> int:
+    def run(phase: str) -> tuple[int, tuple[Timetable, dict[int, int]] | None]:
+        """Solve; the timetable found and its variables' values, if any."""
         code = solver.solve(built.model, _Callback(on_progress, phase))
+        final = None
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            final = (built.read(solver), built.values(solver))
         cap = options.max_seconds
         if cap is not None and code != cp_model.OPTIMAL and code != cp_model.INFEASIBLE:
             # unfinished, yet inside its deterministic budget: the clock stopped it
@@ -135,30 +151,29 @@ def solve(
         totals[0] += solver.deterministic_time
         totals[1] += solver.num_branches
         totals[2] += solver.num_conflicts
-        return code
+        return code, final
 
     statuses = []
     if built.has_moves:
         built.model.minimize(built.disruption)
-        code = run("fewest moves")
+        code, final = run("fewest moves")
         statuses.append(code)
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            best = round(solver.objective_value)
+        if final is not None:
+            best = final[0].objective
             built.model.add(built.disruption <= best)
-            built.hint_from(solver)
+            built.hint_from(final[1])
             built.minimize_soft_goals()
-            code = run("soft goals")
+            code, final = run("soft goals")
             statuses.append(code)
     else:
         built.minimize_soft_goals()
-        code = run("soft goals")
+        code, final = run("soft goals")
         statuses.append(code)
     status = solver.status_name(code)
     timetable = None
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if any(c != cp_model.OPTIMAL for c in statuses):
-            status = "FEASIBLE"
-        timetable = built.read(solver, status)
+    if final is not None:
+        status = "OPTIMAL" if all(c == cp_model.OPTIMAL for c in statuses) else "FEASIBLE"
+        timetable = replace(final[0], status=status)
     return Result(
         status=status,
         timetable=timetable,
@@ -220,12 +235,18 @@ def _deterministic(solver: cp_model.CpSolver, options: Options) -> None:
     params.interleave_search = True
     params.random_seed = options.seed
     params.max_deterministic_time = options.time_limit
+    # Subsolvers whose wall-clock time runs far ahead of their deterministic
+    # time on programmes of hundreds of sessions: in interleaved search every
+    # batch waits for its slowest task (measured with benchmarks/conference.py).
+    params.ignore_subsolvers.extend(SLOW_SUBSOLVERS)
     if options.max_seconds is not None:
         params.max_time_in_seconds = options.max_seconds
     params.log_search_progress = False
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
+    """Reports each better timetable to `on_progress`."""
+
     def __init__(self, on_progress: Callable[[Progress], None] | None, phase: str):
         super().__init__()
         self.on_progress = on_progress
@@ -283,7 +304,8 @@ class _Model:
         self.index = {s.id: i for i, s in enumerate(festival.sessions)}
         self.on: dict[str, dict[date, cp_model.IntVar]] = {}
         self.day: dict[str, cp_model.IntVar] = {}
-        self.start: dict[str, cp_model.IntVar] = {}
+        self.slot: dict[str, cp_model.IntVar] = {}  # start in grid steps
+        self.start: dict[str, cp_model.LinearExprT] = {}  # start in minutes
         self.interval: dict[str, cp_model.IntervalVar] = {}
         self.at: dict[str, dict[str, cp_model.IntVar]] = {}
         self.previous = {
@@ -292,6 +314,10 @@ class _Model:
             if p.session in self.index
         }
         self.keep = dict(keep or {})
+        #: session → venue → the starts the venue allows, and the matching slot variable
+        self.starts_in: dict[str, dict[str, list[int]]] = {s.id: {} for s in self.sessions}
+        self.begins: dict[str, dict[str, cp_model.IntVar]] = {s.id: {} for s in self.sessions}
+        self._venue_starts: dict[tuple[str, int], list[int]] = {}
         self._variables()
         for rule in (
             self.festival_days,
@@ -301,6 +327,8 @@ class _Model:
             self.venues_closed,
             self.venues_overlap,
             self.people_overlap,
+            self.festival_exclusive_tags,
+            self.sessions_not_with,
             self.people_unavailable,
             self.people_cities,
             self.sessions_earliest,
@@ -315,8 +343,9 @@ class _Model:
         self.has_moves = bool(self.previous) and not explain
         if self.has_moves:
             self._moves()
-            self._hint_previous()
         self.penalties: dict[str, list] = {}
+        if not explain:
+            self._goals()
 
     # --- guards: in explain mode every rule is switched by its own literal ----
 
@@ -337,7 +366,7 @@ class _Model:
     def _variables(self) -> None:
         """Start on the step grid of a festival day; day and per-day Booleans channelled.
 
-        `start` takes only grid values on the model's days; `day` is tied to it by
+        `start` (`step` × `slot`) takes only grid values on the model's days; `day` is tied to it by
         0 ≤ start − 1440·day < 1440, and each day Boolean is the reified `day == d`
         (a formulation CP-SAT propagates far better than `start = 1440·day + slot`).
         """
@@ -345,9 +374,11 @@ class _Model:
         for s in self.sessions:
             offsets = [self.day_offset[d] for d in self.days] or [0]
             grid = [o * DAY + t for o in offsets for t in range(0, DAY - s.duration + 1, step)]
-            self.start[s.id] = m.new_int_var_from_domain(
-                cp_model.Domain.from_values(grid or [0]), f"{s.id}.start"
+            # in grid steps: consecutive starts of a day form one range of the domain
+            self.slot[s.id] = m.new_int_var_from_domain(
+                cp_model.Domain.from_values([t // step for t in grid] or [0]), f"{s.id}.slot"
             )
+            self.start[s.id] = step * self.slot[s.id]
             self.day[s.id] = m.new_int_var_from_domain(
                 cp_model.Domain.from_values(offsets), f"{s.id}.day"
             )
@@ -387,16 +418,19 @@ class _Model:
 
     def venue_starts(self, s: Session, v: Venue) -> list[int]:
         """The grid starts at which `s` fits venue `v`'s hours and misses its closures."""
-        starts = []
-        for d in self.days:
-            base = self.day_offset[d] * DAY
-            first = -(-v.opens // self.festival.step) * self.festival.step
-            for t in range(first, v.closes - s.duration + 1, self.festival.step):
-                begin = self.origin + timedelta(minutes=base + t)
-                end = begin + timedelta(minutes=s.duration)
-                if not any(p.overlaps(begin, end) for p in v.closed):
-                    starts.append(base + t)
-        return starts
+        key = (v.id, s.duration)
+        if key not in self._venue_starts:
+            step = self.festival.step
+            closures = [(self.minutes(p.start), self.minutes(p.end)) for p in v.closed]
+            first = -(-v.opens // step) * step
+            starts = []
+            for d in self.days:
+                base = self.day_offset[d] * DAY
+                for t in range(base + first, base + v.closes - s.duration + 1, step):
+                    if not any(a < t + s.duration and t < b for a, b in closures):
+                        starts.append(t)
+            self._venue_starts[key] = starts
+        return self._venue_starts[key]
 
     # --- hard rules, one per config key --------------------------------------
 
@@ -528,10 +562,15 @@ class _Model:
                     if not starts:
                         self.model.add(here == 0)
                         continue
-                    begins = self.model.new_int_var_from_domain(
-                        cp_model.Domain.from_values(starts), f"{s.id}.start.{v.id}"
+                    step = self.festival.step
+                    self.starts_in[s.id][v.id] = starts
+                    slot = self.model.new_int_var_from_domain(
+                        cp_model.Domain.from_values([t // step for t in starts]),
+                        f"{s.id}.slot.{v.id}",
                     )
-                    self.model.add(self.start[s.id] == begins).only_enforce_if(here)
+                    self.model.add(self.slot[s.id] == slot).only_enforce_if(here)
+                    self.begins[s.id][v.id] = slot
+                    begins = step * slot
                     present = here
                 intervals.append(
                     self.model.new_optional_fixed_size_interval_var(
@@ -542,22 +581,54 @@ class _Model:
                 self.model.add_no_overlap(intervals)
 
     def people_overlap(self) -> None:
-        """Nobody is in two sessions at once."""
+        """Nobody is in two sessions at once, and everybody gets their break between two."""
+        attends: dict[str, list[Session]] = {person.id: [] for person in self.festival.people}
+        for s in self.sessions:
+            for pid in s.people:
+                attends[pid].append(s)
         for p, person in enumerate(self.festival.people):
-            mine = [s for s in self.sessions if person.id in s.people]
+            mine = attends[person.id]
             if len(mine) < 2:
                 continue
-            guard = self.when(f"people[{p}]", f"{person.id} cannot be in two sessions at once")
-            if guard:
-                intervals = [
-                    self.model.new_optional_fixed_size_interval_var(
-                        self.start[s.id], s.duration, guard[0], f"{s.id}.with.{person.id}"
-                    )
-                    for s in mine
-                ]
-            else:
-                intervals = [self.interval[s.id] for s in mine]
-            self.model.add_no_overlap(intervals)
+            rest = f", with {person.rest} min between two" if person.rest else ""
+            guard = self.when(
+                f"people[{p}]", f"{person.id} cannot be in two sessions at once{rest}"
+            )
+            self.model.add_no_overlap([self._busy(s, person.rest, guard) for s in mine])
+
+    def _busy(self, s: Session, extra: int, guard: list[cp_model.IntVar]) -> cp_model.IntervalVar:
+        """Session `s`'s interval lengthened by `extra` minutes (switched by `guard`)."""
+        if not guard and not extra:
+            return self.interval[s.id]
+        if guard:
+            return self.model.new_optional_fixed_size_interval_var(
+                self.start[s.id], s.duration + extra, guard[0], f"{s.id}.busy+{extra}"
+            )
+        return self.model.new_fixed_size_interval_var(
+            self.start[s.id], s.duration + extra, f"{s.id}.busy+{extra}"
+        )
+
+    def festival_exclusive_tags(self) -> None:
+        """Sessions sharing an exclusive tag share an audience: they never overlap."""
+        for tag in self.festival.exclusive_tags:
+            tagged = [s for s in self.sessions if tag in s.tags]
+            if len(tagged) < 2:
+                continue
+            guard = self.when("festival.exclusive_tags", f"sessions tagged {tag!r} never overlap")
+            self.model.add_no_overlap([self._busy(s, 0, guard) for s in tagged])
+
+    def sessions_not_with(self) -> None:
+        """A session never overlaps the sessions in its `not_with` list."""
+        by_id = {s.id: s for s in self.sessions}
+        for s in self.sessions:
+            for other in s.not_with:
+                guard = self.when(
+                    f"sessions[{self.index[s.id]}].not_with",
+                    f"session {s.id!r} never overlaps {other!r}",
+                )
+                self.model.add_no_overlap(
+                    [self._busy(s, 0, guard), self._busy(by_id[other], 0, guard)]
+                )
 
     def people_unavailable(self) -> None:
         for p, person in enumerate(self.festival.people):
@@ -712,31 +783,83 @@ class _Model:
             weights.of(k) * sum(terms) for k, terms in kinds.items()
         )
 
-    def _hint_previous(self) -> None:
-        for sid, old in self.previous.items():
-            start = self.minutes(old.start)
-            self.model.add_hint(self.start[sid], start)
-            for d, b in self.on[sid].items():
-                self.model.add_hint(b, d == old.start.date())
-            for v, b in self.at[sid].items():
-                self.model.add_hint(b, v == old.venue)
-            offset = (old.start.date() - self.festival.start).days
-            self.model.add_hint(self.day[sid], offset)
-
-    def hint_from(self, solver: cp_model.CpSolver) -> None:
-        """Start the next phase from the solution just found."""
+    def hint_first_fit(self) -> int:
+        """Hint a first-fit placement (`construct.first_fit`); returns how many it placed."""
+        wanted = {sid: (p.venue, self.minutes(p.start)) for sid, p in self.previous.items()}
+        must = {sid: wanted[sid] for sid in self.keep if sid in wanted}
+        places = construct.first_fit(self.festival, self.starts_in, self.origin, wanted, must)
         self.model.clear_hints()
+        step = self.festival.step
+        for sid, (vid, start) in places.items():
+            self.model.add_hint(self.slot[sid], start // step)
+            self.model.add_hint(self.day[sid], start // DAY)
+            for d, b in self.on[sid].items():
+                self.model.add_hint(b, self.day_offset[d] == start // DAY)
+            for v, b in self.at[sid].items():
+                self.model.add_hint(b, v == vid)
+            for v, begins in self.begins[sid].items():
+                if v == vid:
+                    self.model.add_hint(begins, start // step)
+        if len(places) == len(self.sessions):
+            self._complete_hint()
+        return len(places)
+
+    def _complete_hint(self) -> None:
+        """Extend a hint that places every session to every variable of the model.
+
+        With the placement fixed, what remains (unused venue starts, penalty
+        counters) follows by propagation; a complete hint is taken by CP-SAT as
+        its first solution at once, where an incomplete one costs a search.
+        """
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = 1
+        params.fix_variables_to_their_hinted_value = True
+        params.stop_after_first_solution = True
+        params.max_deterministic_time = 5.0
+        code = solver.solve(self.model)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return  # keep the partial hint
+        self.model.clear_hints()
+        for index in range(len(self.model.proto.variables)):
+            var = self.model.get_int_var_from_proto_index(index)
+            self.model.add_hint(var, solver.value(var))
+
+    def values(self, source: Any) -> dict[int, int]:
+        """The placement variables' values in a solver or solution callback, by index."""
+        found = {}
         for sid in self.start:
-            self.model.add_hint(self.start[sid], solver.value(self.start[sid]))
-            self.model.add_hint(self.day[sid], solver.value(self.day[sid]))
-            for b in (*self.on[sid].values(), *self.at[sid].values()):
-                self.model.add_hint(b, solver.boolean_value(b))
+            for var in (
+                self.slot[sid],
+                self.day[sid],
+                *self.on[sid].values(),
+                *self.at[sid].values(),
+                *self.begins[sid].values(),
+            ):
+                found[var.index] = int(source.value(var))
+        return found
+
+    def hint_from(self, values: Mapping[int, int]) -> None:
+        """Start the next phase from a solution (see `values`)."""
+        self.model.clear_hints()
+        for index, value in values.items():
+            self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
+        self._complete_hint()
 
     # --- soft goals: each returns a list of penalty terms ---------------------
 
+    def _goals(self) -> None:
+        """The penalty terms of every soft goal that weighs something.
+
+        A goal weighing nothing adds nothing to the model (the validator still
+        reports it).
+        """
+        self.penalties = {
+            goal: getattr(self, f"goal_{goal}")() if self.festival.weights.of(goal) else []
+            for goal in SOFT_GOALS
+        }
+
     def minimize_soft_goals(self) -> None:
-        if not self.penalties:
-            self.penalties = {goal: getattr(self, f"goal_{goal}")() for goal in SOFT_GOALS}
         weights = self.festival.weights
         self.model.minimize(
             sum(weights.of(g) * sum(terms) for g, terms in self.penalties.items() if terms)
@@ -819,15 +942,18 @@ class _Model:
 
     # --- reading the answer -------------------------------------------------
 
-    def read(self, solver: cp_model.CpSolver, status: str) -> Timetable:
+    def read(self, solver: Any, status: str = "OPTIMAL") -> Timetable:
+        """The timetable in a solver or solution callback (both answer `value`)."""
         placements = []
         for s in self.sessions:
             start = self.origin + timedelta(minutes=solver.value(self.start[s.id]))
             venue = next(v for v, b in self.at[s.id].items() if solver.boolean_value(b))
             placements.append(Placement(s.id, venue, start, start + timedelta(minutes=s.duration)))
         placements.sort(key=lambda p: (p.start, p.venue, p.session))
-        penalties = {
-            goal: int(sum(solver.value(t) for t in terms)) for goal, terms in self.penalties.items()
+        penalties = {  # goals weighing nothing are not modelled, so not counted
+            goal: int(sum(solver.value(t) for t in terms))
+            for goal, terms in self.penalties.items()
+            if self.festival.weights.of(goal)
         }
         moves = {
             kind: int(sum(solver.value(t) for t in terms)) for kind, terms in self.moves.items()

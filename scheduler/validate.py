@@ -215,16 +215,26 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     b.session,
                 )
 
+    attended: dict[str, list[Placement]] = defaultdict(list)
+    for sid, p in placed.items():
+        for pid in sessions[sid].people:
+            attended[pid].append(p)
     for pid in sorted(people):
-        mine = sorted(
-            (p for sid, p in placed.items() if pid in sessions[sid].people),
-            key=lambda p: (p.start, p.session),
-        )
+        mine = sorted(attended[pid], key=lambda p: (p.start, p.session))
+        rest = timedelta(minutes=people[pid].rest)
         for a, b in combinations(mine, 2):
             if a.start < b.end and b.start < a.end:
                 bad(
                     "people.overlap",
                     f"{pid} is in {a.session!r} and {b.session!r} at once",
+                    a.session,
+                    b.session,
+                )
+            elif a.end <= b.start < a.end + rest:
+                bad(
+                    "people.break",
+                    f"{pid} has {(b.start - a.end).seconds // 60} min between {a.session!r} "
+                    f"and {b.session!r}, less than their {people[pid].rest}-minute break",
                     a.session,
                     b.session,
                 )
@@ -235,6 +245,31 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     f"{venues[b.venue].city} ({b.session!r}) on {a.start.date()}",
                     a.session,
                     b.session,
+                )
+    for tag in festival.exclusive_tags:
+        tagged = sorted(
+            (p for sid, p in placed.items() if tag in sessions[sid].tags),
+            key=lambda p: (p.start, p.session),
+        )
+        for a, b in combinations(tagged, 2):
+            if a.start < b.end and b.start < a.end:
+                bad(
+                    "festival.exclusive_tags",
+                    f"sessions {a.session!r} and {b.session!r} share the audience tag {tag!r} "
+                    f"but overlap: {_show(a)} and {_show(b)}",
+                    a.session,
+                    b.session,
+                )
+    for sid, p in sorted(placed.items()):
+        for other in sessions[sid].not_with:
+            q = placed.get(other)
+            if q is not None and p.start < q.end and q.start < p.end:
+                bad(
+                    "sessions.not_with",
+                    f"session {sid!r} overlaps {other!r}, which it must not: "
+                    f"{_show(p)} and {_show(q)}",
+                    sid,
+                    other,
                 )
     return found
 

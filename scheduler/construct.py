@@ -1,0 +1,232 @@
+"""A quick first timetable: place sessions one at a time where every hard rule still holds.
+
+The solver gives CP-SAT this placement as a hint, so that on programmes of
+hundreds or thousands of sessions a valid timetable exists within a second or
+two and the search spends its time improving it. It is a plain first-fit
+heuristic: it may fail to place a session even when a timetable exists (the
+solver then searches without that part of the hint), and it never claims
+optimality.
+
+Times are minutes from midnight at the start of the festival window, the
+solver's unit; `starts[session][venue]` lists the start times the venue allows
+(its hours, closures and the festival days on the grid).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+
+from .model import Festival, Session
+
+DAY = 1440
+Place = tuple[str, int]  # (venue id, start minute)
+
+
+class _Busy:
+    """Minutes that are taken, one byte per minute."""
+
+    def __init__(self, size: int):
+        self.taken = bytearray(size)
+
+    def free(self, start: int, end: int) -> bool:
+        return self.taken.find(1, max(0, start), end) < 0
+
+    def take(self, start: int, end: int) -> None:
+        start = max(0, start)
+        self.taken[start:end] = b"\x01" * (end - start)
+
+
+def first_fit(
+    festival: Festival,
+    starts: Mapping[str, Mapping[str, Sequence[int]]],
+    origin: datetime,
+    wanted: Mapping[str, Place] | None = None,
+    must: Mapping[str, Place] | None = None,
+) -> dict[str, Place]:
+    """Place as many sessions as first fit can: session id → (venue, start minute).
+
+    `wanted` places are tried first (the published plan when re-planning);
+    `must` places are the only ones allowed (pinned and frozen sessions).
+    Preferred dates, venues and times are tried before the rest; among equals,
+    the earliest start in the smallest venue that fits wins.
+    """
+    wanted, must = wanted or {}, must or {}
+    size = max((t for by in starts.values() for ts in by.values() for t in ts), default=0) + 2 * DAY
+    venues = {v.id: v for v in festival.venues}
+    people = {p.id: p for p in festival.people}
+    room = {vid: _Busy(size) for vid in venues}
+    with_rest = defaultdict(lambda: _Busy(size))
+    away: dict[str, _Busy] = {}
+    for p in festival.people:
+        if p.unavailable:
+            away[p.id] = _Busy(size)
+            for period in p.unavailable:
+                away[p.id].take(_minutes(origin, period.start), _minutes(origin, period.end))
+    audience = defaultdict(lambda: _Busy(size))
+    exclusive = set(festival.exclusive_tags)
+    city_of_day: dict[tuple[str, int], str] = {}
+    per_day: dict[int, int] = defaultdict(int)
+    apart: dict[str, set[str]] = defaultdict(set)
+    for s in festival.sessions:
+        for other in s.not_with:
+            apart[s.id].add(other)
+            apart[other].add(s.id)
+    placed: dict[str, Place] = {}
+    by_id = {s.id: s for s in festival.sessions}
+
+    def fits(s: Session, vid: str, t: int) -> bool:
+        v = venues[vid]
+        end = t + s.duration
+        if not room[vid].free(t, end + v.changeover):
+            return False
+        if festival.max_sessions_per_day and per_day[t // DAY] >= festival.max_sessions_per_day:
+            return False
+        for pid in s.people:
+            if not with_rest[pid].free(t, end + people[pid].rest):
+                return False
+            if pid in away and not away[pid].free(t, end):
+                return False
+            if city_of_day.get((pid, t // DAY), v.city) != v.city:
+                return False
+        for tag in s.tags:
+            if tag in exclusive and not audience[tag].free(t, end):
+                return False
+        for other in apart[s.id]:
+            if other in placed:
+                begins = placed[other][1]
+                if begins < end and t < begins + by_id[other].duration:
+                    return False
+        return True
+
+    def take(s: Session, vid: str, t: int) -> None:
+        v = venues[vid]
+        end = t + s.duration
+        room[vid].take(t, end + v.changeover)
+        per_day[t // DAY] += 1
+        for pid in s.people:
+            with_rest[pid].take(t, end + people[pid].rest)
+            city_of_day[(pid, t // DAY)] = v.city
+        for tag in s.tags:
+            if tag in exclusive:
+                audience[tag].take(t, end)
+        placed[s.id] = (vid, t)
+
+    for s in _order(festival, starts, must):
+        allowed = _window(festival, s, origin, placed, by_id)
+        choice = None
+        if s.id in must:
+            vid, t = must[s.id]
+            if t in starts[s.id].get(vid, ()) and fits(s, vid, t):
+                choice = (vid, t)
+        else:
+            only = s.fixed.venue if s.fixed is not None else None
+            for vid, t in _candidates(festival, s, starts[s.id], origin, wanted.get(s.id)):
+                if only is not None and vid != only:
+                    continue
+                if allowed[0] <= t <= allowed[1] and fits(s, vid, t):
+                    choice = (vid, t)
+                    break
+        if choice is not None:
+            take(s, *choice)
+    return placed
+
+
+def _minutes(origin: datetime, moment: datetime) -> int:
+    return int((moment - origin).total_seconds() // 60)
+
+
+def _window(
+    festival: Festival,
+    s: Session,
+    origin: datetime,
+    placed: Mapping[str, Place],
+    by_id: Mapping[str, Session],
+) -> tuple[int, int]:
+    """The earliest and latest start allowed by `earliest`, `latest`, `fixed` and `after`."""
+    low, high = 0, 1 << 40
+    if s.earliest is not None:
+        low = max(low, _minutes(origin, s.earliest))
+    if s.latest is not None:
+        high = min(high, _minutes(origin, s.latest) - s.duration)
+    if s.fixed is not None:
+        at = _minutes(origin, s.fixed.start)
+        low, high = max(low, at), min(high, at)
+    for before in s.after:
+        if before not in placed:
+            return (1, 0)  # its predecessor could not be placed
+        low = max(low, placed[before][1] + by_id[before].duration)
+    return low, high
+
+
+def _order(
+    festival: Festival, starts: Mapping[str, Mapping[str, Sequence[int]]], must: Mapping
+) -> Iterator[Session]:
+    """Sessions in an order that respects `after`, hardest first among those ready."""
+    waiting = {s.id: len(s.after) for s in festival.sessions}
+    followers: dict[str, list[str]] = defaultdict(list)
+    for s in festival.sessions:
+        for before in s.after:
+            followers[before].append(s.id)
+    by_id = {s.id: s for s in festival.sessions}
+
+    def priority(s: Session) -> tuple:
+        options = sum(len(ts) for ts in starts[s.id].values())
+        pinned = s.id in must or s.fixed is not None
+        return (not pinned, options, -s.duration, -len(s.people), s.id)
+
+    ready = [(priority(s), s.id) for s in festival.sessions if not s.after]
+    heapq.heapify(ready)
+    while ready:
+        _, sid = heapq.heappop(ready)
+        yield by_id[sid]
+        for follower in followers[sid]:
+            waiting[follower] -= 1
+            if not waiting[follower]:
+                heapq.heappush(ready, (priority(by_id[follower]), follower))
+
+
+def _candidates(
+    festival: Festival,
+    s: Session,
+    starts: Mapping[str, Sequence[int]],
+    origin: datetime,
+    wanted: Place | None,
+) -> Iterator[Place]:
+    """Places for `s`: the wanted one, then the preferred ones, then all, earliest first."""
+    if wanted is not None and wanted[1] in starts.get(wanted[0], ()):
+        yield wanted
+    capacity = {v.id: v.capacity for v in festival.venues}
+    ranked = sorted(starts, key=lambda vid: (capacity[vid], vid))
+    prefer = s.prefer
+    if prefer:
+        dates = {(d - origin.date()).days for d in prefer.dates}
+        venues = set(prefer.venues)
+
+        def liked(vid: str, t: int) -> bool:
+            if dates and t // DAY not in dates:
+                return False
+            if venues and vid not in venues:
+                return False
+            if prefer.time is not None:
+                first, last = prefer.time
+                return first <= t % DAY and t % DAY + s.duration <= last
+            return True
+
+        for t, _, vid in _merged(ranked, starts):
+            if liked(vid, t):
+                yield vid, t
+    for t, _, vid in _merged(ranked, starts):
+        yield vid, t
+
+
+def _merged(ranked: Sequence[str], starts: Mapping[str, Sequence[int]]) -> Iterator:
+    """(start, venue rank, venue) over all venues, by start then rank, lazily."""
+    return heapq.merge(*(_tagged(starts[vid], rank, vid) for rank, vid in enumerate(ranked)))
+
+
+def _tagged(times: Sequence[int], rank: int, vid: str) -> Iterator[tuple[int, int, str]]:
+    for t in times:
+        yield t, rank, vid
