@@ -114,7 +114,7 @@ def first_fit(
                 audience[tag].take(t, end)
         placed[s.id] = (vid, t)
 
-    for s in _order(festival, starts, must):
+    for s in _order(festival, starts, must, wanted):
         allowed = _window(festival, s, origin, placed, by_id)
         choice = None
         if s.id in must:
@@ -162,9 +162,13 @@ def _window(
 
 
 def _order(
-    festival: Festival, starts: Mapping[str, Mapping[str, Sequence[int]]], must: Mapping
+    festival: Festival,
+    starts: Mapping[str, Mapping[str, Sequence[int]]],
+    must: Mapping[str, Place],
+    wanted: Mapping[str, Place],
 ) -> Iterator[Session]:
-    """Sessions in an order that respects `after`, hardest first among those ready."""
+    """Sessions in an order that respects `after`; among those ready, pinned ones first,
+    then those whose wanted place still exists (so that they keep it), then the hardest."""
     waiting = {s.id: len(s.after) for s in festival.sessions}
     followers: dict[str, list[str]] = defaultdict(list)
     for s in festival.sessions:
@@ -175,7 +179,9 @@ def _order(
     def priority(s: Session) -> tuple:
         options = sum(len(ts) for ts in starts[s.id].values())
         pinned = s.id in must or s.fixed is not None
-        return (not pinned, options, -s.duration, -len(s.people), s.id)
+        place = wanted.get(s.id)
+        stays = place is not None and place[1] in starts[s.id].get(place[0], ())
+        return (not pinned, not stays, options, -s.duration, -len(s.people), s.id)
 
     ready = [(priority(s), s.id) for s in festival.sessions if not s.after]
     heapq.heapify(ready)
@@ -195,11 +201,22 @@ def _candidates(
     origin: datetime,
     wanted: Place | None,
 ) -> Iterator[Place]:
-    """Places for `s`: the wanted one, then the preferred ones, then all, earliest first."""
-    if wanted is not None and wanted[1] in starts.get(wanted[0], ()):
-        yield wanted
+    """Places for `s`, earliest first in the smallest venue that fits.
+
+    With a wanted place: that place, then the same start in another venue, then
+    the same day, then the rest (the cheaper moves of a re-plan first). Without
+    one: preferred places first.
+    """
     capacity = {v.id: v.capacity for v in festival.venues}
     ranked = sorted(starts, key=lambda vid: (capacity[vid], vid))
+    if wanted is not None:
+        vid, start = wanted
+        if start in starts.get(vid, ()):
+            yield wanted
+        yield from ((v, start) for v in ranked if start in starts[v])
+        yield from ((v, t) for t, _, v in _merged(ranked, starts) if t // DAY == start // DAY)
+        yield from ((v, t) for t, _, v in _merged(ranked, starts))
+        return
     prefer = s.prefer
     if prefer:
         dates = {(d - origin.date()).days for d in prefer.dates}

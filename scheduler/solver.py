@@ -24,6 +24,7 @@ deterministic time rather than wall-clock time.
 
 from __future__ import annotations
 
+import random
 import time as clock
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,10 +34,18 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from . import construct, days
+from . import neighbourhoods as lns
 from .model import SOFT_GOALS, Festival, Period, Placement, Session, Timetable, Venue
 
 DAY = 1440
 MOVE_KINDS = ("moved_date", "moved_time", "moved_venue")
+#: eligible (session, venue) pairs above which a solve goes by neighbourhoods
+LARGE = 10_000
+NEIGHBOURHOOD = 60  # sessions freed at each step
+STALL = 20  # steps without a better timetable after which a phase ends
+STALL_REPLAN = 3  # the same when re-planning: only moved sessions can still gain
+STEP_LIMIT = 2.0  # deterministic time for one step
+STEP_COST = 0.05  # the least a step counts against the budget, however quick
 SLOW_SUBSOLVERS = (
     "core",
     "fixed",
@@ -130,6 +139,13 @@ def solve(
     "frozen").
     """
     started = clock.perf_counter()
+    table = starts_table(festival)
+    if sum(len(by_venue) for by_venue in table.values()) > LARGE:
+        large = _solve_by_neighbourhoods(
+            festival, table, options, on_progress, previous, keep or {}, started
+        )
+        if large is not None:
+            return large
     built = _Model(festival, previous=previous, keep=keep or {})
     built.hint_first_fit()
     solver = cp_model.CpSolver()
@@ -184,6 +200,222 @@ def solve(
         unplaceable=tuple(built.unplaceable),
         stopped_by_clock=clocked[0],
     )
+
+
+def _solve_by_neighbourhoods(
+    festival: Festival,
+    table: Mapping[str, Mapping[str, Sequence[int]]],
+    options: Options,
+    on_progress: Callable[[Progress], None] | None,
+    previous: Timetable | None,
+    keep: Mapping[str, str],
+    started: float,
+) -> Result | None:
+    """Solve a large programme from a first-fit timetable by re-solving neighbourhoods.
+
+    Every step frees a few dozen sessions, pins the rest where they are and
+    solves that festival exactly, starting from the current timetable; steps
+    stop at the lower bound (every session at its own cheapest place), at the
+    deterministic budget `options.time_limit`, or at `options.max_seconds`.
+    With a published plan, the fewest moves come first, as in `solve`.
+    Returns None when first fit cannot place every session: the whole model
+    then searches instead.
+    """
+    origin = datetime.combine(festival.start, datetime.min.time())
+    ids = {s.id for s in festival.sessions}
+    old = {
+        p.session: (p.venue, int((p.start - origin) // timedelta(minutes=1)))
+        for p in (previous.placements if previous else ())
+        if p.session in ids
+    }
+    must = {sid: old[sid] for sid in keep if sid in old}
+    places = construct.first_fit(festival, table, origin, old, must)
+    if len(places) < len(festival.sessions):
+        return None
+    sessions = {s.id: s for s in festival.sessions}
+    windows = {sid: lns.window(festival, s, origin) for sid, s in sessions.items()}
+    away = {sid: lns.absences(festival, s, origin) for sid, s in sessions.items()}
+    rng = random.Random(options.seed)
+    spent = [0.0, 0, 0]  # deterministic time, branches, conflicts
+    clocked = [False]
+
+    def out_of_time() -> bool:
+        if options.max_seconds is not None and (
+            clock.perf_counter() - started >= options.max_seconds
+        ):
+            clocked[0] = True
+            return True
+        return spent[0] >= options.time_limit
+
+    local = not (festival.weights.spread or festival.weights.track_days)
+    big = (len(previous.placements) if previous else 0) * sum(
+        festival.weights.of(k) for k in MOVE_KINDS
+    ) + 1
+
+    def moving(sid: str, place: tuple[str, int]) -> int:
+        return lns.move_cost(festival, big, old[sid], place) if sid in old else 0
+
+    def step(phase: str, free: set[str], days_: set[int], cap: int | None) -> int | None:
+        """Re-solve one neighbourhood; the whole objective after it, or None."""
+        if local:  # goals and rules are each local to a day: leave other days out
+            sub, left_out = lns.region(festival, places, free, days_, origin)
+        else:
+            sub, left_out = lns.pinned_except(festival, places, free, origin), []
+        built = _Model(sub, previous=previous, keep=keep)
+        if phase == "fewest moves":
+            built.model.minimize(built.disruption)
+            constant = sum(moving(sid, places[sid]) for sid in left_out)
+        else:
+            if cap is not None:
+                outside = sum(moving(sid, places[sid]) for sid in left_out)
+                built.model.add(built.disruption <= cap - outside)
+            built.minimize_soft_goals()
+            constant = sum(
+                lns.preference_cost(festival, sessions[sid], places[sid]) for sid in left_out
+            )
+        built.hint_places(places)
+        solver = cp_model.CpSolver()
+        _deterministic(solver, replace(options, time_limit=STEP_LIMIT))
+        solver.parameters.cp_model_probing_level = 0  # presolve dominates these small solves
+        code = solver.solve(built.model)
+        spent[0] += max(solver.deterministic_time, STEP_COST)
+        spent[1] += solver.num_branches
+        spent[2] += solver.num_conflicts
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        for p in built.read(solver).placements:
+            places[p.session] = (p.venue, int((p.start - origin) // timedelta(minutes=1)))
+        return round(solver.objective_value) + constant
+
+    def improve(
+        phase: str,
+        bound: int,
+        better: Callable[[Mapping[str, tuple[str, int]]], dict[str, list[tuple[str, int]]]],
+        cap: int | None = None,
+    ) -> int | None:
+        """Re-solve neighbourhoods until the bound, a stall or the budget; the best objective."""
+        best: int | None = None
+        found = stale = 0
+        stall = STALL if previous is None else STALL_REPLAN
+        while best is None or (best > bound and stale < stall and not out_of_time()):
+            free, days_ = lns.choose(festival, places, better(places), rng, NEIGHBOURHOOD)
+            objective = step(phase, free, days_, cap)
+            stale += 1
+            if objective is None:
+                if best is None and out_of_time():
+                    return None
+                continue
+            if best is None or objective < best:
+                best, stale = objective, 0
+                found += 1
+                if on_progress is not None:
+                    elapsed = clock.perf_counter() - started
+                    on_progress(Progress(elapsed, best, bound, found, phase))
+        return best
+
+    statuses = []
+    cap = None
+    if old:
+        least_move = {
+            sid: min(
+                (
+                    lns.move_cost(festival, big, old[sid], p)
+                    for p in lns.places_of(sessions[sid], table, windows[sid], away[sid])
+                ),
+                default=0,
+            )
+            for sid in old
+            if old[sid] not in lns.places_of(sessions[sid], table, windows[sid], away[sid])
+        }
+        bound = sum(least_move.values())
+
+        def moved(current: Mapping[str, tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
+            return {
+                sid: [old[sid]] if sid not in least_move else [current[sid]]
+                for sid in old
+                if current[sid] != old[sid]
+                and lns.move_cost(festival, big, old[sid], current[sid]) > least_move.get(sid, 0)
+            }
+
+        cap = improve("fewest moves", bound, moved)
+        if cap is None:
+            return None
+        statuses.append(cap <= bound)
+    least: dict[str, int] = {}
+    best_places: dict[str, list[tuple[str, int]]] = {}
+    for sid, s in sessions.items():
+        if not s.prefer:
+            continue
+        costs = {}
+        for place in lns.places_of(s, table, windows[sid], away[sid]):
+            costs[place] = lns.preference_cost(festival, s, place)
+            if costs[place] == 0:
+                break
+        least[sid] = min(costs.values(), default=0)
+        best_places[sid] = [p for p, c in costs.items() if c == least[sid]]
+
+    def costly(current: Mapping[str, tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
+        # re-planning, the cap on disruption holds unmoved sessions: only moved ones can gain
+        return {
+            sid: best_places[sid]
+            for sid in least
+            if best_places[sid]
+            and (not old or current[sid] != old.get(sid))
+            and lns.preference_cost(festival, sessions[sid], current[sid]) > least[sid]
+        }
+
+    bound = sum(least.values())
+    objective = improve("soft goals", bound, costly, cap)
+    if objective is None:
+        return None
+    statuses.append(objective <= bound)
+    status = "OPTIMAL" if all(statuses) else "FEASIBLE"
+    if local:  # every penalty and move counts per session
+        timetable = _tally(festival, places, old, origin, status, objective, bound)
+    else:  # read them off the whole festival with every session where it ended
+        final = _Model(lns.pinned_except(festival, places, set(), origin), previous, keep)
+        final.minimize_soft_goals()
+        solver = cp_model.CpSolver()
+        _deterministic(solver, options)
+        if solver.solve(final.model) != cp_model.OPTIMAL:
+            return None
+        timetable = replace(final.read(solver), status=status, bound=bound)
+    return Result(
+        status=status,
+        timetable=timetable,
+        wall_time=clock.perf_counter() - started,
+        deterministic_time=spent[0],
+        branches=int(spent[1]),
+        conflicts=int(spent[2]),
+        stopped_by_clock=clocked[0],
+    )
+
+
+def _tally(
+    festival: Festival,
+    places: Mapping[str, tuple[str, int]],
+    old: Mapping[str, tuple[str, int]],
+    origin: datetime,
+    status: str,
+    objective: int,
+    bound: int,
+) -> Timetable:
+    """The timetable at `places`, its preference penalties and moves counted per session."""
+    penalties = {g: 0 for g in SOFT_GOALS if festival.weights.of(g)}
+    moves = {k: 0 for k in ("moved", *MOVE_KINDS)} if old else {}
+    placements = []
+    for s in festival.sessions:
+        vid, start = places[s.id]
+        begins = origin + timedelta(minutes=start)
+        placements.append(Placement(s.id, vid, begins, begins + timedelta(minutes=s.duration)))
+        for goal, count in lns.missed(festival, s, places[s.id]).items():
+            if goal in penalties:
+                penalties[goal] += count
+        if s.id in old:
+            for kind, count in lns.move_kinds(old[s.id], places[s.id]).items():
+                moves[kind] += count
+    placements.sort(key=lambda p: (p.start, p.venue, p.session))
+    return Timetable(festival.id, tuple(placements), status, objective, bound, penalties, moves)
 
 
 def explain(
@@ -279,6 +511,41 @@ def eligible_venues(festival: Festival, session: Session) -> list[Venue]:
     ]
 
 
+def grid_starts(festival: Festival, v: Venue, duration: int, offsets: Sequence[int]) -> list[int]:
+    """Grid starts (minutes from the window's first midnight) on the days at `offsets`
+    at which a session of `duration` fits venue `v`'s hours and misses its closures."""
+    step = festival.step
+    origin = datetime.combine(festival.start, datetime.min.time())
+    closures = [
+        ((p.start - origin) // timedelta(minutes=1), (p.end - origin) // timedelta(minutes=1))
+        for p in v.closed
+    ]
+    first = -(-v.opens // step) * step
+    starts = []
+    for offset in offsets:
+        base = offset * DAY
+        for t in range(base + first, base + v.closes - duration + 1, step):
+            if not any(a < t + duration and t < b for a, b in closures):
+                starts.append(t)
+    return starts
+
+
+def starts_table(festival: Festival) -> dict[str, dict[str, list[int]]]:
+    """Session → eligible venue → the starts its hours, closures and the festival days allow."""
+    offsets = [(d - festival.start).days for d in days.festival_days(festival)]
+    cache: dict[tuple[str, int], list[int]] = {}
+    table: dict[str, dict[str, list[int]]] = {}
+    for s in festival.sessions:
+        table[s.id] = {}
+        for v in eligible_venues(festival, s):
+            key = (v.id, s.duration)
+            if key not in cache:
+                cache[key] = grid_starts(festival, v, s.duration, offsets)
+            if cache[key]:
+                table[s.id][v.id] = cache[key]
+    return table
+
+
 class _Model:
     """The CP-SAT model of one festival, and how to read a timetable back."""
 
@@ -314,6 +581,7 @@ class _Model:
             if p.session in self.index
         }
         self.keep = dict(keep or {})
+        self.published = len(previous.placements) if previous else 0
         #: session → venue → the starts the venue allows, and the matching slot variable
         self.starts_in: dict[str, dict[str, list[int]]] = {s.id: {} for s in self.sessions}
         self.begins: dict[str, dict[str, cp_model.IntVar]] = {s.id: {} for s in self.sessions}
@@ -374,6 +642,11 @@ class _Model:
         for s in self.sessions:
             offsets = [self.day_offset[d] for d in self.days] or [0]
             grid = [o * DAY + t for o in offsets for t in range(0, DAY - s.duration + 1, step)]
+            if s.fixed is not None and not self.explain:
+                # a fixed start is the whole domain (pinned sessions of a neighbourhood)
+                at = self.minutes(s.fixed.start)
+                grid = [at] if at % step == 0 and at // DAY in offsets else []
+                offsets = [at // DAY] if grid else offsets
             # in grid steps: consecutive starts of a day form one range of the domain
             self.slot[s.id] = m.new_int_var_from_domain(
                 cp_model.Domain.from_values([t // step for t in grid] or [0]), f"{s.id}.slot"
@@ -420,16 +693,8 @@ class _Model:
         """The grid starts at which `s` fits venue `v`'s hours and misses its closures."""
         key = (v.id, s.duration)
         if key not in self._venue_starts:
-            step = self.festival.step
-            closures = [(self.minutes(p.start), self.minutes(p.end)) for p in v.closed]
-            first = -(-v.opens // step) * step
-            starts = []
-            for d in self.days:
-                base = self.day_offset[d] * DAY
-                for t in range(base + first, base + v.closes - s.duration + 1, step):
-                    if not any(a < t + s.duration and t < b for a, b in closures):
-                        starts.append(t)
-            self._venue_starts[key] = starts
+            offsets = [self.day_offset[d] for d in self.days]
+            self._venue_starts[key] = grid_starts(self.festival, v, s.duration, offsets)
         return self._venue_starts[key]
 
     # --- hard rules, one per config key --------------------------------------
@@ -778,7 +1043,8 @@ class _Model:
             kinds["moved_time"].append(same_day - same_start)
         self.moves = {"moved": moved_all, **kinds}
         per_kind = sum(weights.of(k) for k in MOVE_KINDS)
-        big = len(self.previous) * per_kind + 1
+        # every published placement counts, so that a neighbourhood's model weighs alike
+        big = self.published * per_kind + 1
         self.disruption = big * sum(moved_all) + sum(
             weights.of(k) * sum(terms) for k, terms in kinds.items()
         )
@@ -788,9 +1054,16 @@ class _Model:
         wanted = {sid: (p.venue, self.minutes(p.start)) for sid, p in self.previous.items()}
         must = {sid: wanted[sid] for sid in self.keep if sid in wanted}
         places = construct.first_fit(self.festival, self.starts_in, self.origin, wanted, must)
+        self.hint_places(places)
+        return len(places)
+
+    def hint_places(self, places: Mapping[str, tuple[str, int]]) -> None:
+        """Hint sessions' (venue, start minute); completed to every variable if all are placed."""
         self.model.clear_hints()
         step = self.festival.step
         for sid, (vid, start) in places.items():
+            if sid not in self.slot:
+                continue
             self.model.add_hint(self.slot[sid], start // step)
             self.model.add_hint(self.day[sid], start // DAY)
             for d, b in self.on[sid].items():
@@ -800,9 +1073,8 @@ class _Model:
             for v, begins in self.begins[sid].items():
                 if v == vid:
                     self.model.add_hint(begins, start // step)
-        if len(places) == len(self.sessions):
+        if all(s.id in places for s in self.sessions):
             self._complete_hint()
-        return len(places)
 
     def _complete_hint(self) -> None:
         """Extend a hint that places every session to every variable of the model.

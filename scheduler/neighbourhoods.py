@@ -1,0 +1,266 @@
+"""Large-neighbourhood search helpers for programmes too big to solve in one model.
+
+The solver keeps a complete valid placement, frees a small neighbourhood of
+sessions, pins every other session where it is (a fixed start in its one
+venue) and lets CP-SAT re-solve that much smaller festival exactly. This
+module holds the pure parts: what a placement costs, the least any session
+could cost on its own (a proven lower bound, every interaction relaxed), which
+sessions to free, and the pinned festival.
+
+Places are (venue id, start minute) with minutes counted from midnight at the
+start of the festival window, as in the solver.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from .model import Festival, Fixed, Period, Session
+
+DAY = 1440
+Place = tuple[str, int]
+Table = Mapping[str, Mapping[str, Sequence[int]]]  # session → venue → allowed starts
+
+
+def missed(festival: Festival, s: Session, place: Place) -> dict[str, int]:
+    """Which of its preferences `s` misses at `place`: goal name → 1."""
+    if not s.prefer:
+        return {}
+    vid, start = place
+    found = {}
+    if s.prefer.dates and festival.start + timedelta(days=start // DAY) not in s.prefer.dates:
+        found["prefer_date"] = 1
+    if s.prefer.venues and vid not in s.prefer.venues:
+        found["prefer_venue"] = 1
+    if s.prefer.time is not None:
+        first, last = s.prefer.time
+        if not (first <= start % DAY and start % DAY + s.duration <= last):
+            found["prefer_time"] = 1
+    return found
+
+
+def preference_cost(festival: Festival, s: Session, place: Place) -> int:
+    """What `s` at `place` adds to the soft goals `prefer_date`, `prefer_venue`, `prefer_time`."""
+    return sum(festival.weights.of(goal) for goal in missed(festival, s, place))
+
+
+def move_kinds(old: Place, new: Place) -> dict[str, int]:
+    """How a published session moved from `old` to `new`: kind → 1 (see `Weights`)."""
+    if old == new:
+        return {}
+    same_day = old[1] // DAY == new[1] // DAY
+    found = {"moved": 1}
+    if not same_day:
+        found["moved_date"] = 1
+    elif old[1] != new[1]:
+        found["moved_time"] = 1
+    if old[0] != new[0]:
+        found["moved_venue"] = 1
+    return found
+
+
+def move_cost(festival: Festival, big: int, old: Place, new: Place) -> int:
+    """What moving a published session from `old` to `new` adds to the re-plan's disruption."""
+    kinds = move_kinds(old, new)
+    return (big if kinds else 0) + sum(
+        festival.weights.of(kind) for kind in kinds if kind != "moved"
+    )
+
+
+def places_of(
+    s: Session, table: Table, window: tuple[int, int], away: Sequence[tuple[int, int]] = ()
+) -> list[Place]:
+    """Every place the session's own rules allow: hours, closures, days, its window,
+    and its people's absences (`away`, as minute ranges)."""
+    only = s.fixed.venue if s.fixed is not None else None
+    return [
+        (vid, t)
+        for vid, starts in table[s.id].items()
+        if only is None or vid == only
+        for t in starts
+        if window[0] <= t <= window[1] and not any(a < t + s.duration and t < b for a, b in away)
+    ]
+
+
+def absences(festival: Festival, s: Session, origin: datetime) -> list[tuple[int, int]]:
+    """When any of the session's people is unavailable, as minute ranges."""
+    people = {p.id: p for p in festival.people}
+    return [
+        (_minutes(origin, period.start), _minutes(origin, period.end))
+        for pid in s.people
+        for period in people[pid].unavailable
+    ]
+
+
+def window(festival: Festival, s: Session, origin: datetime) -> tuple[int, int]:
+    """Earliest and latest start from the session's `earliest`, `latest` and `fixed`."""
+    low, high = 0, 1 << 40
+    if s.earliest is not None:
+        low = max(low, _minutes(origin, s.earliest))
+    if s.latest is not None:
+        high = min(high, _minutes(origin, s.latest) - s.duration)
+    if s.fixed is not None:
+        at = _minutes(origin, s.fixed.start)
+        low, high = max(low, at), min(high, at)
+    return low, high
+
+
+def _minutes(origin: datetime, moment: datetime) -> int:
+    return int((moment - origin).total_seconds() // 60)
+
+
+def pinned_except(
+    festival: Festival, places: Mapping[str, Place], free: set[str], origin: datetime
+) -> Festival:
+    """`festival` with every session outside `free` fixed at its place, in its venue only."""
+    sessions = []
+    for s in festival.sessions:
+        if s.id in free:
+            sessions.append(s)
+            continue
+        vid, start = places[s.id]
+        fixed = Fixed(origin + timedelta(minutes=start), vid)
+        sessions.append(replace(s, fixed=fixed, venues=(vid,)))
+    return replace(festival, sessions=tuple(sessions))
+
+
+def region(
+    festival: Festival,
+    places: Mapping[str, Place],
+    free: set[str],
+    days: set[int],
+    origin: datetime,
+) -> tuple[Festival, list[str]]:
+    """The festival of one neighbourhood: free sessions may use only the days at `days`
+    (offsets), pinned sessions on those days stay, and pinned sessions on other days are
+    left out. What those could still impose on a free session becomes a window or an
+    absence: a predecessor's end its `earliest`, a successor's start its `latest`, a
+    shared person's session (with their break on both sides) that person's absence.
+
+    Only for definitions whose soft goals and rules are each local to a day (the
+    solver checks); returns the festival and the ids left out.
+    """
+    by_id = {s.id: s for s in festival.sessions}
+    inside = {sid for sid in by_id if sid in free or places[sid][1] // DAY in days}
+
+    def span(sid: str) -> tuple[datetime, datetime]:
+        start = origin + timedelta(minutes=places[sid][1])
+        return start, start + timedelta(minutes=by_id[sid].duration)
+
+    earliest: dict[str, datetime] = {}
+    latest: dict[str, datetime] = {}
+    for s in festival.sessions:
+        for before in s.after:
+            if s.id in free and before not in inside:
+                earliest[s.id] = max(earliest.get(s.id, origin), span(before)[1])
+            if before in free and s.id not in inside:
+                end = latest.get(before, span(s.id)[0])
+                latest[before] = min(end, span(s.id)[0])
+    people = {p.id: p for p in festival.people}
+    busy: dict[str, list[Period]] = {}
+    for pid in {pid for sid in free for pid in by_id[sid].people}:
+        rest = timedelta(minutes=people[pid].rest)
+        busy[pid] = [
+            Period(span(s.id)[0] - rest, span(s.id)[1] + rest)
+            for s in festival.sessions
+            if s.id not in inside and pid in s.people
+        ]
+    sessions = []
+    for s in pinned_except(festival, places, free, origin).sessions:
+        if s.id not in inside:
+            continue
+        s = replace(
+            s,
+            after=tuple(a for a in s.after if a in inside),
+            not_with=tuple(o for o in s.not_with if o in inside),
+        )
+        if s.id in earliest:
+            s = replace(s, earliest=max(s.earliest or earliest[s.id], earliest[s.id]))
+        if s.id in latest:
+            s = replace(s, latest=min(s.latest or latest[s.id], latest[s.id]))
+        sessions.append(s)
+    span_days = (festival.end - festival.start).days + 1
+    closed = tuple(festival.start + timedelta(days=d) for d in range(span_days) if d not in days)
+    return (
+        replace(
+            festival,
+            sessions=tuple(sessions),
+            blackout=festival.blackout + closed,
+            people=tuple(
+                replace(p, unavailable=p.unavailable + tuple(busy[p.id])) if busy.get(p.id) else p
+                for p in festival.people
+            ),
+        ),
+        [sid for sid in by_id if sid not in inside],
+    )
+
+
+def choose(
+    festival: Festival,
+    places: Mapping[str, Place],
+    improvable: Mapping[str, Sequence[Place]],
+    rng: random.Random,
+    size: int,
+) -> tuple[set[str], set[int]]:
+    """Sessions to free: some that could do better, and whatever is in their way.
+
+    `improvable` maps sessions that cost more than they could to their better
+    places. For a few of them, one better place is picked and the sessions
+    overlapping it in that venue, and those sharing a person with it on that
+    day, are freed too; random sessions of the same day fill up to `size`.
+    Without improvable sessions, one random day in a random share of venues.
+    Returns the sessions and the day offsets they may use: their own days and
+    the days of the places picked.
+    """
+    by_id = {s.id: s for s in festival.sessions}
+    by_day_venue: dict[tuple[int, str], list[str]] = defaultdict(list)
+    by_day: dict[int, list[str]] = defaultdict(list)
+    for sid, (vid, start) in sorted(places.items()):
+        by_day_venue[(start // DAY, vid)].append(sid)
+        by_day[start // DAY].append(sid)
+    people_of: dict[str, set[str]] = defaultdict(set)
+    for s in festival.sessions:
+        for pid in s.people:
+            people_of[pid].add(s.id)
+    free: set[str] = set()
+    days_touched: list[int] = []
+    candidates = sorted(improvable)
+    rng.shuffle(candidates)
+    core: set[str] = set()
+    for sid in candidates:
+        if len(core) >= max(1, size // 12):
+            break
+        options = list(improvable[sid])
+        if days_touched:  # one day at a time keeps the neighbourhood's model small
+            options = [p for p in options if p[1] // DAY == days_touched[0]]
+            if not options or places[sid][1] // DAY != days_touched[0]:
+                continue
+        core.add(sid)
+        free.add(sid)
+        target_venue, target = rng.choice(options)
+        day = target // DAY
+        days_touched.append(day)
+        end = target + by_id[sid].duration
+        for other in by_day_venue[(day, target_venue)]:
+            begins = places[other][1]
+            if begins < end + 60 and target - 60 < begins + by_id[other].duration:
+                free.add(other)
+        for pid in by_id[sid].people:
+            free.update(o for o in people_of[pid] if places[o][1] // DAY == day)
+    if not days_touched:
+        day = rng.choice(sorted(by_day))
+        venues = sorted({vid for (d, vid) in by_day_venue if d == day})
+        chosen = rng.sample(venues, max(1, len(venues) // 3))
+        for vid in chosen:
+            free.update(by_day_venue[(day, vid)])
+        days_touched.append(day)
+    pool = [sid for day in sorted(set(days_touched)) for sid in by_day[day] if sid not in free]
+    rng.shuffle(pool)
+    free.update(pool[: max(0, size - len(free))])
+    if len(free) > size:
+        free = core | set(rng.sample(sorted(free - core), max(0, size - len(core))))
+    return free, set(days_touched) | {places[sid][1] // DAY for sid in free}
