@@ -6,11 +6,15 @@ timetable the validator rejects; nothing is published).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import signal
+import socket
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,10 @@ class NoTimetableFound(click.ClickException):
 
 class InternalError(click.ClickException):
     exit_code = 3
+
+
+class Stopped(click.ClickException):
+    exit_code = 130  # as for a command stopped by Ctrl-C
 
 
 def default_config() -> Path:
@@ -197,21 +205,45 @@ def plan(
         raise BadInput("--baseline and --fresh contradict each other; use one")
     progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
     frozen = freeze_until.date() if freeze_until else None
+    stop = threading.Event()
+
+    def offer(result: solver.Result, timetable: Timetable) -> bool:
+        """After Ctrl-C: show the best timetable so far and ask whether to publish it."""
+        progress.close()
+        _console().print(timetable_table(festival, timetable))
+        click.echo("Interrupted. " + _summary(festival, result, timetable))
+        if not sys.stdin.isatty():
+            return False
+        return click.confirm(f"Publish this timetable to {out}/?", default=False)
+
     try:
-        with progress:
+        with progress, _ctrl_c_stops(stop):
             done = planning.plan(
-                festival, out, options, progress.update, baseline, fresh, freeze_until=frozen
+                festival,
+                out,
+                options,
+                progress.update,
+                baseline,
+                fresh,
+                freeze_until=frozen,
+                stop=stop,
+                accept=offer,
             )
+    except planning.Interrupted:
+        raise Stopped(f"interrupted; nothing was published in {out}/") from None
     except revisions.BaselineError as error:
         raise BadInput(str(error)) from None
     except planning.NoTimetable as error:
+        if error.result.interrupted:
+            raise Stopped("interrupted before any timetable was found; nothing published") from None
         raise NoTimetableFound(str(error)) from None
     except planning.InvalidTimetable as error:
         raise InternalError(str(error)) from None
     if quiet:
         return
-    _console().print(timetable_table(festival, done.timetable))
-    click.echo(_summary(festival, done.result, done.timetable))
+    if not done.result.interrupted:  # else `offer` has shown it
+        _console().print(timetable_table(festival, done.timetable))
+        click.echo(_summary(festival, done.result, done.timetable))
     if done.changes:
         click.echo("\nChanges since the published plan:")
         click.echo(diff.render(list(done.changes)))
@@ -451,30 +483,78 @@ def _summary(festival: Festival, result: solver.Result, timetable: Timetable) ->
 
 
 class _ProgressLine:
-    """A live status line on the terminal while the solver runs."""
+    """A live status line on the terminal while the solver runs: elapsed time
+    (ticking), the phase, the best objective, the proven bound and the gap."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.live: Live | None = None
-        self.latest = Text("Solving…")
+        self.started = time.perf_counter()
+        self.best: solver.Progress | None = None
 
     def __enter__(self) -> _ProgressLine:
         if self.enabled:
-            self.live = Live(
-                self.latest, console=_console(err=True), transient=True, refresh_per_second=8
-            )
+            self.started = time.perf_counter()
+            self.live = Live(self, console=_console(err=True), transient=True, refresh_per_second=4)
             self.live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         if self.live is not None:
             self.live.__exit__(None, None, None)
+            self.live = None
 
     def update(self, progress: solver.Progress) -> None:
-        if self.live is not None:
-            self.live.update(
-                Text(
-                    f"Solving… {progress.elapsed:5.1f} s · {progress.solutions} timetables · "
-                    f"best penalty {progress.objective} · bound {progress.bound}"
-                )
-            )
+        self.best = progress
+
+    def __rich__(self) -> Text:
+        elapsed = time.perf_counter() - self.started
+        best = self.best
+        if best is None:
+            return Text(f"Solving… {elapsed:5.1f} s · no timetable yet · Ctrl-C stops")
+        gap = (best.objective - best.bound) / best.objective if best.objective else 0.0
+        return Text(
+            f"Solving… {elapsed:5.1f} s · {best.phase}: best {best.objective} · "
+            f"bound {best.bound} · gap {gap:.1%} · Ctrl-C stops with the best so far"
+        )
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C sets `stop` (the solver ends with its best timetable so far);
+    a second one interrupts as usual.
+
+    The solver runs in native code, where Python signal handlers wait; the
+    signal's wake-up byte reaches a watching thread at once.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    def watch() -> None:
+        while data := reader.recv(64):
+            if signal.SIGINT in data:
+                stop.set()
+
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous = signal.signal(signal.SIGINT, handler)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(previous_fd)
+        writer.close()
+        watcher.join()
+        reader.close()

@@ -14,6 +14,7 @@ solver's unit; `starts[session][venue]` lists the start times the venue allows
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -123,7 +124,7 @@ def first_fit(
                 choice = (vid, t)
         else:
             only = s.fixed.venue if s.fixed is not None else None
-            for vid, t in _candidates(festival, s, starts[s.id], origin, wanted.get(s.id)):
+            for vid, t in _candidates(festival, s, starts[s.id], origin, wanted.get(s.id), room):
                 if only is not None and vid != only:
                     continue
                 if allowed[0] <= t <= allowed[1] and fits(s, vid, t):
@@ -200,22 +201,29 @@ def _candidates(
     starts: Mapping[str, Sequence[int]],
     origin: datetime,
     wanted: Place | None,
+    room: Mapping[str, _Busy],
 ) -> Iterator[Place]:
-    """Places for `s`, earliest first in the smallest venue that fits.
+    """Places for `s` where its venue is still free: the smallest venue that fits
+    first, each venue's free starts earliest first (skipping what is taken).
 
     With a wanted place: that place, then the same start in another venue, then
     the same day, then the rest (the cheaper moves of a re-plan first). Without
     one: preferred places first.
     """
     capacity = {v.id: v.capacity for v in festival.venues}
+    need = {v.id: s.duration + v.changeover for v in festival.venues}
     ranked = sorted(starts, key=lambda vid: (capacity[vid], vid))
+
+    def free(vid: str) -> Iterator[int]:
+        return _free_starts(starts[vid], room[vid], need[vid])
+
     if wanted is not None:
         vid, start = wanted
         if start in starts.get(vid, ()):
             yield wanted
         yield from ((v, start) for v in ranked if start in starts[v])
-        yield from ((v, t) for t, _, v in _merged(ranked, starts) if t // DAY == start // DAY)
-        yield from ((v, t) for t, _, v in _merged(ranked, starts))
+        yield from ((v, t) for v in ranked for t in free(v) if t // DAY == start // DAY)
+        yield from ((v, t) for v in ranked for t in free(v))
         return
     prefer = s.prefer
     if prefer:
@@ -232,18 +240,21 @@ def _candidates(
                 return first <= t % DAY and t % DAY + s.duration <= last
             return True
 
-        for t, _, vid in _merged(ranked, starts):
-            if liked(vid, t):
-                yield vid, t
-    for t, _, vid in _merged(ranked, starts):
-        yield vid, t
+        for vid in ranked:
+            yield from ((vid, t) for t in free(vid) if liked(vid, t))
+    for vid in ranked:
+        yield from ((vid, t) for t in free(vid))
 
 
-def _merged(ranked: Sequence[str], starts: Mapping[str, Sequence[int]]) -> Iterator:
-    """(start, venue rank, venue) over all venues, by start then rank, lazily."""
-    return heapq.merge(*(_tagged(starts[vid], rank, vid) for rank, vid in enumerate(ranked)))
-
-
-def _tagged(times: Sequence[int], rank: int, vid: str) -> Iterator[tuple[int, int, str]]:
-    for t in times:
-        yield t, rank, vid
+def _free_starts(times: Sequence[int], busy: _Busy, need: int) -> Iterator[int]:
+    """The starts in `times` (sorted) at which `need` minutes are free in `busy`."""
+    i = 0
+    while i < len(times):
+        t = times[i]
+        blocked = busy.taken.find(1, t, t + need)
+        if blocked < 0:
+            yield t
+            i += 1
+        else:  # no start before the end of this taken stretch can fit
+            after = busy.taken.find(0, blocked)
+            i = bisect.bisect_left(times, after if after >= 0 else len(busy.taken), i + 1)

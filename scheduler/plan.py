@@ -6,6 +6,7 @@ The command line is a thin layer over `plan()`; tests call it directly.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -46,6 +47,15 @@ class NoTimetable(Exception):
         if explanation is not None and explanation.rules and not result.unplaceable:
             reasons = "\n" + describe(festival, explanation)
         super().__init__(text + reasons)
+
+
+class Interrupted(Exception):
+    """The search was stopped; `timetable` is the best valid one found so far (not published)."""
+
+    def __init__(self, result: solver.Result, timetable: Timetable):
+        super().__init__("interrupted: the best timetable found so far was not published")
+        self.result = result
+        self.timetable = timetable
 
 
 class InvalidTimetable(Exception):
@@ -91,13 +101,14 @@ def schedule(
     on_progress: Callable[[solver.Progress], None] | None = None,
     previous: Timetable | None = None,
     keep: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[solver.Result, Timetable]:
     """Solve and independently validate; raise `NoTimetable` or `InvalidTimetable`."""
     keep = dict(keep or {})
-    result = solver.solve(festival, options, on_progress, previous, keep)
+    result = solver.solve(festival, options, on_progress, previous, keep, stop)
     if result.timetable is None:
         explanation = None
-        if result.status == "INFEASIBLE":
+        if result.status == "INFEASIBLE" and not result.interrupted:
             explanation = solver.explain(festival, previous, keep, options.time_limit)
         raise NoTimetable(festival, result, explanation)
     timetable = result.timetable
@@ -206,18 +217,24 @@ def plan(
     fresh: bool = False,
     at: datetime | None = None,
     freeze_until: date | None = None,
+    stop: threading.Event | None = None,
+    accept: Callable[[solver.Result, Timetable], bool] | None = None,
 ) -> Plan:
     """Plan `festival` and publish it into `out` (None: render only, write nothing).
 
     The published plan (`baseline`, else `out/timetable.json`) is kept as far as
-    the rules allow and decides each session's revision. Raises
+    the rules allow and decides each session's revision. Setting `stop` ends the
+    search early: the best timetable so far is validated and published only if
+    `accept(result, timetable)` says so, else `Interrupted` carries it. Raises
     `revisions.BaselineError` for a bad baseline, `NoTimetable` when no timetable
     exists, `InvalidTimetable` on a solver bug; in every case nothing is written.
     """
     published = published_baseline(festival, out, baseline, fresh)
     previous = previous_timetable(festival, published)
     keep = kept_sessions(festival, previous, freeze_until)
-    result, timetable = schedule(festival, options, on_progress, previous, keep)
+    result, timetable = schedule(festival, options, on_progress, previous, keep, stop)
+    if result.interrupted and (accept is None or not accept(result, timetable)):
+        raise Interrupted(result, timetable)
     entries = revisions.revise(festival, timetable, published, at or now())
     reasons = {}
     if previous is not None:

@@ -24,9 +24,11 @@ deterministic time rather than wall-clock time.
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import time as clock
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -97,6 +99,7 @@ class Result:
     conflicts: int = 0
     unplaceable: tuple[str, ...] = field(default=())  # sessions with no eligible venue, why
     stopped_by_clock: bool = False  # the wall-clock cap ended a phase: may not be repeatable
+    interrupted: bool = False  # `stop` was set: the best timetable found so far, if any
 
     @property
     def proven_optimal(self) -> bool:
@@ -131,21 +134,26 @@ def solve(
     on_progress: Callable[[Progress], None] | None = None,
     previous: Timetable | None = None,
     keep: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> Result:
     """Find the best timetable for `festival` that keeps every hard rule.
 
     `previous` is the published timetable: moves away from it are minimised
     first. `keep` maps session ids that must not move to why ("pinned" or
-    "frozen").
+    "frozen"). Setting `stop` (from any thread, e.g. on Ctrl-C) ends the search
+    soon after with the best timetable found so far (`Result.interrupted`).
     """
     started = clock.perf_counter()
+    stop = stop or threading.Event()
     table = starts_table(festival)
     if sum(len(by_venue) for by_venue in table.values()) > LARGE:
         large = _solve_by_neighbourhoods(
-            festival, table, options, on_progress, previous, keep or {}, started
+            festival, table, options, on_progress, previous, keep or {}, started, stop
         )
         if large is not None:
             return large
+        if stop.is_set():
+            return Result("UNKNOWN", None, clock.perf_counter() - started, interrupted=True)
     built = _Model(festival, previous=previous, keep=keep or {})
     built.hint_first_fit()
     solver = cp_model.CpSolver()
@@ -156,7 +164,8 @@ def solve(
 
     def run(phase: str) -> tuple[int, tuple[Timetable, dict[int, int]] | None]:
         """Solve; the timetable found and its variables' values, if any."""
-        code = solver.solve(built.model, _Callback(on_progress, phase))
+        with _stoppable(solver, stop):
+            code = solver.solve(built.model, _Callback(on_progress, phase))
         final = None
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             final = (built.read(solver), built.values(solver))
@@ -174,7 +183,7 @@ def solve(
         built.model.minimize(built.disruption)
         code, final = run("fewest moves")
         statuses.append(code)
-        if final is not None:
+        if final is not None and not stop.is_set():
             best = final[0].objective
             built.model.add(built.disruption <= best)
             built.hint_from(final[1])
@@ -190,6 +199,11 @@ def solve(
     if final is not None:
         status = "OPTIMAL" if all(c == cp_model.OPTIMAL for c in statuses) else "FEASIBLE"
         timetable = replace(final[0], status=status)
+        if built.has_moves and len(statuses) == 1:  # interrupted before the soft goals
+            weights = festival.weights
+            total = sum(weights.of(g) * n for g, n in timetable.penalties.items())
+            timetable = replace(timetable, status="FEASIBLE", objective=total, bound=0)
+            status = "FEASIBLE"
     return Result(
         status=status,
         timetable=timetable,
@@ -199,7 +213,30 @@ def solve(
         conflicts=int(totals[2]),
         unplaceable=tuple(built.unplaceable),
         stopped_by_clock=clocked[0],
+        interrupted=stop.is_set(),
     )
+
+
+@contextlib.contextmanager
+def _stoppable(solver: cp_model.CpSolver, stop: threading.Event) -> Iterator[None]:
+    """While solving, a thread that stops the search once `stop` is set."""
+    if stop.is_set():
+        solver.parameters.max_time_in_seconds = 0.0
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.is_set():
+            if stop.wait(0.05):
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        watcher.join()
 
 
 def _solve_by_neighbourhoods(
@@ -210,6 +247,7 @@ def _solve_by_neighbourhoods(
     previous: Timetable | None,
     keep: Mapping[str, str],
     started: float,
+    stop: threading.Event,
 ) -> Result | None:
     """Solve a large programme from a first-fit timetable by re-solving neighbourhoods.
 
@@ -240,6 +278,8 @@ def _solve_by_neighbourhoods(
     clocked = [False]
 
     def out_of_time() -> bool:
+        if stop.is_set():
+            return True
         if options.max_seconds is not None and (
             clock.perf_counter() - started >= options.max_seconds
         ):
@@ -277,7 +317,8 @@ def _solve_by_neighbourhoods(
         solver = cp_model.CpSolver()
         _deterministic(solver, replace(options, time_limit=STEP_LIMIT))
         solver.parameters.cp_model_probing_level = 0  # presolve dominates these small solves
-        code = solver.solve(built.model)
+        with _stoppable(solver, stop):
+            code = solver.solve(built.model)
         spent[0] += max(solver.deterministic_time, STEP_COST)
         spent[1] += solver.num_branches
         spent[2] += solver.num_conflicts
@@ -286,6 +327,12 @@ def _solve_by_neighbourhoods(
         for p in built.read(solver).placements:
             places[p.session] = (p.venue, int((p.start - origin) // timedelta(minutes=1)))
         return round(solver.objective_value) + constant
+
+    def tally(phase: str) -> int:
+        """The current objective, counted per session (goals local to a day only)."""
+        if phase == "fewest moves":
+            return sum(moving(sid, places[sid]) for sid in sessions)
+        return sum(lns.preference_cost(festival, s, places[sid]) for sid, s in sessions.items())
 
     def improve(
         phase: str,
@@ -303,7 +350,9 @@ def _solve_by_neighbourhoods(
             stale += 1
             if objective is None:
                 if best is None and out_of_time():
-                    return None
+                    # stopped before any step ended: the first-fit timetable, if it can be
+                    # costed per session
+                    return tally(phase) if local else None
                 continue
             if best is None or objective < best:
                 best, stale = objective, 0
@@ -388,6 +437,7 @@ def _solve_by_neighbourhoods(
         branches=int(spent[1]),
         conflicts=int(spent[2]),
         stopped_by_clock=clocked[0],
+        interrupted=stop.is_set(),
     )
 
 
@@ -467,6 +517,7 @@ def _deterministic(solver: cp_model.CpSolver, options: Options) -> None:
     params.interleave_search = True
     params.random_seed = options.seed
     params.max_deterministic_time = options.time_limit
+    params.catch_sigint_signal = False  # Ctrl-C is the caller's: see `solve(stop=…)`
     # Subsolvers whose wall-clock time runs far ahead of their deterministic
     # time on programmes of hundreds of sessions: in interleaved search every
     # batch waits for its slowest task (measured with benchmarks/conference.py).
