@@ -536,10 +536,15 @@ def _ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
     reader, writer = socket.socketpair()
     writer.setblocking(False)
 
+    presses = []
+
     def handler(signum: int, frame: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
+        # runs in the main thread once it is back in Python; the watcher has usually
+        # set `stop` already, so count the presses rather than look at `stop`
+        presses.append(signum)
         stop.set()
+        if len(presses) > 1:
+            raise KeyboardInterrupt
 
     def watch() -> None:
         while data := reader.recv(64):

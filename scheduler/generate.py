@@ -14,6 +14,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from . import config, days
@@ -182,7 +183,32 @@ def festival_and_witness(
             period = free_period([witness[i].span() for i in held[p]])
             if period:
                 person["unavailable"] = [period]
+        spans = sorted(witness[i].span() for i in held[p])
+        gaps = [(b[0] - a[1]).total_seconds() // 60 for a, b in pairwise(spans)]
+        if gaps and some():  # a break the hidden timetable already leaves them
+            rest = max((r for r in (15, 30, 60) if r <= min(gaps)), default=0)
+            if rest:
+                person["break"] = f"{rest}m"
         people.append(person)
+
+    # A shared audience: a tag on sessions that do not overlap in the hidden timetable,
+    # and `not_with` pairs that do not either.
+    tags_of: dict[int, list[str]] = defaultdict(list)
+    exclusive = []
+    if some():
+        tagged: list[int] = []
+        for i in rng.sample(range(len(witness)), len(witness)):
+            if not any(_overlaps(witness[i].span(), witness[j].span()) for j in tagged):
+                tagged.append(i)
+        if len(tagged) > 1:
+            exclusive.append("同场")
+            for i in tagged:
+                tags_of[i].append("同场")
+    apart: dict[int, list[str]] = defaultdict(list)
+    for i in range(len(witness)):
+        others = [j for j in range(i) if not _overlaps(witness[i].span(), witness[j].span())]
+        if others and some(shape.rules / 2):
+            apart[i].append(f"s{rng.choice(others)}")
 
     load = defaultdict(int)
     for w in witness:
@@ -203,6 +229,8 @@ def festival_and_witness(
         head["max_sessions_per_day"] = max(load.values()) + rng.randint(0, 1)
     if some():
         head["spread_days"] = rng.randint(1, 3)
+    if exclusive:
+        head["exclusive_tags"] = exclusive
 
     tracks = [
         {"id": f"t{i}", "name": f"主题 {i}", "color": COLORS[i % len(COLORS)]}
@@ -226,6 +254,10 @@ def festival_and_witness(
             session["venues"] = sorted({home["id"], f"v{rng.randrange(shape.venues)}"})
         if people_of[i]:
             session["people"] = people_of[i]
+        if tags_of[i]:
+            session["tags"] = tags_of[i]
+        if apart[i]:
+            session["not_with"] = apart[i]
         if some(shape.rules / 2):
             session["earliest"] = rng.choice([d for d in window if d <= w.day])
         if some(shape.rules / 2):
@@ -321,14 +353,14 @@ class Programme:
     """How big a generated conference is: many talks over a few days in many rooms."""
 
     sessions: int = 200
-    venues: int = 0  # 0: one room per 25 sessions (at least 2)
+    venues: int = 0  # 0: one room per 20 sessions (at least 2)
     days: int = 3
     step: int = 15
     fill: float = 0.85  # share of room hours the hidden timetable uses, at most
 
     @property
     def rooms(self) -> int:
-        return self.venues or max(2, round(self.sessions / 25))
+        return self.venues or max(2, -(-self.sessions // 20))
 
 
 def programme(seed: int, shape: Programme = Programme()) -> dict[str, Any]:
@@ -376,28 +408,33 @@ def programme_and_witness(
     durations = rng.choices(lengths, weights=shares, k=shape.sessions)
     # Hand the talks out to (room, day) pairs with room left, then lay each out in order.
     room_days = [(v, d) for v in range(rooms) for d in range(shape.days)]
-    budget = {rd: int((hours[rd[0]][1] - hours[rd[0]][0]) * shape.fill) for rd in room_days}
+    first = [-(-opens // step) * step for opens, _ in hours]  # each room's first grid start
+
+    def taken(i: int, v: int) -> int:
+        """Minutes talk i holds room v: itself and the changeover, up to the next grid start."""
+        return -(-(durations[i] + gaps[v]) // step) * step
+
+    budget = {(v, d): int((hours[v][1] - first[v]) * shape.fill) for v, d in room_days}
     assigned: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i in sorted(range(shape.sessions), key=lambda i: (-durations[i], i)):
-        open_rds = [rd for rd in room_days if budget[rd] >= durations[i] + gaps[rd[0]]]
+        open_rds = [rd for rd in room_days if budget[rd] >= taken(i, rd[0])]
         if not open_rds:
             raise ValueError(f"{shape} is too dense to generate (seed {seed})")
         rd = max(rng.sample(open_rds, min(3, len(open_rds))), key=lambda rd: budget[rd])
-        budget[rd] -= durations[i] + gaps[rd[0]]
+        budget[rd] -= taken(i, rd[0])
         assigned[rd].append(i)
     witness: dict[int, _Witness] = {}
     for (v, d), talks in sorted(assigned.items()):
         rng.shuffle(talks)
-        opens, closes = hours[v]
-        used = sum(durations[i] + gaps[v] for i in talks) - gaps[v]
-        slack_steps = (closes - opens - used) // step
+        used = sum(taken(i, v) for i in talks)
+        slack_steps = (hours[v][1] - first[v] - used) // step
         cuts = sorted(rng.randint(0, slack_steps) for _ in talks)
-        cursor, previous_cut = opens, 0
+        cursor, previous_cut = first[v], 0
         for i, cut in zip(talks, cuts, strict=True):
             cursor += (cut - previous_cut) * step
             previous_cut = cut
             witness[i] = _Witness(window[d], cursor, cursor + durations[i], v)
-            cursor += durations[i] + gaps[v]
+            cursor += taken(i, v)
     order = list(range(shape.sessions))
 
     def clashes(i: int, j: int, rest: int = 0) -> bool:
@@ -489,7 +526,9 @@ def programme_and_witness(
         if tags_of[i]:
             session["tags"] = tags_of[i]
         if rng.random() < 0.03:
-            others = [j for j in rng.sample(order, 20) if j != i and not clashes(i, j)]
+            others = [
+                j for j in rng.sample(order, min(20, len(order))) if j != i and not clashes(i, j)
+            ]
             if others:
                 session["not_with"] = [f"s{others[0]:04d}"]
         if rng.random() < 0.01:
@@ -544,3 +583,24 @@ def published_programme(seed: int, shape: Programme = Programme()) -> tuple[Fest
     data, witness = programme_and_witness(seed, shape)
     loaded = config.loads(_toml(data, seed, shape), source=f"conference-{seed}.toml")
     return loaded, Timetable(loaded.id, tuple(Placement(*w) for w in witness))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print a generated conference programme as TOML: python -m scheduler.generate."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m scheduler.generate",
+        description="Print a seeded, feasible conference programme as festival TOML.",
+    )
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--rooms", type=int, default=0, help="default: one per 20 sessions")
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    shape = Programme(sessions=args.sessions, venues=args.rooms, days=args.days)
+    print(programme_toml(args.seed, shape), end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -232,12 +232,12 @@ def choose(
     rng.shuffle(candidates)
     core: set[str] = set()
     for sid in candidates:
-        if len(core) >= max(1, size // 12):
+        if len(core) >= max(1, size // 6):
             break
         options = list(improvable[sid])
-        if days_touched:  # one day at a time keeps the neighbourhood's model small
+        if days_touched:  # one target day at a time keeps the neighbourhood's model small
             options = [p for p in options if p[1] // DAY == days_touched[0]]
-            if not options or places[sid][1] // DAY != days_touched[0]:
+            if not options:
                 continue
         core.add(sid)
         free.add(sid)

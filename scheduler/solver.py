@@ -156,7 +156,7 @@ def solve(
             return Result("UNKNOWN", None, clock.perf_counter() - started, interrupted=True)
     built = _Model(festival, previous=previous, keep=keep or {})
     built.hint_first_fit()
-    solver = cp_model.CpSolver()
+    solver = _cp_solver()
     _deterministic(solver, options)
     totals = [0.0, 0, 0]
 
@@ -314,7 +314,7 @@ def _solve_by_neighbourhoods(
                 lns.preference_cost(festival, sessions[sid], places[sid]) for sid in left_out
             )
         built.hint_places(places)
-        solver = cp_model.CpSolver()
+        solver = _cp_solver()
         _deterministic(solver, replace(options, time_limit=STEP_LIMIT))
         solver.parameters.cp_model_probing_level = 0  # presolve dominates these small solves
         with _stoppable(solver, stop):
@@ -424,7 +424,7 @@ def _solve_by_neighbourhoods(
     else:  # read them off the whole festival with every session where it ended
         final = _Model(lns.pinned_except(festival, places, set(), origin), previous, keep)
         final.minimize_soft_goals()
-        solver = cp_model.CpSolver()
+        solver = _cp_solver()
         _deterministic(solver, options)
         if solver.solve(final.model) != cp_model.OPTIMAL:
             return None
@@ -477,7 +477,7 @@ def explain(
     """A minimal set of the definition's rules that no timetable can keep together."""
     built = _Model(festival, previous=previous, keep=keep or {}, explain=True)
     guards = list(built.guards.items())
-    solver = cp_model.CpSolver()
+    solver = _cp_solver()
     params = solver.parameters
     params.num_workers = 1  # with more, or with an objective, the core is not minimised
     params.random_seed = 0
@@ -511,13 +511,20 @@ def explain(
     )
 
 
+def _cp_solver() -> cp_model.CpSolver:
+    """A CP-SAT solver that leaves Ctrl-C to the caller (CP-SAT's own handler, once
+    installed, would leave the default one behind: a later Ctrl-C would kill)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False
+    return solver
+
+
 def _deterministic(solver: cp_model.CpSolver, options: Options) -> None:
     params = solver.parameters
     params.num_workers = max(1, options.workers)
     params.interleave_search = True
     params.random_seed = options.seed
     params.max_deterministic_time = options.time_limit
-    params.catch_sigint_signal = False  # Ctrl-C is the caller's: see `solve(stop=…)`
     # Subsolvers whose wall-clock time runs far ahead of their deterministic
     # time on programmes of hundreds of sessions: in interleaved search every
     # batch waits for its slowest task (measured with benchmarks/conference.py).
@@ -1134,7 +1141,7 @@ class _Model:
         counters) follows by propagation; a complete hint is taken by CP-SAT as
         its first solution at once, where an incomplete one costs a search.
         """
-        solver = cp_model.CpSolver()
+        solver = _cp_solver()
         params = solver.parameters
         params.num_workers = 1
         params.fix_variables_to_their_hinted_value = True

@@ -146,6 +146,21 @@ BAD_INPUTS = [
         "end = 2023-09-01",
         "f.toml:6: festival.end: 2023-09-01 is before festival.start 2023-09-28",
     ),
+    (
+        'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+        'people = ["ceo"]\nnot_with = ["worksop"]\n\n[[sessions]]\nid = "workshop"',
+        "f.toml:41: sessions[0].not_with: unknown session 'worksop' (did you mean 'workshop'?)",
+    ),
+    (
+        'step = "30m"',
+        'step = "30m"\nexclusive_tags = ["beginers"]',
+        "f.toml:9: festival.exclusive_tags: unknown tag (no session has it) 'beginers'",
+    ),
+    (
+        'name = "总经理"',
+        'name = "总经理"\nbreak = "a while"',
+        "f.toml:33: people[0].break: 'a while' is not a duration",
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import BAD_INPUTS, DEFAULT_CONFIG, ROOT, SMALL, snapshot
 
-from scheduler import config
+from scheduler import config, solver
 from scheduler.cli import cli
 
 
@@ -156,3 +156,117 @@ def test_python_dash_m_runs_the_cli():
         check=False,
     )
     assert result.returncode == 0 and "Usage: festival" in result.stdout
+
+
+def test_ctrl_c_stops_with_the_best_timetable_shown_and_nothing_published(tmp_path):
+    import signal
+    import time
+
+    from scheduler import generate
+
+    definition = tmp_path / "big.toml"
+    definition.write_text(
+        generate.festival_toml(
+            7, generate.Shape(sessions=120, venues=10, people=30, days=10, rules=0.2)
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scheduler",
+            "plan",
+            str(definition),
+            "--out",
+            str(out),
+            "--time-limit",
+            "10000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "Interrupted. Best found, not proven optimal" in stdout
+    assert "Validator: every rule holds" in stdout
+    assert "nothing was published" in stderr
+    assert not out.exists()
+
+
+def test_the_progress_line_shows_elapsed_best_bound_and_gap():
+    from scheduler.cli import _ProgressLine
+
+    line = _ProgressLine(enabled=False)
+    assert "no timetable yet" in str(line.__rich__())
+    line.update(solver.Progress(1.0, objective=50, bound=40, solutions=3, phase="soft goals"))
+    text = str(line.__rich__())
+    assert "soft goals: best 50" in text and "bound 40" in text and "gap 20.0%" in text
+    assert text.startswith("Solving…") and " s · " in text
+
+
+def test_on_a_terminal_ctrl_c_offers_to_publish_the_best_timetable(tmp_path):
+    import os
+    import pty
+    import select
+    import signal
+    import time
+
+    from scheduler import generate
+
+    definition = tmp_path / "big.toml"
+    definition.write_text(
+        generate.festival_toml(
+            7, generate.Shape(sessions=120, venues=10, people=30, days=10, rules=0.2)
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scheduler",
+            "plan",
+            str(definition),
+            "--out",
+            str(out),
+            "--time-limit",
+            "10000",
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes, seconds: float) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+        assert marker in seen, seen[-2000:]
+
+    read_until("Solving…".encode(), 30)  # the live line runs on a terminal
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    read_until(b"Publish this timetable", 60)
+    os.write(master, b"y\n")
+    read_until(b"Published", 60)
+    assert process.wait(timeout=30) == 0
+    os.close(master)
+    assert (out / "timetable.json").exists() and (out / "festival.ics").exists()

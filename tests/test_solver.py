@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import date, datetime
 
+import pytest
 from conftest import DEFAULT_CONFIG, SMALL
 
 from scheduler import config, generate, solver, validate
@@ -161,3 +162,127 @@ def test_a_wall_clock_cap_says_when_it_stopped_the_solver():
     assert result.status in ("FEASIBLE", "UNKNOWN")
     assert result.stopped_by_clock
     assert not solver.solve(config.loads(SMALL), solver.Options(max_seconds=30)).stopped_by_clock
+
+
+SHARED_AUDIENCE = """\
+[festival]
+id = "talks"
+name = "Talks"
+timezone = "Asia/Shanghai"
+start = 2024-05-07
+end = 2024-05-07
+step = "30m"
+exclusive_tags = ["beginners"]
+
+[weights]
+spread = 0
+
+[[venues]]
+id = "a"
+city = "上海"
+capacity = 100
+hours = "09:00-12:00"
+
+[[venues]]
+id = "b"
+city = "上海"
+capacity = 100
+hours = "09:00-12:00"
+
+[[people]]
+id = "li"
+break = "1h"
+
+[[sessions]]
+id = "intro"
+title = "Intro"
+duration = "1h"
+tags = ["beginners"]
+people = ["li"]
+prefer = { time = "09:00-10:00" }
+
+[[sessions]]
+id = "basics"
+title = "Basics"
+duration = "1h"
+tags = ["beginners"]
+prefer = { time = "09:00-10:00" }
+
+[[sessions]]
+id = "deep"
+title = "Deep dive"
+duration = "1h"
+people = ["li"]
+not_with = ["basics"]
+"""
+
+
+def test_shared_audiences_and_breaks_shape_the_timetable():
+    festival = config.loads(SHARED_AUDIENCE, source="talks.toml")
+    result = solver.solve(festival, QUICK)
+    assert result.proven_optimal
+    starts = {p.session: p.start.strftime("%H:%M") for p in result.timetable.placements}
+    # both beginners' talks want 09:00 but share an audience: one of them waits
+    assert sorted([starts["intro"], starts["basics"]])[0] == "09:00"
+    assert starts["intro"] != starts["basics"]
+    assert result.timetable.objective == 1
+    # li needs an hour between talks; deep may not overlap basics
+    assert validate.violations(festival, result.timetable) == []
+    if starts["intro"] == "09:00":
+        assert starts["deep"] == "11:00"
+
+
+def test_without_the_audience_rule_both_beginners_talks_start_together():
+    text = SHARED_AUDIENCE.replace('exclusive_tags = ["beginners"]\n', "")
+    result = solver.solve(config.loads(text, source="talks.toml"), QUICK)
+    starts = {p.session: p.start.strftime("%H:%M") for p in result.timetable.placements}
+    assert starts["intro"] == starts["basics"] == "09:00"
+    assert result.timetable.objective == 0
+
+
+def test_setting_stop_ends_a_long_search_with_a_valid_timetable():
+    import threading
+    import time
+
+    festival, _ = generate.published(
+        7, generate.Shape(sessions=120, venues=10, people=30, days=10, rules=0.2)
+    )
+    stop = threading.Event()
+    threading.Timer(2.0, stop.set).start()
+    started = time.perf_counter()
+    result = solver.solve(festival, solver.Options(time_limit=10_000), stop=stop)
+    assert result.interrupted
+    assert time.perf_counter() - started < 15
+    assert result.timetable is not None, "first fit gave a timetable before the stop"
+    assert validate.violations(festival, result.timetable) == []
+    assert not result.proven_optimal
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        # both beginners' talks must start at 09:00 in one hour of opening
+        ('hours = "09:00-12:00"', "festival.exclusive_tags"),
+    ],
+)
+def test_an_impossible_shared_audience_is_explained(change, named):
+    text = SHARED_AUDIENCE.replace(change, 'hours = "09:00-10:00"').replace(
+        'id = "deep"', 'id = "deep"\nvenues = ["a"]'
+    )
+    text = text.replace('people = ["li"]\nnot_with = ["basics"]', "")
+    festival = config.loads(text, source="talks.toml")
+    assert solver.solve(festival, QUICK).status == "INFEASIBLE"
+    keys = {rule.key for rule in solver.explain(festival).rules}
+    assert named in keys, keys
+
+
+def test_a_break_that_cannot_be_kept_is_explained():
+    text = SHARED_AUDIENCE.replace('exclusive_tags = ["beginners"]\n', "").replace(
+        'hours = "09:00-12:00"', 'hours = "09:00-11:30"'
+    )
+    festival = config.loads(text, source="talks.toml")
+    # li: intro, a one-hour break, deep: 3 h in a day of 2.5 h
+    assert solver.solve(festival, QUICK).status == "INFEASIBLE"
+    rules = solver.explain(festival).rules
+    assert "people[0]" in {r.key for r in rules}
+    assert any("1h" in r.text or "60 min" in r.text for r in rules), rules

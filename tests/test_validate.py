@@ -142,3 +142,84 @@ def test_score_counts_each_soft_goal(festival, timetable):
         festival.weights.of(g) * score[g]
         for g in ("spread", "track_days", "prefer_date", "prefer_venue", "prefer_time")
     )
+
+
+AUDIENCE = """\
+[festival]
+id = "talks"
+name = "Talks"
+timezone = "Asia/Shanghai"
+start = 2024-05-07
+end = 2024-05-07
+step = "15m"
+exclusive_tags = ["beginners"]
+
+[[venues]]
+id = "a"
+city = "上海"
+capacity = 100
+
+[[venues]]
+id = "b"
+city = "上海"
+capacity = 100
+
+[[people]]
+id = "li"
+break = "30m"
+
+[[sessions]]
+id = "intro"
+title = "Intro"
+duration = "1h"
+tags = ["beginners", "python"]
+people = ["li"]
+
+[[sessions]]
+id = "basics"
+title = "Basics"
+duration = "1h"
+tags = ["beginners"]
+not_with = ["deep"]
+
+[[sessions]]
+id = "deep"
+title = "Deep dive"
+duration = "1h"
+people = ["li"]
+"""
+
+
+def at(day_time: str, venue: str, session: str, minutes: int = 60):
+    from scheduler.model import Placement
+
+    start = datetime.fromisoformat(f"2024-05-07 {day_time}")
+    return Placement(session, venue, start, start + timedelta(minutes=minutes))
+
+
+def test_shared_audiences_and_breaks_are_checked():
+    festival = config.loads(AUDIENCE, source="talks.toml")
+    good = Timetable(
+        "talks", (at("09:00", "a", "intro"), at("10:00", "b", "basics"), at("11:30", "a", "deep"))
+    )
+    assert validate.violations(festival, good) == []
+    bad = Timetable(
+        "talks", (at("09:00", "a", "intro"), at("09:30", "b", "basics"), at("10:15", "a", "deep"))
+    )
+    found = {(v.rule, v.sessions) for v in validate.violations(festival, bad)}
+    assert found == {
+        ("festival.exclusive_tags", ("intro", "basics")),  # both for beginners, overlapping
+        ("sessions.not_with", ("basics", "deep")),  # basics must not overlap deep
+        ("people.break", ("intro", "deep")),  # li has 15 min between talks, wants 30
+    }
+    messages = [v.message for v in validate.violations(festival, bad)]
+    assert any("15 min between 'intro' and 'deep'" in m for m in messages)
+
+
+def test_tags_that_are_not_exclusive_do_not_keep_sessions_apart():
+    text = AUDIENCE.replace('tags = ["beginners"]\nnot_with', 'tags = ["python"]\nnot_with')
+    festival = config.loads(text, source="t.toml")
+    overlapping = Timetable(
+        "talks", (at("09:00", "a", "intro"), at("09:00", "b", "basics"), at("11:00", "a", "deep"))
+    )
+    assert validate.violations(festival, overlapping) == []

@@ -1,0 +1,42 @@
+"""The comparison benchmark runs end to end on a tiny size (its figures are not asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+pytest.importorskip("conference_scheduler")
+
+
+def test_the_benchmark_prints_both_tables_for_a_tiny_programme():
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "conference.py"),
+            "--sizes",
+            "12",
+            "--seconds",
+            "10",
+            "--rival-seconds",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| 12 |")]
+    assert len(rows) == 2, run.stdout
+    plan_row = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    # ours: a first valid timetable, proven optimal, no violation found by the validator
+    assert plan_row[2].endswith(" s") and plan_row[3].startswith("optimal"), plan_row
+    assert plan_row[5] == "0", plan_row
+    # conference-scheduler ran on the same instance and our validator judged its result
+    assert plan_row[6].endswith(" s") and plan_row[8].isdigit(), plan_row
+    assert "×" in plan_row[9]
+    replan_row = [cell.strip() for cell in rows[1].strip("|").split("|")]
+    assert "0 violations" in replan_row[1] and replan_row[2].startswith("moved "), replan_row

@@ -1,0 +1,61 @@
+"""Generated conference programmes: written as a user would, always solvable and valid."""
+
+from __future__ import annotations
+
+import pytest
+
+from scheduler import config, generate, solver, validate
+
+SIZES = [
+    generate.Programme(sessions=12, venues=2, days=2),
+    generate.Programme(sessions=40, venues=3),
+    generate.Programme(sessions=80, venues=6, days=2, step=30),
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_generated_programme_solves_and_validates(seed):
+    shape = SIZES[seed % len(SIZES)]
+    text = generate.programme_toml(seed, shape)
+    festival = config.loads(text, source=f"conference-{seed}.toml")
+    assert len(festival.sessions) == shape.sessions
+    result = solver.solve(festival, solver.Options(time_limit=20))
+    assert result.timetable is not None, f"seed {seed}: {result.status}"
+    assert validate.violations(festival, result.timetable) == []
+    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_the_hidden_timetable_keeps_every_rule(seed):
+    step = (15, 30, 60)[seed % 3]
+    festival, witness = generate.published_programme(
+        seed, generate.Programme(sessions=150, venues=8 if step < 60 else 14, step=step)
+    )
+    assert validate.violations(festival, witness) == []
+
+
+def test_programmes_use_what_conferences_need():
+    festival, _ = generate.published_programme(3, generate.Programme(sessions=300))
+    assert festival.exclusive_tags
+    assert any(s.not_with for s in festival.sessions)
+    assert any(p.rest for p in festival.people)
+    assert any(p.unavailable for p in festival.people)
+    assert any(v.closed for v in festival.venues)
+    assert len({s.duration for s in festival.sessions}) == len(generate.DURATION_MIX)
+    assert any(len(s.people) > 1 for s in festival.sessions)
+    speakers = [pid for s in festival.sessions for pid in s.people]
+    assert len(speakers) > len(set(speakers)), "some speakers give several talks"
+    assert any(s.prefer for s in festival.sessions)
+
+
+def test_same_seed_same_text_and_a_command_prints_it(capsys):
+    shape = generate.Programme(sessions=30, venues=2)
+    assert generate.programme_toml(5, shape) == generate.programme_toml(5, shape)
+    assert generate.programme_toml(5, shape) != generate.programme_toml(6, shape)
+    generate.main(["--sessions", "30", "--rooms", "2", "--seed", "5"])
+    assert capsys.readouterr().out == generate.programme_toml(5, shape)
+
+
+def test_too_dense_a_programme_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="too dense"):
+        generate.programme(1, generate.Programme(sessions=100, venues=1, days=1))

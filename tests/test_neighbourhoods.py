@@ -1,0 +1,130 @@
+"""Large programmes: first fit, neighbourhood search and its lower bound, kept honest
+against the whole-model solver and the validator on small generated programmes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from scheduler import construct, generate, solver, validate
+from scheduler import neighbourhoods as lns
+from scheduler.model import Placement, Timetable
+
+OPTIONS = solver.Options(time_limit=20)
+
+
+def as_timetable(festival, places) -> Timetable:
+    origin = datetime.combine(festival.start, datetime.min.time())
+    placements = []
+    for s in festival.sessions:
+        venue, start = places[s.id]
+        begins = origin + timedelta(minutes=start)
+        placements.append(Placement(s.id, venue, begins, begins + timedelta(minutes=s.duration)))
+    return Timetable(festival.id, tuple(placements))
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_first_fit_places_are_valid(seed):
+    festival, _ = generate.published_programme(seed, generate.Programme(sessions=120, venues=5))
+    origin = datetime.combine(festival.start, datetime.min.time())
+    places = construct.first_fit(festival, solver.starts_table(festival), origin)
+    assert len(places) == len(festival.sessions)
+    assert validate.violations(festival, as_timetable(festival, places)) == []
+
+
+@pytest.fixture
+def neighbourhoods_always(monkeypatch):
+    """Send every festival, however small, down the large-programme path."""
+    monkeypatch.setattr(solver, "LARGE", 0)
+
+
+def whole_model_optimum(festival, previous=None) -> solver.Result:
+    result = solver.solve(festival, OPTIONS, previous=previous)
+    assert result.proven_optimal
+    return result
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_neighbourhood_search_is_valid_and_its_bound_is_sound(seed, neighbourhoods_always):
+    shape = generate.Programme(sessions=30, venues=2, days=2)
+    festival, _ = generate.published_programme(seed, shape)
+    found = solver.solve(festival, OPTIONS)
+    assert found.timetable is not None
+    assert validate.violations(festival, found.timetable) == []
+    assert validate.score(festival, found.timetable)["total"] == found.timetable.objective
+    solver.LARGE = 10**9
+    best = whole_model_optimum(festival).timetable.objective
+    assert found.timetable.bound <= best <= found.timetable.objective
+    if found.proven_optimal:
+        assert found.timetable.objective == best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_festivals_with_goals_spanning_days_also_solve(seed, neighbourhoods_always):
+    festival, _ = generate.published(seed, generate.Shape(sessions=8, venues=3, days=5))
+    found = solver.solve(festival, OPTIONS)
+    assert found.timetable is not None
+    assert validate.violations(festival, found.timetable) == []
+    assert validate.score(festival, found.timetable)["total"] == found.timetable.objective
+    solver.LARGE = 10**9
+    best = whole_model_optimum(festival).timetable.objective
+    assert found.timetable.bound <= best <= found.timetable.objective
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_large_replan_moves_as_few_sessions_as_possible(seed, neighbourhoods_always):
+    festival, published = generate.published_programme(
+        seed, generate.Programme(sessions=40, venues=3)
+    )
+    fixed = {
+        (p.venue, p.start.date()) for p in published.placements if festival.session(p.session).fixed
+    }
+    target = next(p for p in published.placements if (p.venue, p.start.date()) not in fixed)
+    changed = generate.close_for_day(festival, target.venue, target.start.date())
+    must = {
+        p.session
+        for p in published.placements
+        if p.venue == target.venue and p.start.date() == target.start.date()
+    }
+    found = solver.solve(changed, OPTIONS, previous=published)
+    if found.timetable is None:  # the closure left no room: the whole model agrees
+        solver.LARGE = 10**9
+        assert solver.solve(changed, OPTIONS, previous=published).status == "INFEASIBLE"
+        return
+    assert validate.violations(changed, found.timetable) == []
+    assert validate.kept(found.timetable, published, {}) == []
+    moved = {
+        p.session
+        for p in found.timetable.placements
+        if (p.venue, p.start)
+        != (published.placement(p.session).venue, published.placement(p.session).start)
+    }
+    assert must <= moved
+    assert validate.moves(found.timetable, published) == dict(found.timetable.moves)
+    # as few moves as the whole model proves necessary (often only the closed room's)
+    solver.LARGE = 10**9
+    fewest = whole_model_optimum(changed, published).timetable.moves["moved"]
+    assert found.timetable.moves["moved"] == fewest
+
+
+def test_the_region_of_a_neighbourhood_keeps_what_other_days_impose():
+    festival, published = generate.published_programme(2, generate.Programme(sessions=60, venues=4))
+    origin = datetime.combine(festival.start, datetime.min.time())
+    places = {
+        p.session: (p.venue, int((p.start - origin).total_seconds() // 60))
+        for p in published.placements
+    }
+    speaker = next(
+        p for p in festival.people if sum(p.id in s.people for s in festival.sessions) > 1
+    )
+    talks = [s.id for s in festival.sessions if speaker.id in s.people]
+    free = {talks[0]}
+    day = places[talks[0]][1] // lns.DAY
+    sub, left_out = lns.region(festival, places, free, {day}, origin)
+    assert all(places[sid][1] // lns.DAY != day for sid in left_out)
+    away = {sid for sid in talks[1:] if sid in left_out}
+    person = next(p for p in sub.people if p.id == speaker.id)
+    # each of the speaker's talks on other days is now an absence of theirs
+    assert len(person.unavailable) == len(speaker.unavailable) + len(away)
+    assert sub.blackout and all((d - festival.start).days != day for d in sub.blackout)
