@@ -430,7 +430,10 @@ def serve(
                 err=True,
             )
 
-        threading.Thread(target=serving.watch, args=(path, replan, stop), daemon=True).start()
+        seen = serving.fingerprint(path)  # before the thread: a save right after counts
+        threading.Thread(
+            target=serving.watch, args=(path, replan, stop, 0.5, seen), daemon=True
+        ).start()
     click.echo(f"Serving {folder}/ at http://{host}:{port}/ (Ctrl-C stops)", err=True)
     try:
         serving.run(folder, host, port)

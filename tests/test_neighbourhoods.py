@@ -128,3 +128,10 @@ def test_the_region_of_a_neighbourhood_keeps_what_other_days_impose():
     # each of the speaker's talks on other days is now an absence of theirs
     assert len(person.unavailable) == len(speaker.unavailable) + len(away)
     assert sub.blackout and all((d - festival.start).days != day for d in sub.blackout)
+
+
+def test_neighbourhood_search_is_repeatable(neighbourhoods_always):
+    festival, _ = generate.published_programme(4, generate.Programme(sessions=60, venues=3))
+    first = solver.solve(festival, OPTIONS).timetable
+    again = solver.solve(festival, OPTIONS).timetable
+    assert first == again

@@ -159,7 +159,9 @@ def test_watch_replans_on_save_and_keeps_serving_after_a_bad_edit(tmp_path):
             events.append(f"error: {error}")
 
     stop = threading.Event()
-    watcher = threading.Thread(target=serve.watch, args=(source, replan, stop, 0.05))
+    watcher = threading.Thread(
+        target=serve.watch, args=(source, replan, stop, 0.05, serve.fingerprint(source))
+    )
     watcher.start()
     try:
         source.write_text(SMALL.replace('title = "工作坊"', 'title = "新工作坊"'), encoding="utf-8")
