@@ -115,8 +115,12 @@ def first_fit(
                 audience[tag].take(t, end)
         placed[s.id] = (vid, t)
 
+    followers: dict[str, list[str]] = defaultdict(list)
+    for s in festival.sessions:
+        for before in s.after:
+            followers[before].append(s.id)
     for s in _order(festival, starts, must, wanted):
-        allowed = _window(festival, s, origin, placed, by_id)
+        allowed = _window(festival, s, origin, placed, by_id, followers)
         choice = None
         if s.id in must:
             vid, t = must[s.id]
@@ -145,8 +149,10 @@ def _window(
     origin: datetime,
     placed: Mapping[str, Place],
     by_id: Mapping[str, Session],
+    followers: Mapping[str, Sequence[str]],
 ) -> tuple[int, int]:
-    """The earliest and latest start allowed by `earliest`, `latest`, `fixed` and `after`."""
+    """The earliest and latest start allowed by `earliest`, `latest`, `fixed` and `after`
+    (both ways: after placed predecessors, and ending before placed successors)."""
     low, high = 0, 1 << 40
     if s.earliest is not None:
         low = max(low, _minutes(origin, s.earliest))
@@ -156,9 +162,13 @@ def _window(
         at = _minutes(origin, s.fixed.start)
         low, high = max(low, at), min(high, at)
     for before in s.after:
-        if before not in placed:
+        if before in placed:
+            low = max(low, placed[before][1] + by_id[before].duration)
+        elif s.fixed is None:
             return (1, 0)  # its predecessor could not be placed
-        low = max(low, placed[before][1] + by_id[before].duration)
+    for after in followers.get(s.id, ()):
+        if after in placed:  # a pinned follower placed first
+            high = min(high, placed[after][1] - s.duration)
     return low, high
 
 
@@ -168,9 +178,11 @@ def _order(
     must: Mapping[str, Place],
     wanted: Mapping[str, Place],
 ) -> Iterator[Session]:
-    """Sessions in an order that respects `after`; among those ready, pinned ones first,
-    then those whose wanted place still exists (so that they keep it), then the hardest."""
-    waiting = {s.id: len(s.after) for s in festival.sessions}
+    """Pinned sessions (fixed or kept: their place is known) first, then the rest in an
+    order that respects `after`; among those ready, those whose wanted place still
+    exists (so that they keep it) first, then the hardest."""
+    pinned = {s.id for s in festival.sessions if s.id in must or s.fixed is not None}
+    waiting = {s.id: sum(b not in pinned for b in s.after) for s in festival.sessions}
     followers: dict[str, list[str]] = defaultdict(list)
     for s in festival.sessions:
         for before in s.after:
@@ -184,12 +196,17 @@ def _order(
         stays = place is not None and place[1] in starts[s.id].get(place[0], ())
         return (not pinned, not stays, options, -s.duration, -len(s.people), s.id)
 
-    ready = [(priority(s), s.id) for s in festival.sessions if not s.after]
+    yield from sorted((by_id[sid] for sid in pinned), key=priority)
+    ready = [
+        (priority(s), s.id) for s in festival.sessions if not waiting[s.id] and s.id not in pinned
+    ]
     heapq.heapify(ready)
     while ready:
         _, sid = heapq.heappop(ready)
         yield by_id[sid]
         for follower in followers[sid]:
+            if follower in pinned:
+                continue
             waiting[follower] -= 1
             if not waiting[follower]:
                 heapq.heappush(ready, (priority(by_id[follower]), follower))

@@ -269,7 +269,9 @@ def _solve_by_neighbourhoods(
     must = {sid: old[sid] for sid in keep if sid in old}
     places = construct.first_fit(festival, table, origin, old, must)
     if len(places) < len(festival.sessions):
-        return None
+        places = _repair(festival, places, origin, options, previous, keep, stop)
+        if places is None:
+            return None
     sessions = {s.id: s for s in festival.sessions}
     windows = {sid: lns.window(festival, s, origin) for sid, s in sessions.items()}
     away = {sid: lns.absences(festival, s, origin) for sid, s in sessions.items()}
@@ -439,6 +441,47 @@ def _solve_by_neighbourhoods(
         stopped_by_clock=clocked[0],
         interrupted=stop.is_set(),
     )
+
+
+def _repair(
+    festival: Festival,
+    places: dict[str, tuple[str, int]],
+    origin: datetime,
+    options: Options,
+    previous: Timetable | None,
+    keep: Mapping[str, str],
+    stop: threading.Event,
+) -> dict[str, tuple[str, int]] | None:
+    """Place what first fit left out: free those sessions with everything tied to them
+    (their `after` neighbours, their people's sessions, their rooms' sessions on the
+    days they may use), pin the rest, and solve that. None if it does not work out."""
+    by_id = {s.id: s for s in festival.sessions}
+    missing = {s.id for s in festival.sessions if s.id not in places}
+    free = set(missing)
+    for sid in missing:
+        s = by_id[sid]
+        free.update(b for b in s.after if by_id[b].fixed is None)
+        free.update(o.id for o in festival.sessions if sid in o.after and o.fixed is None)
+        free.update(o.id for o in festival.sessions if set(o.people) & set(s.people))
+    free -= {sid for sid in free if by_id[sid].fixed is not None or sid in keep}
+    rooms = {v.id for sid in missing for v in eligible_venues(festival, by_id[sid])}
+    if len(free) < NEIGHBOURHOOD:
+        crowded = [sid for sid, (vid, _) in sorted(places.items()) if vid in rooms]
+        random.Random(options.seed).shuffle(crowded)
+        free.update(crowded[: NEIGHBOURHOOD - len(free)])
+    built = _Model(lns.pinned_except(festival, places, free, origin), previous, keep)
+    built.minimize_soft_goals()
+    built.hint_places({sid: p for sid, p in places.items() if sid not in free})
+    solver = _cp_solver()
+    _deterministic(solver, replace(options, time_limit=min(options.time_limit, 10 * STEP_LIMIT)))
+    with _stoppable(solver, stop):
+        code = solver.solve(built.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {
+        p.session: (p.venue, int((p.start - origin) // timedelta(minutes=1)))
+        for p in built.read(solver).placements
+    }
 
 
 def _tally(
