@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
+from . import neighbourhoods
 from .model import Festival, Session
 
 DAY = 1440
@@ -65,7 +66,7 @@ def first_fit(
         if p.unavailable:
             away[p.id] = _Busy(size)
             for period in p.unavailable:
-                away[p.id].take(_minutes(origin, period.start), _minutes(origin, period.end))
+                away[p.id].take(*neighbourhoods.minutes_between(origin, period))
     audience = defaultdict(lambda: _Busy(size))
     exclusive = set(festival.exclusive_tags)
     city_of_day: dict[tuple[str, int], str] = {}
@@ -139,10 +140,6 @@ def first_fit(
     return placed
 
 
-def _minutes(origin: datetime, moment: datetime) -> int:
-    return int((moment - origin).total_seconds() // 60)
-
-
 def _window(
     festival: Festival,
     s: Session,
@@ -153,14 +150,7 @@ def _window(
 ) -> tuple[int, int]:
     """The earliest and latest start allowed by `earliest`, `latest`, `fixed` and `after`
     (both ways: after placed predecessors, and ending before placed successors)."""
-    low, high = 0, 1 << 40
-    if s.earliest is not None:
-        low = max(low, _minutes(origin, s.earliest))
-    if s.latest is not None:
-        high = min(high, _minutes(origin, s.latest) - s.duration)
-    if s.fixed is not None:
-        at = _minutes(origin, s.fixed.start)
-        low, high = max(low, at), min(high, at)
+    low, high = neighbourhoods.window(festival, s, origin)
     for before in s.after:
         if before in placed:
             low = max(low, placed[before][1] + by_id[before].duration)

@@ -90,9 +90,7 @@ def absences(festival: Festival, s: Session, origin: datetime) -> list[tuple[int
     """When any of the session's people is unavailable, as minute ranges."""
     people = {p.id: p for p in festival.people}
     return [
-        (_minutes(origin, period.start), _minutes(origin, period.end))
-        for pid in s.people
-        for period in people[pid].unavailable
+        minutes_between(origin, period) for pid in s.people for period in people[pid].unavailable
     ]
 
 
@@ -111,6 +109,11 @@ def window(festival: Festival, s: Session, origin: datetime) -> tuple[int, int]:
 
 def _minutes(origin: datetime, moment: datetime) -> int:
     return int((moment - origin).total_seconds() // 60)
+
+
+def minutes_between(origin: datetime, period: Period) -> tuple[int, int]:
+    """A period as (start, end) minutes from `origin`."""
+    return _minutes(origin, period.start), _minutes(origin, period.end)
 
 
 def pinned_except(

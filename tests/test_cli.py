@@ -158,20 +158,21 @@ def test_python_dash_m_runs_the_cli():
     assert result.returncode == 0 and "Usage: festival" in result.stdout
 
 
+def long_search(tmp_path):
+    """A generated festival whose search runs for minutes, and an output folder."""
+    from scheduler import generate
+
+    definition = tmp_path / "big.toml"
+    shape = generate.Shape(sessions=120, venues=10, people=30, days=10, rules=0.2)
+    definition.write_text(generate.festival_toml(7, shape), encoding="utf-8")
+    return definition, tmp_path / "out"
+
+
 def test_ctrl_c_stops_with_the_best_timetable_shown_and_nothing_published(tmp_path):
     import signal
     import time
 
-    from scheduler import generate
-
-    definition = tmp_path / "big.toml"
-    definition.write_text(
-        generate.festival_toml(
-            7, generate.Shape(sessions=120, venues=10, people=30, days=10, rules=0.2)
-        ),
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
+    definition, out = long_search(tmp_path)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -218,16 +219,7 @@ def test_on_a_terminal_ctrl_c_offers_to_publish_the_best_timetable(tmp_path):
     import signal
     import time
 
-    from scheduler import generate
-
-    definition = tmp_path / "big.toml"
-    definition.write_text(
-        generate.festival_toml(
-            7, generate.Shape(sessions=120, venues=10, people=30, days=10, rules=0.2)
-        ),
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
+    definition, out = long_search(tmp_path)
     master, slave = pty.openpty()
     process = subprocess.Popen(
         [

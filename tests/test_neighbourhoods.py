@@ -45,10 +45,8 @@ def whole_model_optimum(festival, previous=None) -> solver.Result:
     return result
 
 
-@pytest.mark.parametrize("seed", range(10))
-def test_neighbourhood_search_is_valid_and_its_bound_is_sound(seed, neighbourhoods_always):
-    shape = generate.Programme(sessions=30, venues=2, days=2)
-    festival, _ = generate.published_programme(seed, shape)
+def neighbourhoods_against_whole_model(festival) -> tuple[solver.Result, int]:
+    """Solve by neighbourhoods, check the result, and compare it with the proven optimum."""
     found = solver.solve(festival, OPTIONS)
     assert found.timetable is not None
     assert validate.violations(festival, found.timetable) == []
@@ -56,6 +54,14 @@ def test_neighbourhood_search_is_valid_and_its_bound_is_sound(seed, neighbourhoo
     solver.LARGE = 10**9
     best = whole_model_optimum(festival).timetable.objective
     assert found.timetable.bound <= best <= found.timetable.objective
+    return found, best
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_neighbourhood_search_is_valid_and_its_bound_is_sound(seed, neighbourhoods_always):
+    shape = generate.Programme(sessions=30, venues=2, days=2)
+    festival, _ = generate.published_programme(seed, shape)
+    found, best = neighbourhoods_against_whole_model(festival)
     if found.proven_optimal:
         assert found.timetable.objective == best
 
@@ -63,13 +69,7 @@ def test_neighbourhood_search_is_valid_and_its_bound_is_sound(seed, neighbourhoo
 @pytest.mark.parametrize("seed", range(8))
 def test_festivals_with_goals_spanning_days_also_solve(seed, neighbourhoods_always):
     festival, _ = generate.published(seed, generate.Shape(sessions=8, venues=3, days=5))
-    found = solver.solve(festival, OPTIONS)
-    assert found.timetable is not None
-    assert validate.violations(festival, found.timetable) == []
-    assert validate.score(festival, found.timetable)["total"] == found.timetable.objective
-    solver.LARGE = 10**9
-    best = whole_model_optimum(festival).timetable.objective
-    assert found.timetable.bound <= best <= found.timetable.objective
+    neighbourhoods_against_whole_model(festival)
 
 
 @pytest.mark.parametrize("seed", range(8))
