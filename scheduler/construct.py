@@ -120,7 +120,7 @@ def first_fit(
     for s in festival.sessions:
         for before in s.after:
             followers[before].append(s.id)
-    for s in _order(festival, starts, must, wanted):
+    for s in _order(festival, starts, must, wanted, followers):
         allowed = _window(festival, s, origin, placed, by_id, followers)
         choice = None
         if s.id in must:
@@ -167,16 +167,13 @@ def _order(
     starts: Mapping[str, Mapping[str, Sequence[int]]],
     must: Mapping[str, Place],
     wanted: Mapping[str, Place],
+    followers: Mapping[str, Sequence[str]],
 ) -> Iterator[Session]:
     """Pinned sessions (fixed or kept: their place is known) first, then the rest in an
     order that respects `after`; among those ready, those whose wanted place still
     exists (so that they keep it) first, then the hardest."""
     pinned = {s.id for s in festival.sessions if s.id in must or s.fixed is not None}
     waiting = {s.id: sum(b not in pinned for b in s.after) for s in festival.sessions}
-    followers: dict[str, list[str]] = defaultdict(list)
-    for s in festival.sessions:
-        for before in s.after:
-            followers[before].append(s.id)
     by_id = {s.id: s for s in festival.sessions}
 
     def priority(s: Session) -> tuple:
@@ -194,7 +191,7 @@ def _order(
     while ready:
         _, sid = heapq.heappop(ready)
         yield by_id[sid]
-        for follower in followers[sid]:
+        for follower in followers.get(sid, ()):
             if follower in pinned:
                 continue
             waiting[follower] -= 1

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .model import Festival, Fixed, Period, Session
+from .model import Festival, Fixed, Period, Placement, Session
 
 DAY = 1440
 Place = tuple[str, int]
@@ -109,6 +109,11 @@ def window(festival: Festival, s: Session, origin: datetime) -> tuple[int, int]:
 
 def _minutes(origin: datetime, moment: datetime) -> int:
     return int((moment - origin).total_seconds() // 60)
+
+
+def places_in(placements: Iterable[Placement], origin: datetime) -> dict[str, Place]:
+    """Placements as places: session id → (venue, start minute from `origin`)."""
+    return {p.session: (p.venue, _minutes(origin, p.start)) for p in placements}
 
 
 def minutes_between(origin: datetime, period: Period) -> tuple[int, int]:

@@ -154,7 +154,7 @@ def solve(
             return large
         if stop.is_set():
             return Result("UNKNOWN", None, clock.perf_counter() - started, interrupted=True)
-    built = _Model(festival, previous=previous, keep=keep or {})
+    built = _Model(festival, previous=previous, keep=keep or {}, table=table)
     built.hint_first_fit()
     solver = _cp_solver()
     _deterministic(solver, options)
@@ -261,11 +261,9 @@ def _solve_by_neighbourhoods(
     """
     origin = datetime.combine(festival.start, datetime.min.time())
     ids = {s.id for s in festival.sessions}
-    old = {
-        p.session: (p.venue, int((p.start - origin) // timedelta(minutes=1)))
-        for p in (previous.placements if previous else ())
-        if p.session in ids
-    }
+    old = lns.places_in(
+        (p for p in (previous.placements if previous else ()) if p.session in ids), origin
+    )
     must = {sid: old[sid] for sid in keep if sid in old}
     places = construct.first_fit(festival, table, origin, old, must)
     if len(places) < len(festival.sessions):
@@ -326,8 +324,7 @@ def _solve_by_neighbourhoods(
         spent[2] += solver.num_conflicts
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        for p in built.read(solver).placements:
-            places[p.session] = (p.venue, int((p.start - origin) // timedelta(minutes=1)))
+        places.update(lns.places_in(built.read(solver).placements, origin))
         return round(solver.objective_value) + constant
 
     def tally(phase: str) -> int:
@@ -478,10 +475,7 @@ def _repair(
         code = solver.solve(built.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return {
-        p.session: (p.venue, int((p.start - origin) // timedelta(minutes=1)))
-        for p in built.read(solver).placements
-    }
+    return lns.places_in(built.read(solver).placements, origin)
 
 
 def _tally(
@@ -617,10 +611,7 @@ def grid_starts(festival: Festival, v: Venue, duration: int, offsets: Sequence[i
     at which a session of `duration` fits venue `v`'s hours and misses its closures."""
     step = festival.step
     origin = datetime.combine(festival.start, datetime.min.time())
-    closures = [
-        ((p.start - origin) // timedelta(minutes=1), (p.end - origin) // timedelta(minutes=1))
-        for p in v.closed
-    ]
+    closures = [lns.minutes_between(origin, p) for p in v.closed]
     first = -(-v.opens // step) * step
     starts = []
     for offset in offsets:
@@ -656,8 +647,11 @@ class _Model:
         previous: Timetable | None = None,
         keep: Mapping[str, str] | None = None,
         explain: bool = False,
+        table: Mapping[str, Mapping[str, Sequence[int]]] | None = None,
     ):
+        """`table`: the festival's `starts_table`, when the caller has it already."""
         self.festival = festival
+        self.table = table
         self.explain = explain
         self.model = cp_model.CpModel()
         self.guards: dict[Rule, cp_model.IntVar] = {}
@@ -792,6 +786,8 @@ class _Model:
 
     def venue_starts(self, s: Session, v: Venue) -> list[int]:
         """The grid starts at which `s` fits venue `v`'s hours and misses its closures."""
+        if self.table is not None:
+            return list(self.table[s.id].get(v.id, ()))
         key = (v.id, s.duration)
         if key not in self._venue_starts:
             offsets = [self.day_offset[d] for d in self.days]

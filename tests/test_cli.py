@@ -159,32 +159,25 @@ def test_python_dash_m_runs_the_cli():
 
 
 def long_search(tmp_path):
-    """A generated festival whose search runs for minutes, and an output folder."""
+    """`festival plan` on a generated festival whose search runs for minutes, and its
+    output folder."""
     from scheduler import generate
 
     definition = tmp_path / "big.toml"
     shape = generate.Shape(sessions=120, venues=10, people=30, days=10, rules=0.2)
     definition.write_text(generate.festival_toml(7, shape), encoding="utf-8")
-    return definition, tmp_path / "out"
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "scheduler", "plan", str(definition), "--out", str(out)]
+    return [*command, "--time-limit", "10000"], out
 
 
 def test_ctrl_c_stops_with_the_best_timetable_shown_and_nothing_published(tmp_path):
     import signal
     import time
 
-    definition, out = long_search(tmp_path)
+    command, out = long_search(tmp_path)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scheduler",
-            "plan",
-            str(definition),
-            "--out",
-            str(out),
-            "--time-limit",
-            "10000",
-        ],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -219,20 +212,10 @@ def test_on_a_terminal_ctrl_c_offers_to_publish_the_best_timetable(tmp_path):
     import signal
     import time
 
-    definition, out = long_search(tmp_path)
+    command, out = long_search(tmp_path)
     master, slave = pty.openpty()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scheduler",
-            "plan",
-            str(definition),
-            "--out",
-            str(out),
-            "--time-limit",
-            "10000",
-        ],
+        command,
         stdin=slave,
         stdout=slave,
         stderr=slave,
