@@ -363,15 +363,28 @@ def _rival_cells(result: dict | None, elapsed: float, peak: float, limit: float)
     return [_seconds(result["wall"]), f"{peak:.0f} MB", str(result["violations"])]
 
 
+def sizes_list(text: str) -> list[int]:
+    """--sizes: comma-separated whole numbers (argparse reports a bad one in one line)."""
+    return [int(n) for n in text.split(",")]
+
+
+sizes_list.__name__ = "list of sizes"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="50,100,200,400,1000,2000")
+    parser.add_argument(
+        "--sizes",
+        type=sizes_list,
+        default=[50, 100, 200, 400, 1000, 2000],
+        help="comma-separated numbers of talks",
+    )
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rival-seconds", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-replan", action="store_true")
     args = parser.parse_args(argv)
-    sizes = [int(n) for n in args.sizes.split(",")]
+    sizes = args.sizes
     try:
         import conference_scheduler  # noqa: F401
 

@@ -599,7 +599,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     shape = Programme(sessions=args.sessions, venues=args.rooms, days=args.days)
-    print(programme_toml(args.seed, shape), end="")
+    try:
+        text = programme_toml(args.seed, shape)
+    except ValueError as error:
+        parser.error(f"{error}; give more --rooms or --days")  # one line, exit 2
+    print(text, end="")
 
 
 if __name__ == "__main__":

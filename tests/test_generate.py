@@ -59,3 +59,11 @@ def test_same_seed_same_text_and_a_command_prints_it(capsys):
 def test_too_dense_a_programme_is_refused_with_a_reason():
     with pytest.raises(ValueError, match="too dense"):
         generate.programme(1, generate.Programme(sessions=100, venues=1, days=1))
+
+
+def test_the_printer_refuses_too_dense_a_programme_in_one_line(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        generate.main(["--sessions", "100", "--rooms", "1", "--days", "1"])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "too dense to generate" in error and "--rooms" in error
