@@ -8,6 +8,7 @@ The keys are documented in `config/README.md`.
 from __future__ import annotations
 
 import difflib
+import graphlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import webcolors
 
 from . import days
+from .keylines import KeyLines
 from .labels import LANGUAGES
 from .model import (
     DayRule,
@@ -34,7 +36,16 @@ from .model import (
     Weights,
 )
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+#: characters no text may hold: control characters other than tab and newline
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$")
+#: the longest duration any key takes (a longer one is a typo), in minutes
+MAX_MINUTES = 366 * 1440
+#: the largest capacity, attendance or count
+MAX_COUNT = 10**9
+#: the largest weight of a goal or a move: keeps every objective well inside 64 bits
+MAX_WEIGHT = 1_000_000
 DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -134,92 +145,17 @@ class ConfigError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class _Locator:
-    """Finds the line of a key path such as `sessions[3].duration` in TOML text."""
-
-    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
-    KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
-
-    def __init__(self, text: str):
-        self.tables: dict[str, int] = {}  # "sessions[3]" or "festival" → header line
-        self.keys: dict[str, int] = {}  # "sessions[3].duration" → line
-        counters: dict[str, int] = {}
-        current = ""
-        depth = 0  # open brackets of a multi-line value
-        for number, line in enumerate(text.splitlines(), start=1):
-            stripped = _strip_comment(line)
-            if depth == 0:
-                header = self.HEADER.match(stripped)
-                if header:
-                    name = header.group(2)
-                    if header.group(1) == "[[":
-                        index = counters.get(name, 0)
-                        counters[name] = index + 1
-                        current = f"{name}[{index}]"
-                    else:
-                        current = name
-                    self.tables.setdefault(current, number)
-                    continue
-                key = self.KEY.match(stripped)
-                if key:
-                    path = f"{current}.{key.group(1)}" if current else key.group(1)
-                    self.keys.setdefault(path, number)
-            depth = max(
-                0,
-                depth
-                + stripped.count("[")
-                - stripped.count("]")
-                + stripped.count("{")
-                - stripped.count("}"),
-            )
-
-    def line(self, path: str) -> int | None:
-        """The most specific known line for `path`, walking up to its table."""
-        probe = path
-        while probe:
-            if probe in self.keys:
-                return self.keys[probe]
-            if probe in self.tables:
-                return self.tables[probe]
-            probe = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", probe)
-            if not re.search(r"(\.[^.\[\]]+|\[\d+\])$", probe) and probe in self.tables:
-                return self.tables[probe]
-            if probe == path:
-                break
-        return None
-
-
-def _strip_comment(line: str) -> str:
-    """Drop a trailing `#` comment that is not inside a string."""
-    quote = None
-    for i, char in enumerate(line):
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            return line[:i]
-    return line
-
-
 class _Reader:
     """Reads typed values out of the raw TOML tables, collecting problems."""
 
     def __init__(self, source: str, text: str):
         self.source = source
-        self.locator = _Locator(text)
+        self.lines = KeyLines(text)
         self.problems: list[Problem] = []
-        self.lines: dict[str, int] = {}
         self.tz: ZoneInfo | None = None
 
     def fail(self, path: str, message: str) -> None:
-        self.problems.append(Problem(self.source, self.locator.line(path), path, message))
-
-    def note(self, path: str) -> None:
-        line = self.locator.line(path)
-        if line:
-            self.lines[path] = line
+        self.problems.append(Problem(self.source, self.lines.line(path), path, message))
 
     def check_keys(self, table: dict[str, Any], allowed: set[str], path: str) -> None:
         for key in table:
@@ -246,7 +182,6 @@ class _Reader:
             if required:
                 self.fail(where, f"missing; every {_singular(path)} needs {key!r}")
             return default
-        self.note(where)
         try:
             return convert(table[key], where)
         except _Bad as bad:
@@ -257,15 +192,32 @@ class _Reader:
 
     @staticmethod
     def text(value: Any, _: str) -> str:
+        """Text that may run over several lines (a description)."""
         if not isinstance(value, str):
             raise _Bad(f"{_show(value)} is not text; expected a quoted string")
+        bad = CONTROL.search(value)
+        if bad:
+            raise _Bad(
+                f"holds the control character U+{ord(bad.group()):04X}; expected printable "
+                "text (tabs and newlines are allowed in descriptions only)"
+            )
+        return value
+
+    def line(self, value: Any, where: str) -> str:
+        """Text on one line: a name, title, city or address."""
+        value = self.text(value, where)
+        if "\n" in value or "\t" in value:
+            raise _Bad(
+                f"{_show(value)} runs over several lines; expected one line "
+                "(names, titles and addresses are shown on one line in calendars)"
+            )
         return value
 
     def slug(self, value: Any, where: str) -> str:
         value = self.text(value, where)
         if not SLUG.match(value):
             raise _Bad(
-                f"{value!r} is not a valid id; use lower-case ASCII letters, digits, "
+                f"{_show(value)} is not a valid id; use lower-case ASCII letters, digits, "
                 "'-' and '_', starting with a letter or digit"
             )
         return value
@@ -280,7 +232,20 @@ class _Reader:
     def count(value: Any, _: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise _Bad(f"{_show(value)} is not a whole number; expected e.g. 120")
+        if value > MAX_COUNT:
+            raise _Bad(f"{_show(value)} is too large; expected at most {MAX_COUNT:,}")
         return value
+
+    def weight(self, value: Any, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _Bad(f"{_show(value)} is not a whole number; expected e.g. 10")
+        number = value
+        if number > MAX_WEIGHT:
+            raise _Bad(
+                f"{_show(number)} is larger than the largest weight allowed, {MAX_WEIGHT:,}; "
+                "weights only compare with each other, so scale them all down"
+            )
+        return number
 
     def positive(self, value: Any, where: str) -> int:
         number = self.count(value, where)
@@ -297,13 +262,16 @@ class _Reader:
     @staticmethod
     def duration(value: Any, _: str) -> int:
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-        match = DURATION.match(value) if isinstance(value, str) else None
-        if not match or not (match.group(1) or match.group(2)):
-            raise _Bad(f'{_show(value)} is not a duration; use e.g. "2h", "90m" or "1h30m"')
-        minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
-        if minutes <= 0:
-            raise _Bad(f"{_show(value)} is not a positive duration")
+            minutes = value
+        else:
+            match = DURATION.match(value) if isinstance(value, str) and len(value) < 40 else None
+            if not match or not (match.group(1) or match.group(2)):
+                raise _Bad(f'{_show(value)} is not a duration; use e.g. "2h", "90m" or "1h30m"')
+            minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+            if minutes <= 0:
+                raise _Bad(f"{_show(value)} is not a positive duration")
+        if minutes > MAX_MINUTES:
+            raise _Bad(f"{_show(value)} is longer than a year; expected a shorter duration")
         return minutes
 
     @staticmethod
@@ -387,7 +355,7 @@ class _Reader:
         closes = self.clock(last, where, allow_24=True)
         if closes <= opens:
             raise _Bad(
-                f'{value!r} ends before it starts; expected "HH:MM-HH:MM" with the '
+                f'{_show(value)} ends before it starts; expected "HH:MM-HH:MM" with the '
                 "end later the same day"
             )
         return opens, closes
@@ -415,7 +383,7 @@ class _Reader:
                     start = datetime.combine(date.fromisoformat(first.strip()), time())
                     end = datetime.combine(date.fromisoformat(last.strip()), time())
                 except ValueError:
-                    raise _Bad(f"{value!r} is not a date range; {expected}") from None
+                    raise _Bad(f"{_show(value)} is not a date range; {expected}") from None
                 end += timedelta(days=1)
             elif " " in text:
                 day_text, _, hours = text.partition(" ")
@@ -423,7 +391,7 @@ class _Reader:
                     day = date.fromisoformat(day_text)
                     opens, closes = self.clock_range(hours.strip(), where)
                 except (ValueError, _Bad):
-                    raise _Bad(f"{value!r} is not a date with hours; {expected}") from None
+                    raise _Bad(f"{_show(value)} is not a date with hours; {expected}") from None
                 midnight = datetime.combine(day, time())
                 start = midnight + timedelta(minutes=opens)
                 end = midnight + timedelta(minutes=closes)
@@ -431,7 +399,7 @@ class _Reader:
                 try:
                     start = datetime.combine(date.fromisoformat(text), time())
                 except ValueError:
-                    raise _Bad(f"{value!r} is not a date; {expected}") from None
+                    raise _Bad(f"{_show(value)} is not a date; {expected}") from None
                 end = start + timedelta(days=1)
         else:
             raise _Bad(f"{_show(value)} is not a period; {expected}")
@@ -449,20 +417,22 @@ class _Reader:
         hint = difflib.get_close_matches(value, webcolors.names("css3"), n=1)
         guess = f" (did you mean {hint[0]!r}?)" if hint else ""
         raise _Bad(
-            f'{value!r} is not a colour{guess}; expected a CSS colour name (e.g. "teal") or #RRGGBB'
+            f"{_show(value)} is not a colour{guess}; "
+            'expected a CSS colour name (e.g. "teal") or #RRGGBB'
         )
 
     def url(self, value: Any, where: str) -> str:
         value = self.text(value, where).strip()
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise _Bad(f"{value!r} is not a web address; expected https://…")
+        if not re.fullmatch(r"https?://[^\s/]+\S*", value) or len(value) > 2000:
+            raise _Bad(f"{_show(value)} is not a web address; expected https://…")
         return value
 
     def language(self, value: Any, where: str) -> str:
         value = self.text(value, where).strip()
         if value not in LANGUAGES:
             raise _Bad(
-                f"{value!r} is not a supported language; expected one of: " + ", ".join(LANGUAGES)
+                f"{_show(value)} is not a supported language; expected one of: "
+                + ", ".join(LANGUAGES)
             )
         return value
 
@@ -478,12 +448,15 @@ def _list(value: Any) -> list[Any]:
 
 
 def _show(value: Any) -> str:
+    """A value as a message quotes it: short, and never failing."""
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 60 else repr(value[:57]) + "…"
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return "a number of more than 30 digits"
     return str(value)
 
 
@@ -521,6 +494,26 @@ def loads(text: str, source: str = "<string>") -> Festival:
             source, int(line.group(1)) if line else None, "", f"not valid TOML: {message}"
         )
         raise ConfigError([problem]) from None
+    except RecursionError:
+        raise ConfigError(
+            [Problem(source, None, "", "arrays or tables are nested too deeply to read")]
+        ) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise ConfigError(
+            [Problem(source, None, "", "not valid TOML: a number has thousands of digits")]
+        ) from None
+    if not raw:
+        raise ConfigError(
+            [
+                Problem(
+                    source,
+                    None,
+                    "",
+                    "holds no definition; expected a [festival] table, [[venues]] and "
+                    "[[sessions]] (see config/README.md)",
+                )
+            ]
+        )
     reader = _Reader(source, text)
     festival = _build(raw, reader)
     if reader.problems:
@@ -541,8 +534,11 @@ def _build(raw: dict[str, Any], r: _Reader) -> Festival | None:
     r.check_keys(raw, TOP_KEYS, "")
     head = raw.get("festival")
     if not isinstance(head, dict):
-        r.fail("festival", "missing; the file needs a [festival] table")
-        head = {}
+        r.fail(
+            "festival",
+            "missing; the file needs a [festival] table with id, name, timezone, start and end",
+        )
+        return None  # every date and time below depends on it
     festival_fields = _festival_fields(head, r)
     tracks = [_track(t, p, r) for p, t in _tables(raw, "tracks", r)]
     venues = [_venue(t, p, r) for p, t in _tables(raw, "venues", r)]
@@ -571,7 +567,7 @@ def _build(raw: dict[str, Any], r: _Reader) -> Festival | None:
         sessions=tuple(sessions),
         weights=weights,
         source=r.source,
-        lines={**r.locator.tables, **r.locator.keys},
+        lines=r.lines,
     )
     _check_references(festival, r)
     _check_after_cycles(festival, r)
@@ -585,11 +581,13 @@ def _festival_fields(head: dict[str, Any], r: _Reader) -> dict[str, Any]:
     r.check_keys(head, FESTIVAL_KEYS, p)
     timezone = r.get(head, "timezone", p, r.text, default="UTC", required=True)
     try:
+        if len(timezone) > 60 or not ZONE_NAME.match(timezone):
+            raise ValueError(timezone)
         r.tz = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         r.fail(
             f"{p}.timezone",
-            f'{timezone!r} is not a known IANA time zone; expected e.g. "Asia/Shanghai"',
+            f'{_show(timezone)} is not a known IANA time zone; expected e.g. "Asia/Shanghai"',
         )
         timezone = "UTC"
     start = r.get(head, "start", p, r.date, required=True)
@@ -601,7 +599,7 @@ def _festival_fields(head: dict[str, Any], r: _Reader) -> dict[str, Any]:
         r.fail(f"{p}.step", f'{step} minutes does not divide a day; use e.g. "15m", "30m", "1h"')
     return {
         "id": r.get(head, "id", p, r.slug, default="festival", required=True),
-        "name": r.get(head, "name", p, r.text, default="", required=True),
+        "name": r.get(head, "name", p, r.line, default="", required=True),
         "timezone": timezone,
         "start": start,
         "end": end,
@@ -629,7 +627,7 @@ def _day_rule(head: dict[str, Any], r: _Reader) -> DayRule:
         return DayRule("workdays", match.group(1), fallback)
     r.fail(
         "festival.days",
-        f'{value!r} is not a day rule; expected "all", "weekdays" or '
+        f'{_show(value)} is not a day rule; expected "all", "weekdays" or '
         '"workdays:CC" with a country code, e.g. "workdays:CN"',
     )
     return DayRule("all")
@@ -640,7 +638,7 @@ def _track(t: dict[str, Any], p: str, r: _Reader) -> Track:
     track_id = r.get(t, "id", p, r.slug, default="?", required=True)
     return Track(
         id=track_id,
-        name=r.get(t, "name", p, r.text, default=track_id),
+        name=r.get(t, "name", p, r.line, default=track_id),
         color=r.get(t, "color", p, r.color, default="gray"),
     )
 
@@ -651,9 +649,9 @@ def _venue(t: dict[str, Any], p: str, r: _Reader) -> Venue:
     opens, closes = r.get(t, "hours", p, r.clock_range, default=(0, 1440))
     return Venue(
         id=venue_id,
-        name=r.get(t, "name", p, r.text, default=venue_id),
-        city=r.get(t, "city", p, r.text, default="", required=True),
-        address=r.get(t, "address", p, r.text, default=""),
+        name=r.get(t, "name", p, r.line, default=venue_id),
+        city=r.get(t, "city", p, r.line, default="", required=True),
+        address=r.get(t, "address", p, r.line, default=""),
         capacity=r.get(t, "capacity", p, r.count, default=0, required=True),
         opens=opens,
         closes=closes,
@@ -668,7 +666,7 @@ def _person(t: dict[str, Any], p: str, r: _Reader, default_break: int) -> Person
     person_id = r.get(t, "id", p, r.slug, default="?", required=True)
     return Person(
         id=person_id,
-        name=r.get(t, "name", p, r.text, default=person_id),
+        name=r.get(t, "name", p, r.line, default=person_id),
         unavailable=r.get(t, "unavailable", p, r.periods, default=()),
         rest=r.get(t, "break", p, r.minutes, default=default_break),
     )
@@ -678,7 +676,7 @@ def _session(t: dict[str, Any], p: str, r: _Reader) -> Session:
     r.check_keys(t, SESSION_KEYS, p)
     return Session(
         id=r.get(t, "id", p, r.slug, default="?", required=True),
-        title=r.get(t, "title", p, r.text, default="", required=True),
+        title=r.get(t, "title", p, r.line, default="", required=True),
         duration=r.get(t, "duration", p, r.duration, default=60, required=True),
         track=r.get(t, "track", p, r.slug),
         attendance=r.get(t, "attendance", p, r.count, default=0),
@@ -739,7 +737,7 @@ def _weights(value: Any, r: _Reader) -> Weights:
     defaults = Weights()
     return Weights(
         **{
-            key: r.get(value, key, "weights", r.count, default=defaults.of(key))
+            key: r.get(value, key, "weights", r.weight, default=defaults.of(key))
             for key in WEIGHT_KEYS
         }
     )
@@ -752,7 +750,7 @@ def _check_unique(kind: str, items: list[Any], r: _Reader) -> None:
             r.fail(
                 f"{kind}[{index}].id",
                 f"duplicate id {item.id!r}; already used by "
-                f"{kind}[{seen[item.id]}] (line {r.locator.line(f'{kind}[{seen[item.id]}]')})",
+                f"{kind}[{seen[item.id]}] (line {r.lines.line(f'{kind}[{seen[item.id]}]')})",
             )
         else:
             seen[item.id] = index
@@ -770,7 +768,7 @@ def _check_references(f: Festival, r: _Reader) -> None:
             hint = difflib.get_close_matches(value, sorted(known), n=1)
             guess = f" (did you mean {hint[0]!r}?)" if hint else ""
             listed = ", ".join(sorted(known)) or "none defined"
-            r.fail(path, f"unknown {kind} {value!r}{guess}; expected one of: {listed}")
+            r.fail(path, f"unknown {kind} {_show(value)}{guess}; expected one of: {listed}")
 
     tags = {t for s in f.sessions for t in s.tags}
     for tag in f.exclusive_tags:
@@ -799,32 +797,18 @@ def _check_references(f: Festival, r: _Reader) -> None:
 
 def _check_after_cycles(f: Festival, r: _Reader) -> None:
     """`after` must not loop back on itself (a → b → a)."""
-    follows = {s.id: s.after for s in f.sessions}
-    index = {s.id: i for i, s in enumerate(f.sessions)}
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    def visit(node: str, trail: list[str]) -> list[str] | None:
-        state[node] = 1
-        for before in follows.get(node, ()):
-            if state.get(before) == 1:
-                return [*trail[trail.index(before) :], before] if before in trail else [before]
-            if state.get(before) is None:
-                loop = visit(before, [*trail, before])
-                if loop:
-                    return loop
-        state[node] = 2
-        return None
-
-    for s in f.sessions:
-        if state.get(s.id) is None:
-            loop = visit(s.id, [s.id])
-            if loop:
-                chain = " → after → ".join(loop)
-                r.fail(
-                    f"sessions[{index[loop[0]]}].after",
-                    f"'after' forms a cycle: {chain}; expected an order without loops",
-                )
-                return
+    order = graphlib.TopologicalSorter({s.id: s.after for s in f.sessions})
+    try:
+        order.prepare()
+    except graphlib.CycleError as error:
+        loop = list(reversed(error.args[1]))  # graphlib lists it from successor to predecessor
+        index = {s.id: i for i, s in enumerate(f.sessions)}
+        shown = loop if len(loop) <= 8 else [*loop[:4], f"… {len(loop) - 6} more …", *loop[-2:]]
+        chain = " → after → ".join(shown)
+        r.fail(
+            f"sessions[{index[loop[0]]}].after",
+            f"'after' forms a cycle: {chain}; expected an order without loops",
+        )
 
 
 def _check_fits_hours(f: Festival, r: _Reader) -> None:

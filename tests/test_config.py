@@ -112,3 +112,130 @@ def test_times_with_an_offset_are_read_in_the_festival_time_zone():
 def test_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(config.ConfigError, match="no such file"):
         config.load(tmp_path / "absent.toml")
+
+
+# --- hostile definitions: each once hung or ended in a traceback --------------------
+
+
+@pytest.mark.parametrize(
+    "title", ["Intro [part 1", "Opening {day 1", 'Quote " and [[ inside', "a # not a comment ["]
+)
+def test_brackets_and_hashes_inside_strings_are_only_text(title):
+    text = SMALL.replace('title = "工作坊"', "title = " + _toml_string(title))
+    festival = config.loads(text, source="f.toml")
+    assert festival.session("workshop").title == title
+    # lines after the string are still found where they are
+    assert festival.lines["sessions[1].duration"] == 46
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def test_a_line_is_still_found_after_a_multiline_string_holding_brackets():
+    text = SMALL.replace(
+        'title = "主旨演讲"', 'title = "主旨演讲"\ndescription = """first [\nsecond {\n"""'
+    )
+    text = text.replace('duration = "2h"', 'duration = "two hours"')
+    assert problems_of(text)[0].startswith("f.toml:41: sessions[0].duration:")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n# only a comment\n"])
+def test_an_empty_file_is_one_clear_error(text):
+    assert problems_of(text) == [
+        "f.toml: holds no definition; expected a [festival] table, [[venues]] and "
+        "[[sessions]] (see config/README.md)"
+    ]
+
+
+def test_a_file_without_festival_table_says_so_once():
+    text = SMALL.replace("[festival]\n", "[fest]\n")
+    found = problems_of(text)
+    assert found[-1] == (
+        "f.toml: festival: missing; the file needs a [festival] table with id, name, "
+        "timezone, start and end"
+    )
+    assert found[0].startswith("f.toml:1: fest: unknown key 'fest' (did you mean 'festival'?)")
+    assert len(found) == 2  # no cascade of missing festival keys
+
+
+def test_arrays_nested_hundreds_deep_are_refused():
+    deep = SMALL.replace('step = "30m"', 'step = "30m"\nblackout = ' + "[" * 400 + "]" * 400)
+    assert problems_of(deep) == [
+        "f.toml:9: festival.blackout: a list is not a date; expected YYYY-MM-DD, e.g. 2023-10-09"
+    ]
+    deeper = SMALL.replace('step = "30m"', 'step = "30m"\nblackout = ' + "[" * 5000 + "]" * 5000)
+    assert problems_of(deeper) == ["f.toml: arrays or tables are nested too deeply to read"]
+
+
+def test_an_integer_of_thousands_of_digits_is_refused():
+    text = SMALL.replace("capacity = 300", "capacity = " + "9" * 5000)
+    assert problems_of(text) == ["f.toml: not valid TOML: a number has thousands of digits"]
+
+
+def test_a_huge_capacity_is_out_of_range():
+    text = SMALL.replace("capacity = 300", "capacity = 99999999999999999999")
+    assert problems_of(text) == [
+        "f.toml:19: venues[0].capacity: 99999999999999999999 is too large; "
+        "expected at most 1,000,000,000"
+    ]
+
+
+@pytest.mark.parametrize(
+    "key", ['name = "小型测试节"', 'name = "大厅"', 'title = "主旨演讲"', 'city = "北京"']
+)
+def test_names_and_titles_stay_on_one_line(key):
+    name, _, value = key.partition(" = ")
+    text = SMALL.replace(key, f'{name} = "{value[1:-1]}\\n第二行"')
+    found = problems_of(text)
+    assert len(found) == 1
+    assert "runs over several lines; expected one line" in found[0]
+
+
+def test_control_characters_are_refused_even_in_descriptions():
+    text = SMALL.replace('title = "主旨演讲"', 'title = "主旨演讲"\ndescription = "a\\u0000b"')
+    assert problems_of(text) == [
+        "f.toml:37: sessions[0].description: holds the control character U+0000; "
+        "expected printable text (tabs and newlines are allowed in descriptions only)"
+    ]
+
+
+def test_a_five_thousand_character_time_zone_is_not_a_time_zone():
+    text = SMALL.replace('"Asia/Shanghai"', '"' + "A/" * 2500 + '"')
+    (found,) = problems_of(text)
+    assert found.startswith("f.toml:4: festival.timezone: ")
+    assert "is not a known IANA time zone" in found
+    assert len(found) < 300
+
+
+def test_a_weight_beyond_the_largest_allowed_names_the_limit():
+    text = SMALL + "\n[weights]\nspread = 9223372036854775807\n"
+    assert problems_of(text) == [
+        "f.toml:51: weights.spread: 9223372036854775807 is larger than the largest weight "
+        "allowed, 1,000,000; weights only compare with each other, so scale them all down"
+    ]
+
+
+def test_a_duration_longer_than_a_year_is_a_typo():
+    text = SMALL.replace('step = "30m"', 'step = "30m"\nrefresh = "99999999h"')
+    assert problems_of(text) == [
+        "f.toml:9: festival.refresh: '99999999h' is longer than a year; expected a shorter duration"
+    ]
+
+
+def _chain(n: int, cycle: bool) -> str:
+    head = SMALL.split("[[sessions]]")[0]
+    sessions = []
+    for i in range(n):
+        after = f'after = ["s{i - 1}"]' if i else (f'after = ["s{n - 1}"]' if cycle else "")
+        sessions.append(f'[[sessions]]\nid = "s{i}"\ntitle = "S{i}"\nduration = 30\n{after}\n')
+    return head + "\n".join(sessions)
+
+
+def test_an_after_chain_of_thousands_loads_and_a_long_cycle_is_named_briefly():
+    festival = config.loads(_chain(1600, cycle=False), source="f.toml")
+    assert festival.session("s1599").after == ("s1598",)
+    (found,) = problems_of(_chain(1600, cycle=True))
+    assert "'after' forms a cycle: " in found
+    assert "… 1595 more …" in found
+    assert len(found) < 300
