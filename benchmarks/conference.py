@@ -47,9 +47,10 @@ import threading
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
-from scheduler import generate, solver, validate
+from scheduler import days, generate, solver, validate
 from scheduler.model import Festival, Placement, Timetable
 
 ROOMS = {50: 3, 100: 5, 200: 8, 400: 15, 1000: 40, 2000: 80}
@@ -189,13 +190,18 @@ def _timed(festival: Festival, previous: Timetable | None, seconds: float) -> di
 def close_one_room(festival: Festival, published: Timetable) -> tuple[Festival, Timetable]:
     """Close the room of the middle talk for its whole day (a room-day without fixed talks)."""
     fixed = {
-        (p.venue, p.start.date())
+        (p.venue, days.local_date(festival, p.start))
         for p in published.placements
         if festival.session(p.session).fixed is not None
     }
-    open_ = [p for p in published.placements if (p.venue, p.start.date()) not in fixed]
+    open_ = [
+        p
+        for p in published.placements
+        if (p.venue, days.local_date(festival, p.start)) not in fixed
+    ]
     target = open_[len(open_) // 2]
-    return generate.close_for_day(festival, target.venue, target.start.date()), published
+    target_day = days.local_date(festival, target.start)
+    return generate.close_for_day(festival, target.venue, target_day), published
 
 
 # --- conference-scheduler -----------------------------------------------------------
@@ -208,13 +214,14 @@ def to_rival(festival: Festival, layout: Timetable):
     lengths = sorted({s.duration for s in festival.sessions}, reverse=True)
     taken: dict[tuple[str, object], list[tuple[datetime, datetime]]] = defaultdict(list)
     for p in layout.placements:
-        taken[(p.venue, p.start.date())].append((p.start, p.end))
+        taken[(p.venue, days.local_date(festival, p.start))].append((p.start, p.end))
+    zone = days.zone(festival)
     slots = []
     for v in festival.venues:
         for d in validate.allowed_dates(festival):
-            midnight = datetime.combine(d, datetime.min.time())
-            closes = midnight + timedelta(minutes=v.closes)
-            cursor = midnight + timedelta(minutes=v.opens)
+            midnight = datetime.combine(d, clock_time())
+            closes = days.instant(zone, midnight + timedelta(minutes=v.closes))
+            cursor = days.instant(zone, midnight + timedelta(minutes=v.opens))
             gap = timedelta(minutes=v.changeover)
             for start, end in [*sorted(taken[(v.id, d)]), (closes + gap, closes + gap)]:
                 while True:  # spare slots in the free time before the next taken one

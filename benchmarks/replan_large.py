@@ -17,7 +17,7 @@ import os
 import sys
 import time
 
-from scheduler import generate, solver, validate
+from scheduler import days, generate, solver, validate
 
 
 def run(festival, options, previous=None) -> tuple[solver.Result, float | None, float]:
@@ -45,7 +45,9 @@ def main(sessions: int, cap: float) -> None:
     festival, published = generate.published(1, shape)
     assert validate.violations(festival, published) == []
     target = published.placements[len(published.placements) // 2]
-    changed = generate.close_for_day(festival, target.venue, target.start.date())
+    changed = generate.close_for_day(
+        festival, target.venue, days.local_date(festival, target.start)
+    )
     print(
         f"{sessions} sessions, 40 venues, {shape.days} days; closing {target.venue} on "
         f"{target.start:%Y-%m-%d} ({target.session} was there); {os.cpu_count()} cores"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -163,13 +164,14 @@ def cli() -> None:
 @click.option(
     "--baseline",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The published timetable.json to keep close to "
+    help="The published timetable.json to keep close to and whose revisions continue "
     "[default: OUT/timetable.json if it exists].",
 )
 @click.option(
     "--fresh",
     is_flag=True,
-    help="Ignore any published timetable: plan from scratch, sequences from 0.",
+    help="Choose every place from scratch, ignoring where sessions were published; "
+    "revision numbers still continue from the published plan.",
 )
 @click.option(
     "--freeze-until",
@@ -201,8 +203,6 @@ def plan(
         festival plan config/festival.toml --out calendars --freeze-until 2023-10-20
     """
     festival = _load(config_path)
-    if baseline is not None and fresh:
-        raise BadInput("--baseline and --fresh contradict each other; use one")
     progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
     frozen = freeze_until.date() if freeze_until else None
     stop = threading.Event()
@@ -246,7 +246,7 @@ def plan(
         click.echo(_summary(festival, done.result, done.timetable))
     if done.changes:
         click.echo("\nChanges since the published plan:")
-        click.echo(diff.render(list(done.changes)))
+        click.echo(diff.render(list(done.changes), days.zone(festival)))
     elif done.timetable.moves:
         click.echo("No changes to the published plan.")
     assert done.published is not None
@@ -344,10 +344,11 @@ def diff_command(old: Path, new: Path, as_json: bool) -> None:
             f"{after.festival!r}; compare two plans of one festival"
         )
     changes = diff.diff(before.entries, after.entries.values())
+    zone = ZoneInfo(after.timezone)
     if as_json:
-        click.echo(json.dumps(diff.to_json(changes), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(diff.to_json(changes, zone), ensure_ascii=False, indent=2))
     else:
-        click.echo(diff.render(changes))
+        click.echo(diff.render(changes, zone))
 
 
 @cli.command()
@@ -424,7 +425,7 @@ def serve(
                 click.echo(f"Error: {text}\nStill serving the last good plan.", err=True)
                 return
             click.echo(
-                diff.render(list(done.changes))
+                diff.render(list(done.changes), days.zone(festival))
                 if done.changes
                 else "Re-planned: no change to the published plan.",
                 err=True,
@@ -452,9 +453,10 @@ def timetable_table(festival: Festival, timetable: Timetable) -> Table:
         s = festival.session(p.session)
         v = festival.venue(p.venue)
         track = festival.track(s.track).name if s.track else ""
+        start, end = days.local(festival, p.start), days.local(festival, p.end)
         table.add_row(
-            Text(f"{p.start:%Y-%m-%d %a}"),
-            Text(f"{p.start:%H:%M}–{p.end:%H:%M}"),
+            Text(f"{start:%Y-%m-%d %a}"),
+            Text(f"{start:%H:%M}–{end:%H:%M}"),
             Text(f"{v.name} ({v.city})"),
             Text(s.title),
             Text(track),

@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -46,6 +46,9 @@ MAX_MINUTES = 366 * 1440
 MAX_COUNT = 10**9
 #: the largest weight of a goal or a move: keeps every objective well inside 64 bits
 MAX_WEIGHT = 1_000_000
+#: the years a date may fall in, and the longest festival window, in days
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+MAX_WINDOW = 366
 DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -152,7 +155,7 @@ class _Reader:
         self.source = source
         self.lines = KeyLines(text)
         self.problems: list[Problem] = []
-        self.tz: ZoneInfo | None = None
+        self.tz = ZoneInfo("UTC")  # until festival.timezone is read
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(self.source, self.lines.line(path), path, message))
@@ -186,7 +189,9 @@ class _Reader:
             return convert(table[key], where)
         except _Bad as bad:
             self.fail(where, str(bad))
-            return default
+        except OverflowError:  # a time so far out that a clock change cannot be computed
+            self.fail(where, "is out of range; expected dates and times near the festival")
+        return default
 
     # --- converters: each raises _Bad with what was expected ------------------
 
@@ -274,13 +279,13 @@ class _Reader:
             raise _Bad(f"{_show(value)} is longer than a year; expected a shorter duration")
         return minutes
 
-    @staticmethod
-    def date(value: Any, _: str) -> date:
+    @classmethod
+    def date(cls, value: Any, _: str) -> date:
         if isinstance(value, date) and not isinstance(value, datetime):
-            return value
+            return cls._in_range(value)
         if isinstance(value, str):
             try:
-                return date.fromisoformat(value)
+                return cls._in_range(date.fromisoformat(value))
             except ValueError:
                 pass
         raise _Bad(f"{_show(value)} is not a date; expected YYYY-MM-DD, e.g. 2023-10-09")
@@ -289,7 +294,8 @@ class _Reader:
         return tuple(self.date(item, where) for item in _list(value))
 
     def moment(self, value: Any, _: str) -> datetime:
-        """A local wall-clock time: TOML local datetime or "YYYY-MM-DD HH:MM"."""
+        """An instant: a wall-clock time on the festival's clock (TOML local date-time or
+        "YYYY-MM-DD HH:MM", read as `days.instant` reads it) or one with a UTC offset."""
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value.strip())
@@ -303,11 +309,17 @@ class _Reader:
                 f"{_show(value)} is not a date and time; expected "
                 '"YYYY-MM-DD HH:MM", e.g. "2023-10-09 09:30"'
             )
+        self._in_range(value.date())
+        value = value.replace(second=0, microsecond=0)
         if value.tzinfo is not None:
-            if self.tz is None:
-                raise _Bad("a time with a UTC offset needs a valid festival.timezone")
-            value = value.astimezone(self.tz).replace(tzinfo=None)
-        return value.replace(second=0, microsecond=0)
+            return value.astimezone(UTC)
+        return days.instant(self.tz, value)
+
+    @staticmethod
+    def _in_range(day: date) -> date:
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise _Bad(f"{day} is out of range; expected a date from {FIRST_YEAR} to {LAST_YEAR}")
+        return day
 
     def bound(self, value: Any, where: str, end_of_day: bool) -> datetime:
         """A date (its start, or its end) or a date and time."""
@@ -317,8 +329,8 @@ class _Reader:
             day = self.date(value.strip(), where)
         else:
             return self.moment(value, where)
-        start = datetime.combine(day, time())
-        return start + timedelta(days=1) if end_of_day else start
+        self._in_range(day)
+        return days.midnight(self.tz, day + timedelta(days=1) if end_of_day else day)
 
     def earliest(self, value: Any, where: str) -> datetime:
         return self.bound(value, where, end_of_day=False)
@@ -373,39 +385,44 @@ class _Reader:
             start = self.earliest(value["start"], where)
             end = self.latest(value["end"], where)
         elif isinstance(value, date) and not isinstance(value, datetime):
-            start = datetime.combine(value, time())
-            end = start + timedelta(days=1)
+            start, end = self._whole_days(value, value)
         elif isinstance(value, str):
             text = value.strip()
             if ".." in text:
                 first, _, last = text.partition("..")
                 try:
-                    start = datetime.combine(date.fromisoformat(first.strip()), time())
-                    end = datetime.combine(date.fromisoformat(last.strip()), time())
+                    start, end = self._whole_days(
+                        date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+                    )
                 except ValueError:
                     raise _Bad(f"{_show(value)} is not a date range; {expected}") from None
-                end += timedelta(days=1)
             elif " " in text:
                 day_text, _, hours = text.partition(" ")
                 try:
-                    day = date.fromisoformat(day_text)
+                    day = self._in_range(date.fromisoformat(day_text))
                     opens, closes = self.clock_range(hours.strip(), where)
                 except (ValueError, _Bad):
                     raise _Bad(f"{_show(value)} is not a date with hours; {expected}") from None
                 midnight = datetime.combine(day, time())
-                start = midnight + timedelta(minutes=opens)
-                end = midnight + timedelta(minutes=closes)
+                start = days.instant(self.tz, midnight + timedelta(minutes=opens))
+                end = days.instant(self.tz, midnight + timedelta(minutes=closes))
             else:
                 try:
-                    start = datetime.combine(date.fromisoformat(text), time())
+                    day = date.fromisoformat(text)
                 except ValueError:
                     raise _Bad(f"{_show(value)} is not a date; {expected}") from None
-                end = start + timedelta(days=1)
+                start, end = self._whole_days(day, day)
         else:
             raise _Bad(f"{_show(value)} is not a period; {expected}")
         if end <= start:
             raise _Bad(f"{_show(value)} ends before it starts")
         return Period(start, end)
+
+    def _whole_days(self, first: date, last: date) -> tuple[datetime, datetime]:
+        """From the first instant of `first` to the first instant after `last`."""
+        self._in_range(first)
+        self._in_range(last)
+        return days.midnight(self.tz, first), days.midnight(self.tz, last + timedelta(days=1))
 
     def periods(self, value: Any, where: str) -> tuple[Period, ...]:
         return tuple(self.period(item, where) for item in _list(value))
@@ -594,6 +611,11 @@ def _festival_fields(head: dict[str, Any], r: _Reader) -> dict[str, Any]:
     end = r.get(head, "end", p, r.date, required=True)
     if start and end and end < start:
         r.fail(f"{p}.end", f"{end} is before festival.start {start}; expected a later date")
+    elif start and end and (end - start).days >= MAX_WINDOW:
+        r.fail(
+            f"{p}.end",
+            f"the festival would last {(end - start).days + 1} days; expected at most {MAX_WINDOW}",
+        )
     step = r.get(head, "step", p, r.duration, default=30)
     if step and (1440 % step):
         r.fail(f"{p}.step", f'{step} minutes does not divide a day; use e.g. "15m", "30m", "1h"')

@@ -7,8 +7,8 @@ heuristic: it may fail to place a session even when a timetable exists (the
 solver then searches without that part of the hint), and it never claims
 optimality.
 
-Times are minutes from midnight at the start of the festival window, the
-solver's unit; `starts[session][venue]` lists the start times the venue allows
+Times are minutes on the solver's axis (`days.Clock`: elapsed minutes from
+the festival's first instant); `starts[session][venue]` lists the start times the venue allows
 (its hours, closures and the festival days on the grid).
 """
 
@@ -18,9 +18,9 @@ import bisect
 import heapq
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
 
 from . import neighbourhoods
+from .days import Clock
 from .model import Festival, Session
 
 DAY = 1440
@@ -37,14 +37,15 @@ class _Busy:
         return self.taken.find(1, max(0, start), end) < 0
 
     def take(self, start: int, end: int) -> None:
-        start = max(0, start)
-        self.taken[start:end] = b"\x01" * (end - start)
+        start, end = max(0, start), min(end, len(self.taken))
+        if start < end:
+            self.taken[start:end] = b"\x01" * (end - start)
 
 
 def first_fit(
     festival: Festival,
     starts: Mapping[str, Mapping[str, Sequence[int]]],
-    origin: datetime,
+    clock: Clock,
     wanted: Mapping[str, Place] | None = None,
     must: Mapping[str, Place] | None = None,
 ) -> dict[str, Place]:
@@ -66,7 +67,7 @@ def first_fit(
         if p.unavailable:
             away[p.id] = _Busy(size)
             for period in p.unavailable:
-                away[p.id].take(*neighbourhoods.minutes_between(origin, period))
+                away[p.id].take(*neighbourhoods.minutes_between(clock, period))
     audience = defaultdict(lambda: _Busy(size))
     exclusive = set(festival.exclusive_tags)
     city_of_day: dict[tuple[str, int], str] = {}
@@ -84,14 +85,15 @@ def first_fit(
         end = t + s.duration
         if not room[vid].free(t, end + v.changeover):
             return False
-        if festival.max_sessions_per_day and per_day[t // DAY] >= festival.max_sessions_per_day:
+        day = clock.day(t)
+        if festival.max_sessions_per_day and per_day[day] >= festival.max_sessions_per_day:
             return False
         for pid in s.people:
             if not with_rest[pid].free(t, end + people[pid].rest):
                 return False
             if pid in away and not away[pid].free(t, end):
                 return False
-            if city_of_day.get((pid, t // DAY), v.city) != v.city:
+            if city_of_day.get((pid, day), v.city) != v.city:
                 return False
         for tag in s.tags:
             if tag in exclusive and not audience[tag].free(t, end):
@@ -107,10 +109,11 @@ def first_fit(
         v = venues[vid]
         end = t + s.duration
         room[vid].take(t, end + v.changeover)
-        per_day[t // DAY] += 1
+        day = clock.day(t)
+        per_day[day] += 1
         for pid in s.people:
             with_rest[pid].take(t, end + people[pid].rest)
-            city_of_day[(pid, t // DAY)] = v.city
+            city_of_day[(pid, day)] = v.city
         for tag in s.tags:
             if tag in exclusive:
                 audience[tag].take(t, end)
@@ -121,7 +124,7 @@ def first_fit(
         for before in s.after:
             followers[before].append(s.id)
     for s in _order(festival, starts, must, wanted, followers):
-        allowed = _window(festival, s, origin, placed, by_id, followers)
+        allowed = _window(s, clock, placed, by_id, followers)
         choice = None
         if s.id in must:
             vid, t = must[s.id]
@@ -129,7 +132,7 @@ def first_fit(
                 choice = (vid, t)
         else:
             only = s.fixed.venue if s.fixed is not None else None
-            for vid, t in _candidates(festival, s, starts[s.id], origin, wanted.get(s.id), room):
+            for vid, t in _candidates(festival, s, starts[s.id], clock, wanted.get(s.id), room):
                 if only is not None and vid != only:
                     continue
                 if allowed[0] <= t <= allowed[1] and fits(s, vid, t):
@@ -141,16 +144,15 @@ def first_fit(
 
 
 def _window(
-    festival: Festival,
     s: Session,
-    origin: datetime,
+    clock: Clock,
     placed: Mapping[str, Place],
     by_id: Mapping[str, Session],
     followers: Mapping[str, Sequence[str]],
 ) -> tuple[int, int]:
     """The earliest and latest start allowed by `earliest`, `latest`, `fixed` and `after`
     (both ways: after placed predecessors, and ending before placed successors)."""
-    low, high = neighbourhoods.window(festival, s, origin)
+    low, high = neighbourhoods.window(s, clock)
     for before in s.after:
         if before in placed:
             low = max(low, placed[before][1] + by_id[before].duration)
@@ -203,7 +205,7 @@ def _candidates(
     festival: Festival,
     s: Session,
     starts: Mapping[str, Sequence[int]],
-    origin: datetime,
+    clock: Clock,
     wanted: Place | None,
     room: Mapping[str, _Busy],
 ) -> Iterator[Place]:
@@ -226,22 +228,23 @@ def _candidates(
         if start in starts.get(vid, ()):
             yield wanted
         yield from ((v, start) for v in ranked if start in starts[v])
-        yield from ((v, t) for v in ranked for t in free(v) if t // DAY == start // DAY)
+        day = clock.day(start)
+        yield from ((v, t) for v in ranked for t in free(v) if clock.day(t) == day)
         yield from ((v, t) for v in ranked for t in free(v))
         return
     prefer = s.prefer
     if prefer:
-        dates = {(d - origin.date()).days for d in prefer.dates}
+        dates = {(d - festival.start).days for d in prefer.dates}
         venues = set(prefer.venues)
 
         def liked(vid: str, t: int) -> bool:
-            if dates and t // DAY not in dates:
+            if dates and clock.day(t) not in dates:
                 return False
             if venues and vid not in venues:
                 return False
             if prefer.time is not None:
                 first, last = prefer.time
-                return first <= t % DAY and t % DAY + s.duration <= last
+                return first <= clock.time_of_day(t) and clock.wall_end(t, s.duration) <= last
             return True
 
         for vid in ranked:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .model import Entry
 
@@ -66,12 +68,13 @@ def diff(
     return sorted(changes, key=lambda c: (c.when, KINDS.index(c.kind)))
 
 
-def _slot(entry: Entry) -> str:
-    return f"{entry.start:%Y-%m-%d %a %H:%M}–{entry.end:%H:%M} {entry.venue}"
+def _slot(entry: Entry, zone: ZoneInfo) -> str:
+    start, end = entry.start.astimezone(zone), entry.end.astimezone(zone)
+    return f"{start:%Y-%m-%d %a %H:%M}–{end:%H:%M} {entry.venue}"
 
 
-def render(changes: list[Change]) -> str:
-    """The changes as lines of text, one per session."""
+def render(changes: list[Change], zone: ZoneInfo) -> str:
+    """The changes as lines of text, one per session, times on `zone`'s wall clock."""
     if not changes:
         return "No changes to the published plan."
     lines = []
@@ -79,15 +82,15 @@ def render(changes: list[Change]) -> str:
         head = f"{c.kind:<9} {c.session} ({c.title})"
         if c.kind == "moved":
             assert c.old and c.new
-            line = f"{head}: {_slot(c.old)} → {_slot(c.new)}"
+            line = f"{head}: {_slot(c.old, zone)} → {_slot(c.new, zone)}"
             if c.reason:
                 line += f"\n          because {c.reason}"
         elif c.kind == "added":
             assert c.new
-            line = f"{head}: {_slot(c.new)}"
+            line = f"{head}: {_slot(c.new, zone)}"
         elif c.kind == "cancelled":
             assert c.old
-            line = f"{head}: was {_slot(c.old)}"
+            line = f"{head}: was {_slot(c.old, zone)}"
         else:
             line = f"{head}: title, people, description or location text changed"
         lines.append(line)
@@ -101,27 +104,31 @@ def render(changes: list[Change]) -> str:
     )
 
 
-def _entry_json(entry: Entry | None) -> dict[str, Any] | None:
+def _entry_json(entry: Entry | None, zone: ZoneInfo) -> dict[str, Any] | None:
     if entry is None:
         return None
     return {
-        "start": entry.start.isoformat(),
-        "end": entry.end.isoformat(),
+        "start": _iso(entry.start, zone),
+        "end": _iso(entry.end, zone),
         "venue": entry.venue,
         "status": entry.status,
         "sequence": entry.sequence,
     }
 
 
-def to_json(changes: list[Change]) -> list[dict[str, Any]]:
-    """The changes as JSON-ready data; times are local wall-clock times."""
+def _iso(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).isoformat()
+
+
+def to_json(changes: list[Change], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The changes as JSON-ready data; times on `zone`'s wall clock, with their UTC offset."""
     return [
         {
             "kind": c.kind,
             "session": c.session,
             "title": c.title,
-            "old": _entry_json(c.old),
-            "new": _entry_json(c.new),
+            "old": _entry_json(c.old, zone),
+            "new": _entry_json(c.new, zone),
             "reason": c.reason,
         }
         for c in changes

@@ -13,9 +13,10 @@ import json
 import random
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import config, days
 from .model import DayRule, Festival, Period, Placement, Timetable
@@ -24,6 +25,8 @@ CITIES = ("北京", "上海", "广州", "成都", "合肥", "深圳")
 FEATURES = ("stage", "livestream", "lab", "demo-area")
 COLORS = ("teal", "crimson", "royalblue", "darkorange", "mediumpurple", "goldenrod")
 DAY_RULES = ("all", "weekdays", "workdays:CN")
+#: festival time zones: two with clock changes (in October/November and March)
+ZONES = ("Asia/Shanghai", "Asia/Shanghai", "Europe/London", "America/New_York")
 
 
 @dataclass(frozen=True)
@@ -42,14 +45,48 @@ class Shape:
 
 @dataclass
 class _Witness:
+    """One session of the hidden timetable: a wall-clock start on a day, and its length."""
+
     day: date
-    start: int  # minutes after midnight
-    end: int
+    start: int  # wall-clock minutes after midnight
+    duration: int
     venue: int
+    zone: ZoneInfo
+
+    @property
+    def end(self) -> int:
+        """Wall-clock minutes after midnight at the end, where no clock change intervenes."""
+        return self.start + self.duration
 
     def span(self) -> tuple[datetime, datetime]:
-        midnight = datetime.combine(self.day, datetime.min.time())
-        return midnight + timedelta(minutes=self.start), midnight + timedelta(minutes=self.end)
+        """Start and end as instants (the end is `duration` minutes of elapsed time later)."""
+        begins = _instant(self.zone, self.day, self.start)
+        return begins, begins + timedelta(minutes=self.duration)
+
+
+def _instant(zone: ZoneInfo, day: date, minutes: int) -> datetime:
+    """The instant of a wall-clock time (first occurrence; 1440 is the next midnight)."""
+    wall = datetime.combine(day, time()) + timedelta(minutes=minutes)
+    return days.instant(zone, wall)
+
+
+def _exists(zone: ZoneInfo, day: date, minutes: int) -> bool:
+    """Whether the wall clock shows this time on `day` (not skipped by a clock change)."""
+    wall = datetime.combine(day, time()) + timedelta(minutes=minutes)
+    return _instant(zone, day, minutes).astimezone(zone).replace(tzinfo=None) == wall
+
+
+def _clock_changes(zone: ZoneInfo, first: date, last: date) -> list[date]:
+    """The dates in [first, last] on which `zone`'s clocks change."""
+    found = []
+    day = first
+    while day <= last:
+        before = _instant(zone, day, 0).astimezone(zone).utcoffset()
+        after = _instant(zone, day, 1440).astimezone(zone).utcoffset()
+        if before != after:
+            found.append(day)
+        day += timedelta(days=1)
+    return found
 
 
 def _clock(minutes: int) -> str:
@@ -70,12 +107,18 @@ def festival_and_witness(
 ) -> tuple[dict[str, Any], list[tuple[str, str, datetime, datetime]]]:
     """The definition, and the hidden valid timetable: (session, venue, start, end)."""
     rng = random.Random(seed)
+    zone_name = rng.choice(ZONES)
+    zone = ZoneInfo(zone_name)
     start = date(2023, 9, 25) + timedelta(days=rng.randrange(0, 140))
+    changes = _clock_changes(zone, date(2023, 9, 25), date(2024, 4, 30))
+    overnight = bool(changes) and rng.random() < 0.5
+    if overnight:  # a window across a clock change, with venues open all night
+        start = rng.choice(changes) - timedelta(days=rng.randrange(0, shape.days))
     end = start + timedelta(days=shape.days - 1)
     rule_text = rng.choice(DAY_RULES)
     rule = DayRule("workdays", "CN") if rule_text.startswith("workdays") else DayRule(rule_text)
     usable = sorted(days.working_days(rule, start, end)[0])
-    if not usable:
+    if len(usable) < (shape.days + 1) // 2:  # a holiday week: too few days to fill
         rule_text, usable = "all", [start + timedelta(days=i) for i in range(shape.days)]
     window = [start + timedelta(days=i) for i in range(shape.days)]
     step = shape.step
@@ -87,6 +130,9 @@ def festival_and_witness(
     venues: list[dict[str, Any]] = []
     for i in range(shape.venues):
         opens = rng.choice((8, 9, 10)) * 60
+        closes = rng.choice((17, 18, 20)) * 60
+        if overnight and rng.random() < 0.7:
+            opens, closes = 0, 1440
         venues.append(
             {
                 "id": f"v{i}",
@@ -94,7 +140,7 @@ def festival_and_witness(
                 "city": cities[i % len(cities)],
                 "address": f"{cities[i % len(cities)]}示例路 {i + 1} 号",
                 "capacity": rng.choice((80, 150, 300, 800)),
-                "hours": f"{_clock(opens)}-{_clock(rng.choice((17, 18, 20)) * 60)}",
+                "hours": f"{_clock(opens)}-{_clock(closes)}",
                 "features": sorted(rng.sample(FEATURES, rng.randint(0, 3))),
                 "changeover": f"{rng.choice((0, 15, 30, 60))}m",
             }
@@ -123,16 +169,18 @@ def festival_and_witness(
                 continue
             begin = (first + rng.randint(0, slots)) * step
             day = rng.choice(usable)
-            gap = changeover(venues[v])
+            if not _exists(zone, day, begin):
+                continue  # the clocks skip that time
+            candidate = _Witness(day, begin, duration, v, zone)
+            a, b = candidate.span()
+            if b > _instant(zone, day, closes) or a < _instant(zone, day, opens):
+                continue  # a clock change makes this day's opening shorter
+            gap = timedelta(minutes=changeover(venues[v]))
             clash = any(
-                w.venue == v
-                and w.day == day
-                and begin < w.end + gap
-                and w.start < begin + duration + gap
-                for w in witness
+                w.venue == v and a < w.span()[1] + gap and w.span()[0] < b + gap for w in witness
             )
             if not clash:
-                witness.append(_Witness(day, begin, begin + duration, v))
+                witness.append(candidate)
                 durations.append(duration)
                 break
         else:
@@ -161,14 +209,12 @@ def festival_and_witness(
         choice = rng.choice(options)
         if " " in choice:
             first, last = choice.split(" ")[1].split("-")
-            midnight = datetime.combine(day, datetime.min.time())
             span = (
-                midnight + timedelta(hours=int(first[:2]), minutes=int(first[3:])),
-                midnight + timedelta(hours=int(last[:2]), minutes=int(last[3:])),
+                _instant(zone, day, int(first[:2]) * 60 + int(first[3:])),
+                _instant(zone, day, int(last[:2]) * 60 + int(last[3:])),
             )
         else:
-            midnight = datetime.combine(day, datetime.min.time())
-            span = (midnight, midnight + timedelta(days=1))
+            span = (_instant(zone, day, 0), _instant(zone, day, 1440))
         return None if any(_overlaps(span, b) for b in busy) else choice
 
     for i, v in enumerate(venues):
@@ -216,7 +262,7 @@ def festival_and_witness(
     head: dict[str, Any] = {
         "id": f"generated-{seed}",
         "name": f"生成的节日 {seed}",
-        "timezone": rng.choice(("Asia/Shanghai", "Asia/Shanghai", "Europe/London")),
+        "timezone": zone_name,
         "start": start,
         "end": end,
         "days": rule_text,
@@ -333,8 +379,8 @@ def published(seed: int, shape: Shape = Shape()) -> tuple[Festival, Timetable]:
 
 def close_for_day(festival: Festival, venue_id: str, day: date) -> Festival:
     """`festival` with venue `venue_id` also closed all of `day`: the classic re-plan trigger."""
-    start = datetime.combine(day, datetime.min.time())
-    closure = Period(start, start + timedelta(days=1))
+    zone = days.zone(festival)
+    closure = Period(days.midnight(zone, day), days.midnight(zone, day + timedelta(days=1)))
     venues = tuple(
         replace(v, closed=(*v.closed, closure)) if v.id == venue_id else v for v in festival.venues
     )
@@ -381,6 +427,7 @@ def programme_and_witness(
     """
     rng = random.Random(seed)
     step = shape.step
+    zone = ZoneInfo("Asia/Shanghai")
     start = date(2024, 4, 9) + timedelta(weeks=rng.randrange(0, 20))  # a Tuesday
     window = [start + timedelta(days=i) for i in range(shape.days)]
     rooms = shape.rooms
@@ -433,7 +480,7 @@ def programme_and_witness(
         for i, cut in zip(talks, cuts, strict=True):
             cursor += (cut - previous_cut) * step
             previous_cut = cut
-            witness[i] = _Witness(window[d], cursor, cursor + durations[i], v)
+            witness[i] = _Witness(window[d], cursor, durations[i], v, zone)
             cursor += taken(i, v)
     order = list(range(shape.sessions))
 
@@ -549,7 +596,7 @@ def programme_and_witness(
     head: dict[str, Any] = {
         "id": f"conference-{seed}",
         "name": f"生成的大会 {seed}",
-        "timezone": "Asia/Shanghai",
+        "timezone": zone.key,
         "language": "zh-CN",
         "start": window[0],
         "end": window[-1],

@@ -1,8 +1,18 @@
 """The domain words of the scheduler, as immutable values.
 
-Every time here is a *naive local* datetime on the festival's wall clock
-(`Festival.timezone`); `scheduler.days` is the only module that turns them into
-aware datetimes. Periods are half-open: `[start, end)`.
+Three kinds of time, never mixed:
+
+- a *moment* (`Period`, `Session.earliest`/`latest`, `Fixed.start`,
+  `Placement`, `Entry`) is an instant: an aware datetime in UTC. Durations,
+  gaps and overlaps are differences of instants, right across clock changes;
+- a *time of day* (`Venue.opens`/`closes`, `Preference.time`) is wall-clock
+  minutes after local midnight on the festival's clock, a rule for every day;
+- a *date* (`Festival.start`/`end`, blackouts, preferred dates) is a calendar
+  date on the festival's clock.
+
+`scheduler.days` turns wall-clock times into instants and back (the definition
+is read as RFC 5545 reads a time with a TZID). Periods are half-open:
+`[start, end)`.
 
 No IO and no solver code lives here.
 """
@@ -19,7 +29,7 @@ SOFT_GOALS = ("spread", "track_days", "prefer_date", "prefer_venue", "prefer_tim
 
 @dataclass(frozen=True)
 class Period:
-    """A half-open stretch of local wall-clock time, `[start, end)`."""
+    """A half-open stretch of time between two instants, `[start, end)`."""
 
     start: datetime
     end: datetime
@@ -181,7 +191,7 @@ class Festival:
 
 @dataclass(frozen=True)
 class Placement:
-    """Where and when one session happens (local wall-clock times)."""
+    """Where and when one session happens (instants)."""
 
     session: str
     venue: str
@@ -230,7 +240,7 @@ class Entry:
     venue: str
     location: str  # venue name and address, as shown in calendars
     city: str
-    start: datetime  # local wall-clock time
+    start: datetime  # an instant (UTC)
     end: datetime
     people: tuple[str, ...]
     description: str

@@ -7,8 +7,8 @@ module holds the pure parts: what a placement costs, the least any session
 could cost on its own (a proven lower bound, every interaction relaxed), which
 sessions to free, and the pinned festival.
 
-Places are (venue id, start minute) with minutes counted from midnight at the
-start of the festival window, as in the solver.
+Places are (venue id, start minute) with minutes on the solver's axis
+(`days.Clock`: elapsed minutes from the festival's first instant).
 """
 
 from __future__ import annotations
@@ -19,40 +19,41 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from .days import Clock
 from .model import Festival, Fixed, Period, Placement, Session
 
-DAY = 1440
 Place = tuple[str, int]
 Table = Mapping[str, Mapping[str, Sequence[int]]]  # session → venue → allowed starts
 
 
-def missed(festival: Festival, s: Session, place: Place) -> dict[str, int]:
+def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
     """Which of its preferences `s` misses at `place`: goal name → 1."""
     if not s.prefer:
         return {}
     vid, start = place
     found = {}
-    if s.prefer.dates and festival.start + timedelta(days=start // DAY) not in s.prefer.dates:
+    day = festival.start + timedelta(days=clock.day(start))
+    if s.prefer.dates and day not in s.prefer.dates:
         found["prefer_date"] = 1
     if s.prefer.venues and vid not in s.prefer.venues:
         found["prefer_venue"] = 1
     if s.prefer.time is not None:
         first, last = s.prefer.time
-        if not (first <= start % DAY and start % DAY + s.duration <= last):
+        if not (first <= clock.time_of_day(start) and clock.wall_end(start, s.duration) <= last):
             found["prefer_time"] = 1
     return found
 
 
-def preference_cost(festival: Festival, s: Session, place: Place) -> int:
+def preference_cost(festival: Festival, clock: Clock, s: Session, place: Place) -> int:
     """What `s` at `place` adds to the soft goals `prefer_date`, `prefer_venue`, `prefer_time`."""
-    return sum(festival.weights.of(goal) for goal in missed(festival, s, place))
+    return sum(festival.weights.of(goal) for goal in missed(festival, clock, s, place))
 
 
-def move_kinds(old: Place, new: Place) -> dict[str, int]:
+def move_kinds(clock: Clock, old: Place, new: Place) -> dict[str, int]:
     """How a published session moved from `old` to `new`: kind → 1 (see `Weights`)."""
     if old == new:
         return {}
-    same_day = old[1] // DAY == new[1] // DAY
+    same_day = clock.day(old[1]) == clock.day(new[1])
     found = {"moved": 1}
     if not same_day:
         found["moved_date"] = 1
@@ -63,9 +64,9 @@ def move_kinds(old: Place, new: Place) -> dict[str, int]:
     return found
 
 
-def move_cost(festival: Festival, big: int, old: Place, new: Place) -> int:
+def move_cost(festival: Festival, clock: Clock, big: int, old: Place, new: Place) -> int:
     """What moving a published session from `old` to `new` adds to the re-plan's disruption."""
-    kinds = move_kinds(old, new)
+    kinds = move_kinds(clock, old, new)
     return (big if kinds else 0) + sum(
         festival.weights.of(kind) for kind in kinds if kind != "moved"
     )
@@ -86,43 +87,39 @@ def places_of(
     ]
 
 
-def absences(festival: Festival, s: Session, origin: datetime) -> list[tuple[int, int]]:
+def absences(festival: Festival, s: Session, clock: Clock) -> list[tuple[int, int]]:
     """When any of the session's people is unavailable, as minute ranges."""
     people = {p.id: p for p in festival.people}
     return [
-        minutes_between(origin, period) for pid in s.people for period in people[pid].unavailable
+        minutes_between(clock, period) for pid in s.people for period in people[pid].unavailable
     ]
 
 
-def window(festival: Festival, s: Session, origin: datetime) -> tuple[int, int]:
+def window(s: Session, clock: Clock) -> tuple[int, int]:
     """Earliest and latest start from the session's `earliest`, `latest` and `fixed`."""
     low, high = 0, 1 << 40
     if s.earliest is not None:
-        low = max(low, _minutes(origin, s.earliest))
+        low = max(low, clock.minute(s.earliest))
     if s.latest is not None:
-        high = min(high, _minutes(origin, s.latest) - s.duration)
+        high = min(high, clock.minute(s.latest) - s.duration)
     if s.fixed is not None:
-        at = _minutes(origin, s.fixed.start)
+        at = clock.minute(s.fixed.start)
         low, high = max(low, at), min(high, at)
     return low, high
 
 
-def _minutes(origin: datetime, moment: datetime) -> int:
-    return int((moment - origin).total_seconds() // 60)
+def places_in(placements: Iterable[Placement], clock: Clock) -> dict[str, Place]:
+    """Placements as places: session id → (venue, start minute on the clock's axis)."""
+    return {p.session: (p.venue, clock.minute(p.start)) for p in placements}
 
 
-def places_in(placements: Iterable[Placement], origin: datetime) -> dict[str, Place]:
-    """Placements as places: session id → (venue, start minute from `origin`)."""
-    return {p.session: (p.venue, _minutes(origin, p.start)) for p in placements}
-
-
-def minutes_between(origin: datetime, period: Period) -> tuple[int, int]:
-    """A period as (start, end) minutes from `origin`."""
-    return _minutes(origin, period.start), _minutes(origin, period.end)
+def minutes_between(clock: Clock, period: Period) -> tuple[int, int]:
+    """A period as (start, end) minutes on the clock's axis."""
+    return clock.minute(period.start), clock.minute(period.end)
 
 
 def pinned_except(
-    festival: Festival, places: Mapping[str, Place], free: set[str], origin: datetime
+    festival: Festival, places: Mapping[str, Place], free: set[str], clock: Clock
 ) -> Festival:
     """`festival` with every session outside `free` fixed at its place, in its venue only."""
     sessions = []
@@ -131,7 +128,7 @@ def pinned_except(
             sessions.append(s)
             continue
         vid, start = places[s.id]
-        fixed = Fixed(origin + timedelta(minutes=start), vid)
+        fixed = Fixed(clock.moment(start), vid)
         sessions.append(replace(s, fixed=fixed, venues=(vid,)))
     return replace(festival, sessions=tuple(sessions))
 
@@ -141,7 +138,7 @@ def region(
     places: Mapping[str, Place],
     free: set[str],
     days: set[int],
-    origin: datetime,
+    clock: Clock,
 ) -> tuple[Festival, list[str]]:
     """The festival of one neighbourhood: free sessions may use only the days at `days`
     (offsets), pinned sessions on those days stay, and pinned sessions on other days are
@@ -153,10 +150,10 @@ def region(
     solver checks); returns the festival and the ids left out.
     """
     by_id = {s.id: s for s in festival.sessions}
-    inside = {sid for sid in by_id if sid in free or places[sid][1] // DAY in days}
+    inside = {sid for sid in by_id if sid in free or clock.day(places[sid][1]) in days}
 
     def span(sid: str) -> tuple[datetime, datetime]:
-        start = origin + timedelta(minutes=places[sid][1])
+        start = clock.moment(places[sid][1])
         return start, start + timedelta(minutes=by_id[sid].duration)
 
     earliest: dict[str, datetime] = {}
@@ -164,7 +161,7 @@ def region(
     for s in festival.sessions:
         for before in s.after:
             if s.id in free and before not in inside:
-                earliest[s.id] = max(earliest.get(s.id, origin), span(before)[1])
+                earliest[s.id] = max(earliest.get(s.id, clock.origin), span(before)[1])
             if before in free and s.id not in inside:
                 end = latest.get(before, span(s.id)[0])
                 latest[before] = min(end, span(s.id)[0])
@@ -178,7 +175,7 @@ def region(
             if s.id not in inside and pid in s.people
         ]
     sessions = []
-    for s in pinned_except(festival, places, free, origin).sessions:
+    for s in pinned_except(festival, places, free, clock).sessions:
         if s.id not in inside:
             continue
         s = replace(
@@ -209,6 +206,7 @@ def region(
 
 def choose(
     festival: Festival,
+    clock: Clock,
     places: Mapping[str, Place],
     improvable: Mapping[str, Sequence[Place]],
     rng: random.Random,
@@ -227,9 +225,10 @@ def choose(
     by_id = {s.id: s for s in festival.sessions}
     by_day_venue: dict[tuple[int, str], list[str]] = defaultdict(list)
     by_day: dict[int, list[str]] = defaultdict(list)
-    for sid, (vid, start) in sorted(places.items()):
-        by_day_venue[(start // DAY, vid)].append(sid)
-        by_day[start // DAY].append(sid)
+    day_of = {sid: clock.day(start) for sid, (_, start) in places.items()}
+    for sid, (vid, _) in sorted(places.items()):
+        by_day_venue[(day_of[sid], vid)].append(sid)
+        by_day[day_of[sid]].append(sid)
     people_of: dict[str, set[str]] = defaultdict(set)
     for s in festival.sessions:
         for pid in s.people:
@@ -244,13 +243,13 @@ def choose(
             break
         options = list(improvable[sid])
         if days_touched:  # one target day at a time keeps the neighbourhood's model small
-            options = [p for p in options if p[1] // DAY == days_touched[0]]
+            options = [p for p in options if clock.day(p[1]) == days_touched[0]]
             if not options:
                 continue
         core.add(sid)
         free.add(sid)
         target_venue, target = rng.choice(options)
-        day = target // DAY
+        day = clock.day(target)
         days_touched.append(day)
         end = target + by_id[sid].duration
         for other in by_day_venue[(day, target_venue)]:
@@ -258,7 +257,7 @@ def choose(
             if begins < end + 60 and target - 60 < begins + by_id[other].duration:
                 free.add(other)
         for pid in by_id[sid].people:
-            free.update(o for o in people_of[pid] if places[o][1] // DAY == day)
+            free.update(o for o in people_of[pid] if day_of[o] == day)
     if not days_touched:
         day = rng.choice(sorted(by_day))
         venues = sorted({vid for (d, vid) in by_day_venue if d == day})
@@ -271,4 +270,4 @@ def choose(
     free.update(pool[: max(0, size - len(free))])
     if len(free) > size:
         free = core | set(rng.sample(sorted(free - core), max(0, size - len(core))))
-    return free, set(days_touched) | {places[sid][1] // DAY for sid in free}
+    return free, set(days_touched) | {day_of[sid] for sid in free}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from . import revisions, solver, validate
+from . import days, revisions, solver, validate
 from .diff import Change, diff
 from .model import Entry, Festival, Placement, Timetable, Violation
 from .publish import Published, publish
@@ -123,8 +123,8 @@ def schedule(
             )
         )
     if previous is not None:
-        broken.extend(validate.kept(timetable, previous, keep))
-        counted = validate.moves(timetable, previous)
+        broken.extend(validate.kept(festival, timetable, previous, keep))
+        counted = validate.moves(festival, timetable, previous)
         if timetable.moves and counted != dict(timetable.moves):
             broken.append(
                 Violation(
@@ -145,14 +145,9 @@ def now() -> datetime:
 
 
 def published_baseline(
-    festival: Festival,
-    out: str | Path | None,
-    baseline: str | Path | None = None,
-    fresh: bool = False,
+    festival: Festival, out: str | Path | None, baseline: str | Path | None = None
 ) -> dict[str, Entry]:
-    """The published plan: `baseline`, else `out/timetable.json` if present; {} if fresh."""
-    if fresh:
-        return {}
+    """The published plan: `baseline`, else `out/timetable.json` if present, else {}."""
     if baseline is None:
         if out is None or not (Path(out) / "timetable.json").exists():
             return {}
@@ -182,7 +177,7 @@ def kept_sessions(
     for p in previous.placements:
         if p.session in pinned:
             keep[p.session] = "pinned"
-        elif freeze_until is not None and p.start.date() < freeze_until:
+        elif freeze_until is not None and days.local_date(festival, p.start) < freeze_until:
             keep[p.session] = "frozen"
     return keep
 
@@ -222,15 +217,17 @@ def plan(
 ) -> Plan:
     """Plan `festival` and publish it into `out` (None: render only, write nothing).
 
-    The published plan (`baseline`, else `out/timetable.json`) is kept as far as
-    the rules allow and decides each session's revision. Setting `stop` ends the
+    The published plan (`baseline`, else `out/timetable.json`) decides each
+    session's revision, and is kept as far as the rules allow unless `fresh`
+    (then places are chosen without it; revisions still continue from it, so a
+    SEQUENCE never goes back). Setting `stop` ends the
     search early: the best timetable so far is validated and published only if
     `accept(result, timetable)` says so, else `Interrupted` carries it. Raises
     `revisions.BaselineError` for a bad baseline, `NoTimetable` when no timetable
     exists, `InvalidTimetable` on a solver bug; in every case nothing is written.
     """
-    published = published_baseline(festival, out, baseline, fresh)
-    previous = previous_timetable(festival, published)
+    published = published_baseline(festival, out, baseline)
+    previous = None if fresh else previous_timetable(festival, published)
     keep = kept_sessions(festival, previous, freeze_until)
     result, timetable = schedule(festival, options, on_progress, previous, keep, stop)
     if result.interrupted and (accept is None or not accept(result, timetable)):

@@ -3,16 +3,21 @@
 The previous `timetable.json` is the published plan (the *baseline*). Comparing
 the new timetable with it, each session keeps its `sequence` and
 `last_modified` when nothing calendars show changed, so its event stays
-byte-identical in every feed. A new start, end, venue or status is a
-significant revision (`sequence + 1`); any other visible change (title,
-people, description, location text) only updates `last_modified`. A session
-removed from the definition stays published as cancelled until it has ended.
+byte-identical in every feed. Any change a subscriber sees (time, venue,
+status, title, people, description, location text) is a new revision:
+`sequence + 1` and a new `last_modified` (Google Calendar and Outlook.com
+ignore an updated event whose SEQUENCE did not increase). A session removed
+from the definition stays published as cancelled until it has ended.
+
+`read_published` checks every field of a timetable.json for type and range, so
+a damaged or hostile file is one clear error, never a crash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -33,7 +38,15 @@ def location(festival: Festival, venue_id: str) -> str:
     return f"{venue.name}, {venue.address}" if venue.address else venue.name
 
 
-def _digest(entry: Entry) -> str:
+def _wall_text(festival: Festival, moment: datetime) -> str:
+    """An instant as the digest records it: the wall-clock time, with the offset only
+    where the wall clock shows it twice (so digests made before instants stay valid)."""
+    wall = days.local(festival, moment)
+    naive = wall.replace(tzinfo=None).isoformat()
+    return naive if days.is_unambiguous(wall) else wall.isoformat()
+
+
+def _digest(festival: Festival, entry: Entry) -> str:
     shown = [
         entry.title,
         entry.track,
@@ -41,8 +54,8 @@ def _digest(entry: Entry) -> str:
         entry.location,
         list(entry.people),
         entry.description,
-        entry.start.isoformat(),
-        entry.end.isoformat(),
+        _wall_text(festival, entry.start),
+        _wall_text(festival, entry.end),
         entry.status,
     ]
     text = json.dumps(shown, ensure_ascii=False)
@@ -69,7 +82,7 @@ def _fresh_entries(festival: Festival, timetable: Timetable, now: datetime) -> l
             last_modified=now,
             digest="",
         )
-        entries.append(replace(entry, digest=_digest(entry)))
+        entries.append(replace(entry, digest=_digest(festival, entry)))
     return entries
 
 
@@ -85,26 +98,20 @@ def revise(
             revised.append(entry)
         elif old.digest == entry.digest:
             revised.append(replace(entry, sequence=old.sequence, last_modified=old.last_modified))
-        else:
-            moved = (old.start, old.end, old.venue, old.status) != (
-                entry.start,
-                entry.end,
-                entry.venue,
-                entry.status,
-            )
-            revised.append(replace(entry, sequence=old.sequence + (1 if moved else 0)))
+        else:  # anything a subscriber sees changed: a new revision
+            revised.append(replace(entry, sequence=old.sequence + 1))
     kept = {e.session for e in revised}
     for old in baseline.values():
         if old.session in kept:
             continue
         if old.status == "CANCELLED":
-            if days.aware(festival, old.end) > now:
+            if old.end > now:
                 revised.append(old)
             continue
-        if days.aware(festival, old.end) <= now:
+        if old.end <= now:
             continue  # already held: nothing to tell subscribers
         cancelled = replace(old, status="CANCELLED", sequence=old.sequence + 1, last_modified=now)
-        revised.append(replace(cancelled, digest=_digest(cancelled)))
+        revised.append(replace(cancelled, digest=_digest(festival, cancelled)))
     revised.sort(key=lambda e: (e.start, e.venue, e.session))
     return tuple(revised)
 
@@ -128,32 +135,119 @@ def entry_to_json(festival: Festival, entry: Entry) -> dict[str, Any]:
     }
 
 
-def _local(text: str, zone: ZoneInfo) -> datetime:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(zone).replace(tzinfo=None)
+#: what to do about a timetable.json that cannot be used, said after every reason
+ADVICE = (
+    "repair or restore the file, or move it away (revision numbers then start again "
+    "from 0), or pass --baseline with an intact copy"
+)
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+_ZONE = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
+_LAST_MODIFIED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+MAX_SEQUENCE = 2**31 - 1  # RFC 5545 SEQUENCE is an integer; clients store it in 32 bits
 
 
-def _entry_from_json(item: dict[str, Any], zone: ZoneInfo) -> Entry:
-    return Entry(
-        session=str(item["id"]),
-        title=str(item["title"]),
-        track=item.get("track"),
-        venue=str(item["venue"]),
-        location=str(item.get("location", "")),
-        city=str(item.get("city", "")),
-        start=_local(item["start"], zone),
-        end=_local(item["end"], zone),
-        people=tuple(item.get("people", ())),
-        description=str(item.get("description", "")),
-        status=str(item.get("status", "CONFIRMED")),
-        sequence=int(item.get("sequence", 0)),
-        last_modified=datetime.fromisoformat(
-            item.get("last_modified", "1970-01-01T00:00:00Z").replace("Z", "+00:00")
-        ),
-        digest=str(item.get("digest", "")),
-    )
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+class _Reader:
+    """Typed reading of a parsed timetable.json: every field's type and range is checked,
+    and a failure names its key path."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, where: str, what: str) -> BaselineError:
+        return BaselineError(f"{self.path}: {where}: {what}; {ADVICE}")
+
+    def table(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, "expected an object")
+        return value
+
+    def text(self, item: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+        value = item.get(key, default)
+        if not isinstance(value, str) or len(value) > 100_000:
+            raise self.fail(f"{where}.{key}", f"expected text, found {_kind(value)}")
+        return value
+
+    def slug(self, item: dict[str, Any], key: str, where: str) -> str:
+        value = self.text(item, key, where)
+        if not _SLUG.fullmatch(value):
+            raise self.fail(f"{where}.{key}", "expected an id of lower-case letters and digits")
+        return value
+
+    def moment(self, item: dict[str, Any], key: str, where: str) -> datetime:
+        text = self.text(item, key, where)
+        try:
+            moment = datetime.fromisoformat(text) if len(text) <= 40 else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None or not 1900 <= moment.year <= 2199:
+            raise self.fail(
+                f"{where}.{key}", "expected a date and time with its UTC offset, 1900 to 2199"
+            )
+        return moment.astimezone(UTC)
+
+    def entry(self, item: Any, where: str) -> Entry:
+        item = self.table(item, where)
+        start, end = self.moment(item, "start", where), self.moment(item, "end", where)
+        if end <= start:
+            raise self.fail(f"{where}.end", "expected a time after its start")
+        people = item.get("people", [])
+        if not isinstance(people, list) or not all(isinstance(p, str) for p in people):
+            raise self.fail(f"{where}.people", "expected a list of ids")
+        status = self.text(item, "status", where, "CONFIRMED")
+        if status not in ("CONFIRMED", "CANCELLED"):
+            raise self.fail(f"{where}.status", "expected CONFIRMED or CANCELLED")
+        sequence = item.get("sequence", 0)
+        if not isinstance(sequence, int) or isinstance(sequence, bool):
+            raise self.fail(
+                f"{where}.sequence", f"expected a whole number, found {_kind(sequence)}"
+            )
+        if not 0 <= sequence <= MAX_SEQUENCE:
+            raise self.fail(f"{where}.sequence", f"expected a number from 0 to {MAX_SEQUENCE}")
+        stamp = self.text(item, "last_modified", where, "1970-01-01T00:00:00Z")
+        if not _LAST_MODIFIED.fullmatch(stamp):
+            raise self.fail(f"{where}.last_modified", "expected YYYY-MM-DDTHH:MM:SSZ")
+        try:
+            last_modified = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            raise self.fail(f"{where}.last_modified", "expected a real date and time") from None
+        track = item.get("track")
+        if track is not None and not isinstance(track, str):
+            raise self.fail(f"{where}.track", f"expected an id or null, found {_kind(track)}")
+        return Entry(
+            session=self.slug(item, "id", where),
+            title=self.text(item, "title", where),
+            track=track,
+            venue=self.text(item, "venue", where),
+            location=self.text(item, "location", where, ""),
+            city=self.text(item, "city", where, ""),
+            start=start,
+            end=end,
+            people=tuple(people),
+            description=self.text(item, "description", where, ""),
+            status=status,
+            sequence=sequence,
+            last_modified=last_modified,
+            digest=self.text(item, "digest", where, ""),
+        )
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a message (never its possibly huge content)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number" if abs(value) < 10**30 else "a number of over 30 digits"
+    if isinstance(value, float):
+        return f"the number {value!r}" if abs(value) < 1e30 else "a huge number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 @dataclass(frozen=True)
@@ -169,47 +263,55 @@ def read_published(path: str | Path) -> PublishedPlan:
     """Read a timetable.json written by `festival plan`; raise `BaselineError` if unusable."""
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BaselineError(
-            f"{path}: cannot be read as a published timetable: {error}; "
-            "use --fresh to plan without it"
-        ) from None
+    except IsADirectoryError:
+        raise BaselineError(f"{path}: is a folder, not a timetable.json") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BaselineError(f"{path}: cannot be read: {error}; {ADVICE}") from None
     try:
-        owner = str(document["festival"]["id"])
-        zone = ZoneInfo(document["festival"]["timezone"])
-        entries = [_entry_from_json(item, zone) for item in document["sessions"]]
-    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as error:
-        raise BaselineError(
-            f"{path}: not a timetable.json written by festival plan ({error!r}); "
-            "use --fresh to plan without it"
-        ) from None
-    return PublishedPlan(owner, str(zone), {e.session: e for e in entries})
+        document = json.loads(text, parse_constant=_constant)
+    except json.JSONDecodeError as error:
+        raise BaselineError(f"{path}: not JSON: {error}; {ADVICE}") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: nested too deeply to be a timetable.json; {ADVICE}") from None
+    except ValueError as error:  # NaN, Infinity, or an integer of thousands of digits
+        raise BaselineError(f"{path}: not a timetable.json: {error}; {ADVICE}") from None
+    r = _Reader(path)
+    document = r.table(document, "(top level)")
+    if document.get("format", 1) != 1:
+        raise r.fail("format", "written by another version of festival (expected format 1)")
+    head = r.table(document.get("festival"), "festival")
+    owner = r.slug(head, "id", "festival")
+    zone_name = r.text(head, "timezone", "festival")
+    try:
+        if len(zone_name) > 60 or not _ZONE.fullmatch(zone_name):
+            raise ValueError(zone_name)
+        ZoneInfo(zone_name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):
+        raise r.fail("festival.timezone", "expected an IANA time zone") from None
+    sessions = document.get("sessions")
+    if not isinstance(sessions, list):
+        raise r.fail("sessions", f"expected a list, found {_kind(sessions)}")
+    entries: dict[str, Entry] = {}
+    for index, item in enumerate(sessions):
+        entry = r.entry(item, f"sessions[{index}]")
+        if entry.session in entries:
+            raise r.fail(f"sessions[{index}].id", f"{entry.session!r} appears twice")
+        entries[entry.session] = entry
+    return PublishedPlan(owner, zone_name, entries)
 
 
 def read_baseline(path: str | Path, festival: Festival) -> dict[str, Entry]:
-    """The published entries of `festival` in `path` (a timetable.json), by session id."""
+    """The published entries of `festival` in `path` (a timetable.json), by session id.
+
+    Times are instants, so a festival that changed time zone keeps its events where
+    they were in time."""
     published = read_published(path)
     if published.festival != festival.id:
         raise BaselineError(
             f"{path}: the published timetable belongs to festival {published.festival!r}, not "
-            f"{festival.id!r}; publish into another folder, pass --baseline, or use --fresh"
+            f"{festival.id!r}; publish into another folder or pass --baseline"
         )
-    zone = days.zone(festival)
-    return {
-        sid: replace(
-            e,
-            start=_relocal(e.start, published.timezone, zone),
-            end=_relocal(e.end, published.timezone, zone),
-        )
-        for sid, e in published.entries.items()
-    }
-
-
-def _relocal(local: datetime, old_zone: str, zone: ZoneInfo) -> datetime:
-    """A local time in `old_zone` as a local time in `zone` (the festival moved zones)."""
-    if old_zone == str(zone):
-        return local
-    return local.replace(tzinfo=ZoneInfo(old_zone)).astimezone(zone).replace(tzinfo=None)
+    return published.entries

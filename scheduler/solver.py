@@ -1,8 +1,9 @@
 """Lay a festival out over days, times and venues with OR-Tools CP-SAT.
 
-Time is counted in minutes from midnight at the start of the festival window.
-Each session gets a start on the `step` grid of a festival day, a day tied to
-it, a Boolean per day, and one venue: a Boolean per eligible venue, each with
+Time is counted in elapsed minutes from the festival's first instant
+(`days.Clock`), so durations and overlaps are right across clock changes.
+Each session gets a start on the `step` grid of the wall clock on a festival
+day, a day tied to it, a Boolean per day, and one venue: a Boolean per eligible venue, each with
 its own start variable (whose domain keeps the venue's hours and closures)
 gating an optional interval. Every rule family of the definition is one method
 of `_Model`, named after its config key; every soft goal is one method
@@ -27,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
-import time as clock
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -143,7 +144,7 @@ def solve(
     "frozen"). Setting `stop` (from any thread, e.g. on Ctrl-C) ends the search
     soon after with the best timetable found so far (`Result.interrupted`).
     """
-    started = clock.perf_counter()
+    started = time.perf_counter()
     stop = stop or threading.Event()
     table = starts_table(festival)
     if sum(len(by_venue) for by_venue in table.values()) > LARGE:
@@ -153,7 +154,7 @@ def solve(
         if large is not None:
             return large
         if stop.is_set():
-            return Result("UNKNOWN", None, clock.perf_counter() - started, interrupted=True)
+            return Result("UNKNOWN", None, time.perf_counter() - started, interrupted=True)
     built = _Model(festival, previous=previous, keep=keep or {}, table=table)
     built.hint_first_fit()
     solver = _cp_solver()
@@ -207,7 +208,7 @@ def solve(
     return Result(
         status=status,
         timetable=timetable,
-        wall_time=clock.perf_counter() - started,
+        wall_time=time.perf_counter() - started,
         deterministic_time=totals[0],
         branches=int(totals[1]),
         conflicts=int(totals[2]),
@@ -259,20 +260,20 @@ def _solve_by_neighbourhoods(
     Returns None when first fit cannot place every session: the whole model
     then searches instead.
     """
-    origin = datetime.combine(festival.start, datetime.min.time())
+    clock = days.Clock(festival)
     ids = {s.id for s in festival.sessions}
     old = lns.places_in(
-        (p for p in (previous.placements if previous else ()) if p.session in ids), origin
+        (p for p in (previous.placements if previous else ()) if p.session in ids), clock
     )
     must = {sid: old[sid] for sid in keep if sid in old}
-    places = construct.first_fit(festival, table, origin, old, must)
+    places = construct.first_fit(festival, table, clock, old, must)
     if len(places) < len(festival.sessions):
-        places = _repair(festival, places, origin, options, previous, keep, stop)
+        places = _repair(festival, places, clock, options, previous, keep, stop)
         if places is None:
             return None
     sessions = {s.id: s for s in festival.sessions}
-    windows = {sid: lns.window(festival, s, origin) for sid, s in sessions.items()}
-    away = {sid: lns.absences(festival, s, origin) for sid, s in sessions.items()}
+    windows = {sid: lns.window(s, clock) for sid, s in sessions.items()}
+    away = {sid: lns.absences(festival, s, clock) for sid, s in sessions.items()}
     rng = random.Random(options.seed)
     spent = [0.0, 0, 0]  # deterministic time, branches, conflicts
     clocked = [False]
@@ -281,7 +282,7 @@ def _solve_by_neighbourhoods(
         if stop.is_set():
             return True
         if options.max_seconds is not None and (
-            clock.perf_counter() - started >= options.max_seconds
+            time.perf_counter() - started >= options.max_seconds
         ):
             clocked[0] = True
             return True
@@ -293,14 +294,14 @@ def _solve_by_neighbourhoods(
     ) + 1
 
     def moving(sid: str, place: tuple[str, int]) -> int:
-        return lns.move_cost(festival, big, old[sid], place) if sid in old else 0
+        return lns.move_cost(festival, clock, big, old[sid], place) if sid in old else 0
 
     def step(phase: str, free: set[str], days_: set[int], cap: int | None) -> int | None:
         """Re-solve one neighbourhood; the whole objective after it, or None."""
         if local:  # goals and rules are each local to a day: leave other days out
-            sub, left_out = lns.region(festival, places, free, days_, origin)
+            sub, left_out = lns.region(festival, places, free, days_, clock)
         else:
-            sub, left_out = lns.pinned_except(festival, places, free, origin), []
+            sub, left_out = lns.pinned_except(festival, places, free, clock), []
         built = _Model(sub, previous=previous, keep=keep)
         if phase == "fewest moves":
             built.model.minimize(built.disruption)
@@ -311,7 +312,7 @@ def _solve_by_neighbourhoods(
                 built.model.add(built.disruption <= cap - outside)
             built.minimize_soft_goals()
             constant = sum(
-                lns.preference_cost(festival, sessions[sid], places[sid]) for sid in left_out
+                lns.preference_cost(festival, clock, sessions[sid], places[sid]) for sid in left_out
             )
         built.hint_places(places)
         solver = _cp_solver()
@@ -324,14 +325,16 @@ def _solve_by_neighbourhoods(
         spent[2] += solver.num_conflicts
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        places.update(lns.places_in(built.read(solver).placements, origin))
+        places.update(lns.places_in(built.read(solver).placements, clock))
         return round(solver.objective_value) + constant
 
     def tally(phase: str) -> int:
         """The current objective, counted per session (goals local to a day only)."""
         if phase == "fewest moves":
             return sum(moving(sid, places[sid]) for sid in sessions)
-        return sum(lns.preference_cost(festival, s, places[sid]) for sid, s in sessions.items())
+        return sum(
+            lns.preference_cost(festival, clock, s, places[sid]) for sid, s in sessions.items()
+        )
 
     def improve(
         phase: str,
@@ -344,7 +347,7 @@ def _solve_by_neighbourhoods(
         found = stale = 0
         stall = STALL if previous is None else STALL_REPLAN
         while best is None or (best > bound and stale < stall and not out_of_time()):
-            free, days_ = lns.choose(festival, places, better(places), rng, NEIGHBOURHOOD)
+            free, days_ = lns.choose(festival, clock, places, better(places), rng, NEIGHBOURHOOD)
             objective = step(phase, free, days_, cap)
             stale += 1
             if objective is None:
@@ -357,7 +360,7 @@ def _solve_by_neighbourhoods(
                 best, stale = objective, 0
                 found += 1
                 if on_progress is not None:
-                    elapsed = clock.perf_counter() - started
+                    elapsed = time.perf_counter() - started
                     on_progress(Progress(elapsed, best, bound, found, phase))
         return best
 
@@ -367,7 +370,7 @@ def _solve_by_neighbourhoods(
         least_move = {
             sid: min(
                 (
-                    lns.move_cost(festival, big, old[sid], p)
+                    lns.move_cost(festival, clock, big, old[sid], p)
                     for p in lns.places_of(sessions[sid], table, windows[sid], away[sid])
                 ),
                 default=0,
@@ -382,7 +385,8 @@ def _solve_by_neighbourhoods(
                 sid: [old[sid]] if sid not in least_move else [current[sid]]
                 for sid in old
                 if current[sid] != old[sid]
-                and lns.move_cost(festival, big, old[sid], current[sid]) > least_move.get(sid, 0)
+                and lns.move_cost(festival, clock, big, old[sid], current[sid])
+                > least_move.get(sid, 0)
             }
 
         cap = improve("fewest moves", bound, moved)
@@ -396,7 +400,7 @@ def _solve_by_neighbourhoods(
             continue
         costs = {}
         for place in lns.places_of(s, table, windows[sid], away[sid]):
-            costs[place] = lns.preference_cost(festival, s, place)
+            costs[place] = lns.preference_cost(festival, clock, s, place)
             if costs[place] == 0:
                 break
         least[sid] = min(costs.values(), default=0)
@@ -409,7 +413,7 @@ def _solve_by_neighbourhoods(
             for sid in least
             if best_places[sid]
             and (not old or current[sid] != old.get(sid))
-            and lns.preference_cost(festival, sessions[sid], current[sid]) > least[sid]
+            and lns.preference_cost(festival, clock, sessions[sid], current[sid]) > least[sid]
         }
 
     bound = sum(least.values())
@@ -419,9 +423,9 @@ def _solve_by_neighbourhoods(
     statuses.append(objective <= bound)
     status = "OPTIMAL" if all(statuses) else "FEASIBLE"
     if local:  # every penalty and move counts per session
-        timetable = _tally(festival, places, old, origin, status, objective, bound)
+        timetable = _tally(festival, places, old, clock, status, objective, bound)
     else:  # read them off the whole festival with every session where it ended
-        final = _Model(lns.pinned_except(festival, places, set(), origin), previous, keep)
+        final = _Model(lns.pinned_except(festival, places, set(), clock), previous, keep)
         final.minimize_soft_goals()
         solver = _cp_solver()
         _deterministic(solver, options)
@@ -431,7 +435,7 @@ def _solve_by_neighbourhoods(
     return Result(
         status=status,
         timetable=timetable,
-        wall_time=clock.perf_counter() - started,
+        wall_time=time.perf_counter() - started,
         deterministic_time=spent[0],
         branches=int(spent[1]),
         conflicts=int(spent[2]),
@@ -443,7 +447,7 @@ def _solve_by_neighbourhoods(
 def _repair(
     festival: Festival,
     places: dict[str, tuple[str, int]],
-    origin: datetime,
+    clock: days.Clock,
     options: Options,
     previous: Timetable | None,
     keep: Mapping[str, str],
@@ -466,7 +470,7 @@ def _repair(
         crowded = [sid for sid, (vid, _) in sorted(places.items()) if vid in rooms]
         random.Random(options.seed).shuffle(crowded)
         free.update(crowded[: NEIGHBOURHOOD - len(free)])
-    built = _Model(lns.pinned_except(festival, places, free, origin), previous, keep)
+    built = _Model(lns.pinned_except(festival, places, free, clock), previous, keep)
     built.minimize_soft_goals()
     built.hint_places({sid: p for sid, p in places.items() if sid not in free})
     solver = _cp_solver()
@@ -475,14 +479,14 @@ def _repair(
         code = solver.solve(built.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return lns.places_in(built.read(solver).placements, origin)
+    return lns.places_in(built.read(solver).placements, clock)
 
 
 def _tally(
     festival: Festival,
     places: Mapping[str, tuple[str, int]],
     old: Mapping[str, tuple[str, int]],
-    origin: datetime,
+    clock: days.Clock,
     status: str,
     objective: int,
     bound: int,
@@ -493,13 +497,13 @@ def _tally(
     placements = []
     for s in festival.sessions:
         vid, start = places[s.id]
-        begins = origin + timedelta(minutes=start)
+        begins = clock.moment(start)
         placements.append(Placement(s.id, vid, begins, begins + timedelta(minutes=s.duration)))
-        for goal, count in lns.missed(festival, s, places[s.id]).items():
+        for goal, count in lns.missed(festival, clock, s, places[s.id]).items():
             if goal in penalties:
                 penalties[goal] += count
         if s.id in old:
-            for kind, count in lns.move_kinds(old[s.id], places[s.id]).items():
+            for kind, count in lns.move_kinds(clock, old[s.id], places[s.id]).items():
                 moves[kind] += count
     placements.sort(key=lambda p: (p.start, p.venue, p.session))
     return Timetable(festival.id, tuple(placements), status, objective, bound, penalties, moves)
@@ -606,24 +610,43 @@ def eligible_venues(festival: Festival, session: Session) -> list[Venue]:
     ]
 
 
-def grid_starts(festival: Festival, v: Venue, duration: int, offsets: Sequence[int]) -> list[int]:
-    """Grid starts (minutes from the window's first midnight) on the days at `offsets`
-    at which a session of `duration` fits venue `v`'s hours and misses its closures."""
-    step = festival.step
-    origin = datetime.combine(festival.start, datetime.min.time())
-    closures = [lns.minutes_between(origin, p) for p in v.closed]
-    first = -(-v.opens // step) * step
+def day_grid(
+    clock: days.Clock, step: int, offset: int, opens: int = 0, closes: int = DAY
+) -> list[int]:
+    """The axis minutes of the wall-clock grid times from `opens` (rounded up to the grid)
+    to before `closes` on day `offset`: a time the clocks skip has none, one they repeat
+    has two."""
+    first = -(-opens // step) * step
+    if clock.uniform:
+        base = offset * DAY
+        return list(range(base + first, base + closes, step))
+    return [t for wall in range(first, closes, step) for t in clock.wall(offset, wall)]
+
+
+def grid_starts(
+    festival: Festival,
+    clock: days.Clock,
+    v: Venue,
+    duration: int,
+    offsets: Sequence[int],
+    closures: bool = True,
+) -> list[int]:
+    """Grid starts (axis minutes) on the days at `offsets` at which a session of
+    `duration` lies inside venue `v`'s hours (and, with `closures`, misses its closures)."""
+    closed = [lns.minutes_between(clock, p) for p in v.closed] if closures else []
     starts = []
     for offset in offsets:
-        base = offset * DAY
-        for t in range(base + first, base + v.closes - duration + 1, step):
-            if not any(a < t + duration and t < b for a, b in closures):
+        opens, closes = clock.at(offset, v.opens), clock.at(offset, v.closes)
+        for t in day_grid(clock, festival.step, offset, v.opens, v.closes):
+            inside = opens <= t and t + duration <= closes
+            if inside and not any(a < t + duration and t < b for a, b in closed):
                 starts.append(t)
     return starts
 
 
 def starts_table(festival: Festival) -> dict[str, dict[str, list[int]]]:
     """Session → eligible venue → the starts its hours, closures and the festival days allow."""
+    clock = days.Clock(festival)
     offsets = [(d - festival.start).days for d in days.festival_days(festival)]
     cache: dict[tuple[str, int], list[int]] = {}
     table: dict[str, dict[str, list[int]]] = {}
@@ -632,7 +655,7 @@ def starts_table(festival: Festival) -> dict[str, dict[str, list[int]]]:
         for v in eligible_venues(festival, s):
             key = (v.id, s.duration)
             if key not in cache:
-                cache[key] = grid_starts(festival, v, s.duration, offsets)
+                cache[key] = grid_starts(festival, clock, v, s.duration, offsets)
             if cache[key]:
                 table[s.id][v.id] = cache[key]
     return table
@@ -655,19 +678,23 @@ class _Model:
         self.explain = explain
         self.model = cp_model.CpModel()
         self.guards: dict[Rule, cp_model.IntVar] = {}
-        self.origin = datetime.combine(festival.start, datetime.min.time())
+        self.clock = days.Clock(festival)
+        #: starts are whole multiples of this many minutes (the step, unless a clock
+        #: change shifts the grid by less)
+        self.unit = self.clock.unit(festival.step)
         self.allowed_days: list[date] = days.festival_days(festival)
         window = days.date_range(festival.start, festival.end)
         self.days: list[date] = window if explain else self.allowed_days
         self.day_offset = {d: (d - festival.start).days for d in window}
-        self.horizon = len(window) * DAY
+        self.horizon = self.clock.day_start(len(window))
         self.unplaceable: list[str] = []
         self.sessions = festival.sessions
         self.index = {s.id: i for i, s in enumerate(festival.sessions)}
         self.on: dict[str, dict[date, cp_model.IntVar]] = {}
         self.day: dict[str, cp_model.IntVar] = {}
-        self.slot: dict[str, cp_model.IntVar] = {}  # start in grid steps
+        self.slot: dict[str, cp_model.IntVar] = {}  # start in grid units
         self.start: dict[str, cp_model.LinearExprT] = {}  # start in minutes
+        self.grid: dict[str, list[int]] = {}  # every start the session's days allow
         self.interval: dict[str, cp_model.IntervalVar] = {}
         self.at: dict[str, dict[str, cp_model.IntVar]] = {}
         self.previous = {
@@ -722,7 +749,14 @@ class _Model:
         return [self.guards[rule]]
 
     def minutes(self, moment: datetime) -> int:
-        return int((moment - self.origin).total_seconds() // 60)
+        return self.clock.minute(moment)
+
+    def shown(self, moment: datetime) -> str:
+        """An instant as explanations show it: on the festival's wall clock."""
+        return f"{self.clock.local(moment):%Y-%m-%d %H:%M}"
+
+    def period_shown(self, period: Period) -> str:
+        return _period(self.clock.local(period.start), self.clock.local(period.end))
 
     # --- variables ----------------------------------------------------------
 
@@ -733,31 +767,45 @@ class _Model:
         0 ≤ start − 1440·day < 1440, and each day Boolean is the reified `day == d`
         (a formulation CP-SAT propagates far better than `start = 1440·day + slot`).
         """
-        m, step = self.model, self.festival.step
+        m, step, unit, clock = self.model, self.festival.step, self.unit, self.clock
+        offsets_all = [self.day_offset[d] for d in self.days] or [0]
+        grids = {o: day_grid(clock, step, o) for o in offsets_all}
         for s in self.sessions:
-            offsets = [self.day_offset[d] for d in self.days] or [0]
-            grid = [o * DAY + t for o in offsets for t in range(0, DAY - s.duration + 1, step)]
+            offsets = offsets_all
+            grid = [
+                t for o in offsets for t in grids[o] if t + s.duration <= clock.day_start(o + 1)
+            ]
             if s.fixed is not None and not self.explain:
                 # a fixed start is the whole domain (pinned sessions of a neighbourhood)
                 at = self.minutes(s.fixed.start)
-                grid = [at] if at % step == 0 and at // DAY in offsets else []
-                offsets = [at // DAY] if grid else offsets
-            # in grid steps: consecutive starts of a day form one range of the domain
+                day = clock.day(at)
+                on_grid = day in offsets and at in grids[day]
+                grid = [at] if on_grid else []
+                offsets = [day] if on_grid else offsets
+            self.grid[s.id] = grid
+            # in grid units: consecutive starts of a day form one range of the domain
             self.slot[s.id] = m.new_int_var_from_domain(
-                cp_model.Domain.from_values([t // step for t in grid] or [0]), f"{s.id}.slot"
+                cp_model.Domain.from_values([t // unit for t in grid] or [0]), f"{s.id}.slot"
             )
-            self.start[s.id] = step * self.slot[s.id]
+            self.start[s.id] = unit * self.slot[s.id]
             self.day[s.id] = m.new_int_var_from_domain(
                 cp_model.Domain.from_values(offsets), f"{s.id}.day"
             )
-            m.add(self.start[s.id] - DAY * self.day[s.id] >= 0)
-            m.add(self.start[s.id] - DAY * self.day[s.id] <= DAY - 1)
             self.on[s.id] = {}
             for d in self.days:
                 on = m.new_bool_var(f"{s.id}.on.{d}")
                 m.add(self.day[s.id] == self.day_offset[d]).only_enforce_if(on)
                 m.add(self.day[s.id] != self.day_offset[d]).only_enforce_if(~on)
                 self.on[s.id][d] = on
+            if clock.uniform:
+                m.add(self.start[s.id] - DAY * self.day[s.id] >= 0)
+                m.add(self.start[s.id] - DAY * self.day[s.id] <= DAY - 1)
+            else:  # days of 23 or 25 hours: each day Boolean bounds the start
+                m.add_exactly_one(self.on[s.id].values())
+                for d, on in self.on[s.id].items():
+                    o = self.day_offset[d]
+                    m.add(self.start[s.id] >= clock.day_start(o)).only_enforce_if(on)
+                    m.add(self.start[s.id] < clock.day_start(o + 1)).only_enforce_if(on)
             if not grid:
                 m.add_bool_or([])  # no festival day at all
             self.interval[s.id] = m.new_fixed_size_interval_var(
@@ -780,10 +828,6 @@ class _Model:
                 *enforce
             )
 
-    def tod(self, sid: str) -> cp_model.LinearExprT:
-        """Minutes after midnight at which session `sid` starts."""
-        return self.start[sid] - DAY * self.day[sid]
-
     def venue_starts(self, s: Session, v: Venue) -> list[int]:
         """The grid starts at which `s` fits venue `v`'s hours and misses its closures."""
         if self.table is not None:
@@ -791,7 +835,7 @@ class _Model:
         key = (v.id, s.duration)
         if key not in self._venue_starts:
             offsets = [self.day_offset[d] for d in self.days]
-            self._venue_starts[key] = grid_starts(self.festival, v, s.duration, offsets)
+            self._venue_starts[key] = grid_starts(self.festival, self.clock, v, s.duration, offsets)
         return self._venue_starts[key]
 
     # --- hard rules, one per config key --------------------------------------
@@ -862,11 +906,13 @@ class _Model:
     def venues_hours(self) -> None:
         """A session lies inside the opening hours of its venue.
 
-        Normally part of each venue's own start variable (see `venues_overlap`);
-        explain mode states it as a guarded rule.
+        Normally part of each venue's own start variable (see `venues_overlap`):
+        its domain holds only the starts inside the hours. Explain mode states
+        the same set of starts as a guarded rule.
         """
         if not self.explain:
             return
+        offsets = [self.day_offset[d] for d in self.days]
         for j, v in enumerate(self.festival.venues):
             guard = self.when(
                 f"venues[{j}].hours", f"venue {v.id!r} is open {_clock(v.opens)}-{_clock(v.closes)}"
@@ -875,10 +921,12 @@ class _Model:
                 here = self.at[s.id].get(v.id)
                 if here is None:
                     continue
-                self.model.add(self.tod(s.id) >= v.opens).only_enforce_if(here, *guard)
-                self.model.add(self.tod(s.id) + s.duration <= v.closes).only_enforce_if(
-                    here, *guard
+                inside = grid_starts(
+                    self.festival, self.clock, v, s.duration, offsets, closures=False
                 )
+                self.model.add_linear_expression_in_domain(
+                    self.start[s.id], cp_model.Domain.from_values(inside)
+                ).only_enforce_if(here, *guard)
 
     def venues_closed(self) -> None:
         """A session does not overlap a closure of its venue (normally as `venues_hours`)."""
@@ -888,7 +936,7 @@ class _Model:
             for period in v.closed:
                 guard = self.when(
                     f"venues[{j}].closed",
-                    f"venue {v.id!r} is closed {_period(period.start, period.end)}",
+                    f"venue {v.id!r} is closed {self.period_shown(period)}",
                 )
                 for s in self.sessions:
                     here = self.at[s.id].get(v.id)
@@ -924,15 +972,14 @@ class _Model:
                     if not starts:
                         self.model.add(here == 0)
                         continue
-                    step = self.festival.step
                     self.starts_in[s.id][v.id] = starts
                     slot = self.model.new_int_var_from_domain(
-                        cp_model.Domain.from_values([t // step for t in starts]),
+                        cp_model.Domain.from_values([t // self.unit for t in starts]),
                         f"{s.id}.slot.{v.id}",
                     )
                     self.model.add(self.slot[s.id] == slot).only_enforce_if(here)
                     self.begins[s.id][v.id] = slot
-                    begins = step * slot
+                    begins = self.unit * slot
                     present = here
                 intervals.append(
                     self.model.new_optional_fixed_size_interval_var(
@@ -997,7 +1044,7 @@ class _Model:
             for period in person.unavailable:
                 guard = self.when(
                     f"people[{p}].unavailable",
-                    f"{person.id} is unavailable {_period(period.start, period.end)}",
+                    f"{person.id} is unavailable {self.period_shown(period)}",
                 )
                 for s in self.sessions:
                     if person.id not in s.people:
@@ -1047,7 +1094,7 @@ class _Model:
             if s.earliest is not None:
                 guard = self.when(
                     f"sessions[{self.index[s.id]}].earliest",
-                    f"session {s.id!r} starts at {s.earliest:%Y-%m-%d %H:%M} or later",
+                    f"session {s.id!r} starts at {self.shown(s.earliest)} or later",
                 )
                 self.model.add(self.start[s.id] >= self.minutes(s.earliest)).only_enforce_if(guard)
 
@@ -1056,7 +1103,7 @@ class _Model:
             if s.latest is not None:
                 guard = self.when(
                     f"sessions[{self.index[s.id]}].latest",
-                    f"session {s.id!r} ends by {s.latest:%Y-%m-%d %H:%M}",
+                    f"session {s.id!r} ends by {self.shown(s.latest)}",
                 )
                 self.model.add(
                     self.start[s.id] + s.duration <= self.minutes(s.latest)
@@ -1069,7 +1116,7 @@ class _Model:
             where = f" in venue {s.fixed.venue!r}" if s.fixed.venue else ""
             guard = self.when(
                 f"sessions[{self.index[s.id]}].fixed",
-                f"session {s.id!r} is fixed at {s.fixed.start:%Y-%m-%d %H:%M}" + where,
+                f"session {s.id!r} is fixed at {self.shown(s.fixed.start)}" + where,
             )
             self.model.add(self.start[s.id] == self.minutes(s.fixed.start)).only_enforce_if(guard)
             if s.fixed.venue is not None:
@@ -1103,7 +1150,7 @@ class _Model:
             else:
                 key = "--freeze-until"
                 text = f"session {sid!r} was published before the freeze date and stays"
-            guard = self.when(key, f"{text} ({old.venue}, {old.start:%Y-%m-%d %H:%M})")
+            guard = self.when(key, f"{text} ({old.venue}, {self.shown(old.start)})")
             self.model.add(self.start[sid] == self.minutes(old.start)).only_enforce_if(guard)
             here = self.at[sid].get(old.venue)
             if here is None:
@@ -1119,7 +1166,7 @@ class _Model:
         kinds: dict[str, list] = {k: [] for k in MOVE_KINDS}
         moved_all = []
         for sid, old in sorted(self.previous.items()):
-            old_day = old.start.date()
+            old_day = self.festival.start + timedelta(days=self.clock.day(self.minutes(old.start)))
             same_day = self.on[sid].get(old_day, 0)
             same_venue = self.at[sid].get(old.venue, 0)
             same_start = self.model.new_bool_var(f"{sid}.same_start")
@@ -1150,26 +1197,27 @@ class _Model:
         """Hint a first-fit placement (`construct.first_fit`); returns how many it placed."""
         wanted = {sid: (p.venue, self.minutes(p.start)) for sid, p in self.previous.items()}
         must = {sid: wanted[sid] for sid in self.keep if sid in wanted}
-        places = construct.first_fit(self.festival, self.starts_in, self.origin, wanted, must)
+        places = construct.first_fit(self.festival, self.starts_in, self.clock, wanted, must)
         self.hint_places(places)
         return len(places)
 
     def hint_places(self, places: Mapping[str, tuple[str, int]]) -> None:
         """Hint sessions' (venue, start minute); completed to every variable if all are placed."""
         self.model.clear_hints()
-        step = self.festival.step
+        unit = self.unit
         for sid, (vid, start) in places.items():
             if sid not in self.slot:
                 continue
-            self.model.add_hint(self.slot[sid], start // step)
-            self.model.add_hint(self.day[sid], start // DAY)
+            day = self.clock.day(start)
+            self.model.add_hint(self.slot[sid], start // unit)
+            self.model.add_hint(self.day[sid], day)
             for d, b in self.on[sid].items():
-                self.model.add_hint(b, self.day_offset[d] == start // DAY)
+                self.model.add_hint(b, self.day_offset[d] == day)
             for v, b in self.at[sid].items():
                 self.model.add_hint(b, v == vid)
             for v, begins in self.begins[sid].items():
                 if v == vid:
-                    self.model.add_hint(begins, start // step)
+                    self.model.add_hint(begins, start // unit)
         if all(s.id in places for s in self.sessions):
             self._complete_hint()
 
@@ -1291,21 +1339,33 @@ class _Model:
         return 1 - sum(choice[key] for key in preferred if key in choice)
 
     def goal_prefer_time(self) -> list:
-        terms = []
+        """Sessions that do not start and end inside their preferred time of day.
+
+        The starts that keep the wish are listed from the session's own starts
+        on the wall clock, so a clock change inside the day is counted right.
+        """
+        terms: list = []
         for s in self.sessions:
             if s.prefer.time is None:
                 continue
             first, last = s.prefer.time
-            begins = self.tod(s.id)
-            late_enough = self.model.new_bool_var(f"{s.id}.prefer.from")
-            self.model.add(begins >= first).only_enforce_if(late_enough)
-            self.model.add(begins < first).only_enforce_if(~late_enough)
-            early_enough = self.model.new_bool_var(f"{s.id}.prefer.to")
-            self.model.add(begins + s.duration <= last).only_enforce_if(early_enough)
-            self.model.add(begins + s.duration > last).only_enforce_if(~early_enough)
+            grid = self.grid[s.id]
+            liked = [
+                t
+                for t in grid
+                if first <= self.clock.time_of_day(t) and self.clock.wall_end(t, s.duration) <= last
+            ]
+            if not liked or len(liked) == len(grid):
+                terms.append(0 if liked else 1)
+                continue
+            others = sorted(set(grid) - set(liked))
             inside = self.model.new_bool_var(f"{s.id}.prefer.time")
-            self.model.add_bool_and([late_enough, early_enough]).only_enforce_if(inside)
-            self.model.add_bool_or([~late_enough, ~early_enough]).only_enforce_if(~inside)
+            self.model.add_linear_expression_in_domain(
+                self.start[s.id], cp_model.Domain.from_values(liked)
+            ).only_enforce_if(inside)
+            self.model.add_linear_expression_in_domain(
+                self.start[s.id], cp_model.Domain.from_values(others)
+            ).only_enforce_if(~inside)
             terms.append(1 - inside)
         return terms
 
@@ -1315,7 +1375,7 @@ class _Model:
         """The timetable in a solver or solution callback (both answer `value`)."""
         placements = []
         for s in self.sessions:
-            start = self.origin + timedelta(minutes=solver.value(self.start[s.id]))
+            start = self.clock.moment(solver.value(self.start[s.id]))
             venue = next(v for v, b in self.at[s.id].items() if solver.boolean_value(b))
             placements.append(Placement(s.id, venue, start, start + timedelta(minutes=s.duration)))
         placements.sort(key=lambda p: (p.start, p.venue, p.session))

@@ -1,18 +1,22 @@
 """An independent check of a timetable against its festival definition.
 
-Plain Python on datetimes: nothing here is shared with the solver's model, so a
-bug in one is caught by the other. `violations()` returns one `Violation` per
-broken rule, labelled with the config key it comes from; `score()` recomputes
-the soft-goal penalties the solver minimises.
+Plain Python on aware datetimes and `zoneinfo`: nothing here is shared with the
+solver's model or its minute axis, so a bug in one is caught by the other.
+Durations, overlaps and gaps are judged on instants; days, opening hours and
+the grid on the festival's wall clock, as the definition states them.
+`violations()` returns one `Violation` per broken rule, labelled with the
+config key it comes from; `score()` recomputes the soft-goal penalties the
+solver minimises.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import combinations
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -23,8 +27,30 @@ def _minute_of_day(moment: datetime) -> int:
     return moment.hour * 60 + moment.minute
 
 
-def _show(p: Placement) -> str:
-    return f"{p.venue} {p.start:%Y-%m-%d %H:%M}–{p.end:%H:%M}"
+def _wall_instant(zone: ZoneInfo, day: date, minutes: int) -> datetime:
+    """The instant the wall clock shows `minutes` after midnight on `day` (its first
+    occurrence; a skipped time with the offset before the skip, as RFC 5545 reads it)."""
+    wall = datetime.combine(day, time()) + timedelta(minutes=minutes)
+    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+class _Wall:
+    """The festival's wall clock, for showing and judging placements."""
+
+    def __init__(self, festival: Festival):
+        self.zone = ZoneInfo(festival.timezone)
+
+    def __call__(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def show(self, p: Placement) -> str:
+        return f"{p.venue} {self(p.start):%Y-%m-%d %H:%M}–{self(p.end):%H:%M}"
+
+    def moment(self, moment: datetime) -> str:
+        return f"{self(moment):%Y-%m-%d %H:%M}"
+
+    def date(self, moment: datetime) -> date:
+        return self(moment).date()
 
 
 @lru_cache(maxsize=32)
@@ -80,11 +106,18 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
         if sid not in placed:
             bad("sessions", f"session {sid!r} is missing from the timetable", sid)
 
+    wall = _Wall(festival)
+    _show = wall.show
+    for sid, p in list(placed.items()):
+        if p.start.tzinfo is None or p.end.tzinfo is None:
+            bad("sessions", f"session {sid!r} has a time without a time zone", sid)
+            del placed[sid]
     usable = set(allowed_dates(festival))
     per_day: dict[date, list[str]] = defaultdict(list)
     for sid, p in placed.items():
         s, v = sessions[sid], venues[p.venue]
-        day = p.start.date()
+        local_start = wall(p.start)
+        day = local_start.date()
         per_day[day].append(sid)
         if p.end - p.start != timedelta(minutes=s.duration):
             bad(
@@ -107,16 +140,18 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                 f"session {sid!r} is on {day}, which is not a {festival.days} day",
                 sid,
             )
-        if p.end > datetime.combine(day + timedelta(days=1), datetime.min.time()):
+        if p.end > _wall_instant(wall.zone, day + timedelta(days=1), 0):
             bad("festival.days", f"session {sid!r} runs past midnight", sid)
-        if _minute_of_day(p.start) % festival.step:
+        if _minute_of_day(local_start) % festival.step:
             bad(
                 "festival.step",
-                f"session {sid!r} starts at {p.start:%H:%M}, off the {festival.step}-minute grid",
+                f"session {sid!r} starts at {local_start:%H:%M}, off the "
+                f"{festival.step}-minute grid",
                 sid,
             )
-        start_minute = _minute_of_day(p.start)
-        if start_minute < v.opens or start_minute + s.duration > v.closes:
+        if p.start < _wall_instant(wall.zone, day, v.opens) or p.end > _wall_instant(
+            wall.zone, day, v.closes
+        ):
             bad(
                 "venues.hours",
                 f"session {sid!r} at {_show(p)} is outside the venue's opening hours",
@@ -127,7 +162,7 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                 bad(
                     "venues.closed",
                     f"session {sid!r} at {_show(p)} overlaps the closure "
-                    f"{closure.start:%Y-%m-%d %H:%M}–{closure.end:%Y-%m-%d %H:%M}",
+                    f"{wall.moment(closure.start)}–{wall.moment(closure.end)}",
                     sid,
                 )
         if s.attendance > v.capacity:
@@ -154,16 +189,23 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
         if s.earliest and p.start < s.earliest:
             bad(
                 "sessions.earliest",
-                f"session {sid!r} starts {p.start} before its earliest {s.earliest}",
+                f"session {sid!r} starts {wall.moment(p.start)} before its earliest "
+                f"{wall.moment(s.earliest)}",
                 sid,
             )
         if s.latest and p.end > s.latest:
-            bad("sessions.latest", f"session {sid!r} ends {p.end} after its latest {s.latest}", sid)
+            bad(
+                "sessions.latest",
+                f"session {sid!r} ends {wall.moment(p.end)} after its latest "
+                f"{wall.moment(s.latest)}",
+                sid,
+            )
         if s.fixed:
             if p.start != s.fixed.start:
                 bad(
                     "sessions.fixed",
-                    f"session {sid!r} starts {p.start}, not its fixed {s.fixed.start}",
+                    f"session {sid!r} starts {wall.moment(p.start)}, not its fixed "
+                    f"{wall.moment(s.fixed.start)}",
                     sid,
                 )
             if s.fixed.venue and p.venue != s.fixed.venue:
@@ -176,7 +218,8 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
             if before in placed and p.start < placed[before].end:
                 bad(
                     "sessions.after",
-                    f"session {sid!r} starts {p.start} before {before!r} ends {placed[before].end}",
+                    f"session {sid!r} starts {wall.moment(p.start)} before {before!r} ends "
+                    f"{wall.moment(placed[before].end)}",
                     sid,
                     before,
                 )
@@ -186,7 +229,7 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     bad(
                         "people.unavailable",
                         f"{pid} is unavailable "
-                        f"{gap.start:%Y-%m-%d %H:%M}–{gap.end:%Y-%m-%d %H:%M} but is in "
+                        f"{wall.moment(gap.start)}–{wall.moment(gap.end)} but is in "
                         f"session {sid!r} at {_show(p)}",
                         sid,
                     )
@@ -238,11 +281,12 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     a.session,
                     b.session,
                 )
-            if a.start.date() == b.start.date() and venues[a.venue].city != venues[b.venue].city:
+            same_day = wall.date(a.start) == wall.date(b.start)
+            if same_day and venues[a.venue].city != venues[b.venue].city:
                 bad(
                     "people.cities",
                     f"{pid} is in {venues[a.venue].city} ({a.session!r}) and "
-                    f"{venues[b.venue].city} ({b.session!r}) on {a.start.date()}",
+                    f"{venues[b.venue].city} ({b.session!r}) on {wall.date(a.start)}",
                     a.session,
                     b.session,
                 )
@@ -286,7 +330,8 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
     sessions: list[Session] = [s for s in festival.sessions if s.id in placed]
     usable = allowed_dates(festival)
     width = spread_width(festival, usable)
-    day_of = {s.id: placed[s.id].start.date() for s in sessions}
+    wall = _Wall(festival)
+    day_of = {s.id: wall.date(placed[s.id].start) for s in sessions}
     penalty = dict.fromkeys(SOFT_GOALS, 0)
 
     if len(sessions) >= 2 and usable:
@@ -304,15 +349,18 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
         if s.prefer.venues and p.venue not in s.prefer.venues:
             penalty["prefer_venue"] += 1
         if s.prefer.time:
-            begins = _minute_of_day(p.start)
-            if not (s.prefer.time[0] <= begins and begins + s.duration <= s.prefer.time[1]):
+            begins, ends = wall(p.start), wall(p.end)
+            ends_at = _minute_of_day(ends) + 1440 * (ends.date() - begins.date()).days
+            first, last = s.prefer.time
+            if not (first <= _minute_of_day(begins) and ends_at <= last):
                 penalty["prefer_time"] += 1
     penalty["total"] = sum(festival.weights.of(g) * penalty[g] for g in SOFT_GOALS)
     return penalty
 
 
-def moves(timetable: Timetable, previous: Timetable) -> dict[str, int]:
+def moves(festival: Festival, timetable: Timetable, previous: Timetable) -> dict[str, int]:
     """How many published sessions moved, and how (recomputed from the placements)."""
+    wall = _Wall(festival)
     now = {p.session: p for p in timetable.placements}
     counted = {"moved": 0, "moved_date": 0, "moved_time": 0, "moved_venue": 0}
     for old in previous.placements:
@@ -322,14 +370,18 @@ def moves(timetable: Timetable, previous: Timetable) -> dict[str, int]:
         changed_start = new.start != old.start
         changed_venue = new.venue != old.venue
         counted["moved"] += changed_start or changed_venue
-        counted["moved_date"] += new.start.date() != old.start.date()
-        counted["moved_time"] += changed_start and new.start.date() == old.start.date()
+        same_date = wall.date(new.start) == wall.date(old.start)
+        counted["moved_date"] += not same_date
+        counted["moved_time"] += changed_start and same_date
         counted["moved_venue"] += changed_venue
     return counted
 
 
-def kept(timetable: Timetable, previous: Timetable, keep: dict[str, str]) -> list[Violation]:
+def kept(
+    festival: Festival, timetable: Timetable, previous: Timetable, keep: dict[str, str]
+) -> list[Violation]:
     """Sessions that had to stay where they were published but moved."""
+    show = _Wall(festival).show
     now = {p.session: p for p in timetable.placements}
     found = []
     for old in previous.placements:
@@ -340,7 +392,7 @@ def kept(timetable: Timetable, previous: Timetable, keep: dict[str, str]) -> lis
             found.append(
                 Violation(
                     rule,
-                    f"session {old.session!r} moved from {_show(old)} to {_show(new)} but is {why}",
+                    f"session {old.session!r} moved from {show(old)} to {show(new)} but is {why}",
                     (old.session,),
                 )
             )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -178,3 +180,8 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def wall(moment: datetime, zone: str = "Asia/Shanghai") -> datetime:
+    """An instant as the festival's wall clock shows it (naive), for comparing in tests."""
+    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)

@@ -1,40 +1,68 @@
 """Every valid timetable of a tiny festival, found through the validator alone.
 
-An oracle for the solver: it shares no code with the CP-SAT model.
+An oracle for the solver: it shares no code with the CP-SAT model or its
+minute axis. Candidate starts are every wall-clock time on the step grid of
+every day, read with `zoneinfo` directly (a time the clocks repeat gives two
+instants, one they skip none); timetables are built one session at a time and
+a partial one is dropped as soon as the validator finds a broken rule (every
+rule but "a session is missing" can only stay broken as sessions are added).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler import validate
 from scheduler.model import Festival, Placement, Timetable
 
 
+def grid_instants(festival: Festival) -> list[datetime]:
+    """Every instant whose wall-clock time is on the festival's step grid, in its window."""
+    zone = ZoneInfo(festival.timezone)
+    found: set[datetime] = set()
+    day = festival.start
+    while day <= festival.end:
+        for minute in range(0, 1440, festival.step):
+            wall = datetime.combine(day, time()) + timedelta(minutes=minute)
+            for fold in (0, 1):
+                moment = wall.replace(tzinfo=zone, fold=fold)
+                if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+                    found.add(moment.astimezone(UTC))
+        day += timedelta(days=1)
+    return sorted(found)
+
+
+def _broken(festival: Festival, placements: tuple[Placement, ...]) -> bool:
+    timetable = Timetable(festival.id, placements)
+    placed = {p.session for p in placements}
+    return any(
+        not (v.rule == "sessions" and "missing" in v.message) and set(v.sessions) <= placed
+        for v in validate.violations(festival, timetable)
+    )
+
+
 def valid_timetables(festival: Festival) -> Iterator[Timetable]:
-    """Each timetable on the step grid (06:00-22:00) that breaks no rule."""
-    days = [
-        festival.start + timedelta(days=i) for i in range((festival.end - festival.start).days + 1)
-    ]
+    """Each timetable on the step grid that breaks no rule."""
+    starts = grid_instants(festival)
     options = []
     for s in festival.sessions:
         here = []
-        for day, venue in itertools.product(days, festival.venues):
-            for minute in range(6 * 60, 22 * 60 - s.duration + 1, festival.step):
-                start = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)
-                one = Placement(s.id, venue.id, start, start + timedelta(minutes=s.duration))
-                # keep only placements that break no rule about this session alone
-                broken = [
-                    v
-                    for v in validate.violations(festival, Timetable(festival.id, (one,)))
-                    if v.rule not in ("sessions", "sessions.after")
-                ]
-                if not broken:
-                    here.append(one)
+        for start, venue in itertools.product(starts, festival.venues):
+            one = Placement(s.id, venue.id, start, start + timedelta(minutes=s.duration))
+            if not _broken(festival, (one,)):
+                here.append(one)
         options.append(here)
-    for combo in itertools.product(*options):
-        timetable = Timetable(festival.id, tuple(combo))
-        if not validate.violations(festival, timetable):
-            yield timetable
+
+    def extend(chosen: tuple[Placement, ...]) -> Iterator[Timetable]:
+        if len(chosen) == len(options):
+            yield Timetable(festival.id, chosen)
+            return
+        for one in options[len(chosen)]:
+            trial = (*chosen, one)
+            if not _broken(festival, trial):
+                yield from extend(trial)
+
+    yield from extend(())

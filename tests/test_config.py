@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import BAD_INPUTS, DEFAULT_CONFIG, SMALL
 
 from scheduler import config
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def problems_of(text: str) -> list[str]:
@@ -32,7 +35,7 @@ def test_small_definition_reads_into_the_domain_model():
 def test_default_festival_reads_and_pins_the_opening():
     festival = config.load(DEFAULT_CONFIG)
     opening = festival.session("opening")
-    assert opening.fixed.start == datetime(2023, 10, 9, 9, 30)
+    assert opening.fixed.start == datetime(2023, 10, 9, 9, 30, tzinfo=SHANGHAI)
     assert opening.fixed.venue == "bj-main"
     themed = {s.title.removesuffix("主题活动") for s in festival.sessions} - {
         opening.title,
@@ -95,10 +98,10 @@ def test_periods_accept_dates_ranges_and_hours():
     )
     hall = config.loads(text).venue("hall")
     assert [(p.start, p.end) for p in hall.closed] == [
-        (datetime(2023, 10, 2), datetime(2023, 10, 3)),
-        (datetime(2023, 10, 4), datetime(2023, 10, 6)),
-        (datetime(2023, 10, 9, 13), datetime(2023, 10, 9, 18)),
-        (datetime(2023, 10, 10, 9), datetime(2023, 10, 10, 10)),
+        (datetime(2023, 10, 2, tzinfo=SHANGHAI), datetime(2023, 10, 3, tzinfo=SHANGHAI)),
+        (datetime(2023, 10, 4, tzinfo=SHANGHAI), datetime(2023, 10, 6, tzinfo=SHANGHAI)),
+        (datetime(2023, 10, 9, 13, tzinfo=SHANGHAI), datetime(2023, 10, 9, 18, tzinfo=SHANGHAI)),
+        (datetime(2023, 10, 10, 9, tzinfo=SHANGHAI), datetime(2023, 10, 10, 10, tzinfo=SHANGHAI)),
     ]
 
 
@@ -106,7 +109,9 @@ def test_times_with_an_offset_are_read_in_the_festival_time_zone():
     text = SMALL.replace(
         'people = ["ceo"]\n\n', 'people = ["ceo"]\nfixed = { start = 2023-10-09T01:00:00Z }\n\n', 1
     )
-    assert config.loads(text).session("keynote").fixed.start == datetime(2023, 10, 9, 9, 0)
+    fixed = config.loads(text).session("keynote").fixed.start
+    assert fixed == datetime(2023, 10, 9, 9, 0, tzinfo=SHANGHAI)
+    assert fixed.tzinfo is not None
 
 
 def test_missing_file_is_a_config_error(tmp_path):

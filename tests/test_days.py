@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -58,10 +59,9 @@ def test_local_times_get_the_festival_offset(small_config):
     from scheduler import config
 
     festival = config.load(small_config)
-    assert days.iso(festival, datetime(2023, 10, 9, 9, 30)) == "2023-10-09T09:30:00+08:00"
-    assert days.parse_iso_local(festival, "2023-10-09T01:30:00+00:00") == datetime(
-        2023, 10, 9, 9, 30
-    )
+    moment = datetime(2023, 10, 9, 1, 30, tzinfo=UTC)
+    assert days.iso(festival, moment) == "2023-10-09T09:30:00+08:00"
+    assert days.instant(days.zone(festival), datetime(2023, 10, 9, 9, 30)) == moment
 
 
 def test_festival_days_drop_blackouts(small_config):
@@ -76,3 +76,58 @@ def test_festival_days_drop_blackouts(small_config):
         date(2023, 10, 8),
         date(2023, 10, 10),
     ]
+
+
+# --- clock changes: wall-clock times as instants, and the solver's minute axis ---------
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_a_repeated_wall_clock_time_means_its_first_occurrence():
+    # 2024-11-03: New York's clocks go back from 02:00 EDT to 01:00 EST
+    first = days.instant(NEW_YORK, datetime(2024, 11, 3, 1, 30))
+    assert first == datetime(2024, 11, 3, 5, 30, tzinfo=UTC)  # 01:30 EDT, not EST
+
+
+def test_a_skipped_wall_clock_time_is_read_with_the_offset_before_the_gap():
+    # 2024-03-10: New York's clocks skip from 02:00 EST to 03:00 EDT
+    skipped = days.instant(NEW_YORK, datetime(2024, 3, 10, 2, 30))
+    assert skipped == datetime(2024, 3, 10, 7, 30, tzinfo=UTC)  # = 03:30 EDT
+    assert skipped.astimezone(NEW_YORK).hour == 3
+
+
+def _clock(start: date, end: date, zone: str = "America/New_York") -> days.Clock:
+    from dataclasses import replace
+
+    from conftest import SMALL
+
+    from scheduler import config
+
+    festival = config.loads(SMALL)
+    return days.Clock(replace(festival, timezone=zone, start=start, end=end))
+
+
+def test_clock_days_are_as_long_as_the_time_zone_makes_them():
+    spring = _clock(date(2024, 3, 9), date(2024, 3, 11))
+    assert not spring.uniform
+    assert [spring.day_start(d) for d in range(4)] == [0, 1440, 1440 + 1380, 1440 + 1380 + 1440]
+    autumn = _clock(date(2024, 11, 2), date(2024, 11, 4))
+    assert [autumn.day_start(d) for d in range(4)] == [0, 1440, 1440 + 1500, 1440 + 1500 + 1440]
+    assert _clock(date(2023, 10, 9), date(2023, 10, 12), "Asia/Shanghai").uniform
+
+
+def test_clock_wall_times_are_skipped_or_repeated_on_change_days():
+    spring = _clock(date(2024, 3, 10), date(2024, 3, 10))
+    assert spring.wall(0, 2 * 60 + 30) == []  # 02:30 does not exist
+    assert spring.wall(0, 3 * 60) == [120]  # 03:00 EDT is two hours after midnight
+    autumn = _clock(date(2024, 11, 3), date(2024, 11, 3))
+    assert autumn.wall(0, 60 + 30) == [90, 150]  # 01:30 EDT, then 01:30 EST
+    assert autumn.time_of_day(150) == 90
+    assert autumn.at(0, 90) == 90  # a repeated time in the definition: its first occurrence
+    assert autumn.wall_end(0, 25 * 60) == 1440  # 25 hours of elapsed time end at midnight
+
+
+def test_clock_unit_divides_every_grid_start_across_a_change():
+    assert _clock(date(2024, 3, 9), date(2024, 3, 11)).unit(45) == 15
+    assert _clock(date(2024, 3, 9), date(2024, 3, 11)).unit(30) == 30
+    assert _clock(date(2023, 10, 9), date(2023, 10, 12), "Asia/Shanghai").unit(45) == 45

@@ -3,11 +3,11 @@ against the whole-model solver and the validator on small generated programmes."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from scheduler import construct, generate, solver, validate
+from scheduler import construct, days, generate, solver, validate
 from scheduler import neighbourhoods as lns
 from scheduler.model import Placement, Timetable
 
@@ -15,11 +15,11 @@ OPTIONS = solver.Options(time_limit=20)
 
 
 def as_timetable(festival, places) -> Timetable:
-    origin = datetime.combine(festival.start, datetime.min.time())
+    clock = days.Clock(festival)
     placements = []
     for s in festival.sessions:
         venue, start = places[s.id]
-        begins = origin + timedelta(minutes=start)
+        begins = clock.moment(start)
         placements.append(Placement(s.id, venue, begins, begins + timedelta(minutes=s.duration)))
     return Timetable(festival.id, tuple(placements))
 
@@ -27,8 +27,7 @@ def as_timetable(festival, places) -> Timetable:
 @pytest.mark.parametrize("seed", range(15))
 def test_first_fit_places_are_valid(seed):
     festival, _ = generate.published_programme(seed, generate.Programme(sessions=120, venues=5))
-    origin = datetime.combine(festival.start, datetime.min.time())
-    places = construct.first_fit(festival, solver.starts_table(festival), origin)
+    places = construct.first_fit(festival, solver.starts_table(festival), days.Clock(festival))
     assert len(places) == len(festival.sessions)
     assert validate.violations(festival, as_timetable(festival, places)) == []
 
@@ -78,14 +77,21 @@ def test_a_large_replan_moves_as_few_sessions_as_possible(seed, neighbourhoods_a
         seed, generate.Programme(sessions=40, venues=3)
     )
     fixed = {
-        (p.venue, p.start.date()) for p in published.placements if festival.session(p.session).fixed
+        (p.venue, days.local_date(festival, p.start))
+        for p in published.placements
+        if festival.session(p.session).fixed
     }
-    target = next(p for p in published.placements if (p.venue, p.start.date()) not in fixed)
-    changed = generate.close_for_day(festival, target.venue, target.start.date())
+    target = next(
+        p
+        for p in published.placements
+        if (p.venue, days.local_date(festival, p.start)) not in fixed
+    )
+    target_day = days.local_date(festival, target.start)
+    changed = generate.close_for_day(festival, target.venue, target_day)
     must = {
         p.session
         for p in published.placements
-        if p.venue == target.venue and p.start.date() == target.start.date()
+        if p.venue == target.venue and days.local_date(festival, p.start) == target_day
     }
     found = solver.solve(changed, OPTIONS, previous=published)
     if found.timetable is None:  # the closure left no room: the whole model agrees
@@ -93,7 +99,7 @@ def test_a_large_replan_moves_as_few_sessions_as_possible(seed, neighbourhoods_a
         assert solver.solve(changed, OPTIONS, previous=published).status == "INFEASIBLE"
         return
     assert validate.violations(changed, found.timetable) == []
-    assert validate.kept(found.timetable, published, {}) == []
+    assert validate.kept(festival, found.timetable, published, {}) == []
     moved = {
         p.session
         for p in found.timetable.placements
@@ -101,7 +107,7 @@ def test_a_large_replan_moves_as_few_sessions_as_possible(seed, neighbourhoods_a
         != (published.placement(p.session).venue, published.placement(p.session).start)
     }
     assert must <= moved
-    assert validate.moves(found.timetable, published) == dict(found.timetable.moves)
+    assert validate.moves(festival, found.timetable, published) == dict(found.timetable.moves)
     # as few moves as the whole model proves necessary (often only the closed room's)
     solver.LARGE = 10**9
     fewest = whole_model_optimum(changed, published).timetable.moves["moved"]
@@ -110,19 +116,16 @@ def test_a_large_replan_moves_as_few_sessions_as_possible(seed, neighbourhoods_a
 
 def test_the_region_of_a_neighbourhood_keeps_what_other_days_impose():
     festival, published = generate.published_programme(2, generate.Programme(sessions=60, venues=4))
-    origin = datetime.combine(festival.start, datetime.min.time())
-    places = {
-        p.session: (p.venue, int((p.start - origin).total_seconds() // 60))
-        for p in published.placements
-    }
+    clock = days.Clock(festival)
+    places = lns.places_in(published.placements, clock)
     speaker = next(
         p for p in festival.people if sum(p.id in s.people for s in festival.sessions) > 1
     )
     talks = [s.id for s in festival.sessions if speaker.id in s.people]
     free = {talks[0]}
-    day = places[talks[0]][1] // lns.DAY
-    sub, left_out = lns.region(festival, places, free, {day}, origin)
-    assert all(places[sid][1] // lns.DAY != day for sid in left_out)
+    day = clock.day(places[talks[0]][1])
+    sub, left_out = lns.region(festival, places, free, {day}, clock)
+    assert all(clock.day(places[sid][1]) != day for sid in left_out)
     away = {sid for sid in talks[1:] if sid in left_out}
     person = next(p for p in sub.people if p.id == speaker.id)
     # each of the speaker's talks on other days is now an absence of theirs

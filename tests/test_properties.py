@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from exhaustive import valid_timetables
 
-from scheduler import config, generate, solver, validate
+from scheduler import config, days, generate, solver, validate
 
 OPTIONS = solver.Options(time_limit=20)
 SHAPES = {
@@ -59,7 +59,9 @@ def test_re_plans_of_generated_festivals_validate(seed):
     festival = config.loads(generate.festival_toml(3000 + seed, SHAPES["busy"]))
     previous = solver.solve(festival, OPTIONS).timetable
     target = previous.placements[seed % len(previous.placements)]
-    changed = generate.close_for_day(festival, target.venue, target.start.date())
+    changed = generate.close_for_day(
+        festival, target.venue, days.local_date(festival, target.start)
+    )
     try:
         result, timetable = planning.schedule(changed, OPTIONS, previous=previous)
     except planning.NoTimetable as error:

@@ -17,6 +17,7 @@ from scheduler.cli import cli
 
 FIRST = datetime(2023, 9, 1, tzinfo=UTC)
 SECOND = datetime(2023, 9, 15, tzinfo=UTC)
+FIRST_STAMP = "2023-09-01T00:00:00Z"
 
 
 def sessions(out: Path) -> dict[str, dict]:
@@ -53,13 +54,17 @@ def test_a_moved_session_gets_sequence_plus_one_and_others_stay(tmp_path):
     assert feed["workshop@small"].stamp == SECOND
 
 
-def test_a_new_title_updates_last_modified_but_not_sequence(tmp_path):
+def test_a_new_title_is_a_new_revision(tmp_path):
+    # Google Calendar and Outlook.com ignore an updated event whose SEQUENCE did not grow
     planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
     renamed = SMALL.replace('title = "工作坊"', 'title = "动手工作坊"')
     planning.plan(config.loads(renamed), tmp_path, at=SECOND)
     workshop = sessions(tmp_path)["workshop"]
     assert workshop["title"] == "动手工作坊"
-    assert workshop["sequence"] == 0 and workshop["last_modified"] == "2023-09-15T00:00:00Z"
+    assert workshop["sequence"] == 1 and workshop["last_modified"] == "2023-09-15T00:00:00Z"
+    assert events(tmp_path / "festival.ics")["workshop@small"]["SEQUENCE"] == 1
+    keynote = sessions(tmp_path)["keynote"]  # unchanged: its revision stays
+    assert keynote["sequence"] == 0 and keynote["last_modified"] == FIRST_STAMP
 
 
 def test_a_removed_session_is_cancelled_in_every_feed_that_held_it(tmp_path):
@@ -99,9 +104,12 @@ def test_cli_refuses_an_unreadable_baseline_and_touches_nothing(tmp_path, monkey
     before = snapshot(tmp_path / "calendars")
     result = runner.invoke(cli, ["plan", "f.toml"])
     assert result.exit_code == 2
-    assert "calendars/timetable.json: cannot be read as a published timetable" in result.output
-    assert "use --fresh" in result.output
+    assert "Error: calendars/timetable.json: not JSON: " in result.output
+    assert "or move it away (revision numbers then start again from 0)" in result.output
     assert snapshot(tmp_path / "calendars") == before
+    # --fresh plans without the published places, but its revisions still count
     fresh = runner.invoke(cli, ["plan", "f.toml", "--fresh"])
-    assert fresh.exit_code == 0, fresh.output
+    assert fresh.exit_code == 2 and snapshot(tmp_path / "calendars") == before
+    Path("calendars/timetable.json").rename("damaged.json")
+    assert runner.invoke(cli, ["plan", "f.toml"]).exit_code == 0
     assert runner.invoke(cli, ["plan", "f.toml", "--fresh", "--baseline", "x"]).exit_code == 2

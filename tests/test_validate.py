@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import DEFAULT_CONFIG
+from conftest import DEFAULT_CONFIG, wall
 
-from scheduler import config, solver, validate
+from scheduler import config, days, solver, validate
 from scheduler.model import Timetable
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +32,15 @@ def moved(
     start: datetime | None = None,
     venue: str | None = None,
 ) -> Timetable:
-    """`timetable` with one session moved, its duration kept."""
+    """`timetable` with one session moved (to `start` on the festival's wall clock), its
+    duration kept."""
     duration = timedelta(minutes=festival.session(session).duration)
     placements = []
     for p in timetable.placements:
         if p.session == session:
             begin = start or p.start
+            if begin.tzinfo is None:
+                begin = days.instant(days.zone(festival), begin)
             p = replace(p, start=begin, end=begin + duration, venue=venue or p.venue)
         placements.append(p)
     return replace(timetable, placements=tuple(placements))
@@ -94,7 +100,7 @@ def test_a_person_in_two_cities_on_one_day_is_caught(festival, timetable):
         festival,
         timetable,
         "cloud-network-ops",
-        datetime.combine(held.start.date(), datetime.min.time()).replace(hour=14),
+        datetime.combine(wall(held.start).date(), datetime.min.time()).replace(hour=14),
         other,
     )
     assert "people.cities" in rules(festival, broken)
@@ -193,7 +199,7 @@ people = ["li"]
 def at(day_time: str, venue: str, session: str, minutes: int = 60):
     from scheduler.model import Placement
 
-    start = datetime.fromisoformat(f"2024-05-07 {day_time}")
+    start = datetime.fromisoformat(f"2024-05-07 {day_time}").replace(tzinfo=SHANGHAI)
     return Placement(session, venue, start, start + timedelta(minutes=minutes))
 
 

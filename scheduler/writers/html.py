@@ -9,7 +9,7 @@ from Babel in the festival's language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import quote
 
 import jinja2
@@ -82,14 +82,19 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
     people = {p.id: p.name for p in festival.people}
     separator = label(language, "list_separator")
 
+    def clock(moment: datetime) -> str:
+        """A time of day; with its zone's abbreviation where the wall clock shows it twice."""
+        wall = days.local(festival, moment)
+        shown = format_skeleton("Hm", wall.time(), locale=locale)
+        return shown if days.is_unambiguous(wall) else f"{shown} {wall.tzname()}"
+
     def view(entry: Entry) -> dict:
         track = tracks.get(entry.track) if entry.track else None
         venue = venues.get(entry.venue)
         return {
             "id": entry.session,
             "title": entry.title,
-            "time": f"{format_skeleton('Hm', entry.start.time(), locale=locale)}–"
-            f"{format_skeleton('Hm', entry.end.time(), locale=locale)}",
+            "time": f"{clock(entry.start)}–{clock(entry.end)}",
             "venue": venue.name if venue else entry.venue,
             "city": entry.city,
             "track": track.name if track else "",
@@ -100,7 +105,7 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
 
     by_day: dict[date, list[Entry]] = {}
     for entry in sorted(entries, key=lambda e: (e.start, e.venue, e.session)):
-        by_day.setdefault(entry.start.date(), []).append(entry)
+        by_day.setdefault(days.local_date(festival, entry.start), []).append(entry)
     # venues of the definition, then any that only cancelled sessions still name
     columns = [(v.id, v.name, v.city) for v in festival.venues] + [
         (vid, vid, "") for vid in sorted({e.venue for e in entries} - set(venues))

@@ -1,7 +1,9 @@
 """iCalendar feeds: the whole festival, and one per track, venue and person.
 
 Built with the `icalendar` library. Every event has a stable UID, times with
-the festival's TZID and a matching VTIMEZONE, and DTSTAMP / LAST-MODIFIED set
+the festival's TZID and a matching VTIMEZONE (a time in the second pass of an
+hour repeated when clocks go back is written in UTC instead: with a TZID it
+would be read as the first pass, RFC 5545 §3.3.5), and DTSTAMP / LAST-MODIFIED set
 to when the session last changed, so an unchanged plan gives byte-identical
 files. Feeds are subscriptions, not invitations: no METHOD property.
 
@@ -14,7 +16,7 @@ where it begins and ends.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import icalendar
@@ -70,13 +72,20 @@ def _description(festival: Festival, entry: Entry, track: str | None) -> str:
     return "\n".join(lines)
 
 
+def _when(festival: Festival, moment: datetime) -> datetime:
+    """An event time: on the festival's clock with its TZID, or in UTC where the wall
+    clock shows that time twice."""
+    wall = days.local(festival, moment)
+    return wall if days.is_unambiguous(wall) else moment.astimezone(UTC)
+
+
 def _event(festival: Festival, entry: Entry) -> icalendar.Event:
     track = _track_name(festival, entry)
     event = icalendar.Event.new(
         uid=event_uid(festival, entry.session),
         summary=entry.title,
-        start=days.aware(festival, entry.start),
-        end=days.aware(festival, entry.end),
+        start=_when(festival, entry.start),
+        end=_when(festival, entry.end),
         stamp=entry.last_modified,
         last_modified=entry.last_modified,
         sequence=entry.sequence,
@@ -127,9 +136,13 @@ def feed(
     calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(refresh))
     calendar.add("X-WR-TIMEZONE", festival.timezone)
-    calendar.add_component(shared.timezone)  # every event uses the festival's TZID
-    for entry in sorted(entries, key=lambda e: (e.start, e.session)):
-        calendar.add_component(shared.event(entry))
+    events = [shared.event(e) for e in sorted(entries, key=lambda e: (e.start, e.session))]
+    if any(
+        "TZID" in event["DTSTART"].params or "TZID" in event["DTEND"].params for event in events
+    ):
+        calendar.add_component(shared.timezone)  # only where an event refers to it
+    for event in events:
+        calendar.add_component(event)
     return calendar.to_ical()
 
 
@@ -138,8 +151,14 @@ class _Shared:
 
     def __init__(self, festival: Festival):
         self.festival = festival
-        self.timezone = timezone_component(festival)
+        self._timezone: icalendar.Timezone | None = None
         self._events: dict[Entry, icalendar.Event] = {}
+
+    @property
+    def timezone(self) -> icalendar.Timezone:
+        if self._timezone is None:
+            self._timezone = timezone_component(self.festival)
+        return self._timezone
 
     def event(self, entry: Entry) -> icalendar.Event:
         if entry not in self._events:
