@@ -1,7 +1,8 @@
 """The `festival` command: a thin layer over `scheduler.plan` and friends.
 
 Exit codes: 0 done, 1 no timetable exists, 2 bad input, 3 internal error (a
-timetable the validator rejects; nothing is published).
+timetable the validator rejects; nothing is published), 4 the output folder
+could not be written (the previous publication is intact), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from rich.text import Text
 from . import config, days, diff, revisions, solver
 from . import plan as planning
 from .model import SOFT_GOALS, Festival, Timetable
+from .publish import PublishError, UnsafeFolder
 
 DEFAULT_CONFIG = Path("config") / "festival.toml"
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "config" / "festival.toml"
@@ -44,6 +46,10 @@ class NoTimetableFound(click.ClickException):
 
 class InternalError(click.ClickException):
     exit_code = 3
+
+
+class CannotWrite(click.ClickException):
+    exit_code = 4
 
 
 class Stopped(click.ClickException):
@@ -214,7 +220,17 @@ def plan(
         click.echo("Interrupted. " + _summary(festival, result, timetable))
         if not sys.stdin.isatty():
             return False
-        return click.confirm(f"Publish this timetable to {out}/?", default=False)
+        try:
+            return click.confirm(f"Publish this timetable to {out}/?", default=False)
+        except (click.Abort, KeyboardInterrupt):  # Ctrl-C (again) at the prompt: no
+            click.echo(err=True)
+            return False
+
+    def waiting() -> None:
+        click.echo(
+            f"Another festival run is publishing into {out}/; waiting for it to finish…",
+            err=True,
+        )
 
     try:
         with progress, _ctrl_c_stops(stop):
@@ -228,6 +244,7 @@ def plan(
                 freeze_until=frozen,
                 stop=stop,
                 accept=offer,
+                on_wait=waiting,
             )
     except planning.Interrupted:
         raise Stopped(f"interrupted; nothing was published in {out}/") from None
@@ -239,6 +256,10 @@ def plan(
         raise NoTimetableFound(str(error)) from None
     except planning.InvalidTimetable as error:
         raise InternalError(str(error)) from None
+    except PublishError as error:
+        raise CannotWrite(str(error)) from None
+    except UnsafeFolder as error:
+        raise BadInput(str(error)) from None
     if quiet:
         return
     if not done.result.interrupted:  # else `offer` has shown it

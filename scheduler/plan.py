@@ -15,7 +15,7 @@ from pathlib import Path
 from . import days, revisions, solver, validate
 from .diff import Change, diff
 from .model import Entry, Festival, Placement, Timetable, Violation
-from .publish import Published, publish
+from .publish import Published, locked, publish
 from .writers import html, ical, timetable_json
 
 
@@ -214,18 +214,44 @@ def plan(
     freeze_until: date | None = None,
     stop: threading.Event | None = None,
     accept: Callable[[solver.Result, Timetable], bool] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> Plan:
     """Plan `festival` and publish it into `out` (None: render only, write nothing).
 
     The published plan (`baseline`, else `out/timetable.json`) decides each
     session's revision, and is kept as far as the rules allow unless `fresh`
     (then places are chosen without it; revisions still continue from it, so a
-    SEQUENCE never goes back). Setting `stop` ends the
-    search early: the best timetable so far is validated and published only if
-    `accept(result, timetable)` says so, else `Interrupted` carries it. Raises
-    `revisions.BaselineError` for a bad baseline, `NoTimetable` when no timetable
-    exists, `InvalidTimetable` on a solver bug; in every case nothing is written.
+    SEQUENCE never goes back). Runs publishing into one folder take turns: if
+    another holds it, `on_wait` is called and this one waits. Setting `stop`
+    ends the search early: the best timetable so far is validated and
+    published only if `accept(result, timetable)` says so, else `Interrupted`
+    carries it. Raises `revisions.BaselineError` for a bad baseline,
+    `NoTimetable` when no timetable exists, `InvalidTimetable` on a solver bug,
+    `publish.PublishError` when the folder cannot be written; in every case
+    nothing published is changed.
     """
+    if out is None:
+        return _plan(
+            festival, None, options, on_progress, baseline, fresh, at, freeze_until, stop, accept
+        )
+    with locked(out, on_wait) as folder:
+        return _plan(
+            festival, folder, options, on_progress, baseline, fresh, at, freeze_until, stop, accept
+        )
+
+
+def _plan(
+    festival: Festival,
+    out: Path | None,
+    options: solver.Options,
+    on_progress: Callable[[solver.Progress], None] | None,
+    baseline: str | Path | None,
+    fresh: bool,
+    at: datetime | None,
+    freeze_until: date | None,
+    stop: threading.Event | None,
+    accept: Callable[[solver.Result, Timetable], bool] | None,
+) -> Plan:
     published = published_baseline(festival, out, baseline)
     previous = None if fresh else previous_timetable(festival, published)
     keep = kept_sessions(festival, previous, freeze_until)
@@ -242,9 +268,10 @@ def plan(
                 reasons[old.session] = validate.move_reason(festival, timetable, old)
     changes = tuple(diff(published, entries, reasons)) if published else ()
     files = outputs(festival, timetable, entries)
+    written = None
     if out is not None:
-        files.update(retired_feeds(festival, Path(out), files))
-    written = publish(files, out) if out is not None else None
+        files.update(retired_feeds(festival, out, files))
+        written = publish(files, out, locked_by_caller=True)
     return Plan(
         festival, result, timetable, validate.score(festival, timetable), entries, changes, written
     )

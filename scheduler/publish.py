@@ -1,19 +1,54 @@
-"""Write a set of output files into a folder, all or nothing.
+"""Publish a set of files into a folder: all at once, even if the process is killed.
 
-Every file is first written into a temporary folder inside the destination (so
-the final moves are renames on one file system). Only when all were written are
-they moved into place; a file whose bytes did not change is left alone, so its
-modification time, and any HTTP cache keyed on it, stays valid.
+The new publication is built as a complete folder beside the old one
+(`.NAME.festival-new`): every file of the old folder is hard-linked into it
+(so unchanged files keep their inode and modification time, and any HTTP cache
+keyed on them stays valid), and only the files whose bytes changed are written
+anew. The two folders are then swapped in one step with Linux's
+`renameat2(RENAME_EXCHANGE)`, and the old one, now under the staging name, is
+deleted. A kill at any instant leaves either the old folder or the new one in
+place; the next run (or `festival serve` starting) deletes what was left
+beside it.
+
+Where the exchange is not available (another kernel or file system), a
+journal (`.NAME.festival-journal`) is written before the old folder is moved
+aside and the new one moved in; a run that finds the journal completes the
+swap, so the folder is again exactly the new publication.
+
+A lock (`.NAME.festival-lock`, held with `filelock`) makes runs publishing
+into one folder take turns; the caller holds it from reading the published
+plan to writing the new one, so two runs never mix or lose a revision.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import json
 import os
 import shutil
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+import filelock
+
+#: Linux renameat2() flag: swap the two paths atomically
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+class PublishError(Exception):
+    """The new publication could not be written; the folder still holds the previous one."""
+
+    def __init__(self, message: str, code: int = 0):
+        super().__init__(message)
+        self.errno = code
+
+
+class UnsafeFolder(ValueError):
+    """An output folder that publishing would swap away with the current folder in it."""
 
 
 @dataclass(frozen=True)
@@ -30,55 +65,245 @@ def _safe(relative: str) -> PurePosixPath:
     return path
 
 
-def publish(files: Mapping[str, bytes], folder: str | Path) -> Published:
-    """Write `files` (relative path → bytes) into `folder`, all or nothing.
+def _sibling(folder: Path, what: str) -> Path:
+    """A hidden path beside `folder` for one of its publishing aids."""
+    return folder.parent / f".{folder.name}.festival-{what}"
 
-    If moving the new files into place fails part-way, the files already moved
-    are put back as they were (the old versions are kept as hard links until
-    the end), so the folder never mixes two publications.
+
+def staging_paths(folder: Path) -> list[Path]:
+    """Every publishing aid beside `folder` that a finished run leaves no trace of."""
+    return [_sibling(folder, what) for what in ("new", "old", "journal")]
+
+
+@contextlib.contextmanager
+def locked(folder: str | Path, on_wait: Callable[[], None] | None = None) -> Iterator[Path]:
+    """Hold `folder`'s publishing lock; finish or clear what a killed run left beside it.
+
+    If another run holds the lock, `on_wait` is called once and this one waits.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".festival-", dir=folder))
+    _checked(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(_sibling(folder, "lock"))
     try:
-        changed = []
-        unchanged = []
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        if on_wait is not None:
+            on_wait()
+        lock.acquire()
+    except OSError as error:
+        raise _failure(folder, error) from None
+    try:
+        recover(folder)
+        yield folder
+    finally:
+        lock.release()
+
+
+def _checked(folder: Path) -> None:
+    folder = folder.absolute()
+    here = Path.cwd().absolute()
+    if folder == here or folder in here.parents or folder.parent == folder:
+        raise UnsafeFolder(
+            f"cannot publish into {folder}: it holds the current folder; "
+            "choose an output folder of its own, e.g. --out calendars"
+        )
+
+
+def recover(folder: str | Path) -> bool:
+    """Complete or clear an interrupted publication of `folder` (the lock must be held).
+
+    Returns whether anything was found.
+    """
+    folder = Path(folder)
+    new, old, journal = staging_paths(folder)
+    found = False
+    if journal.exists():
+        found = True
+        # the old folder was being moved aside for the new one: finish the swap
+        if not folder.exists() and new.is_dir():
+            os.rename(new, folder)
+        _fsync_dir(folder.parent)
+        journal.unlink()
+    for leftover in (new, old):
+        if leftover.exists() or leftover.is_symlink():
+            found = True
+            _remove(leftover)
+    return found
+
+
+def publish(
+    files: Mapping[str, bytes], folder: str | Path, *, locked_by_caller: bool = False
+) -> Published:
+    """Make `folder` hold `files` (relative path → bytes), in one step.
+
+    Files already in the folder that `files` does not name are kept. Raises
+    `PublishError` if anything cannot be written; the folder then still holds
+    the previous publication, untouched.
+    """
+    for relative in files:
+        _safe(relative)
+    if locked_by_caller:
+        return _publish(files, Path(folder))
+    with locked(folder) as held:
+        return _publish(files, held)
+
+
+def _publish(files: Mapping[str, bytes], folder: Path) -> Published:
+    new = _sibling(folder, "new")
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(folder))
+        if folder.is_dir():
+            _link_tree(folder, new)
+        else:
+            new.mkdir()
+        changed, unchanged = [], []
         for relative in sorted(files):
             data = files[relative]
-            target = folder / _safe(relative)
-            if target.is_file() and target.read_bytes() == data:
+            target = new / _safe(relative)
+            if target.is_file() and not target.is_symlink() and target.read_bytes() == data:
                 unchanged.append(relative)
                 continue
-            staged = staging / "new" / _safe(relative)
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            with open(staged, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write(target, data)
             changed.append(relative)
-        _move_into_place(changed, staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not changed and folder.is_dir():
+            _remove(new)
+            return Published(folder, (), tuple(unchanged))
+        _fsync_tree_dirs(new)
+        _swap_in(new, folder)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            _roll_back(folder)
+        raise _failure(folder, error) from None
+    _remove(new)  # the previous publication, now under the staging name
     return Published(folder, tuple(changed), tuple(unchanged))
 
 
-def _move_into_place(changed: list[str], staging: Path, folder: Path) -> None:
-    moved: list[tuple[Path, Path | None]] = []  # (target, backup of the old file or None)
-    try:
-        for relative in changed:
-            target = folder / relative
-            backup = None
-            if target.exists():
-                backup = staging / "old" / relative
-                backup.parent.mkdir(parents=True, exist_ok=True)
-                os.link(target, backup)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / "new" / relative, target)
-            moved.append((target, backup))
-    except BaseException:
-        for target, backup in reversed(moved):
-            if backup is None:
-                target.unlink(missing_ok=True)
+def _roll_back(folder: Path) -> None:
+    """After a failure in this process: put the previous publication back, clear the rest."""
+    new, old, journal = staging_paths(folder)
+    if not folder.exists() and old.is_dir():
+        os.rename(old, folder)
+    journal.unlink(missing_ok=True)
+    for leftover in (new, old):
+        _remove(leftover)
+
+
+def _failure(folder: Path, error: OSError) -> PublishError:
+    """One line: what could not be written, where (as the user knows the folder), and that
+    nothing was lost."""
+    staging = str(_sibling(folder, "new"))
+    path = str(error.filename or "").replace(staging, str(folder))
+    if isinstance(error, FileExistsError | NotADirectoryError) and path:
+        reason = f"{_first_file(Path(path), folder)} is a file where a folder is needed"
+    else:
+        reason = f"{path}: {error.strerror or error}" if path else str(error.strerror or error)
+    return PublishError(
+        f"cannot publish into {folder}/: {reason}; the previous publication is intact",
+        error.errno or 0,
+    )
+
+
+def _first_file(path: Path, folder: Path) -> Path:
+    """The first part of `path` below `folder` that is a file rather than a folder."""
+    for parent in [*reversed(path.parents), path]:
+        if parent.is_relative_to(folder) and parent != folder and parent.is_file():
+            return parent
+    return path
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """`target` as a copy of `source` made of hard links (copies where links fail)."""
+    target.mkdir()
+    for root, dirs, names in os.walk(source):
+        here = target / Path(root).relative_to(source)
+        for name in dirs:
+            if _legacy_staging(name):
+                continue
+            if (Path(root) / name).is_symlink():
+                os.symlink(os.readlink(Path(root) / name), here / name)
             else:
-                os.replace(backup, target)
-        raise
+                (here / name).mkdir()
+        dirs[:] = [d for d in dirs if not (Path(root) / d).is_symlink() and not _legacy_staging(d)]
+        for name in names:
+            path = Path(root) / name
+            if path.is_symlink():
+                os.symlink(os.readlink(path), here / name)
+                continue
+            try:
+                os.link(path, here / name)
+            except OSError as error:
+                if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                    raise
+                shutil.copy2(path, here / name)
+
+
+def _legacy_staging(name: str) -> bool:
+    """A staging folder that versions before whole-folder swaps left inside the folder."""
+    return name.startswith(".festival-")
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write a new file at `target`, never through a link shared with the old folder."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.festival-part")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _fsync_tree_dirs(root: Path) -> None:
+    for directory, _, _ in os.walk(root):
+        _fsync_dir(Path(directory))
+
+
+def _swap_in(new: Path, folder: Path) -> None:
+    """Put the complete folder `new` in the place of `folder`; the old one ends up at `new`."""
+    if not folder.exists():
+        os.rename(new, folder)
+    elif not _exchange(new, folder):
+        journal = _sibling(folder, "journal")
+        old = _sibling(folder, "old")
+        journal.write_text(json.dumps({"new": new.name, "old": old.name}), encoding="utf-8")
+        _fsync_dir(folder.parent)
+        os.rename(folder, old)
+        os.rename(new, folder)
+        os.rename(old, new)  # where the caller deletes the previous publication
+        journal.unlink()
+    _fsync_dir(folder.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step; False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

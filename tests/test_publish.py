@@ -1,7 +1,9 @@
-"""Publishing is all or nothing, and leaves unchanged files alone."""
+"""Publishing swaps in a complete folder: all or nothing, and unchanged files untouched."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 
 import pytest
@@ -10,39 +12,88 @@ from conftest import snapshot
 from scheduler import publish
 
 
+def beside(folder) -> list[str]:
+    """What publishing left next to the folder (its lock file is kept, nothing else)."""
+    return sorted(
+        p.name
+        for p in folder.parent.iterdir()
+        if p.name.startswith(f".{folder.name}.festival-") and not p.name.endswith("-lock")
+    )
+
+
 def test_writes_files_and_subfolders(tmp_path):
-    result = publish.publish({"a.json": b"1", "tracks/x.ics": b"2"}, tmp_path / "out")
-    assert (tmp_path / "out/a.json").read_bytes() == b"1"
-    assert (tmp_path / "out/tracks/x.ics").read_bytes() == b"2"
+    out = tmp_path / "out"
+    result = publish.publish({"a.json": b"1", "tracks/x.ics": b"2"}, out)
+    assert (out / "a.json").read_bytes() == b"1"
+    assert (out / "tracks/x.ics").read_bytes() == b"2"
     assert result.written == ("a.json", "tracks/x.ics")
-    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in out.rglob(".*")] == []
+    assert beside(out) == []
 
 
-def test_unchanged_files_keep_their_modification_time(tmp_path):
-    publish.publish({"a.json": b"1", "b.json": b"2"}, tmp_path)
-    os.utime(tmp_path / "a.json", ns=(1_000_000_000, 1_000_000_000))
-    result = publish.publish({"a.json": b"1", "b.json": b"3"}, tmp_path)
+def test_unchanged_files_keep_their_inode_and_modification_time(tmp_path):
+    out = tmp_path / "out"
+    publish.publish({"a.json": b"1", "b.json": b"2"}, out)
+    os.utime(out / "a.json", ns=(1_000_000_000, 1_000_000_000))
+    inode = (out / "a.json").stat().st_ino
+    result = publish.publish({"a.json": b"1", "b.json": b"3"}, out)
     assert result.unchanged == ("a.json",) and result.written == ("b.json",)
-    assert (tmp_path / "a.json").stat().st_mtime_ns == 1_000_000_000
+    assert (out / "a.json").stat().st_mtime_ns == 1_000_000_000
+    assert (out / "a.json").stat().st_ino == inode
+    assert (out / "a.json").stat().st_nlink == 1  # the old folder's link is gone
+    assert beside(out) == []
+
+
+def test_files_it_does_not_name_are_kept(tmp_path):
+    out = tmp_path / "out"
+    publish.publish({"a.json": b"1"}, out)
+    (out / "CNAME").write_text("feeds.example.org")
+    publish.publish({"a.json": b"2"}, out)
+    assert (out / "CNAME").read_text() == "feeds.example.org"
+
+
+def test_nothing_changed_touches_nothing(tmp_path):
+    out = tmp_path / "out"
+    publish.publish({"a.json": b"1"}, out)
+    folder = out.stat().st_ino
+    result = publish.publish({"a.json": b"1"}, out)
+    assert result.written == () and out.stat().st_ino == folder
 
 
 def test_a_failure_while_writing_leaves_the_previous_files_intact(tmp_path, monkeypatch):
-    publish.publish({"a.json": b"old a", "b.json": b"old b"}, tmp_path)
-    before = snapshot(tmp_path)
+    out = tmp_path / "out"
+    publish.publish({"a.json": b"old a", "b.json": b"old b"}, out)
+    before = snapshot(out)
     calls = {"n": 0}
     real_fsync = os.fsync
 
     def failing_fsync(fd):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise OSError(28, "No space left on device")
+            raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
     monkeypatch.setattr(publish.os, "fsync", failing_fsync)
-    with pytest.raises(OSError, match="No space left"):
-        publish.publish({"a.json": b"new a", "b.json": b"new b"}, tmp_path)
-    assert snapshot(tmp_path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]
+    with pytest.raises(publish.PublishError) as caught:
+        publish.publish({"a.json": b"new a", "b.json": b"new b"}, out)
+    assert str(caught.value) == (
+        f"cannot publish into {out}/: No space left on device; the previous publication is intact"
+    )
+    assert snapshot(out) == before
+    assert beside(out) == []
+
+
+def test_a_file_where_a_folder_should_be_is_named(tmp_path):
+    out = tmp_path / "out"
+    publish.publish({"a.json": b"1", "tracks": b"not a folder"}, out)
+    before = snapshot(out)
+    with pytest.raises(publish.PublishError) as caught:
+        publish.publish({"a.json": b"2", "tracks/x.ics": b"x"}, out)
+    assert str(caught.value) == (
+        f"cannot publish into {out}/: {out}/tracks is a file where a folder is needed; "
+        "the previous publication is intact"
+    )
+    assert snapshot(out) == before and beside(out) == []
 
 
 def test_paths_must_stay_inside_the_folder(tmp_path):
@@ -51,23 +102,82 @@ def test_paths_must_stay_inside_the_folder(tmp_path):
     assert not (tmp_path / "escape.txt").exists()
 
 
-def test_a_failure_while_moving_into_place_restores_the_previous_files(tmp_path, monkeypatch):
-    publish.publish({"a.json": b"old a", "b.json": b"old b", "c.json": b"old c"}, tmp_path)
-    before = snapshot(tmp_path)
-    real_replace = os.replace
+def test_the_current_folder_is_never_swapped_away(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for folder in (".", str(tmp_path), str(tmp_path.parent)):
+        with pytest.raises(publish.UnsafeFolder, match="it holds the current folder"):
+            publish.publish({"a.json": b"1"}, folder)
+
+
+@pytest.fixture(params=["exchange", "journal"])
+def swap(request, monkeypatch):
+    """Both ways of swapping: one atomic exchange, and the journal where it is missing."""
+    if request.param == "journal":
+        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    return request.param
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: no handler of ours runs (see test_kill.py for the real one)."""
+
+
+# (module attribute, which call, die before or after it runs): every step of a publication
+KILL_POINTS = [
+    ("os.replace", 1, "before"),  # while writing the staging folder
+    ("os.replace", 2, "after"),
+    ("_fsync_tree_dirs", 1, "after"),  # staging complete, nothing swapped yet
+    ("_exchange", 1, "before"),
+    ("_exchange", 1, "after"),  # swapped, the old folder not yet deleted
+    ("os.rename", 1, "after"),  # journal: old folder moved aside, new not yet in
+    ("os.rename", 2, "after"),  # journal: new folder in, old still aside
+    ("os.rename", 3, "after"),
+    ("_remove", 1, "before"),
+]
+
+
+@pytest.mark.parametrize(("target", "nth", "when"), KILL_POINTS)
+def test_a_kill_at_any_step_leaves_old_or_new_and_the_next_run_cleans_up(
+    tmp_path, monkeypatch, swap, target, nth, when
+):
+    out = tmp_path / "out"
+    old = {"a.json": b"old a", "tracks/t.ics": b"old t"}
+    new = {"a.json": b"new a", "tracks/t.ics": b"new t", "venues/v.ics": b"v"}
+    publish.publish(old, out)
+    owner = publish.os if target.startswith("os.") else publish
+    name = target.removeprefix("os.")
+    real = getattr(owner, name)
     calls = {"n": 0}
 
-    def failing_replace(source, target):
+    def dying(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError(5, "Input/output error")
-        real_replace(source, target)
+        if calls["n"] == nth and when == "before":
+            raise Killed
+        result = real(*args, **kwargs)
+        if calls["n"] == nth:
+            raise Killed
+        return result
 
-    monkeypatch.setattr(publish.os, "replace", failing_replace)
-    with pytest.raises(OSError, match="Input/output"):
-        publish.publish(
-            {"a.json": b"new a", "b.json": b"new b", "c.json": b"new c", "d.json": b"d"}, tmp_path
-        )
-    monkeypatch.setattr(publish.os, "replace", real_replace)
-    assert snapshot(tmp_path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json", "c.json"]
+    monkeypatch.setattr(owner, name, dying)
+    with contextlib.suppress(Killed):
+        publish.publish(new, out)
+    monkeypatch.setattr(owner, name, real)
+    if out.exists():  # whatever a reader sees now is one whole publication
+        assert files(out) in (old, new)
+    with publish.locked(out):  # the next run completes or clears what was left
+        pass
+    assert files(out) in (old, new)
+    assert beside(out) == []
+    publish.publish(new, out)
+    assert files(out) == new
+
+
+def files(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_legacy_staging_folders_inside_the_folder_are_dropped(tmp_path):
+    out = tmp_path / "out"
+    publish.publish({"a.json": b"1"}, out)
+    (out / ".festival-abc123" / "new").mkdir(parents=True)
+    publish.publish({"a.json": b"2"}, out)
+    assert not (out / ".festival-abc123").exists()

@@ -113,3 +113,120 @@ def test_cli_refuses_an_unreadable_baseline_and_touches_nothing(tmp_path, monkey
     Path("calendars/timetable.json").rename("damaged.json")
     assert runner.invoke(cli, ["plan", "f.toml"]).exit_code == 0
     assert runner.invoke(cli, ["plan", "f.toml", "--fresh", "--baseline", "x"]).exit_code == 2
+
+
+def test_fresh_over_a_published_folder_never_turns_revisions_back(tmp_path):
+    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    renamed = SMALL.replace('title = "工作坊"', 'title = "动手工作坊"')
+    planning.plan(config.loads(renamed), tmp_path, at=SECOND)
+    before = sessions(tmp_path)
+    assert before["workshop"]["sequence"] == 1
+    planning.plan(config.loads(renamed), tmp_path, fresh=True, at=datetime(2023, 9, 20, tzinfo=UTC))
+    after = sessions(tmp_path)
+    for sid, old in before.items():
+        new = after[sid]
+        assert new["sequence"] >= old["sequence"], sid
+        if (new["start"], new["end"], new["venue"]) == (old["start"], old["end"], old["venue"]):
+            # nothing a subscriber sees changed: the same revision, byte for byte
+            assert new["sequence"] == old["sequence"]
+            assert new["last_modified"] == old["last_modified"]
+
+
+# Corrupt or hostile timetable.json files: each is one located error, never a traceback.
+VALID = {
+    "format": 1,
+    "festival": {"id": "small", "timezone": "Asia/Shanghai"},
+    "sessions": [
+        {
+            "id": "keynote",
+            "title": "主旨演讲",
+            "track": "cloud",
+            "venue": "hall",
+            "start": "2023-10-09T09:00:00+08:00",
+            "end": "2023-10-09T11:00:00+08:00",
+            "people": ["ceo"],
+            "status": "CONFIRMED",
+            "sequence": 0,
+            "last_modified": "2023-09-01T00:00:00Z",
+        }
+    ],
+}
+
+
+def _with(path: str, value) -> str:
+    document = json.loads(json.dumps(VALID))
+    target = document
+    *parents, last = path.split(".")
+    for key in parents:
+        target = target[int(key)] if key.isdigit() else target[key]
+    target[int(last) if last.isdigit() else last] = value
+    return json.dumps(document)
+
+
+CORRUPT = [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (_with("sessions.0.sequence", 0).replace('"sequence": 0', '"sequence": 1e400'), "sequence"),
+    (_with("sessions.0.sequence", 0).replace('"sequence": 0', '"sequence": ' + "9" * 5000), ""),
+    (_with("sessions.0.sequence", -1), "sessions[0].sequence: expected a number from 0"),
+    (_with("sessions.0.sequence", True), "sessions[0].sequence: expected a whole number"),
+    (
+        _with("sessions.0.last_modified", None),
+        "sessions[0].last_modified: expected text, found null",
+    ),
+    (
+        _with("sessions.0.last_modified", []),
+        "sessions[0].last_modified: expected text, found a list",
+    ),
+    (_with("sessions.0.last_modified", "yesterday"), "expected YYYY-MM-DDTHH:MM:SSZ"),
+    (_with("sessions.0.start", "2023-10-09T09:00:00"), "sessions[0].start: expected a date and"),
+    (_with("sessions.0.start", "9999-99-99"), "sessions[0].start"),
+    (
+        _with("sessions.0.end", "2023-10-09T08:00:00+08:00"),
+        "sessions[0].end: expected a time after",
+    ),
+    (_with("sessions.0.status", "MAYBE"), "sessions[0].status: expected CONFIRMED or CANCELLED"),
+    (_with("sessions.0.people", "ceo"), "sessions[0].people: expected a list of ids"),
+    (_with("sessions.0.id", "../x"), "sessions[0].id: expected an id"),
+    (_with("sessions.0.track", 7), "sessions[0].track: expected an id or null"),
+    (_with("festival.timezone", "A" * 5000), "festival.timezone: expected an IANA time zone"),
+    (_with("festival", None), "festival: expected an object"),
+    (_with("sessions", {"a": 1}), "sessions: expected a list, found an object"),
+    (_with("format", 2), "format: written by another version"),
+    ('{"sessions": NaN}', "NaN is not a number JSON allows"),
+    ("\xff\xfe", "cannot be read"),
+    ("", "not JSON"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CORRUPT)
+def test_a_corrupt_baseline_is_one_clear_error_wherever_it_is_read(tmp_path, text, expected):
+    (tmp_path / "small.toml").write_text(SMALL, encoding="utf-8")
+    out = tmp_path / "calendars"
+    out.mkdir()
+    damaged = out / "timetable.json"
+    if text == "\xff\xfe":
+        damaged.write_bytes(b"\xff\xfe\x00")
+    else:
+        damaged.write_text(text, encoding="utf-8")
+    before = snapshot(out)
+    runner = CliRunner()
+    for args in (
+        ["plan", str(tmp_path / "small.toml"), "--out", str(out)],  # found in the output folder
+        [
+            "plan",
+            str(tmp_path / "small.toml"),
+            "--out",
+            str(tmp_path / "o"),
+            "--baseline",
+            str(damaged),
+        ],
+        ["diff", str(damaged), str(damaged)],
+    ):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.output.startswith(f"Error: {damaged}: "), result.output
+        assert expected in result.output
+        assert len(result.output) < 1000
+    assert snapshot(out) == before
+    assert not (tmp_path / "o").exists()
