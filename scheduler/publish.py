@@ -154,22 +154,16 @@ def _publish(files: Mapping[str, bytes], folder: Path) -> Published:
     try:
         if folder.exists() and not folder.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(folder))
+        changed = [relative for relative in sorted(files) if _differs(folder, relative, files)]
+        unchanged = tuple(relative for relative in sorted(files) if relative not in changed)
+        if not changed and folder.is_dir():
+            return Published(folder, (), unchanged)
         if folder.is_dir():
             _link_tree(folder, new)
         else:
             new.mkdir()
-        changed, unchanged = [], []
-        for relative in sorted(files):
-            data = files[relative]
-            target = new / _safe(relative)
-            if target.is_file() and not target.is_symlink() and target.read_bytes() == data:
-                unchanged.append(relative)
-                continue
-            _write(target, data)
-            changed.append(relative)
-        if not changed and folder.is_dir():
-            _remove(new)
-            return Published(folder, (), tuple(unchanged))
+        for relative in changed:
+            _write(new / _safe(relative), files[relative])
         _fsync_tree_dirs(new)
         _swap_in(new, folder)
     except OSError as error:
@@ -177,7 +171,16 @@ def _publish(files: Mapping[str, bytes], folder: Path) -> Published:
             _roll_back(folder)
         raise _failure(folder, error) from None
     _remove(new)  # the previous publication, now under the staging name
-    return Published(folder, tuple(changed), tuple(unchanged))
+    return Published(folder, tuple(changed), unchanged)
+
+
+def _differs(folder: Path, relative: str, files: Mapping[str, bytes]) -> bool:
+    """Whether the published file at `relative` is missing or holds other bytes."""
+    target = folder / _safe(relative)
+    try:
+        return target.is_symlink() or target.read_bytes() != files[relative]
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return True
 
 
 def _roll_back(folder: Path) -> None:

@@ -245,3 +245,103 @@ def test_on_a_terminal_ctrl_c_offers_to_publish_the_best_timetable(tmp_path):
     assert process.wait(timeout=30) == 0
     os.close(master)
     assert (out / "timetable.json").exists() and (out / "festival.ics").exists()
+
+
+# --- the environment fails: one line, exit code 4, the previous publication intact -----
+
+MOUNTED = """
+import json, pathlib, subprocess, sys
+mount_point, first, second, fault = sys.argv[1:5]
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mount_point], check=True)
+out = pathlib.Path(mount_point) / "calendars"
+festival = [sys.executable, "-m", "scheduler", "plan", "--out", str(out), "-q"]
+assert subprocess.run([*festival, first]).returncode == 0
+def snapshot():
+    return {str(p): (p.read_bytes().hex(), p.stat().st_mtime_ns) for p in sorted(out.rglob("*"))
+            if p.is_file()}
+before = snapshot()
+if fault == "full":
+    try:
+        with open(pathlib.Path(mount_point) / "filler", "wb") as filler:
+            while True:
+                filler.write(bytes(65536))
+    except OSError:
+        pass
+else:
+    subprocess.run(["mount", "-o", "remount,ro", mount_point], check=True)
+run = subprocess.run([*festival, second], capture_output=True, text=True)
+print(json.dumps({"code": run.returncode, "stderr": run.stderr, "same": snapshot() == before,
+                  "beside": sorted(p.name for p in pathlib.Path(mount_point).iterdir()
+                                   if p.name.startswith(".calendars.festival-")
+                                   and not p.name.endswith("-lock"))}))
+"""
+
+
+def _can_mount() -> str | None:
+    """Why tmpfs mounts in a private namespace are not possible here, or None."""
+    import shutil
+
+    if shutil.which("unshare") is None:
+        return "unshare is not installed"
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+        check=False,
+    )
+    return None if probe.returncode == 0 else "cannot mount a tmpfs (needs root)"
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [("full", "No space left on device"), ("readonly", "Read-only file system")],
+)
+def test_a_full_or_read_only_disk_is_one_line_and_nothing_changes(tmp_path, fault, reason):
+    why = _can_mount()
+    if why:
+        pytest.skip(why)
+    (tmp_path / "mnt").mkdir()
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text(SMALL, encoding="utf-8")
+    second.write_text(SMALL.replace('title = "工作坊"', 'title = "新工作坊"'), encoding="utf-8")
+    scenario = [MOUNTED, str(tmp_path / "mnt"), str(first), str(second), fault]
+    run = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", sys.executable, "-c", *scenario],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    outcome = json.loads(run.stdout)
+    assert outcome["code"] == 4, outcome
+    (line,) = outcome["stderr"].splitlines()
+    assert line.startswith(f"Error: cannot publish into {tmp_path / 'mnt' / 'calendars'}/: ")
+    assert line.endswith(f"{reason}; the previous publication is intact"), line
+    assert outcome["same"] and outcome["beside"] == []
+
+
+def test_a_file_where_a_feed_folder_should_be_is_exit_4(runner, published):
+    import shutil
+
+    shutil.rmtree(published / "tracks")
+    (published / "tracks").write_text("not a folder", encoding="utf-8")
+    before = snapshot(published)
+    Path("f.toml").write_text(
+        SMALL.replace('title = "工作坊"', 'title = "新工作坊"'), encoding="utf-8"
+    )
+    result = runner.invoke(cli, ["plan", "f.toml", "--out", "calendars"])
+    assert result.exit_code == 4
+    assert result.output == (
+        "Error: cannot publish into calendars/: calendars/tracks is a file where a folder is "
+        "needed; the previous publication is intact\n"
+    )
+    assert snapshot(published) == before
+
+
+def test_publishing_into_the_current_folder_is_refused(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("f.toml").write_text(SMALL, encoding="utf-8")
+    result = runner.invoke(cli, ["plan", "f.toml", "--out", "."])
+    assert result.exit_code == 2
+    assert "it holds the current folder; choose an output folder of its own" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.toml"]
