@@ -185,6 +185,12 @@ def cli() -> None:
     help="Published sessions that start before this date (YYYY-MM-DD) do not move.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print no timetable, only errors.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print a line on stderr for each better timetable found (for logs).",
+)
 @solver_options
 def plan(
     config_path: Path | None,
@@ -193,6 +199,7 @@ def plan(
     fresh: bool,
     freeze_until: datetime | None,
     quiet: bool,
+    verbose: bool,
     options: solver.Options,
 ) -> None:
     """Plan the festival in CONFIG and publish the timetable and calendar feeds.
@@ -209,7 +216,7 @@ def plan(
         festival plan config/festival.toml --out calendars --freeze-until 2023-10-20
     """
     festival = _load(config_path)
-    progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty())
+    progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty(), verbose=verbose)
     frozen = freeze_until.date() if freeze_until else None
     stop = threading.Event()
 
@@ -512,8 +519,9 @@ class _ProgressLine:
     """A live status line on the terminal while the solver runs: elapsed time
     (ticking), the phase, the best objective, the proven bound and the gap."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, verbose: bool = False):
         self.enabled = enabled
+        self.verbose = verbose
         self.live: Live | None = None
         self.started = time.perf_counter()
         self.best: solver.Progress | None = None
@@ -535,6 +543,12 @@ class _ProgressLine:
 
     def update(self, progress: solver.Progress) -> None:
         self.best = progress
+        if self.verbose:
+            click.echo(
+                f"Better timetable after {progress.elapsed:.1f} s: {progress.phase} "
+                f"{progress.objective}, bound {progress.bound}",
+                err=True,
+            )
 
     def __rich__(self) -> Text:
         elapsed = time.perf_counter() - self.started

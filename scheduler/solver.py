@@ -61,6 +61,10 @@ SLOW_SUBSOLVERS = (
 )
 
 
+class _Stopped(Exception):
+    """`stop` was set while a model was being built."""
+
+
 @dataclass(frozen=True)
 class Options:
     """Solver settings.
@@ -155,8 +159,11 @@ def solve(
             return large
         if stop.is_set():
             return Result("UNKNOWN", None, time.perf_counter() - started, interrupted=True)
-    built = _Model(festival, previous=previous, keep=keep or {}, table=table)
-    built.hint_first_fit()
+    try:
+        built = _Model(festival, previous=previous, keep=keep or {}, table=table, stop=stop)
+        built.hint_first_fit()
+    except _Stopped:
+        return Result("UNKNOWN", None, time.perf_counter() - started, interrupted=True)
     solver = _cp_solver()
     _deterministic(solver, options)
     totals = [0.0, 0, 0]
@@ -187,10 +194,11 @@ def solve(
         if final is not None and not stop.is_set():
             best = final[0].objective
             built.model.add(built.disruption <= best)
-            built.hint_from(final[1])
-            built.minimize_soft_goals()
-            code, final = run("soft goals")
-            statuses.append(code)
+            with contextlib.suppress(_Stopped):  # stopped: keep the first phase's timetable
+                built.hint_from(final[1])
+                built.minimize_soft_goals()
+                code, final = run("soft goals")
+                statuses.append(code)
     else:
         built.minimize_soft_goals()
         code, final = run("soft goals")
@@ -302,7 +310,10 @@ def _solve_by_neighbourhoods(
             sub, left_out = lns.region(festival, places, free, days_, clock)
         else:
             sub, left_out = lns.pinned_except(festival, places, free, clock), []
-        built = _Model(sub, previous=previous, keep=keep)
+        try:
+            built = _Model(sub, previous=previous, keep=keep, stop=stop)
+        except _Stopped:
+            return None
         if phase == "fewest moves":
             built.model.minimize(built.disruption)
             constant = sum(moving(sid, places[sid]) for sid in left_out)
@@ -314,7 +325,10 @@ def _solve_by_neighbourhoods(
             constant = sum(
                 lns.preference_cost(festival, clock, sessions[sid], places[sid]) for sid in left_out
             )
-        built.hint_places(places)
+        try:
+            built.hint_places(places)
+        except _Stopped:
+            return None
         solver = _cp_solver()
         _deterministic(solver, replace(options, time_limit=STEP_LIMIT))
         solver.parameters.cp_model_probing_level = 0  # presolve dominates these small solves
@@ -425,7 +439,12 @@ def _solve_by_neighbourhoods(
     if local:  # every penalty and move counts per session
         timetable = _tally(festival, places, old, clock, status, objective, bound)
     else:  # read them off the whole festival with every session where it ended
-        final = _Model(lns.pinned_except(festival, places, set(), clock), previous, keep)
+        try:
+            final = _Model(
+                lns.pinned_except(festival, places, set(), clock), previous, keep, stop=stop
+            )
+        except _Stopped:
+            return None
         final.minimize_soft_goals()
         solver = _cp_solver()
         _deterministic(solver, options)
@@ -470,9 +489,12 @@ def _repair(
         crowded = [sid for sid, (vid, _) in sorted(places.items()) if vid in rooms]
         random.Random(options.seed).shuffle(crowded)
         free.update(crowded[: NEIGHBOURHOOD - len(free)])
-    built = _Model(lns.pinned_except(festival, places, free, clock), previous, keep)
-    built.minimize_soft_goals()
-    built.hint_places({sid: p for sid, p in places.items() if sid not in free})
+    try:
+        built = _Model(lns.pinned_except(festival, places, free, clock), previous, keep, stop=stop)
+        built.minimize_soft_goals()
+        built.hint_places({sid: p for sid, p in places.items() if sid not in free})
+    except _Stopped:
+        return None
     solver = _cp_solver()
     _deterministic(solver, replace(options, time_limit=min(options.time_limit, 10 * STEP_LIMIT)))
     with _stoppable(solver, stop):
@@ -671,9 +693,12 @@ class _Model:
         keep: Mapping[str, str] | None = None,
         explain: bool = False,
         table: Mapping[str, Mapping[str, Sequence[int]]] | None = None,
+        stop: threading.Event | None = None,
     ):
-        """`table`: the festival's `starts_table`, when the caller has it already."""
+        """`table`: the festival's `starts_table`, when the caller has it already.
+        Setting `stop` while the model is built raises `_Stopped`."""
         self.festival = festival
+        self.stop = stop or threading.Event()
         self.table = table
         self.explain = explain
         self.model = cp_model.CpModel()
@@ -708,6 +733,7 @@ class _Model:
         self.starts_in: dict[str, dict[str, list[int]]] = {s.id: {} for s in self.sessions}
         self.begins: dict[str, dict[str, cp_model.IntVar]] = {s.id: {} for s in self.sessions}
         self._venue_starts: dict[tuple[str, int], list[int]] = {}
+        self.check_stop()
         self._variables()
         for rule in (
             self.festival_days,
@@ -727,6 +753,7 @@ class _Model:
             self.sessions_after,
             self.sessions_kept,
         ):
+            self.check_stop()
             rule()
         self.moves: dict[str, list] = {}
         self.disruption: cp_model.LinearExprT = 0
@@ -738,6 +765,10 @@ class _Model:
             self._goals()
 
     # --- guards: in explain mode every rule is switched by its own literal ----
+
+    def check_stop(self) -> None:
+        if self.stop.is_set():
+            raise _Stopped
 
     def when(self, key: str, text: str) -> list[cp_model.IntVar]:
         """The enforcement literals for one rule: none normally, its guard in explain mode."""
@@ -1234,7 +1265,9 @@ class _Model:
         params.fix_variables_to_their_hinted_value = True
         params.stop_after_first_solution = True
         params.max_deterministic_time = 5.0
-        code = solver.solve(self.model)
+        with _stoppable(solver, self.stop):
+            code = solver.solve(self.model)
+        self.check_stop()
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return  # keep the partial hint
         self.model.clear_hints()
