@@ -27,7 +27,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from . import config, days, diff, revisions, solver
+from . import config, days, diff, publish, revisions, solver
 from . import plan as planning
 from .model import SOFT_GOALS, Festival, Timetable
 from .publish import PublishError, UnsafeFolder
@@ -407,6 +407,13 @@ def diff_command(old: Path, new: Path, as_json: bool) -> None:
     help="Re-plan into --dir whenever CONFIG is saved (the published plan is the "
     "baseline); a definition that fails keeps the last good feeds served.",
 )
+@click.option(
+    "--replan-timeout",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    help="With --watch: seconds after which a re-plan is stopped and reported.",
+)
 @solver_options
 def serve(
     config_path: Path | None,
@@ -414,6 +421,7 @@ def serve(
     host: str,
     port: int,
     watch: bool,
+    replan_timeout: float,
     options: solver.Options,
 ) -> None:
     """Serve the published folder: the timetable page and every feed.
@@ -430,38 +438,22 @@ def serve(
 
     if not folder.is_dir():
         raise BadInput(f"{folder}: no such folder; run festival plan first, or pass --dir")
+    publish.tidy(folder)  # finish or clear what a killed run left beside the folder
     stop = threading.Event()
+
+    def report(text: str) -> None:
+        click.echo(text, err=True)
+
     if watch:
         path = config_path or default_config()
-
-        def replan() -> None:
-            click.echo(f"{path} changed: re-planning…", err=True)
-            try:
-                festival = _load(path)
-                done = planning.plan(festival, folder, options)
-            except (
-                click.ClickException,
-                revisions.BaselineError,
-                planning.NoTimetable,
-                planning.InvalidTimetable,
-            ) as error:
-                text = (
-                    error.format_message()
-                    if isinstance(error, click.ClickException)
-                    else str(error)
-                )
-                click.echo(f"Error: {text}\nStill serving the last good plan.", err=True)
-                return
-            click.echo(
-                diff.render(list(done.changes), days.zone(festival))
-                if done.changes
-                else "Re-planned: no change to the published plan.",
-                err=True,
-            )
-
+        solving = ["--time-limit", str(options.time_limit), "--workers", str(options.workers)]
+        solving += ["--seed", str(options.seed)]
+        if options.max_seconds is not None:
+            solving += ["--max-seconds", str(options.max_seconds)]
+        replan = serving.Replanner(path, folder, solving, replan_timeout, report)
         seen = serving.fingerprint(path)  # before the thread: a save right after counts
         threading.Thread(
-            target=serving.watch, args=(path, replan, stop, 0.5, seen), daemon=True
+            target=serving.watch, args=(path, replan, stop, 0.5, seen, report), daemon=True
         ).start()
     click.echo(f"Serving {folder}/ at http://{host}:{port}/ (Ctrl-C stops)", err=True)
     try:

@@ -110,6 +110,23 @@ def _checked(folder: Path) -> None:
         )
 
 
+def tidy(folder: str | Path) -> None:
+    """Finish or clear what a killed run left beside `folder`, unless a run is publishing
+    into it now (that run does it)."""
+    folder = Path(folder)
+    lock = filelock.FileLock(_sibling(folder, "lock"))
+    try:
+        lock.acquire(timeout=0)
+    except (filelock.Timeout, OSError):
+        return
+    try:
+        recover(folder)
+    except OSError:
+        pass  # serving goes on; the next run reports what it cannot write
+    finally:
+        lock.release()
+
+
 def recover(folder: str | Path) -> bool:
     """Complete or clear an interrupted publication of `folder` (the lock must be held).
 
