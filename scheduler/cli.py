@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.resources
 import json
 import signal
 import socket
@@ -33,7 +34,6 @@ from .model import SOFT_GOALS, Festival, Timetable
 from .publish import PublishError, UnsafeFolder
 
 DEFAULT_CONFIG = Path("config") / "festival.toml"
-BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "config" / "festival.toml"
 
 
 class BadInput(click.ClickException):
@@ -57,10 +57,13 @@ class Stopped(click.ClickException):
 
 
 def default_config() -> Path:
-    """`config/festival.toml` here, else the one shipped beside the package."""
-    if DEFAULT_CONFIG.exists() or not BUNDLED_CONFIG.exists():
-        return DEFAULT_CONFIG
-    return BUNDLED_CONFIG
+    """`config/festival.toml` here, else the default festival shipped in the package."""
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else shipped_festival()
+
+
+def shipped_festival() -> Path:
+    """The default festival as installed with the package."""
+    return Path(str(importlib.resources.files("scheduler") / "festival.toml"))
 
 
 def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -209,13 +212,20 @@ def plan(
     and prints the timetable. When OUT already holds a published plan, moves
     as few sessions as the rules allow and prints what changed. Exits 1 if no
     timetable keeps every rule (naming a smallest set of clashing rules), 2 on
-    bad input; in both cases nothing in OUT is touched.
+    bad input, 4 if OUT cannot be written, 130 on Ctrl-C; in every such case
+    nothing in OUT is touched.
 
     Example:
 
         festival plan config/festival.toml --out calendars --freeze-until 2023-10-20
     """
     festival = _load(config_path)
+    if config_path is None and not DEFAULT_CONFIG.exists():
+        click.echo(
+            f"No {DEFAULT_CONFIG} here: planning the default festival shipped with festival "
+            f"({shipped_festival()}) into {out.absolute()}/",
+            err=True,
+        )
     progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty(), verbose=verbose)
     frozen = freeze_until.date() if freeze_until else None
     stop = threading.Event()

@@ -199,7 +199,11 @@ def retired_feeds(festival: Festival, out: Path, files: Mapping[str, bytes]) -> 
         for path in sorted((out / folder).glob("*.ics")):
             relative = f"{folder}/{path.name}"
             if relative not in files:
-                stale[relative] = ical.retired(festival, relative, path.read_bytes())
+                try:
+                    previous = path.read_bytes()
+                except OSError:  # unreadable: it is replaced all the same
+                    previous = b""
+                stale[relative] = ical.retired(festival, relative, previous)
     return stale
 
 

@@ -83,9 +83,9 @@ def locked(folder: str | Path, on_wait: Callable[[], None] | None = None) -> Ite
     """
     folder = Path(folder)
     _checked(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(_sibling(folder, "lock"))
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except filelock.Timeout:
         if on_wait is not None:

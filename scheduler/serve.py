@@ -97,7 +97,7 @@ class _Snapshots(StaticFiles):
     """
 
     def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
-        if any(part.startswith(".") for part in Path(path).parts):
+        if "\0" in path or any(part.startswith(".") for part in Path(path).parts):
             return "", None  # hidden files and folders are never published
         return super().lookup_path(path)
 

@@ -1243,9 +1243,9 @@ class _Model:
             self.model.add_hint(self.slot[sid], start // unit)
             self.model.add_hint(self.day[sid], day)
             for d, b in self.on[sid].items():
-                self.model.add_hint(b, self.day_offset[d] == day)
+                self.model.add_hint(b, int(self.day_offset[d] == day))
             for v, b in self.at[sid].items():
-                self.model.add_hint(b, v == vid)
+                self.model.add_hint(b, int(v == vid))
             for v, begins in self.begins[sid].items():
                 if v == vid:
                     self.model.add_hint(begins, start // unit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +61,36 @@ def test_plan_without_arguments_uses_the_default_festival(runner, tmp_path, monk
     assert result.exit_code == 0, result.output
     document = json.loads((tmp_path / "calendars/timetable.json").read_text(encoding="utf-8"))
     assert document["festival"]["id"] == "ctc-tech-festival-2023"
+    assert f"into {tmp_path / 'calendars'}/" in result.output  # says where it writes
+
+
+def test_a_non_editable_install_ships_the_default_festival(tmp_path):
+    """`pip install .` (not editable), run from outside the repository."""
+    target = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target)]
+    install = subprocess.run(
+        [*pip, str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert install.returncode == 0, install.stderr
+    shipped = target / "scheduler" / "festival.toml"
+    assert not shipped.is_symlink()
+    assert shipped.read_bytes() == DEFAULT_CONFIG.read_bytes()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = subprocess.run(
+        [sys.executable, "-m", "scheduler", "plan", "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert str(shipped) in run.stderr  # the installed copy, not the repository's
+    assert (elsewhere / "calendars" / "timetable.json").exists()
 
 
 def test_rerun_is_byte_identical_and_leaves_files_untouched(runner, published):
@@ -415,3 +446,21 @@ def test_publishing_into_the_current_folder_is_refused(runner, tmp_path, monkeyp
     assert result.exit_code == 2
     assert "it holds the current folder; choose an output folder of its own" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.toml"]
+
+
+def test_an_output_folder_under_a_file_is_exit_4(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("f.toml").write_text(SMALL, encoding="utf-8")
+    Path("notes.txt").write_text("a file, not a folder", encoding="utf-8")
+    result = runner.invoke(cli, ["plan", "f.toml", "--out", "notes.txt/calendars"])
+    assert result.exit_code == 4
+    (line,) = result.output.splitlines()
+    assert line.startswith("Error: cannot publish into notes.txt/calendars/: ")
+    assert line.endswith("the previous publication is intact")
+
+
+def test_a_damaged_feed_of_a_removed_person_is_replaced_all_the_same(runner, published):
+    (published / "people" / "ghost.ics").write_bytes(b"\xff\x00not a calendar\nX-WR-CALNAME:a\\nb")
+    result = runner.invoke(cli, ["plan", "f.toml", "--out", "calendars"])
+    assert result.exit_code == 0, result.output
+    assert b"BEGIN:VCALENDAR" in (published / "people" / "ghost.ics").read_bytes()

@@ -209,6 +209,7 @@ def retired(festival: Festival, path: str, previous: bytes) -> bytes:
     """
     try:
         name = str(icalendar.Calendar.from_ical(previous).get("X-WR-CALNAME", path))
-    except ValueError:
+    except (ValueError, KeyError, IndexError, TypeError):  # not a calendar any more
         name = path
+    name = " ".join(name.split()) or path  # one line, whatever the old file held
     return feed(festival, [], path, name, name)

@@ -1,0 +1,201 @@
+"""Seeded fuzzing: hostile definitions and corrupt published plans never crash, hang or
+damage what was published.
+
+Every run asserts: no traceback, exit code 0, 1, 2 or 4 only (3 would be the
+validator rejecting the solver: a bug), the output folder byte for byte and
+mtime for mtime untouched unless the run succeeded, nothing left beside it, and
+every timetable published by a successful run re-checked by the validator. Each
+mutant runs with a solver cap and under a watchdog: a hang ends the test run
+with every thread's traceback instead of blocking CI.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import random
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DEFAULT_CONFIG, SMALL, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mutate import mutants
+
+from scheduler import config, generate, publish, revisions, validate
+from scheduler.cli import cli
+from scheduler.model import Placement, Timetable
+
+CAPS = ["--time-limit", "2", "--max-seconds", "10"]
+WATCHDOG = 180  # seconds one run may take before the whole test run is stopped
+
+
+def bases() -> list[tuple[str, str]]:
+    """The definitions mutated: the default festival, a small one, generated festivals
+    (in New York and London time too) and a generated conference programme."""
+    shape = generate.Shape(sessions=8, venues=3, people=3, days=5, rules=0.5, step=30)
+    texts = [("default", DEFAULT_CONFIG.read_text(encoding="utf-8")), ("small", SMALL)]
+    for seed in (3, 11, 12):
+        texts.append((f"generated-{seed}", generate.festival_toml(seed, shape)))
+    programme = generate.Programme(sessions=30, venues=3, days=2)
+    texts.append(("programme", generate.programme_toml(5, programme)))
+    return texts
+
+
+def run(args: list[str]) -> tuple[int, str, BaseException | None]:
+    faulthandler.dump_traceback_later(WATCHDOG, exit=True)
+    try:
+        result = CliRunner().invoke(cli, args)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    exception = result.exception
+    if isinstance(exception, SystemExit):
+        exception = None
+    return result.exit_code, result.output, exception
+
+
+def published_timetable(out: Path, festival) -> Timetable:
+    entries = revisions.read_published(out / "timetable.json").entries.values()
+    placements = tuple(
+        Placement(e.session, e.venue, e.start, e.end) for e in entries if e.status == "CONFIRMED"
+    )
+    return Timetable(festival.id, placements)
+
+
+def check_outcome(code, output, exception, out, before, definition) -> None:
+    assert exception is None, f"{exception!r}\n{output}"
+    assert "Traceback" not in output
+    assert code in (0, 1, 2, 4), output
+    if code != 0:
+        assert output.startswith("Error: ") or "no timetable" in output, output
+        assert snapshot(out) == before
+    else:
+        festival = config.load(definition)
+        assert validate.violations(festival, published_timetable(out, festival)) == []
+    assert [p.name for p in publish.staging_paths(out) if p.exists()] == []
+
+
+def test_hostile_definitions_never_crash_hang_or_damage_the_published_folder(tmp_path):
+    rng = random.Random(20261128)
+    outcomes: Counter[int] = Counter()
+    count = 0
+    for name, text in bases():
+        definition = tmp_path / f"{name}.toml"
+        definition.write_text(text, encoding="utf-8")
+        template = tmp_path / f"{name}-published"
+        code, output, _ = run(["plan", str(definition), "--out", str(template), "-q", *CAPS])
+        assert code == 0, output
+        for description, data in mutants(text, rng, 90):
+            count += 1
+            mutant = tmp_path / "mutant.toml"
+            mutant.write_bytes(data)
+            out = tmp_path / "out"
+            if out.exists():
+                shutil.rmtree(out)
+            shutil.copytree(template, out)
+            before = snapshot(out)
+            code, output, exception = run(["plan", str(mutant), "--out", str(out), "-q", *CAPS])
+            try:
+                check_outcome(code, output, exception, out, before, mutant)
+                checked = run(["check", str(mutant)])
+                assert checked[2] is None and checked[0] in (0, 1, 2), checked[1]
+            except AssertionError as error:
+                raise AssertionError(f"{name}: {description}: {error}") from None
+            outcomes[code] += 1
+    assert count >= 500
+    # the mutants reach past the reader: some plan and publish, some are infeasible
+    assert outcomes[2] > 100 and outcomes[0] > 100, outcomes
+
+
+# --- corrupt published plans (hypothesis) -----------------------------------------------
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@pytest.fixture(scope="module")
+def good_plan(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("good") / "calendars"
+    code, output, _ = run(["plan", str(DEFAULT_CONFIG), "--out", str(folder), "-q", *CAPS])
+    assert code == 0, output
+    return folder
+
+
+def _paths(value, prefix=()):
+    """Every path into a JSON document (keys and list indexes)."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*prefix, index))
+
+
+@st.composite
+def corrupt_plans(draw, document: dict) -> str:
+    """A timetable.json with one field replaced or removed, or its text damaged."""
+    kind = draw(st.sampled_from(["replace", "remove", "truncate", "number", "nest"]))
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if kind == "truncate":
+        return text[: draw(st.integers(0, len(text) - 1))]
+    if kind == "number":  # a number JSON can hold but Python should not trust
+        key = draw(st.sampled_from(["sequence", "objective", "bound"]))
+        huge = draw(st.sampled_from(["1e400", "-1e400", "9" * 5000, "-0", "1.5"]))
+        return re.sub(rf'("{key}"): -?\d+', rf"\1: {huge}", text, count=1)
+    if kind == "nest":
+        depth = draw(st.sampled_from([100, 1000, 100_000]))
+        return text.replace(
+            '"people": [', '"people": ' + "[" * depth + "]" * (depth - 1) + ", [", 1
+        )
+    paths = [p for p in _paths(document) if p]
+    path = draw(st.sampled_from(paths))
+    copy = json.loads(text)
+    parent = copy
+    for part in path[:-1]:
+        parent = parent[part]
+    if kind == "remove":
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = draw(JSON)
+    return json.dumps(copy, ensure_ascii=False)
+
+
+@settings(
+    max_examples=120,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_corrupt_published_plans_are_refused_or_survived_never_crashed_on(
+    data, good_plan, tmp_path_factory
+):
+    document = json.loads((good_plan / "timetable.json").read_text(encoding="utf-8"))
+    corrupt = data.draw(corrupt_plans(document))
+    out = tmp_path_factory.mktemp("corrupt") / "calendars"
+    shutil.copytree(good_plan, out)
+    (out / "timetable.json").write_text(corrupt, encoding="utf-8")
+    before = snapshot(out)
+    code, output, exception = run(["plan", str(DEFAULT_CONFIG), "--out", str(out), "-q", *CAPS])
+    assert code in (0, 2), output
+    check_outcome(code, output, exception, out, before, DEFAULT_CONFIG)
+    if code == 0:  # a harmless change: revisions never went back
+        published = revisions.read_published(out / "timetable.json").entries
+        old = revisions.read_published(good_plan / "timetable.json").entries
+        assert all(published[sid].sequence >= old[sid].sequence for sid in old if sid in published)
+    compared = run(["diff", str(out / "timetable.json"), str(good_plan / "timetable.json")])
+    assert compared[2] is None and compared[0] in (0, 2), compared[1]
