@@ -89,7 +89,7 @@ def test_hostile_definitions_never_crash_hang_or_damage_the_published_folder(tmp
         template = tmp_path / f"{name}-published"
         code, output, _ = run(["plan", str(definition), "--out", str(template), "-q", *CAPS])
         assert code == 0, output
-        for description, data in mutants(text, rng, 90):
+        for description, data in mutants(text, rng, 85):
             count += 1
             mutant = tmp_path / "mutant.toml"
             mutant.write_bytes(data)
@@ -106,7 +106,7 @@ def test_hostile_definitions_never_crash_hang_or_damage_the_published_folder(tmp
             except AssertionError as error:
                 raise AssertionError(f"{name}: {description}: {error}") from None
             outcomes[code] += 1
-    assert count >= 500
+    assert count >= 500  # 6 definitions × 85
     # the mutants reach past the reader: some plan and publish, some are infeasible
     assert outcomes[2] > 100 and outcomes[0] > 100, outcomes
 

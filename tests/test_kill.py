@@ -81,7 +81,7 @@ def test_sigkill_during_a_thousand_session_publish_leaves_old_or_new(
     publish.publish(first, out)
     rng = random.Random(f"kill-{mode}")
     outcomes = set()
-    for _ in range(16):
+    for _ in range(12):
         child = subprocess.Popen(
             [
                 sys.executable,
@@ -153,7 +153,7 @@ def test_sigkill_during_festival_plan_leaves_old_or_new(tmp_path):
     assert old != new
     rng = random.Random("kill-plan")
     out = tmp_path / "calendars"
-    for _ in range(6):
+    for _ in range(5):
         if out.exists():
             os.rename(out, tmp_path / "done")
             subprocess.run(["rm", "-rf", str(tmp_path / "done")], check=True)

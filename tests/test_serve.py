@@ -486,7 +486,7 @@ def test_slow_clients_past_the_open_file_limit_do_not_hang_the_others(tmp_path):
     """With only 256 open files, 300 slow clients once made every normal request time
     out. Now the oldest of them make room: most normal requests get the feed, and none
     hangs (the rest are refused or reset at once, and a client's next refresh gets it)."""
-    stats, answers = attacked(tmp_path, 300, 10, open_files=256)
+    stats, answers = attacked(tmp_path, 300, 8, open_files=256)
     assert stats["connections"] > 300  # they were closed and came back
     assert (-1, False) not in answers
     served = sum(answer == (200, True) for answer in answers)
