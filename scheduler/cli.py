@@ -11,6 +11,7 @@ import contextlib
 import functools
 import importlib.resources
 import json
+import select
 import signal
 import socket
 import sys
@@ -238,8 +239,8 @@ def plan(
         if not sys.stdin.isatty():
             return False
         try:
-            return click.confirm(f"Publish this timetable to {out}/?", default=False)
-        except (click.Abort, KeyboardInterrupt):  # Ctrl-C (again) at the prompt: no
+            return _confirm(f"Publish this timetable to {out}/?")
+        except KeyboardInterrupt:  # Ctrl-C (again) at the prompt: no
             click.echo(err=True)
             return False
 
@@ -273,6 +274,11 @@ def plan(
         raise NoTimetableFound(str(error)) from None
     except planning.InvalidTimetable as error:
         raise InternalError(str(error)) from None
+    except solver.ModelInvalid as error:
+        raise InternalError(
+            f"internal error: the solver refused the model it built ({error}); "
+            "nothing was published. Please report this"
+        ) from None
     except PublishError as error:
         raise CannotWrite(str(error)) from None
     except UnsafeFolder as error:
@@ -562,6 +568,19 @@ class _ProgressLine:
             f"Solving… {elapsed:5.1f} s · {best.phase}: best {best.objective} · "
             f"bound {best.bound} · gap {gap:.1%} · Ctrl-C stops with the best so far"
         )
+
+
+def _confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal (default no); Ctrl-C raises KeyboardInterrupt.
+
+    Waits for the answer in short polls rather than a blocking read: the kernel may
+    hand Ctrl-C to any thread (CP-SAT's, OpenBLAS's), and only a main thread that
+    comes back to Python runs the handler; one blocked in input() would wait forever.
+    """
+    click.echo(f"{question} [y/N]: ", nl=False)
+    while not select.select([sys.stdin], [], [], 0.2)[0]:
+        pass
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 @contextlib.contextmanager

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import random
+import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -63,6 +64,68 @@ SLOW_SUBSOLVERS = (
 
 class _Stopped(Exception):
     """`stop` was set while a model was being built."""
+
+
+class ModelInvalid(Exception):
+    """CP-SAT refused a model this module built: a bug, never a user's mistake."""
+
+
+#: CP-SAT's log line once presolve is over and the search has begun
+SEARCH_STARTED = re.compile(r"^Starting .*search at ")
+
+
+def _solve(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    callback: Any = None,
+    stop: threading.Event | None = None,
+) -> Any:
+    """`solver.solve`, ended early once `stop` is set; a model CP-SAT finds invalid raises
+    `ModelInvalid` with its reason, rather than reading as "no timetable found in time".
+
+    A stop set before the solve skips it (status UNKNOWN). A stop set during it waits for
+    the search to begin: OR-Tools 9.15 aborts the whole process (a failed CHECK in
+    postsolve) when stopped while it loads the presolved model after a complete hint
+    has already given solution #1 (seen with Ctrl-C on a loaded machine).
+    """
+    if stop is not None and stop.is_set():
+        return cp_model.UNKNOWN
+    finished = threading.Event()
+    searching = threading.Event()
+    watcher = None
+    if stop is not None:
+        solver.parameters.log_search_progress = True
+        solver.parameters.log_to_stdout = False
+        solver.log_callback = lambda line: SEARCH_STARTED.match(line) and searching.set()
+
+        def watch() -> None:
+            while not finished.is_set():
+                if stop.wait(0.05):
+                    while not (searching.is_set() or finished.wait(0.01)):
+                        pass
+                    if not finished.is_set():
+                        solver.stop_search()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+    try:
+        code = solver.solve(model, callback) if callback is not None else solver.solve(model)
+    finally:
+        finished.set()
+        if watcher is not None:
+            watcher.join()
+    if code == cp_model.MODEL_INVALID:
+        raise ModelInvalid(" ".join(model.validate().split()) or "CP-SAT reports MODEL_INVALID")
+    return code
+
+
+def _spent(solver: cp_model.CpSolver) -> tuple[float, int, int]:
+    """Deterministic time, branches and conflicts of the last solve (zeros if skipped)."""
+    try:
+        return solver.deterministic_time, solver.num_branches, solver.num_conflicts
+    except (AttributeError, RuntimeError):
+        return 0.0, 0, 0
 
 
 @dataclass(frozen=True)
@@ -172,18 +235,18 @@ def solve(
 
     def run(phase: str) -> tuple[int, tuple[Timetable, dict[int, int]] | None]:
         """Solve; the timetable found and its variables' values, if any."""
-        with _stoppable(solver, stop):
-            code = solver.solve(built.model, _Callback(on_progress, phase))
+        code = _solve(solver, built.model, _Callback(on_progress, phase), stop)
         final = None
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             final = (built.read(solver), built.values(solver))
+        spent, branches, conflicts = _spent(solver)
         cap = options.max_seconds
         if cap is not None and code != cp_model.OPTIMAL and code != cp_model.INFEASIBLE:
             # unfinished, yet inside its deterministic budget: the clock stopped it
-            clocked[0] = clocked[0] or solver.deterministic_time < 0.99 * options.time_limit
-        totals[0] += solver.deterministic_time
-        totals[1] += solver.num_branches
-        totals[2] += solver.num_conflicts
+            clocked[0] = clocked[0] or spent < 0.99 * options.time_limit
+        totals[0] += spent
+        totals[1] += branches
+        totals[2] += conflicts
         return code, final
 
     statuses = []
@@ -224,28 +287,6 @@ def solve(
         stopped_by_clock=clocked[0],
         interrupted=stop.is_set(),
     )
-
-
-@contextlib.contextmanager
-def _stoppable(solver: cp_model.CpSolver, stop: threading.Event) -> Iterator[None]:
-    """While solving, a thread that stops the search once `stop` is set."""
-    if stop.is_set():
-        solver.parameters.max_time_in_seconds = 0.0
-    finished = threading.Event()
-
-    def watch() -> None:
-        while not finished.is_set():
-            if stop.wait(0.05):
-                solver.stop_search()
-                return
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        finished.set()
-        watcher.join()
 
 
 def _solve_by_neighbourhoods(
@@ -332,11 +373,11 @@ def _solve_by_neighbourhoods(
         solver = _cp_solver()
         _deterministic(solver, replace(options, time_limit=STEP_LIMIT))
         solver.parameters.cp_model_probing_level = 0  # presolve dominates these small solves
-        with _stoppable(solver, stop):
-            code = solver.solve(built.model)
-        spent[0] += max(solver.deterministic_time, STEP_COST)
-        spent[1] += solver.num_branches
-        spent[2] += solver.num_conflicts
+        code = _solve(solver, built.model, stop=stop)
+        used, branches, conflicts = _spent(solver)
+        spent[0] += max(used, STEP_COST)
+        spent[1] += branches
+        spent[2] += conflicts
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         places.update(lns.places_in(built.read(solver).placements, clock))
@@ -448,7 +489,7 @@ def _solve_by_neighbourhoods(
         final.minimize_soft_goals()
         solver = _cp_solver()
         _deterministic(solver, options)
-        if solver.solve(final.model) != cp_model.OPTIMAL:
+        if _solve(solver, final.model) != cp_model.OPTIMAL:
             return None
         timetable = replace(final.read(solver), status=status, bound=bound)
     return Result(
@@ -497,8 +538,7 @@ def _repair(
         return None
     solver = _cp_solver()
     _deterministic(solver, replace(options, time_limit=min(options.time_limit, 10 * STEP_LIMIT)))
-    with _stoppable(solver, stop):
-        code = solver.solve(built.model)
+    code = _solve(solver, built.model, stop=stop)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return lns.places_in(built.read(solver).placements, clock)
@@ -546,7 +586,7 @@ def explain(
     params.random_seed = 0
     params.max_deterministic_time = time_limit
     built.model.add_assumptions([lit for _, lit in guards])
-    code = solver.solve(built.model)
+    code = _solve(solver, built.model)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Explanation("FEASIBLE")
     if code != cp_model.INFEASIBLE:
@@ -562,7 +602,7 @@ def explain(
         trial = core[:index] + core[index + 1 :]
         built.model.clear_assumptions()
         built.model.add_assumptions([literal[r] for r in trial])
-        code = solver.solve(built.model)
+        code = _solve(solver, built.model)
         if code == cp_model.INFEASIBLE:
             core = trial
         else:
@@ -1265,8 +1305,7 @@ class _Model:
         params.fix_variables_to_their_hinted_value = True
         params.stop_after_first_solution = True
         params.max_deterministic_time = 5.0
-        with _stoppable(solver, self.stop):
-            code = solver.solve(self.model)
+        code = _solve(solver, self.model, stop=self.stop)
         self.check_stop()
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return  # keep the partial hint

