@@ -105,23 +105,27 @@ def swap_lines(text: str, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
-def drop_table(text: str, rng: random.Random) -> str:
-    lines = _lines(text)
+def _table(lines: list[str], rng: random.Random) -> tuple[int, int] | None:
+    """The lines of one table, picked at random: (its header, the next header)."""
     headers = [i for i, line in enumerate(lines) if HEADER.match(line)]
     if not headers:
-        return text
+        return None
     start = rng.choice(headers)
-    end = next((i for i in headers if i > start), len(lines))
-    return "\n".join(lines[:start] + lines[end:])
+    return start, next((i for i in headers if i > start), len(lines))
+
+
+def drop_table(text: str, rng: random.Random) -> str:
+    lines = _lines(text)
+    span = _table(lines, rng)
+    return "\n".join(lines[: span[0]] + lines[span[1] :]) if span else text
 
 
 def duplicate_table(text: str, rng: random.Random) -> str:
     lines = _lines(text)
-    headers = [i for i, line in enumerate(lines) if HEADER.match(line)]
-    if not headers:
+    span = _table(lines, rng)
+    if not span:
         return text
-    start = rng.choice(headers)
-    end = next((i for i in headers if i > start), len(lines))
+    start, end = span
     return "\n".join(lines[:end] + lines[start:end] + lines[end:])
 
 

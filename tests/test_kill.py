@@ -133,14 +133,20 @@ def wait_until_publishing(out: Path, process: subprocess.Popen) -> None:
         time.sleep(0.01)  # polling for the event, not waiting for a time
 
 
+def variant(path: Path, old: str, new: str) -> Path:
+    """The default festival with one line changed, written at `path`."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
 def test_sigkill_during_festival_plan_leaves_old_or_new(tmp_path):
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
-    before = tmp_path / "before.toml"
-    before.write_text(
-        DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-            'name = "中国电信第三届科技节"', 'name = "中国电信第三届科技节（草案）"'
-        ),
-        encoding="utf-8",
+    before = variant(
+        tmp_path / "before.toml",
+        'name = "中国电信第三届科技节"',
+        'name = "中国电信第三届科技节（草案）"',
     )
     reference = tmp_path / "reference"
     for config in (before, DEFAULT_CONFIG):
@@ -185,13 +191,7 @@ def test_sigkill_during_festival_plan_leaves_old_or_new(tmp_path):
 
 def test_two_plans_into_one_folder_take_turns(tmp_path):
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
-    other = tmp_path / "other.toml"
-    other.write_text(
-        DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-            'title = "量子主题活动"', 'title = "量子科技主题活动"'
-        ),
-        encoding="utf-8",
-    )
+    other = variant(tmp_path / "other.toml", 'title = "量子主题活动"', 'title = "量子科技主题活动"')
     configs = {"default": DEFAULT_CONFIG, "other": other}
     # the two outcomes of running them one after the other, in either order
     expected = []
