@@ -99,8 +99,9 @@ def _solve(
         solver.log_callback = lambda line: SEARCH_STARTED.match(line) and searching.set()
 
         def watch() -> None:
-            while not finished.is_set():
-                if stop.wait(0.05):
+            # short polls of `finished`, so that the solve's caller never waits long here
+            while not finished.wait(0.01):
+                if stop.is_set():
                     while not (searching.is_set() or finished.wait(0.01)):
                         pass
                     if not finished.is_set():
