@@ -153,7 +153,7 @@ def ours(sessions: int, seed: int, seconds: float) -> dict:
 def ours_replan(sessions: int, seed: int, seconds: float) -> dict:
     """Plan, close one room for a day, re-plan with the published plan and from scratch."""
     festival = instance(sessions, seed)[0]
-    published = solver.solve(festival, solver.Options(max_seconds=seconds)).timetable
+    published = solver.solve(festival, options=solver.Options(max_seconds=seconds)).timetable
     changed, previous = close_one_room(festival, published)
     return {
         "hint": _timed(changed, previous, seconds),
@@ -170,7 +170,10 @@ def _timed(festival: Festival, previous: Timetable | None, seconds: float) -> di
 
     started = time.perf_counter()
     result = solver.solve(
-        festival, solver.Options(time_limit=10_000, max_seconds=seconds), progress, previous
+        festival,
+        options=solver.Options(time_limit=10_000, max_seconds=seconds),
+        on_progress=progress,
+        previous=previous,
     )
     wall = time.perf_counter() - started
     timetable = result.timetable

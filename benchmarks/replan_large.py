@@ -28,7 +28,7 @@ def run(festival, options, previous=None) -> tuple[solver.Result, float | None, 
             first.append(time.perf_counter() - started)
 
     started = time.perf_counter()
-    result = solver.solve(festival, options, progress, previous=previous)
+    result = solver.solve(festival, options=options, on_progress=progress, previous=previous)
     return result, (first[0] if first else None), time.perf_counter() - started
 
 

@@ -1,8 +1,15 @@
 """festival: plan a festival programme with CP-SAT and publish it as calendar feeds."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("festival-scheduler")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> str:
+    """`__version__`, read from the installed metadata only when asked for (it is slow)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'scheduler' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("festival-scheduler")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "0.0.0"

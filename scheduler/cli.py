@@ -3,58 +3,49 @@
 Exit codes: 0 done, 1 no timetable exists, 2 bad input, 3 internal error (a
 timetable the validator rejects; nothing is published), 4 the output folder
 could not be written (the previous publication is intact), 130 interrupted.
+Every library error is a `FestivalError` that carries its exit code.
+
+Each command imports what it needs when it runs: `festival --help` and
+`festival diff` never load OR-Tools, numpy or pandas.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib.resources
 import json
-import select
-import signal
-import socket
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
 
-from . import config, days, diff, publish, revisions, solver
-from . import plan as planning
-from .model import SOFT_GOALS, Festival, Timetable
-from .publish import PublishError, UnsafeFolder
+if TYPE_CHECKING:
+    from .model import Festival
 
 DEFAULT_CONFIG = Path("config") / "festival.toml"
 
 
-class BadInput(click.ClickException):
-    exit_code = 2
+class Failed(click.ClickException):
+    """A library error as `Error: …` on stderr, with the library's exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
-class NoTimetableFound(click.ClickException):
-    exit_code = 1
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn any `FestivalError` raised inside into `Failed`: one line, its exit code."""
+    from .errors import FestivalError
 
-
-class InternalError(click.ClickException):
-    exit_code = 3
-
-
-class CannotWrite(click.ClickException):
-    exit_code = 4
-
-
-class Stopped(click.ClickException):
-    exit_code = 130  # as for a command stopped by Ctrl-C
+    try:
+        yield
+    except FestivalError as error:
+        raise Failed(str(error), error.exit_code) from None
 
 
 def default_config() -> Path:
@@ -68,7 +59,7 @@ def shipped_festival() -> Path:
 
 
 def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every solving command shares."""
+    """The options every solving command shares, passed on as `solver=` keyword values."""
 
     @click.option(
         "--time-limit",
@@ -109,10 +100,13 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         max_seconds: float | None,
         **kwargs: Any,
     ) -> Any:
-        options = solver.Options(
-            time_limit=time_limit, workers=workers, seed=seed, max_seconds=max_seconds
-        )
-        return command(*args, options=options, **kwargs)
+        solving = {
+            "time_limit": time_limit,
+            "workers": workers,
+            "seed": seed,
+            "max_seconds": max_seconds,
+        }
+        return command(*args, solving=solving, **kwargs)
 
     return wrapper
 
@@ -126,25 +120,14 @@ config_argument = click.argument(
 
 
 def _load(config_path: Path | None) -> Festival:
+    from . import config, days
+
     path = config_path or default_config()
-    try:
+    with reported():
         festival = config.load(path)
-    except config.ConfigError as error:
-        raise BadInput(str(error)) from None
     for warning in days.working_days(festival.days, festival.start, festival.end)[1]:
         click.echo(f"Warning: {path}: festival.days: {warning}", err=True)
     return festival
-
-
-def _console(err: bool = False) -> Console:
-    stream = sys.stderr if err else sys.stdout
-    tty = stream.isatty()
-    return Console(
-        file=stream,
-        width=None if tty else 200,
-        highlight=False,
-        force_terminal=None if tty else False,
-    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -204,7 +187,7 @@ def plan(
     freeze_until: datetime | None,
     quiet: bool,
     verbose: bool,
-    options: solver.Options,
+    solving: dict[str, Any],
 ) -> None:
     """Plan the festival in CONFIG and publish the timetable and calendar feeds.
 
@@ -220,6 +203,9 @@ def plan(
 
         festival plan config/festival.toml --out calendars --freeze-until 2023-10-20
     """
+    from . import days, diff, solver, terminal
+    from . import plan as planning
+
     festival = _load(config_path)
     if config_path is None and not DEFAULT_CONFIG.exists():
         click.echo(
@@ -227,22 +213,17 @@ def plan(
             f"({shipped_festival()}) into {out.absolute()}/",
             err=True,
         )
-    progress = _ProgressLine(enabled=not quiet and sys.stderr.isatty(), verbose=verbose)
-    frozen = freeze_until.date() if freeze_until else None
-    stop = threading.Event()
+    progress = terminal.ProgressLine(enabled=not quiet and sys.stderr.isatty(), verbose=verbose)
+    ctrl_c = terminal.CtrlC()
 
-    def offer(result: solver.Result, timetable: Timetable) -> bool:
+    def offer(result: solver.Result, timetable: Any) -> bool:
         """After Ctrl-C: show the best timetable so far and ask whether to publish it."""
         progress.close()
-        _console().print(timetable_table(festival, timetable))
-        click.echo("Interrupted. " + _summary(festival, result, timetable))
+        terminal.console().print(terminal.timetable_table(festival, timetable))
+        click.echo("Interrupted. " + terminal.summary(festival, result, timetable))
         if not sys.stdin.isatty():
             return False
-        try:
-            return _confirm(f"Publish this timetable to {out}/?")
-        except KeyboardInterrupt:  # Ctrl-C (again) at the prompt: no
-            click.echo(err=True)
-            return False
+        return ctrl_c.ask(lambda: terminal.confirm(f"Publish this timetable to {out}/?"))
 
     def waiting() -> None:
         click.echo(
@@ -250,44 +231,36 @@ def plan(
             err=True,
         )
 
+    def job() -> planning.Plan:
+        return planning.plan(
+            festival,
+            out=out,
+            options=solver.Options(**solving),
+            on_progress=progress.update,
+            baseline=baseline,
+            fresh=fresh,
+            freeze_until=freeze_until.date() if freeze_until else None,
+            stop=ctrl_c.stop,
+            accept=offer,
+            on_wait=waiting,
+        )
+
     try:
-        with progress, _ctrl_c_stops(stop):
-            done = planning.plan(
-                festival,
-                out,
-                options,
-                progress.update,
-                baseline,
-                fresh,
-                freeze_until=frozen,
-                stop=stop,
-                accept=offer,
-                on_wait=waiting,
-            )
-    except planning.Interrupted:
-        raise Stopped(f"interrupted; nothing was published in {out}/") from None
-    except revisions.BaselineError as error:
-        raise BadInput(str(error)) from None
-    except planning.NoTimetable as error:
-        if error.result.interrupted:
-            raise Stopped("interrupted before any timetable was found; nothing published") from None
-        raise NoTimetableFound(str(error)) from None
-    except planning.InvalidTimetable as error:
-        raise InternalError(str(error)) from None
-    except solver.ModelInvalid as error:
-        raise InternalError(
-            f"internal error: the solver refused the model it built ({error}); "
-            "nothing was published. Please report this"
-        ) from None
-    except PublishError as error:
-        raise CannotWrite(str(error)) from None
-    except UnsafeFolder as error:
-        raise BadInput(str(error)) from None
+        with progress, reported():
+            done = ctrl_c.run(job)
+    except Failed as error:
+        if error.exit_code == 130:
+            raise Failed(f"interrupted; nothing was published in {out}/", 130) from None
+        if error.exit_code == 1 and ctrl_c.stop.is_set():
+            raise Failed(
+                "interrupted before any timetable was found; nothing published", 130
+            ) from None
+        raise
     if quiet:
         return
     if not done.result.interrupted:  # else `offer` has shown it
-        _console().print(timetable_table(festival, done.timetable))
-        click.echo(_summary(festival, done.result, done.timetable))
+        terminal.console().print(terminal.timetable_table(festival, done.timetable))
+        click.echo(terminal.summary(festival, done.result, done.timetable))
     if done.changes:
         click.echo("\nChanges since the published plan:")
         click.echo(diff.render(list(done.changes), days.zone(festival)))
@@ -328,9 +301,12 @@ def check(config_path: Path | None, explain: bool, time_limit: float) -> None:
 
         festival check config/festival.toml --explain
     """
+    from . import days
+    from .solver.grid import eligible_venues
+
     festival = _load(config_path)
     usable = days.festival_days(festival)
-    homeless = [s for s in festival.sessions if not solver.eligible_venues(festival, s)]
+    homeless = [s for s in festival.sessions if not eligible_venues(festival, s)]
     if homeless and not explain:
         lines = [
             f"session {s.id!r} fits no venue (attendance {s.attendance}, needs "
@@ -338,7 +314,7 @@ def check(config_path: Path | None, explain: bool, time_limit: float) -> None:
             f"{', '.join(s.cities) or 'any'}, venues {', '.join(s.venues) or 'any'})"
             for s in homeless
         ]
-        raise NoTimetableFound("\n".join(lines))
+        raise Failed("\n".join(lines), 1)
     click.echo(
         f"{festival.source}: OK: {festival.name} ({festival.id}), "
         f"{len(festival.sessions)} sessions, {len(festival.venues)} venues, "
@@ -348,18 +324,25 @@ def check(config_path: Path | None, explain: bool, time_limit: float) -> None:
     )
     if not explain:
         return
-    found = solver.explain(festival, time_limit=time_limit)
-    if found.status == "FEASIBLE":
+    from . import plan as planning
+    from . import solver
+    from .model import Status
+
+    with reported():
+        found = solver.explain(festival, time_limit=time_limit)
+    if found.status == Status.FEASIBLE:
         click.echo("A timetable exists that keeps every rule.")
-    elif found.status == "INFEASIBLE":
-        raise NoTimetableFound(
+    elif found.status == Status.INFEASIBLE:
+        raise Failed(
             "no timetable keeps every hard rule (proven infeasible)\n"
-            + planning.describe(festival, found)
+            + planning.describe(festival, found),
+            1,
         )
     else:
-        raise NoTimetableFound(
+        raise Failed(
             "could not decide within the time limit whether a timetable "
-            "exists; try a longer --time-limit"
+            "exists; try a longer --time-limit",
+            1,
         )
 
 
@@ -377,15 +360,20 @@ def diff_command(old: Path, new: Path, as_json: bool) -> None:
 
         festival diff old/timetable.json calendars/timetable.json --json
     """
+    from zoneinfo import ZoneInfo
+
+    from . import diff, revisions
+
     try:
         before = revisions.read_published(old)
         after = revisions.read_published(new)
     except revisions.BaselineError as error:
-        raise BadInput(str(error).replace("; use --fresh to plan without it", "")) from None
+        raise Failed(str(error).replace("; use --fresh to plan without it", ""), 2) from None
     if before.festival != after.festival:
-        raise BadInput(
+        raise Failed(
             f"{old} is festival {before.festival!r} but {new} is "
-            f"{after.festival!r}; compare two plans of one festival"
+            f"{after.festival!r}; compare two plans of one festival",
+            2,
         )
     changes = diff.diff(before.entries, after.entries.values())
     zone = ZoneInfo(after.timezone)
@@ -438,7 +426,7 @@ def serve(
     port: int,
     watch: bool,
     replan_timeout: float,
-    options: solver.Options,
+    solving: dict[str, Any],
 ) -> None:
     """Serve the published folder: the timetable page and every feed.
 
@@ -450,10 +438,13 @@ def serve(
 
         festival serve --dir calendars --port 8000 --watch config/festival.toml
     """
+    import threading
+
+    from . import publish
     from . import serve as serving
 
     if not folder.is_dir():
-        raise BadInput(f"{folder}: no such folder; run festival plan first, or pass --dir")
+        raise Failed(f"{folder}: no such folder; run festival plan first, or pass --dir", 2)
     publish.tidy(folder)  # finish or clear what a killed run left beside the folder
     stop = threading.Event()
 
@@ -461,166 +452,15 @@ def serve(
         click.echo(text, err=True)
 
     if watch:
+        flags = [
+            f"--{name.replace('_', '-')}={value}"
+            for name, value in solving.items()
+            if value is not None
+        ]
         path = config_path or default_config()
-        solving = ["--time-limit", str(options.time_limit), "--workers", str(options.workers)]
-        solving += ["--seed", str(options.seed)]
-        if options.max_seconds is not None:
-            solving += ["--max-seconds", str(options.max_seconds)]
-        replan = serving.Replanner(path, folder, solving, replan_timeout, report)
-        seen = serving.fingerprint(path)  # before the thread: a save right after counts
-        threading.Thread(
-            target=serving.watch, args=(path, replan, stop, 0.5, seen, report), daemon=True
-        ).start()
+        serving.watch_in_background(path, folder, flags, replan_timeout, report, stop)
     click.echo(f"Serving {folder}/ at http://{host}:{port}/ (Ctrl-C stops)", err=True)
     try:
         serving.run(folder, host, port)
     finally:
         stop.set()
-
-
-def timetable_table(festival: Festival, timetable: Timetable) -> Table:
-    """The timetable as a terminal table: date, time, venue, session, track."""
-    table = Table(
-        caption=Text(f"{festival.name} · times in {festival.timezone}"), caption_justify="left"
-    )
-    for column in ("Date", "Time", "Venue", "Session", "Track"):
-        table.add_column(column)
-    for p in timetable.placements:
-        s = festival.session(p.session)
-        v = festival.venue(p.venue)
-        track = festival.track(s.track).name if s.track else ""
-        start, end = days.local(festival, p.start), days.local(festival, p.end)
-        table.add_row(
-            Text(f"{start:%Y-%m-%d %a}"),
-            Text(f"{start:%H:%M}–{end:%H:%M}"),
-            Text(f"{v.name} ({v.city})"),
-            Text(s.title),
-            Text(track),
-        )
-    return table
-
-
-def _summary(festival: Festival, result: solver.Result, timetable: Timetable) -> str:
-    weights = festival.weights
-    parts = [
-        f"{g} {timetable.penalties.get(g, 0)}×{weights.of(g)}"
-        for g in SOFT_GOALS
-        if timetable.penalties.get(g, 0)
-    ]
-    detail = f" ({', '.join(parts)})" if parts else ""
-    if result.proven_optimal:
-        head = f"Proven optimal: penalty {timetable.objective}{detail}"
-    else:
-        head = (
-            f"Best found, not proven optimal: penalty {timetable.objective}{detail}, "
-            f"lower bound {timetable.bound}"
-        )
-    clock = (
-        " Stopped by --max-seconds before --time-limit: another run may give another timetable."
-        if result.stopped_by_clock
-        else ""
-    )
-    return f"{head}; solved in {result.wall_time:.2f} s. Validator: every rule holds." + clock
-
-
-class _ProgressLine:
-    """A live status line on the terminal while the solver runs: elapsed time
-    (ticking), the phase, the best objective, the proven bound and the gap."""
-
-    def __init__(self, enabled: bool, verbose: bool = False):
-        self.enabled = enabled
-        self.verbose = verbose
-        self.live: Live | None = None
-        self.started = time.perf_counter()
-        self.best: solver.Progress | None = None
-
-    def __enter__(self) -> _ProgressLine:
-        if self.enabled:
-            self.started = time.perf_counter()
-            self.live = Live(self, console=_console(err=True), transient=True, refresh_per_second=4)
-            self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self.live is not None:
-            self.live.__exit__(None, None, None)
-            self.live = None
-
-    def update(self, progress: solver.Progress) -> None:
-        self.best = progress
-        if self.verbose:
-            click.echo(
-                f"Better timetable after {progress.elapsed:.1f} s: {progress.phase} "
-                f"{progress.objective}, bound {progress.bound}",
-                err=True,
-            )
-
-    def __rich__(self) -> Text:
-        elapsed = time.perf_counter() - self.started
-        best = self.best
-        if best is None:
-            return Text(f"Solving… {elapsed:5.1f} s · no timetable yet · Ctrl-C stops")
-        gap = (best.objective - best.bound) / best.objective if best.objective else 0.0
-        return Text(
-            f"Solving… {elapsed:5.1f} s · {best.phase}: best {best.objective} · "
-            f"bound {best.bound} · gap {gap:.1%} · Ctrl-C stops with the best so far"
-        )
-
-
-def _confirm(question: str) -> bool:
-    """Ask a yes/no question on the terminal (default no); Ctrl-C raises KeyboardInterrupt.
-
-    Waits for the answer in short polls rather than a blocking read: the kernel may
-    hand Ctrl-C to any thread (CP-SAT's, OpenBLAS's), and only a main thread that
-    comes back to Python runs the handler; one blocked in input() would wait forever.
-    """
-    click.echo(f"{question} [y/N]: ", nl=False)
-    while not select.select([sys.stdin], [], [], 0.2)[0]:
-        pass
-    return sys.stdin.readline().strip().lower() in ("y", "yes")
-
-
-@contextlib.contextmanager
-def _ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
-    """The first Ctrl-C sets `stop` (the solver ends with its best timetable so far);
-    a second one interrupts as usual.
-
-    The solver runs in native code, where Python signal handlers wait; the
-    signal's wake-up byte reaches a watching thread at once.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    reader, writer = socket.socketpair()
-    writer.setblocking(False)
-
-    presses = []
-
-    def handler(signum: int, frame: object) -> None:
-        # runs in the main thread once it is back in Python; the watcher has usually
-        # set `stop` already, so count the presses rather than look at `stop`
-        presses.append(signum)
-        stop.set()
-        if len(presses) > 1:
-            raise KeyboardInterrupt
-
-    def watch() -> None:
-        while data := reader.recv(64):
-            if signal.SIGINT in data:
-                stop.set()
-
-    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    previous = signal.signal(signal.SIGINT, handler)
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        signal.set_wakeup_fd(previous_fd)
-        writer.close()
-        watcher.join()
-        reader.close()

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from .errors import BadInput
 from .model import DayRule, Festival
 
 
-class CalendarError(ValueError):
+class CalendarError(BadInput, ValueError):
     """The holiday calendar cannot answer for the festival's dates."""
 
 

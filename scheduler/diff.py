@@ -5,19 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from .model import Entry
 
-KINDS = ("moved", "added", "cancelled", "updated")
+
+class Kind(StrEnum):
+    """What happened to a session between two published plans (in report order)."""
+
+    MOVED = "moved"  # a new date, time or venue
+    ADDED = "added"
+    CANCELLED = "cancelled"
+    UPDATED = "updated"  # what calendars show changed, not the place
+
+
+KINDS = tuple(Kind)
 
 
 @dataclass(frozen=True)
 class Change:
     """One session's change: moved, added, cancelled, or updated (text only)."""
 
-    kind: str
+    kind: Kind
     session: str
     title: str
     old: Entry | None
@@ -43,16 +54,16 @@ def diff(
         before = old.get(entry.session)
         if before is None or (before.status == "CANCELLED" and entry.status != "CANCELLED"):
             if entry.status != "CANCELLED":
-                changes.append(Change("added", entry.session, entry.title, before, entry))
+                changes.append(Change(Kind.ADDED, entry.session, entry.title, before, entry))
             continue
         if entry.status == "CANCELLED":
             if before.status != "CANCELLED":
-                changes.append(Change("cancelled", entry.session, entry.title, before, entry))
+                changes.append(Change(Kind.CANCELLED, entry.session, entry.title, before, entry))
             continue
         if (before.start, before.end, before.venue) != (entry.start, entry.end, entry.venue):
             changes.append(
                 Change(
-                    "moved",
+                    Kind.MOVED,
                     entry.session,
                     entry.title,
                     before,
@@ -61,10 +72,10 @@ def diff(
                 )
             )
         elif before.digest != entry.digest:
-            changes.append(Change("updated", entry.session, entry.title, before, entry))
+            changes.append(Change(Kind.UPDATED, entry.session, entry.title, before, entry))
     for sid, before in old.items():
         if sid not in seen and before.status != "CANCELLED":
-            changes.append(Change("cancelled", sid, before.title, before, None))
+            changes.append(Change(Kind.CANCELLED, sid, before.title, before, None))
     return sorted(changes, key=lambda c: (c.when, KINDS.index(c.kind)))
 
 
@@ -80,15 +91,15 @@ def render(changes: list[Change], zone: ZoneInfo) -> str:
     lines = []
     for c in changes:
         head = f"{c.kind:<9} {c.session} ({c.title})"
-        if c.kind == "moved":
+        if c.kind == Kind.MOVED:
             assert c.old and c.new
             line = f"{head}: {_slot(c.old, zone)} → {_slot(c.new, zone)}"
             if c.reason:
                 line += f"\n          because {c.reason}"
-        elif c.kind == "added":
+        elif c.kind == Kind.ADDED:
             assert c.new
             line = f"{head}: {_slot(c.new, zone)}"
-        elif c.kind == "cancelled":
+        elif c.kind == Kind.CANCELLED:
             assert c.old
             line = f"{head}: was {_slot(c.old, zone)}"
         else:

@@ -22,9 +22,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
 
-#: Names of the soft goals, in the order they are reported.
-SOFT_GOALS = ("spread", "track_days", "prefer_date", "prefer_venue", "prefer_time")
+from .rules import Kind, names
+
+#: Names of the soft goals, in the order they are reported (see `scheduler.rules`).
+SOFT_GOALS = names(Kind.SOFT)
+#: Kinds of move from the published plan, each weighed in `Weights`.
+MOVE_KINDS = names(Kind.MOVE)
+
+
+class Status(StrEnum):
+    """How a solve ended: a timetable proven best, one found, none exists, none found."""
+
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    UNKNOWN = "UNKNOWN"
+
+
+class Keep(StrEnum):
+    """Why a published session may not move in a re-plan."""
+
+    PINNED = "pinned"  # `pinned = true` in the definition
+    FROZEN = "frozen"  # published before `--freeze-until`
 
 
 @dataclass(frozen=True)
@@ -69,8 +91,10 @@ class Venue:
     city: str
     address: str = ""
     capacity: int = 0
-    opens: int = 0  # minutes after midnight
-    closes: int = 1440  # minutes after midnight; 1440 is midnight at the end of the day
+    #: the `hours` key: minutes after midnight when it opens and closes (1440: midnight at
+    #: the end of the day)
+    opens: int = field(default=0, metadata={"key": "hours"})
+    closes: int = field(default=1440, metadata={"key": "hours"})
     features: frozenset[str] = frozenset()
     closed: tuple[Period, ...] = ()
     changeover: int = 0  # minutes needed between two sessions
@@ -85,7 +109,8 @@ class Person:
     id: str
     name: str
     unavailable: tuple[Period, ...] = ()
-    rest: int = 0  # minimum minutes between the end of one of their sessions and the next
+    #: the `break` key: least minutes between the end of one of their sessions and the next
+    break_: int = field(default=0, metadata={"key": "break"})
 
 
 @dataclass(frozen=True)
@@ -167,14 +192,18 @@ class Festival:
     language: str = "en"
     #: sessions sharing one of these tags share an audience: they never overlap
     exclusive_tags: tuple[str, ...] = ()
-    tracks: tuple[Track, ...] = ()
-    venues: tuple[Venue, ...] = ()
-    people: tuple[Person, ...] = ()
-    sessions: tuple[Session, ...] = ()
-    weights: Weights = Weights()
-    source: str = ""  # the file it was read from, for messages
+    # tables of their own in the definition, not keys of [festival]
+    tracks: tuple[Track, ...] = field(default=(), metadata={"key": None, "table": True})
+    venues: tuple[Venue, ...] = field(default=(), metadata={"key": None, "table": True})
+    people: tuple[Person, ...] = field(default=(), metadata={"key": None, "table": True})
+    sessions: tuple[Session, ...] = field(default=(), metadata={"key": None, "table": True})
+    weights: Weights = field(default=Weights(), metadata={"key": None, "table": True})
+    #: the file it was read from, for messages
+    source: str = field(default="", metadata={"key": None})
     #: key path (e.g. "sessions[3].duration") → line in `source`
-    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: Mapping[str, int] = field(
+        default_factory=dict, compare=False, repr=False, metadata={"key": None}
+    )
 
     def track(self, track_id: str) -> Track:
         return next(t for t in self.tracks if t.id == track_id)
@@ -203,7 +232,7 @@ class Placement:
 class Timetable:
     festival: str  # the festival id
     placements: tuple[Placement, ...]
-    status: str = "OPTIMAL"  # "OPTIMAL" (proven) or "FEASIBLE"
+    status: Status = Status.OPTIMAL  # OPTIMAL (proven best) or FEASIBLE
     objective: int | None = None
     bound: int | None = None
     penalties: Mapping[str, int] = field(default_factory=dict)
@@ -216,7 +245,7 @@ class Timetable:
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: `rule` names the config key family, e.g. `venues.closed`."""
+    """One broken rule: `rule` is its name in `scheduler.rules`, e.g. `venues.closed`."""
 
     rule: str
     message: str
@@ -244,7 +273,7 @@ class Entry:
     end: datetime
     people: tuple[str, ...]
     description: str
-    status: str  # "CONFIRMED" or "CANCELLED"
+    status: Literal["CONFIRMED", "CANCELLED"]
     sequence: int
     last_modified: datetime  # aware, UTC
     digest: str  # hash of what calendars show; a change updates `last_modified`

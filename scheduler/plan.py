@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from . import days, revisions, solver, validate
+from . import days, errors, revisions, solver, validate
 from .diff import Change, diff
-from .model import Entry, Festival, Placement, Timetable, Violation
+from .model import Entry, Festival, Keep, Placement, Status, Timetable, Violation
 from .publish import Published, locked, publish
 from .writers import html, ical, timetable_json
 
 
-class NoTimetable(Exception):
+class NoTimetable(errors.NoTimetableError):
     """No timetable keeps every hard rule (proven), or none was found in time."""
 
     def __init__(
@@ -31,7 +31,7 @@ class NoTimetable(Exception):
         self.festival = festival
         self.result = result
         self.explanation = explanation
-        if result.status == "INFEASIBLE":
+        if result.status == Status.INFEASIBLE:
             text = "no timetable keeps every hard rule of the definition (proven infeasible)"
         elif result.stopped_by_clock:
             text = (
@@ -49,7 +49,7 @@ class NoTimetable(Exception):
         super().__init__(text + reasons)
 
 
-class Interrupted(Exception):
+class Interrupted(errors.Interrupted):
     """The search was stopped; `timetable` is the best valid one found so far (not published)."""
 
     def __init__(self, result: solver.Result, timetable: Timetable):
@@ -58,7 +58,7 @@ class Interrupted(Exception):
         self.timetable = timetable
 
 
-class InvalidTimetable(Exception):
+class InvalidTimetable(errors.InternalError):
     """The solver produced a timetable the validator rejects: a bug, never published."""
 
     def __init__(self, violations: list[Violation]):
@@ -89,27 +89,31 @@ def describe(festival: Festival, explanation: solver.Explanation) -> str:
         else "These rules cannot all hold (the set may not be minimal: time ran out):"
     )
     lines = [head]
-    for rule in explanation.rules:
-        where = rule.key if rule.key.startswith("--") else rule.where(festival)
-        lines.append(f"  - {where}: {rule.text}")
+    for rule in explanation.rules:  # where it is stated, what it says, the rule's name
+        lines.append(f"  - {solver.where(festival, rule)}: {rule.text} [{rule.name}]")
     return "\n".join(lines)
 
 
 def schedule(
     festival: Festival,
+    *,
     options: solver.Options = solver.Options(),
     on_progress: Callable[[solver.Progress], None] | None = None,
     previous: Timetable | None = None,
-    keep: Mapping[str, str] | None = None,
+    keep: Mapping[str, Keep] | None = None,
     stop: threading.Event | None = None,
 ) -> tuple[solver.Result, Timetable]:
     """Solve and independently validate; raise `NoTimetable` or `InvalidTimetable`."""
     keep = dict(keep or {})
-    result = solver.solve(festival, options, on_progress, previous, keep, stop)
+    result = solver.solve(
+        festival, options=options, on_progress=on_progress, previous=previous, keep=keep, stop=stop
+    )
     if result.timetable is None:
         explanation = None
-        if result.status == "INFEASIBLE" and not result.interrupted:
-            explanation = solver.explain(festival, previous, keep, options.time_limit)
+        if result.status == Status.INFEASIBLE and not result.interrupted:
+            explanation = solver.explain(
+                festival, previous=previous, keep=keep, time_limit=options.time_limit
+            )
         raise NoTimetable(festival, result, explanation)
     timetable = result.timetable
     broken = validate.violations(festival, timetable)
@@ -168,7 +172,7 @@ def previous_timetable(festival: Festival, published: Mapping[str, Entry]) -> Ti
 
 def kept_sessions(
     festival: Festival, previous: Timetable | None, freeze_until: date | None
-) -> dict[str, str]:
+) -> dict[str, Keep]:
     """Published sessions that may not move: pinned ones, and those before `freeze_until`."""
     if previous is None:
         return {}
@@ -176,9 +180,9 @@ def kept_sessions(
     keep = {}
     for p in previous.placements:
         if p.session in pinned:
-            keep[p.session] = "pinned"
+            keep[p.session] = Keep.PINNED
         elif freeze_until is not None and days.local_date(festival, p.start) < freeze_until:
-            keep[p.session] = "frozen"
+            keep[p.session] = Keep.FROZEN
     return keep
 
 
@@ -209,6 +213,7 @@ def retired_feeds(festival: Festival, out: Path, files: Mapping[str, bytes]) -> 
 
 def plan(
     festival: Festival,
+    *,
     out: str | Path | None = "calendars",
     options: solver.Options = solver.Options(),
     on_progress: Callable[[solver.Progress], None] | None = None,
@@ -229,8 +234,9 @@ def plan(
     another holds it, `on_wait` is called and this one waits. Setting `stop`
     ends the search early: the best timetable so far is validated and
     published only if `accept(result, timetable)` says so, else `Interrupted`
-    carries it. Raises `revisions.BaselineError` for a bad baseline,
-    `NoTimetable` when no timetable exists, `InvalidTimetable` on a solver bug,
+    carries it. Every error is a `FestivalError` (`scheduler.errors`):
+    `revisions.BaselineError` for a bad baseline, `NoTimetable` when no
+    timetable exists, `InvalidTimetable` or `solver.ModelInvalid` on a bug,
     `publish.PublishError` when the folder cannot be written; in every case
     nothing published is changed.
     """
@@ -259,7 +265,14 @@ def _plan(
     published = published_baseline(festival, out, baseline)
     previous = None if fresh else previous_timetable(festival, published)
     keep = kept_sessions(festival, previous, freeze_until)
-    result, timetable = schedule(festival, options, on_progress, previous, keep, stop)
+    result, timetable = schedule(
+        festival,
+        options=options,
+        on_progress=on_progress,
+        previous=previous,
+        keep=keep,
+        stop=stop,
+    )
     if result.interrupted and (accept is None or not accept(result, timetable)):
         raise Interrupted(result, timetable)
     entries = revisions.revise(festival, timetable, published, at or now())

@@ -34,12 +34,14 @@ from pathlib import Path, PurePosixPath
 
 import filelock
 
+from .errors import BadInput, CannotWrite
+
 #: Linux renameat2() flag: swap the two paths atomically
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
 
-class PublishError(Exception):
+class PublishError(CannotWrite):
     """The new publication could not be written; the folder still holds the previous one."""
 
     def __init__(self, message: str, code: int = 0):
@@ -47,7 +49,7 @@ class PublishError(Exception):
         self.errno = code
 
 
-class UnsafeFolder(ValueError):
+class UnsafeFolder(BadInput, ValueError):
     """An output folder that publishing would swap away with the current folder in it."""
 
 

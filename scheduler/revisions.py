@@ -26,10 +26,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import days
+from .errors import BadInput
 from .model import Entry, Festival, Timetable
 
 
-class BaselineError(ValueError):
+class BaselineError(BadInput, ValueError):
     """The published timetable cannot be used as the baseline."""
 
 

@@ -282,6 +282,29 @@ def watch(
                 report(f"Error: re-planning failed: {error!r}\nStill serving the last good plan.")
 
 
+def watch_in_background(
+    config: Path,
+    folder: Path,
+    plan_options: list[str],
+    timeout: float,
+    report: Callable[[str], None],
+    stop: threading.Event,
+) -> threading.Thread:
+    """Re-plan `config` into `folder` whenever it is saved, in a thread, until `stop`.
+
+    `plan_options` are `festival plan`'s solver options (e.g. `--time-limit=30`);
+    each re-plan runs in a child process and ends after `timeout` seconds (see
+    `Replanner`); every outcome goes to `report`.
+    """
+    replan = Replanner(config, folder, plan_options, timeout, report)
+    seen = fingerprint(config)  # read before the thread starts: a save right after counts
+    thread = threading.Thread(
+        target=watch, args=(config, replan, stop, 0.5, seen, report), daemon=True
+    )
+    thread.start()
+    return thread
+
+
 @dataclass(frozen=True)
 class Replanner:
     """Re-plans `config` into `folder` in a child process, so that a re-plan that runs

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Violation
+from .rules import named
 
 
 def _minute_of_day(moment: datetime) -> int:
@@ -85,32 +86,36 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
     found: list[Violation] = []
 
     def bad(rule: str, message: str, *sessions: str) -> None:
-        found.append(Violation(rule, message, tuple(sessions)))
+        found.append(Violation(named(rule), message, tuple(sessions)))
 
     if timetable.festival != festival.id:
-        bad("festival.id", f"timetable is for {timetable.festival!r}, not {festival.id!r}")
+        bad("timetable.complete", f"timetable is for {timetable.festival!r}, not {festival.id!r}")
     sessions = {s.id: s for s in festival.sessions}
     venues = {v.id: v for v in festival.venues}
     people = {p.id: p for p in festival.people}
     placed: dict[str, Placement] = {}
     for p in timetable.placements:
         if p.session not in sessions:
-            bad("sessions", f"session {p.session!r} is not in the definition", p.session)
+            bad("timetable.complete", f"session {p.session!r} is not in the definition", p.session)
         elif p.session in placed:
-            bad("sessions", f"session {p.session!r} is placed twice", p.session)
+            bad("timetable.complete", f"session {p.session!r} is placed twice", p.session)
         elif p.venue not in venues:
-            bad("venues", f"session {p.session!r} is in unknown venue {p.venue!r}", p.session)
+            bad(
+                "timetable.complete",
+                f"session {p.session!r} is in unknown venue {p.venue!r}",
+                p.session,
+            )
         else:
             placed[p.session] = p
     for sid in sessions:
         if sid not in placed:
-            bad("sessions", f"session {sid!r} is missing from the timetable", sid)
+            bad("timetable.complete", f"session {sid!r} is missing from the timetable", sid)
 
     wall = _Wall(festival)
     _show = wall.show
     for sid, p in list(placed.items()):
         if p.start.tzinfo is None or p.end.tzinfo is None:
-            bad("sessions", f"session {sid!r} has a time without a time zone", sid)
+            bad("timetable.complete", f"session {sid!r} has a time without a time zone", sid)
             del placed[sid]
     usable = set(allowed_dates(festival))
     per_day: dict[date, list[str]] = defaultdict(list)
@@ -127,7 +132,7 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
             )
         if not festival.start <= day <= festival.end:
             bad(
-                "festival.start",
+                "festival.window",
                 f"session {sid!r} on {day} is outside the festival window "
                 f"{festival.start}..{festival.end}",
                 sid,
@@ -141,7 +146,7 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                 sid,
             )
         if p.end > _wall_instant(wall.zone, day + timedelta(days=1), 0):
-            bad("festival.days", f"session {sid!r} runs past midnight", sid)
+            bad("sessions.one_day", f"session {sid!r} runs past midnight", sid)
         if _minute_of_day(local_start) % festival.step:
             bad(
                 "festival.step",
@@ -251,7 +256,7 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
         for a, b in combinations(sorted(items, key=lambda p: (p.start, p.session)), 2):
             if b.start < a.end + gap and a.start < b.end + gap:
                 bad(
-                    "venues.changeover" if a.end <= b.start else "venues.overlap",
+                    "venues.changeover",
                     f"sessions {a.session!r} and {b.session!r} in {vid} are too close: "
                     f"{_show(a)} and {_show(b)} (changeover {venues[vid].changeover} min)",
                     a.session,
@@ -264,11 +269,11 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
             attended[pid].append(p)
     for pid in sorted(people):
         mine = sorted(attended[pid], key=lambda p: (p.start, p.session))
-        rest = timedelta(minutes=people[pid].rest)
+        rest = timedelta(minutes=people[pid].break_)
         for a, b in combinations(mine, 2):
             if a.start < b.end and b.start < a.end:
                 bad(
-                    "people.overlap",
+                    "people.break",
                     f"{pid} is in {a.session!r} and {b.session!r} at once",
                     a.session,
                     b.session,
@@ -277,14 +282,14 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                 bad(
                     "people.break",
                     f"{pid} has {(b.start - a.end).seconds // 60} min between {a.session!r} "
-                    f"and {b.session!r}, less than their {people[pid].rest}-minute break",
+                    f"and {b.session!r}, less than their {people[pid].break_}-minute break",
                     a.session,
                     b.session,
                 )
             same_day = wall.date(a.start) == wall.date(b.start)
             if same_day and venues[a.venue].city != venues[b.venue].city:
                 bad(
-                    "people.cities",
+                    "people.one_city_per_day",
                     f"{pid} is in {venues[a.venue].city} ({a.session!r}) and "
                     f"{venues[b.venue].city} ({b.session!r}) on {wall.date(a.start)}",
                     a.session,
@@ -388,7 +393,7 @@ def kept(
         why = keep.get(old.session)
         new = now.get(old.session)
         if why and new and (new.start, new.venue) != (old.start, old.venue):
-            rule = "sessions.pinned" if why == "pinned" else "--freeze-until"
+            rule = named("sessions.pinned" if why == "pinned" else "--freeze-until")
             found.append(
                 Violation(
                     rule,

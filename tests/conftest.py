@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -185,3 +187,35 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 def wall(moment: datetime, zone: str = "Asia/Shanghai") -> datetime:
     """An instant as the festival's wall clock shows it (naive), for comparing in tests."""
     return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def cog_is_current(document: str) -> bool:
+    """Whether the cog blocks of `document` (relative to the repository) are up to date;
+    if not, the assertion message says how to regenerate them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", document],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{document} is out of date; run: cog -r {document}\n" + result.stdout + result.stderr
+    )
+    return True
+
+
+@pytest.fixture(scope="module")
+def festival():
+    """The default festival (tests that need another define their own `festival`)."""
+    from scheduler import config
+
+    return config.load(DEFAULT_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def timetable(festival):
+    """The solved default festival."""
+    from scheduler import solver
+
+    return solver.solve(festival).timetable

@@ -39,7 +39,8 @@ def _broken(festival: Festival, placements: tuple[Placement, ...]) -> bool:
     timetable = Timetable(festival.id, placements)
     placed = {p.session for p in placements}
     return any(
-        not (v.rule == "sessions" and "missing" in v.message) and set(v.sessions) <= placed
+        not (v.rule == "timetable.complete" and "missing" in v.message)
+        and set(v.sessions) <= placed
         for v in validate.violations(festival, timetable)
     )
 

@@ -48,7 +48,7 @@ def test_default_festival_page_in_chromium(tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
     festival = config.load(DEFAULT_CONFIG)
     folder = tmp_path / "calendars"
-    planning.plan(festival, folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
     with Running(folder) as running, playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:

@@ -275,7 +275,7 @@ def test_ctrl_c_before_python_starts_leaves_nothing_behind(tmp_path):
 
 
 def test_the_progress_line_shows_elapsed_best_bound_and_gap():
-    from scheduler.cli import _ProgressLine
+    from scheduler.terminal import ProgressLine as _ProgressLine
 
     line = _ProgressLine(enabled=False)
     assert "no timetable yet" in str(line.__rich__())

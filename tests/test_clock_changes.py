@@ -60,7 +60,7 @@ hours = "00:00-24:00"
 def test_a_day_holds_as_many_hours_of_sessions_as_it_has(zone, day):
     hours = CHANGES[(zone, day)]
     festival = config.loads(all_night(zone, day, hours))
-    result = solver.solve(festival, OPTIONS)
+    result = solver.solve(festival, options=OPTIONS)
     assert result.timetable is not None, result.status
     assert validate.violations(festival, result.timetable) == []
     placements = sorted(result.timetable.placements, key=lambda p: p.start)
@@ -75,14 +75,14 @@ def test_a_day_holds_as_many_hours_of_sessions_as_it_has(zone, day):
         assert named == p.start
         assert wall.date().isoformat() == day
     # one hour more than the day has: proven impossible, not merely not found
-    assert solver.solve(config.loads(all_night(zone, day, hours + 1)), OPTIONS).status == (
+    assert solver.solve(config.loads(all_night(zone, day, hours + 1)), options=OPTIONS).status == (
         "INFEASIBLE"
     )
 
 
 def test_no_session_starts_in_the_skipped_hour():
     festival = config.loads(all_night("America/New_York", "2024-03-10", 23))
-    result = solver.solve(festival, OPTIONS)
+    result = solver.solve(festival, options=OPTIONS)
     walls = {
         p.start.astimezone(ZoneInfo("America/New_York")).hour for p in result.timetable.placements
     }
@@ -92,7 +92,9 @@ def test_no_session_starts_in_the_skipped_hour():
 
 def test_the_repeated_hour_holds_two_sessions_at_the_same_wall_clock_time(tmp_path):
     festival = config.loads(all_night("America/New_York", "2024-11-03", 25))
-    done = planning.plan(festival, tmp_path, OPTIONS, at=datetime(2024, 10, 1, tzinfo=UTC))
+    done = planning.plan(
+        festival, out=tmp_path, options=OPTIONS, at=datetime(2024, 10, 1, tzinfo=UTC)
+    )
     published = json.loads((tmp_path / "timetable.json").read_text(encoding="utf-8"))
     starts = sorted(s["start"] for s in published["sessions"])
     assert "2024-11-03T01:00:00-04:00" in starts and "2024-11-03T01:00:00-05:00" in starts
@@ -117,7 +119,7 @@ def test_a_fixed_time_in_the_repeated_hour_means_its_first_occurrence():
         'id = "t00"\n', 'id = "t00"\nfixed = "2024-10-27 01:30"\n'
     )
     festival = config.loads(text)
-    result = solver.solve(festival, OPTIONS)
+    result = solver.solve(festival, options=OPTIONS)
     start = result.timetable.placement("t00").start
     assert start == datetime(2024, 10, 27, 0, 30, tzinfo=UTC)  # 01:30 BST, not GMT
 
@@ -126,11 +128,11 @@ def test_venue_hours_on_a_short_day_end_at_the_wall_clock_time():
     # open 00:00-06:00: five hours on the day New York skips an hour
     text = all_night("America/New_York", "2024-03-10", 5).replace("00:00-24:00", "00:00-06:00")
     festival = config.loads(text)
-    assert validate.violations(festival, solver.solve(festival, OPTIONS).timetable) == []
+    assert validate.violations(festival, solver.solve(festival, options=OPTIONS).timetable) == []
     six = config.loads(
         all_night("America/New_York", "2024-03-10", 6).replace("00:00-24:00", "00:00-06:00")
     )
-    assert solver.solve(six, OPTIONS).status == "INFEASIBLE"
+    assert solver.solve(six, options=OPTIONS).status == "INFEASIBLE"
 
 
 def test_changeovers_and_breaks_count_elapsed_minutes_across_the_change():
@@ -197,7 +199,7 @@ def test_generated_festivals_across_clock_changes_solve_and_validate():
         clock = days.Clock(festival)
         if clock.uniform:
             continue
-        result = solver.solve(festival, OPTIONS)
+        result = solver.solve(festival, options=OPTIONS)
         assert result.status == "OPTIMAL", seed
         assert validate.violations(festival, result.timetable) == []
         assert validate.score(festival, result.timetable)["total"] == result.timetable.objective

@@ -6,20 +6,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, cog_is_current
 
 
 def test_readme_command_output_is_current():
-    result = subprocess.run(
-        [sys.executable, "-m", "cogapp", "--check", "README.md"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, (
-        "README.md is out of date; run: cog -r README.md\n" + result.stdout + result.stderr
-    )
+    assert cog_is_current("README.md")
 
 
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]])

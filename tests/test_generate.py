@@ -19,7 +19,7 @@ def test_generated_programme_solves_and_validates(seed):
     text = generate.programme_toml(seed, shape)
     festival = config.loads(text, source=f"conference-{seed}.toml")
     assert len(festival.sessions) == shape.sessions
-    result = solver.solve(festival, solver.Options(time_limit=20))
+    result = solver.solve(festival, options=solver.Options(time_limit=20))
     assert result.timetable is not None, f"seed {seed}: {result.status}"
     assert validate.violations(festival, result.timetable) == []
     assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
@@ -38,7 +38,7 @@ def test_programmes_use_what_conferences_need():
     festival, _ = generate.published_programme(3, generate.Programme(sessions=300))
     assert festival.exclusive_tags
     assert any(s.not_with for s in festival.sessions)
-    assert any(p.rest for p in festival.people)
+    assert any(p.break_ for p in festival.people)
     assert any(p.unavailable for p in festival.people)
     assert any(v.closed for v in festival.venues)
     assert len({s.duration for s in festival.sessions}) == len(generate.DURATION_MIX)

@@ -18,7 +18,7 @@ AT = datetime(2023, 9, 1, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def default_page(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("page")
-    planning.plan(config.load(DEFAULT_CONFIG), out, at=AT)
+    planning.plan(config.load(DEFAULT_CONFIG), out=out, at=AT)
     return (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -57,7 +57,7 @@ def test_relative_feed_links_without_a_feed_url(default_page):
 
 def test_absolute_links_with_a_feed_url(tmp_path):
     text = SMALL.replace('step = "30m"', 'step = "30m"\nfeed_url = "https://feeds.example.org/x/"')
-    planning.plan(config.loads(text), tmp_path, at=AT)
+    planning.plan(config.loads(text), out=tmp_path, at=AT)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert 'href="webcal://feeds.example.org/x/people/ceo.ics"' in page
     assert 'href="https://feeds.example.org/x/people/ceo.ics"' in page
@@ -69,22 +69,22 @@ def test_absolute_links_with_a_feed_url(tmp_path):
 
 def test_titles_are_escaped_not_run(tmp_path):
     text = SMALL.replace('title = "主旨演讲"', 'title = "<script>alert(1)</script> & 演讲"')
-    planning.plan(config.loads(text), tmp_path, at=AT)
+    planning.plan(config.loads(text), out=tmp_path, at=AT)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 演讲" in page
 
 
 def test_english_labels_and_dates(tmp_path):
-    planning.plan(config.loads(SMALL), tmp_path, at=AT)
+    planning.plan(config.loads(SMALL), out=tmp_path, at=AT)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Subscribe" in page and "Mon, Oct 9" in page
 
 
 def test_cancelled_sessions_are_struck_through(tmp_path):
-    planning.plan(config.loads(SMALL), tmp_path, at=AT)
+    planning.plan(config.loads(SMALL), out=tmp_path, at=AT)
     without = SMALL[: SMALL.index('[[sessions]]\nid = "workshop"')]
-    planning.plan(config.loads(without), tmp_path, at=datetime(2023, 9, 2, tzinfo=UTC))
+    planning.plan(config.loads(without), out=tmp_path, at=datetime(2023, 9, 2, tzinfo=UTC))
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     item = re.search(r'<li id="session-workshop" class="([^"]+)"', page)
     assert item and "cancelled" in item.group(1).split()
@@ -93,8 +93,8 @@ def test_cancelled_sessions_are_struck_through(tmp_path):
 
 def test_page_is_byte_stable(tmp_path):
     festival = config.load(DEFAULT_CONFIG)
-    planning.plan(festival, tmp_path / "a", at=AT)
-    planning.plan(festival, tmp_path / "b", at=AT)
+    planning.plan(festival, out=tmp_path / "a", at=AT)
+    planning.plan(festival, out=tmp_path / "b", at=AT)
     assert (tmp_path / "a/index.html").read_bytes() == (tmp_path / "b/index.html").read_bytes()
 
 

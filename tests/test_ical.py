@@ -20,7 +20,7 @@ PUBLISHED_AT = datetime(2023, 9, 1, 8, 0, tzinfo=UTC)
 
 
 def plan_into(festival, out: Path, at: datetime = PUBLISHED_AT) -> planning.Plan:
-    return planning.plan(festival, out, at=at)
+    return planning.plan(festival, out=out, at=at)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from scheduler import construct, days, generate, solver, validate
-from scheduler import neighbourhoods as lns
+from scheduler import days, generate, solver, validate
 from scheduler.model import Placement, Timetable
+from scheduler.solver import neighbourhoods as lns
+from scheduler.solver.first_fit import first_fit
 
 OPTIONS = solver.Options(time_limit=20)
 
@@ -27,7 +28,7 @@ def as_timetable(festival, places) -> Timetable:
 @pytest.mark.parametrize("seed", range(15))
 def test_first_fit_places_are_valid(seed):
     festival, _ = generate.published_programme(seed, generate.Programme(sessions=120, venues=5))
-    places = construct.first_fit(festival, solver.starts_table(festival), days.Clock(festival))
+    places = first_fit(festival, solver.starts_table(festival), days.Clock(festival))
     assert len(places) == len(festival.sessions)
     assert validate.violations(festival, as_timetable(festival, places)) == []
 
@@ -39,14 +40,14 @@ def neighbourhoods_always(monkeypatch):
 
 
 def whole_model_optimum(festival, previous=None) -> solver.Result:
-    result = solver.solve(festival, OPTIONS, previous=previous)
+    result = solver.solve(festival, options=OPTIONS, previous=previous)
     assert result.proven_optimal
     return result
 
 
 def neighbourhoods_against_whole_model(festival) -> tuple[solver.Result, int]:
     """Solve by neighbourhoods, check the result, and compare it with the proven optimum."""
-    found = solver.solve(festival, OPTIONS)
+    found = solver.solve(festival, options=OPTIONS)
     assert found.timetable is not None
     assert validate.violations(festival, found.timetable) == []
     assert validate.score(festival, found.timetable)["total"] == found.timetable.objective
@@ -93,10 +94,10 @@ def test_a_large_replan_moves_as_few_sessions_as_possible(seed, neighbourhoods_a
         for p in published.placements
         if p.venue == target.venue and days.local_date(festival, p.start) == target_day
     }
-    found = solver.solve(changed, OPTIONS, previous=published)
+    found = solver.solve(changed, options=OPTIONS, previous=published)
     if found.timetable is None:  # the closure left no room: the whole model agrees
         solver.LARGE = 10**9
-        assert solver.solve(changed, OPTIONS, previous=published).status == "INFEASIBLE"
+        assert solver.solve(changed, options=OPTIONS, previous=published).status == "INFEASIBLE"
         return
     assert validate.violations(changed, found.timetable) == []
     assert validate.kept(festival, found.timetable, published, {}) == []
@@ -135,6 +136,6 @@ def test_the_region_of_a_neighbourhood_keeps_what_other_days_impose():
 
 def test_neighbourhood_search_is_repeatable(neighbourhoods_always):
     festival, _ = generate.published_programme(4, generate.Programme(sessions=60, venues=3))
-    first = solver.solve(festival, OPTIONS).timetable
-    again = solver.solve(festival, OPTIONS).timetable
+    first = solver.solve(festival, options=OPTIONS).timetable
+    again = solver.solve(festival, options=OPTIONS).timetable
     assert first == again

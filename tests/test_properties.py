@@ -8,6 +8,8 @@ an exhaustive search through the validator alone confirms the solver's optimum.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from exhaustive import valid_timetables
 
@@ -16,7 +18,7 @@ from scheduler import config, days, generate, solver, validate
 OPTIONS = solver.Options(time_limit=20)
 SHAPES = {
     "default": generate.Shape(),
-    "busy": generate.Shape(sessions=10, venues=3, people=4, days=5, rules=0.5, step=30),
+    "busy": generate.Shape(sessions=10, venues=3, people=4, days=5, rules=0.5, step=30, pinned=0.2),
     "strict": generate.Shape(sessions=5, venues=2, people=2, days=4, rules=0.9),
 }
 
@@ -26,7 +28,7 @@ def test_generated_festival_solves_and_validates(seed):
     shape = list(SHAPES.values())[seed % len(SHAPES)]
     text = generate.festival_toml(seed, shape)
     festival = config.loads(text, source=f"generated-{seed}.toml")
-    result = solver.solve(festival, OPTIONS)
+    result = solver.solve(festival, options=OPTIONS)
     assert result.status == "OPTIMAL", f"seed {seed}: {result.status}\n{text}"
     assert validate.violations(festival, result.timetable) == []
     score = validate.score(festival, result.timetable)
@@ -44,26 +46,32 @@ def exhaustive_best(festival) -> int | None:
 def test_solver_optimum_matches_exhaustive_search(seed):
     shape = generate.Shape(sessions=3, venues=2, people=2, tracks=2, days=3, step=120, rules=0.5)
     festival = config.loads(generate.festival_toml(1000 + seed, shape))
-    result = solver.solve(festival, OPTIONS)
+    result = solver.solve(festival, options=OPTIONS)
     assert result.status == "OPTIMAL"
     assert result.timetable.objective == exhaustive_best(festival)
 
 
 @pytest.mark.parametrize("seed", range(40))
 def test_re_plans_of_generated_festivals_validate(seed):
-    """Close the venue of one session for its day; the re-plan keeps every rule and the
-    solver's count of moves matches the validator's."""
+    """Close the venue of one session for its day; the re-plan keeps every rule (pinned
+    sessions, and on odd seeds those before a freeze date, stay) and the solver's count of
+    moves matches the validator's."""
 
     from scheduler import plan as planning
 
     festival = config.loads(generate.festival_toml(3000 + seed, SHAPES["busy"]))
-    previous = solver.solve(festival, OPTIONS).timetable
+    previous = solver.solve(festival, options=OPTIONS).timetable
     target = previous.placements[seed % len(previous.placements)]
     changed = generate.close_for_day(
         festival, target.venue, days.local_date(festival, target.start)
     )
+    first = min(days.local_date(festival, p.start) for p in previous.placements)
+    freeze = first + timedelta(days=1) if seed % 2 else None
+    keep = planning.kept_sessions(changed, previous, freeze)
     try:
-        result, timetable = planning.schedule(changed, OPTIONS, previous=previous)
+        result, timetable = planning.schedule(
+            changed, options=OPTIONS, previous=previous, keep=keep
+        )
     except planning.NoTimetable as error:
         assert error.result.status == "INFEASIBLE"
         assert error.explanation is not None and error.explanation.rules

@@ -39,7 +39,7 @@ def all_events(folder: Path) -> dict[tuple[str, str], str]:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("published")
-    planning.plan(config.load(DEFAULT_CONFIG), out, at=FIRST)
+    planning.plan(config.load(DEFAULT_CONFIG), out=out, at=FIRST)
     return out
 
 
@@ -67,7 +67,7 @@ def test_closing_a_venue_on_one_sessions_date_moves_only_that_session(published,
         'closed = ["2023-10-30..2023-11-01"]', f'closed = ["2023-10-30..2023-11-01", {closed_on}]'
     )
     old_events = all_events(out)
-    done = planning.plan(festival, out, at=LATER)
+    done = planning.plan(festival, out=out, at=LATER)
     assert done.timetable.moves["moved"] == 1
     assert [c.session for c in done.changes] == ["quantum"]
     assert done.changes[0].kind == "moved"
@@ -85,7 +85,7 @@ def test_closing_a_venue_on_one_sessions_date_moves_only_that_session(published,
 def test_the_re_plan_is_proven_optimal_and_validated(published, tmp_path):
     out = copy_of(published, tmp_path)
     festival = default_with("blackout = [2023-10-24]", "blackout = [2023-10-24, 2023-10-25]")
-    done = planning.plan(festival, out, at=LATER)
+    done = planning.plan(festival, out=out, at=LATER)
     assert done.result.status == "OPTIMAL"
     moved = {c.session for c in done.changes if c.kind == "moved"}
     published_plan = json.loads((published / "timetable.json").read_text(encoding="utf-8"))
@@ -104,12 +104,12 @@ def two_day_festival(blackout: str = "") -> str:
 
 
 def test_exactly_the_sessions_that_must_move_do(tmp_path):
-    planning.plan(config.loads(two_day_festival()), tmp_path, at=FIRST)
+    planning.plan(config.loads(two_day_festival()), out=tmp_path, at=FIRST)
     first = json.loads((tmp_path / "timetable.json").read_text(encoding="utf-8"))
     days_used = sorted({s["start"][:10] for s in first["sessions"]})
     assert len(days_used) == 3
     blackout = f"blackout = [{days_used[0]}, {days_used[1]}]"
-    done = planning.plan(config.loads(two_day_festival(blackout)), tmp_path, at=LATER)
+    done = planning.plan(config.loads(two_day_festival(blackout)), out=tmp_path, at=LATER)
     assert done.timetable.moves["moved"] == 2
     stayed = [s for s in first["sessions"] if s["start"][:10] == days_used[2]]
     kept = done.timetable.placement(stayed[0]["id"])
@@ -155,7 +155,7 @@ def test_pinned_and_frozen_sessions_never_move(published, tmp_path):
         'prefer = { dates = [2023-11-09] }\npinned = true\n\n[[sessions]]\nid = "digital-platform"',
     )
     festival = config.loads(text)
-    done = planning.plan(festival, out, at=LATER, freeze_until=date(2023, 10, 20))
+    done = planning.plan(festival, out=out, at=LATER, freeze_until=date(2023, 10, 20))
     placed = {p.session: p for p in done.timetable.placements}
     assert days.iso(festival, placed["video-network"].start) == start_of["video-network"]
     for sid, start in start_of.items():
@@ -174,7 +174,7 @@ def test_when_pinning_makes_it_infeasible_the_explanation_names_the_pin(publishe
     )
     text = text.replace('venues = ["hf-quantum"]', 'venues = ["hf-quantum"]\npinned = true')
     with pytest.raises(planning.NoTimetable) as caught:
-        planning.plan(config.loads(text, source="festival.toml"), out, at=LATER)
+        planning.plan(config.loads(text, source="festival.toml"), out=out, at=LATER)
     keys = {r.key for r in caught.value.explanation.rules}
     assert keys == {"sessions[11].pinned", "venues[5].closed"}
     assert "sessions[11].pinned: session 'quantum' is pinned" in str(caught.value)
@@ -189,7 +189,7 @@ def test_freezing_names_the_option_in_the_explanation(published, tmp_path):
         f'closed = ["2023-10-16..2023-10-17", {ai["start"][:10]}]',
     )
     with pytest.raises(planning.NoTimetable) as caught:
-        planning.plan(festival, out, at=LATER, freeze_until=date(2023, 10, 31))
+        planning.plan(festival, out=out, at=LATER, freeze_until=date(2023, 10, 31))
     keys = {r.key for r in caught.value.explanation.rules}
     assert keys == {"--freeze-until", "venues[0].closed"}
 
@@ -259,9 +259,27 @@ def test_infeasible_definitions_name_their_minimal_conflict(case):
     found = solver.explain(festival)
     assert found.status == "INFEASIBLE" and found.minimal
     assert {r.key for r in found.rules} == expected
-    # minimal: dropping any one rule of the set makes the rest satisfiable together
+    # each is named as the validator and the docs name it (scheduler.rules)
+    assert {r.name for r in found.rules} == RULE_NAMES[case]
+    described = planning.describe(festival, found)
     for rule in found.rules:
-        assert rule.where(festival).startswith("f.toml:")
+        assert solver.where(festival, rule).startswith("f.toml:")
+        assert rule.name in described
+
+
+RULE_NAMES = {
+    "fixed vs closed venue": {"sessions.fixed", "venues.closed"},
+    "capacity vs attendance": {"venues.capacity"},
+    "a person in two fixed sessions at once": {"sessions.fixed", "people.break"},
+    "a cycle of after windows": {"sessions.earliest", "sessions.after", "sessions.latest"},
+    "a window too short for its sessions": {
+        "venues.changeover",
+        "venues.hours",
+        "venues.capacity",
+        "sessions.venues",
+    },
+    "a venue too small and the only big one closed": {"venues.capacity", "venues.closed"},
+}
 
 
 def test_explanation_is_printed_by_plan_with_exit_1_and_check_explain(tmp_path):
@@ -329,7 +347,7 @@ def test_plan_prints_the_change_report_and_diff_repeats_it(published, tmp_path):
 
 def test_diff_refuses_plans_of_two_festivals(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    planning.plan(config.loads(SMALL), a, at=FIRST)
-    planning.plan(config.loads(SMALL.replace('id = "small"', 'id = "other"')), b, at=FIRST)
+    planning.plan(config.loads(SMALL), out=a, at=FIRST)
+    planning.plan(config.loads(SMALL.replace('id = "small"', 'id = "other"')), out=b, at=FIRST)
     result = CliRunner().invoke(cli, ["diff", str(a / "timetable.json"), str(b / "timetable.json")])
     assert result.exit_code == 2 and "compare two plans of one festival" in result.output

@@ -30,7 +30,7 @@ def events(path: Path) -> dict[str, icalendar.Event]:
 
 
 def test_first_publication_starts_every_session_at_sequence_0(tmp_path):
-    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    planning.plan(config.loads(SMALL), out=tmp_path, at=FIRST)
     published = sessions(tmp_path)
     assert {s["sequence"] for s in published.values()} == {0}
     assert {s["last_modified"] for s in published.values()} == {"2023-09-01T00:00:00Z"}
@@ -38,11 +38,11 @@ def test_first_publication_starts_every_session_at_sequence_0(tmp_path):
 
 
 def test_a_moved_session_gets_sequence_plus_one_and_others_stay(tmp_path):
-    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    planning.plan(config.loads(SMALL), out=tmp_path, at=FIRST)
     before = sessions(tmp_path)
     workshop_day = before["workshop"]["start"][:10]
     moved = SMALL.replace('step = "30m"', f'step = "30m"\nblackout = [{workshop_day}]')
-    planning.plan(config.loads(moved), tmp_path, at=SECOND)
+    planning.plan(config.loads(moved), out=tmp_path, at=SECOND)
     after = sessions(tmp_path)
     assert after["workshop"]["start"] != before["workshop"]["start"]
     assert after["workshop"]["sequence"] == 1
@@ -56,9 +56,9 @@ def test_a_moved_session_gets_sequence_plus_one_and_others_stay(tmp_path):
 
 def test_a_new_title_is_a_new_revision(tmp_path):
     # Google Calendar and Outlook.com ignore an updated event whose SEQUENCE did not grow
-    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    planning.plan(config.loads(SMALL), out=tmp_path, at=FIRST)
     renamed = SMALL.replace('title = "工作坊"', 'title = "动手工作坊"')
-    planning.plan(config.loads(renamed), tmp_path, at=SECOND)
+    planning.plan(config.loads(renamed), out=tmp_path, at=SECOND)
     workshop = sessions(tmp_path)["workshop"]
     assert workshop["title"] == "动手工作坊"
     assert workshop["sequence"] == 1 and workshop["last_modified"] == "2023-09-15T00:00:00Z"
@@ -68,12 +68,12 @@ def test_a_new_title_is_a_new_revision(tmp_path):
 
 
 def test_a_removed_session_is_cancelled_in_every_feed_that_held_it(tmp_path):
-    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    planning.plan(config.loads(SMALL), out=tmp_path, at=FIRST)
     held = {p for p in ("festival.ics", "tracks/cloud.ics", "people/ceo.ics")}
     venue = sessions(tmp_path)["workshop"]["venue"]
     held.add(f"venues/{venue}.ics")
     without = SMALL[: SMALL.index('[[sessions]]\nid = "workshop"')]
-    planning.plan(config.loads(without), tmp_path, at=SECOND)
+    planning.plan(config.loads(without), out=tmp_path, at=SECOND)
     workshop = sessions(tmp_path)["workshop"]
     assert workshop["status"] == "CANCELLED" and workshop["sequence"] == 1
     for path in held:
@@ -81,18 +81,18 @@ def test_a_removed_session_is_cancelled_in_every_feed_that_held_it(tmp_path):
         assert event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 1, path
     # a later rerun keeps the cancellation as it was, byte for byte
     before = snapshot(tmp_path)
-    planning.plan(config.loads(without), tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
+    planning.plan(config.loads(without), out=tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
     assert snapshot(tmp_path) == before
     # once its date has passed, it is dropped
-    planning.plan(config.loads(without), tmp_path, at=datetime(2023, 12, 1, tzinfo=UTC))
+    planning.plan(config.loads(without), out=tmp_path, at=datetime(2023, 12, 1, tzinfo=UTC))
     assert "workshop" not in sessions(tmp_path)
 
 
 def test_baseline_of_another_festival_is_refused(tmp_path):
-    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    planning.plan(config.loads(SMALL), out=tmp_path, at=FIRST)
     other = config.loads(SMALL.replace('id = "small"', 'id = "other"'))
     with pytest.raises(revisions.BaselineError, match="belongs to festival 'small', not 'other'"):
-        planning.plan(other, tmp_path, at=SECOND)
+        planning.plan(other, out=tmp_path, at=SECOND)
 
 
 def test_cli_refuses_an_unreadable_baseline_and_touches_nothing(tmp_path, monkeypatch):
@@ -116,12 +116,14 @@ def test_cli_refuses_an_unreadable_baseline_and_touches_nothing(tmp_path, monkey
 
 
 def test_fresh_over_a_published_folder_never_turns_revisions_back(tmp_path):
-    planning.plan(config.loads(SMALL), tmp_path, at=FIRST)
+    planning.plan(config.loads(SMALL), out=tmp_path, at=FIRST)
     renamed = SMALL.replace('title = "工作坊"', 'title = "动手工作坊"')
-    planning.plan(config.loads(renamed), tmp_path, at=SECOND)
+    planning.plan(config.loads(renamed), out=tmp_path, at=SECOND)
     before = sessions(tmp_path)
     assert before["workshop"]["sequence"] == 1
-    planning.plan(config.loads(renamed), tmp_path, fresh=True, at=datetime(2023, 9, 20, tzinfo=UTC))
+    planning.plan(
+        config.loads(renamed), out=tmp_path, fresh=True, at=datetime(2023, 9, 20, tzinfo=UTC)
+    )
     after = sessions(tmp_path)
     for sid, old in before.items():
         new = after[sid]

@@ -52,7 +52,7 @@ class Running:
 @pytest.fixture
 def site(tmp_path) -> Iterator[tuple[Path, Running]]:
     folder = tmp_path / "calendars"
-    planning.plan(config.loads(SMALL), folder, at=AT)
+    planning.plan(config.loads(SMALL), out=folder, at=AT)
     (tmp_path / "secret.txt").write_text("not for the web", encoding="utf-8")
     with Running(folder) as running:
         yield folder, running
@@ -93,7 +93,7 @@ def test_etag_and_last_modified_give_304_and_change_when_republished(site):
     assert stale.status_code == 200
     # re-publish a changed plan: served at once, with new validators
     changed = SMALL.replace('title = "工作坊"', 'title = "动手工作坊"')
-    planning.plan(config.loads(changed), folder, at=datetime(2023, 9, 2, tzinfo=UTC))
+    planning.plan(config.loads(changed), out=folder, at=datetime(2023, 9, 2, tzinfo=UTC))
     later = (folder / "festival.ics").stat().st_mtime + 2  # Last-Modified counts seconds
     os.utime(folder / "festival.ics", (later, later))
     fresh = httpx.get(f"{running.url}/festival.ics", headers={"If-None-Match": etag})
@@ -147,12 +147,12 @@ def test_watch_replans_on_save_and_keeps_serving_after_a_bad_edit(tmp_path):
     folder = tmp_path / "calendars"
     source = tmp_path / "festival.toml"
     source.write_text(SMALL, encoding="utf-8")
-    planning.plan(config.load(source), folder, at=AT)
+    planning.plan(config.load(source), out=folder, at=AT)
     events: list[str] = []
 
     def replan() -> None:
         try:
-            planning.plan(config.load(source), folder)
+            planning.plan(config.load(source), out=folder)
             events.append("planned")
         except config.ConfigError as error:
             events.append(f"error: {error}")
@@ -220,7 +220,7 @@ def test_the_serve_command_watches_and_reports(tmp_path):
     source = tmp_path / "festival.toml"
     source.write_text(SMALL, encoding="utf-8")
     folder = tmp_path / "calendars"
-    planning.plan(config.load(source), folder, at=AT)
+    planning.plan(config.load(source), out=folder, at=AT)
     port = free_port()
     command = [sys.executable, "-m", "scheduler", "serve", str(source), "--dir", str(folder)]
     process = subprocess.Popen(
@@ -333,7 +333,7 @@ def guarded(tmp_path, monkeypatch):
     """A served folder whose request-head deadline is one second."""
     monkeypatch.setattr(serve, "HEADER_TIMEOUT", 1.0)
     folder = tmp_path / "calendars"
-    planning.plan(config.loads(SMALL), folder, at=AT)
+    planning.plan(config.loads(SMALL), out=folder, at=AT)
     with Running(folder) as running:
         yield running
 
@@ -428,7 +428,7 @@ def attacked(
         pytest.skip(f"this process may open only {hard} files")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, clients + 200), hard))
     folder = tmp_path / "calendars"
-    planning.plan(config.loads(SMALL), folder, at=AT)
+    planning.plan(config.loads(SMALL), out=folder, at=AT)
     expected = (folder / "festival.ics").read_bytes()
     port = free_port()
 

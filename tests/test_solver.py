@@ -16,7 +16,7 @@ QUICK = solver.Options(time_limit=10)
 
 def solved(text: str) -> solver.Result:
     festival = config.loads(text)
-    result = solver.solve(festival, QUICK)
+    result = solver.solve(festival, options=QUICK)
     if result.timetable is not None:
         assert validate.violations(festival, result.timetable) == []
     return result
@@ -128,11 +128,11 @@ def test_same_definition_and_options_give_the_same_timetable_even_under_load():
     festival = config.load(DEFAULT_CONFIG)
     for workers in (1, 2):
         options = solver.Options(workers=workers)
-        first = solver.solve(festival, options).timetable
+        first = solver.solve(festival, options=options).timetable
         # a competing process keeps a core busy: deterministic time does not care
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
-            loaded = solver.solve(festival, options).timetable
+            loaded = solver.solve(festival, options=options).timetable
         finally:
             hog.kill()
             hog.wait()
@@ -142,7 +142,7 @@ def test_same_definition_and_options_give_the_same_timetable_even_under_load():
 def test_progress_reports_improving_objectives():
     festival = config.load(DEFAULT_CONFIG)
     seen: list[solver.Progress] = []
-    result = solver.solve(festival, QUICK, seen.append)
+    result = solver.solve(festival, options=QUICK, on_progress=seen.append)
     assert seen, "no progress was reported"
     assert [p.objective for p in seen] == sorted((p.objective for p in seen), reverse=True)
     assert seen[-1].objective == result.timetable.objective
@@ -150,7 +150,7 @@ def test_progress_reports_improving_objectives():
 
 def test_a_tiny_time_limit_says_it_is_not_proven():
     festival = config.load(DEFAULT_CONFIG)
-    result = solver.solve(festival, solver.Options(time_limit=0.01))
+    result = solver.solve(festival, options=solver.Options(time_limit=0.01))
     assert result.status in ("FEASIBLE", "UNKNOWN")
     assert not result.proven_optimal
 
@@ -158,10 +158,12 @@ def test_a_tiny_time_limit_says_it_is_not_proven():
 def test_a_wall_clock_cap_says_when_it_stopped_the_solver():
     shape = generate.Shape(sessions=150, venues=12, people=30, tracks=8, days=8, cities=3)
     festival = config.loads(generate.festival_toml(7, shape))
-    result = solver.solve(festival, solver.Options(time_limit=1000, max_seconds=0.5))
+    result = solver.solve(festival, options=solver.Options(time_limit=1000, max_seconds=0.5))
     assert result.status in ("FEASIBLE", "UNKNOWN")
     assert result.stopped_by_clock
-    assert not solver.solve(config.loads(SMALL), solver.Options(max_seconds=30)).stopped_by_clock
+    assert not solver.solve(
+        config.loads(SMALL), options=solver.Options(max_seconds=30)
+    ).stopped_by_clock
 
 
 SHARED_AUDIENCE = """\
@@ -219,7 +221,7 @@ not_with = ["basics"]
 
 def test_shared_audiences_and_breaks_shape_the_timetable():
     festival = config.loads(SHARED_AUDIENCE, source="talks.toml")
-    result = solver.solve(festival, QUICK)
+    result = solver.solve(festival, options=QUICK)
     assert result.proven_optimal
     starts = {p.session: wall(p.start).strftime("%H:%M") for p in result.timetable.placements}
     # both beginners' talks want 09:00 but share an audience: one of them waits
@@ -234,7 +236,7 @@ def test_shared_audiences_and_breaks_shape_the_timetable():
 
 def test_without_the_audience_rule_both_beginners_talks_start_together():
     text = SHARED_AUDIENCE.replace('exclusive_tags = ["beginners"]\n', "")
-    result = solver.solve(config.loads(text, source="talks.toml"), QUICK)
+    result = solver.solve(config.loads(text, source="talks.toml"), options=QUICK)
     starts = {p.session: wall(p.start).strftime("%H:%M") for p in result.timetable.placements}
     assert starts["intro"] == starts["basics"] == "09:00"
     assert result.timetable.objective == 0
@@ -252,7 +254,7 @@ def test_setting_stop_ends_a_long_search_with_a_valid_timetable():
         stop.set()  # as Ctrl-C would, once a timetable exists
 
     result = solver.solve(
-        festival, solver.Options(time_limit=10_000), on_progress=first_timetable, stop=stop
+        festival, options=solver.Options(time_limit=10_000), on_progress=first_timetable, stop=stop
     )
     assert result.interrupted
     assert result.timetable is not None
@@ -264,30 +266,32 @@ def test_setting_stop_ends_a_long_search_with_a_valid_timetable():
 def test_stop_is_honoured_while_the_model_is_built_and_hinted(monkeypatch, when):
     import threading
 
-    from scheduler import construct
+    from scheduler.solver import formulation, hard
 
     festival = config.loads(SMALL)
     stop = threading.Event()
     if when == "before":
         stop.set()
     elif when == "building":  # set while the rules are being added
-        real = solver._Model.venues_overlap
 
-        def overlap_then_stop(self):
-            real(self)
+        def changeover_then_stop(m):
+            hard.venues_changeover(m)
             stop.set()
 
-        monkeypatch.setattr(solver._Model, "venues_overlap", overlap_then_stop)
+        rules = tuple(
+            changeover_then_stop if rule is hard.venues_changeover else rule for rule in hard.RULES
+        )
+        monkeypatch.setattr(hard, "RULES", rules)
     else:  # set while the first-fit hint is completed
-        real_fit = construct.first_fit
+        real_fit = formulation.first_fit
 
         def fit_then_stop(*args, **kwargs):
             placed = real_fit(*args, **kwargs)
             stop.set()
             return placed
 
-        monkeypatch.setattr(construct, "first_fit", fit_then_stop)
-    result = solver.solve(festival, solver.Options(time_limit=10_000), stop=stop)
+        monkeypatch.setattr(formulation, "first_fit", fit_then_stop)
+    result = solver.solve(festival, options=solver.Options(time_limit=10_000), stop=stop)
     assert result.interrupted and result.timetable is None and result.status == "UNKNOWN"
 
 
@@ -304,7 +308,7 @@ def test_an_impossible_shared_audience_is_explained(change, named):
     )
     text = text.replace('people = ["li"]\nnot_with = ["basics"]', "")
     festival = config.loads(text, source="talks.toml")
-    assert solver.solve(festival, QUICK).status == "INFEASIBLE"
+    assert solver.solve(festival, options=QUICK).status == "INFEASIBLE"
     keys = {rule.key for rule in solver.explain(festival).rules}
     assert named in keys, keys
 
@@ -315,7 +319,7 @@ def test_a_break_that_cannot_be_kept_is_explained():
     )
     festival = config.loads(text, source="talks.toml")
     # li: intro, a one-hour break, deep: 3 h in a day of 2.5 h
-    assert solver.solve(festival, QUICK).status == "INFEASIBLE"
+    assert solver.solve(festival, options=QUICK).status == "INFEASIBLE"
     rules = solver.explain(festival).rules
     assert "people[0]" in {r.key for r in rules}
     assert any("1h" in r.text or "60 min" in r.text for r in rules), rules
@@ -326,14 +330,14 @@ def test_a_model_cp_sat_refuses_is_an_internal_error_not_a_timeout(monkeypatch, 
 
     from scheduler.cli import cli
 
-    real = solver._Model.minimize_soft_goals
+    real = solver.Formulation.minimize_soft_goals
 
     def overflowing(self):  # as a weight too large for 64 bits once did
         real(self)
         counter = self.model.new_int_var(0, 1000, "too.heavy")
         self.model.minimize(2**60 * counter)
 
-    monkeypatch.setattr(solver._Model, "minimize_soft_goals", overflowing)
+    monkeypatch.setattr(solver.Formulation, "minimize_soft_goals", overflowing)
     with pytest.raises(solver.ModelInvalid):
         solver.solve(config.loads(SMALL))
     (tmp_path / "f.toml").write_text(SMALL, encoding="utf-8")

@@ -19,12 +19,9 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 
-from . import neighbourhoods
-from .days import Clock
-from .model import Festival, Session
-
-DAY = 1440
-Place = tuple[str, int]  # (venue id, start minute)
+from ..days import Clock
+from ..model import Festival, Session
+from .grid import DAY, Place, minutes_between, window
 
 
 class _Busy:
@@ -67,7 +64,7 @@ def first_fit(
         if p.unavailable:
             away[p.id] = _Busy(size)
             for period in p.unavailable:
-                away[p.id].take(*neighbourhoods.minutes_between(clock, period))
+                away[p.id].take(*minutes_between(clock, period))
     audience = defaultdict(lambda: _Busy(size))
     exclusive = set(festival.exclusive_tags)
     city_of_day: dict[tuple[str, int], str] = {}
@@ -89,7 +86,7 @@ def first_fit(
         if festival.max_sessions_per_day and per_day[day] >= festival.max_sessions_per_day:
             return False
         for pid in s.people:
-            if not with_rest[pid].free(t, end + people[pid].rest):
+            if not with_rest[pid].free(t, end + people[pid].break_):
                 return False
             if pid in away and not away[pid].free(t, end):
                 return False
@@ -112,7 +109,7 @@ def first_fit(
         day = clock.day(t)
         per_day[day] += 1
         for pid in s.people:
-            with_rest[pid].take(t, end + people[pid].rest)
+            with_rest[pid].take(t, end + people[pid].break_)
             city_of_day[(pid, day)] = v.city
         for tag in s.tags:
             if tag in exclusive:
@@ -152,7 +149,7 @@ def _window(
 ) -> tuple[int, int]:
     """The earliest and latest start allowed by `earliest`, `latest`, `fixed` and `after`
     (both ways: after placed predecessors, and ending before placed successors)."""
-    low, high = neighbourhoods.window(s, clock)
+    low, high = window(s, clock)
     for before in s.after:
         if before in placed:
             low = max(low, placed[before][1] + by_id[before].duration)

@@ -19,11 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .days import Clock
-from .model import Festival, Fixed, Period, Placement, Session
-
-Place = tuple[str, int]
-Table = Mapping[str, Mapping[str, Sequence[int]]]  # session → venue → allowed starts
+from ..days import Clock
+from ..model import Festival, Fixed, Period, Placement, Session
+from .grid import Place, Table
 
 
 def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
@@ -87,35 +85,9 @@ def places_of(
     ]
 
 
-def absences(festival: Festival, s: Session, clock: Clock) -> list[tuple[int, int]]:
-    """When any of the session's people is unavailable, as minute ranges."""
-    people = {p.id: p for p in festival.people}
-    return [
-        minutes_between(clock, period) for pid in s.people for period in people[pid].unavailable
-    ]
-
-
-def window(s: Session, clock: Clock) -> tuple[int, int]:
-    """Earliest and latest start from the session's `earliest`, `latest` and `fixed`."""
-    low, high = 0, 1 << 40
-    if s.earliest is not None:
-        low = max(low, clock.minute(s.earliest))
-    if s.latest is not None:
-        high = min(high, clock.minute(s.latest) - s.duration)
-    if s.fixed is not None:
-        at = clock.minute(s.fixed.start)
-        low, high = max(low, at), min(high, at)
-    return low, high
-
-
 def places_in(placements: Iterable[Placement], clock: Clock) -> dict[str, Place]:
     """Placements as places: session id → (venue, start minute on the clock's axis)."""
     return {p.session: (p.venue, clock.minute(p.start)) for p in placements}
-
-
-def minutes_between(clock: Clock, period: Period) -> tuple[int, int]:
-    """A period as (start, end) minutes on the clock's axis."""
-    return clock.minute(period.start), clock.minute(period.end)
 
 
 def pinned_except(
@@ -168,7 +140,7 @@ def region(
     people = {p.id: p for p in festival.people}
     busy: dict[str, list[Period]] = {}
     for pid in {pid for sid in free for pid in by_id[sid].people}:
-        rest = timedelta(minutes=people[pid].rest)
+        rest = timedelta(minutes=people[pid].break_)
         busy[pid] = [
             Period(span(s.id)[0] - rest, span(s.id)[1] + rest)
             for s in festival.sessions

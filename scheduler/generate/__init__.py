@@ -1,0 +1,46 @@
+"""Seeded generators of feasible festival definitions and conference programmes.
+
+Each generator first lays out a hidden *witness* timetable and then draws every
+rule so that the witness keeps it, so a generated definition is always
+feasible: "the solver found nothing" is a detectable bug. The same seed and
+shape always give the same TOML text. `python -m scheduler.generate` prints a
+programme.
+"""
+
+from __future__ import annotations
+
+from .festivals import (
+    Shape,
+    close_for_day,
+    festival,
+    festival_and_witness,
+    festival_toml,
+    published,
+)
+from .programmes import (
+    AUDIENCES,
+    DURATION_MIX,
+    Programme,
+    main,
+    programme,
+    programme_and_witness,
+    programme_toml,
+    published_programme,
+)
+
+__all__ = [
+    "AUDIENCES",
+    "DURATION_MIX",
+    "Programme",
+    "Shape",
+    "close_for_day",
+    "festival",
+    "festival_and_witness",
+    "festival_toml",
+    "main",
+    "programme",
+    "programme_and_witness",
+    "programme_toml",
+    "published",
+    "published_programme",
+]

@@ -1,0 +1,281 @@
+"""Seeded generator of conference programmes: many talks over a few days in many rooms.
+
+As for festivals, a hidden witness timetable is laid out first and every rule is
+drawn so that it keeps it, so a generated programme is always feasible.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .. import config
+from ..model import Festival, Placement, Timetable
+from .common import COLORS, FEATURES, Witness, clock, toml_text
+
+#: (minutes, share) of talk lengths in a generated conference programme
+DURATION_MIX = ((30, 0.5), (45, 0.25), (60, 0.15), (90, 0.1))
+AUDIENCES = ("入门", "主题演讲", "动手实验", "开发者", "管理者", "学生", "投资人", "开源")
+
+
+@dataclass(frozen=True)
+class Programme:
+    """How big a generated conference is: many talks over a few days in many rooms."""
+
+    sessions: int = 200
+    venues: int = 0  # 0: one room per 20 sessions (at least 2)
+    days: int = 3
+    step: int = 15
+    fill: float = 0.85  # share of room hours the hidden timetable uses, at most
+
+    @property
+    def rooms(self) -> int:
+        return self.venues or max(2, -(-self.sessions // 20))
+
+
+def programme(seed: int, shape: Programme = Programme()) -> dict[str, Any]:
+    """A feasible conference definition as TOML-ready data."""
+    return programme_and_witness(seed, shape)[0]
+
+
+def programme_and_witness(
+    seed: int, shape: Programme = Programme()
+) -> tuple[dict[str, Any], list[tuple[str, str, datetime, datetime]]]:
+    """A conference of `shape.sessions` talks, and the hidden valid timetable that it admits.
+
+    Talks have lengths from `DURATION_MIX`; rooms have capacities, features,
+    changeovers and the odd closure; speakers give one to several talks and
+    some ask for a break between them or are away for half a day; sessions
+    carry audience tags that must not overlap (`exclusive_tags`) and a few
+    `not_with` pairs; some have preferences, not all of which can be met.
+    """
+    rng = random.Random(seed)
+    step = shape.step
+    zone = ZoneInfo("Asia/Shanghai")
+    start = date(2024, 4, 9) + timedelta(weeks=rng.randrange(0, 20))  # a Tuesday
+    window = [start + timedelta(days=i) for i in range(shape.days)]
+    rooms = shape.rooms
+
+    venues: list[dict[str, Any]] = []
+    for i in range(rooms):
+        opens = rng.choice((8 * 60 + 30, 9 * 60, 9 * 60))
+        closes = rng.choice((17 * 60 + 30, 18 * 60, 18 * 60, 18 * 60 + 30))
+        venues.append(
+            {
+                "id": f"r{i:03d}",
+                "name": f"{i + 1} 号厅",
+                "city": "上海",
+                "address": f"上海国际会议中心 {i + 1} 号厅",
+                "capacity": rng.choice((60, 100, 100, 200, 200, 400, 1000)),
+                "hours": f"{clock(opens)}-{clock(closes)}",
+                "features": sorted(rng.sample(FEATURES, rng.randint(0, 2))),
+                "changeover": f"{rng.choice((0, 0, 0, 15))}m",
+            }
+        )
+    hours = [tuple(int(t[:2]) * 60 + int(t[3:]) for t in v["hours"].split("-")) for v in venues]
+    gaps = [int(v["changeover"][:-1]) for v in venues]
+
+    lengths, shares = zip(*DURATION_MIX, strict=True)
+    durations = rng.choices(lengths, weights=shares, k=shape.sessions)
+    # Hand the talks out to (room, day) pairs with room left, then lay each out in order.
+    room_days = [(v, d) for v in range(rooms) for d in range(shape.days)]
+    first = [-(-opens // step) * step for opens, _ in hours]  # each room's first grid start
+
+    def taken(i: int, v: int) -> int:
+        """Minutes talk i holds room v: itself and the changeover, up to the next grid start."""
+        return -(-(durations[i] + gaps[v]) // step) * step
+
+    budget = {(v, d): int((hours[v][1] - first[v]) * shape.fill) for v, d in room_days}
+    assigned: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in sorted(range(shape.sessions), key=lambda i: (-durations[i], i)):
+        open_rds = [rd for rd in room_days if budget[rd] >= taken(i, rd[0])]
+        if not open_rds:
+            raise ValueError(f"{shape} is too dense to generate (seed {seed})")
+        rd = max(rng.sample(open_rds, min(3, len(open_rds))), key=lambda rd: budget[rd])
+        budget[rd] -= taken(i, rd[0])
+        assigned[rd].append(i)
+    witness: dict[int, Witness] = {}
+    for (v, d), talks in sorted(assigned.items()):
+        rng.shuffle(talks)
+        used = sum(taken(i, v) for i in talks)
+        slack_steps = (hours[v][1] - first[v] - used) // step
+        cuts = sorted(rng.randint(0, slack_steps) for _ in talks)
+        cursor, previous_cut = first[v], 0
+        for i, cut in zip(talks, cuts, strict=True):
+            cursor += (cut - previous_cut) * step
+            previous_cut = cut
+            witness[i] = Witness(window[d], cursor, durations[i], v, zone)
+            cursor += taken(i, v)
+    order = list(range(shape.sessions))
+
+    def clashes(i: int, j: int, rest: int = 0) -> bool:
+        a, b = witness[i], witness[j]
+        return a.day == b.day and a.start < b.end + rest and b.start < a.end + rest
+
+    # Speakers: most give one talk, some several (never overlapping, breaks kept).
+    people: list[dict[str, Any]] = []
+    talks_of: list[list[int]] = []
+    rests: list[int] = []
+    speakers_of: dict[int, list[str]] = defaultdict(list)
+    for i in order:
+        for _ in range(rng.choice((1, 1, 1, 1, 2))):
+            regulars = [p for p in range(len(people)) if len(talks_of[p]) < 4]
+            p = rng.choice(regulars) if regulars and rng.random() < 0.35 else -1
+            if p >= 0 and (
+                f"p{p:04d}" in speakers_of[i] or any(clashes(i, j, rests[p]) for j in talks_of[p])
+            ):
+                p = -1
+            if p < 0:
+                p = len(people)
+                rests.append(rng.choice((0, 0, 0, 15, 30)))
+                people.append({"id": f"p{p:04d}", "name": f"讲者 {p}"})
+                talks_of.append([])
+                if rests[p]:
+                    people[p]["break"] = f"{rests[p]}m"
+            talks_of[p].append(i)
+            speakers_of[i].append(f"p{p:04d}")
+    for p, person in enumerate(people):
+        if rng.random() < 0.08:
+            day = rng.randrange(shape.days)
+            morning = rng.random() < 0.5
+            span = (8 * 60, 12 * 60) if morning else (12 * 60, 19 * 60)
+            busy = [witness[j] for j in talks_of[p] if witness[j].day == window[day]]
+            if not any(w.start < span[1] and span[0] < w.end for w in busy):
+                person["unavailable"] = [f"{window[day]} {clock(span[0])}-{clock(span[1])}"]
+
+    # Audience tags: each exclusive tag goes to talks that do not overlap in the witness.
+    tags_of: dict[int, list[str]] = defaultdict(list)
+    exclusive = []
+    for t in range(max(1, shape.sessions // 40)):
+        tag = f"{AUDIENCES[t % len(AUDIENCES)]}-{t // len(AUDIENCES) + 1}"
+        members: list[int] = []
+        for i in rng.sample(order, len(order)):
+            if len(members) >= rng.randint(6, 14):
+                break
+            if not any(clashes(i, j) for j in members):
+                members.append(i)
+        if len(members) > 1:
+            exclusive.append(tag)
+            for i in members:
+                tags_of[i].append(tag)
+
+    # Closures: a free stretch of a room's day, at least an hour long.
+    for v, venue in enumerate(venues):
+        if rng.random() < 0.1:
+            d = rng.randrange(shape.days)
+            busy = sorted(
+                (w.start, w.end) for w in witness.values() if w.venue == v and w.day == window[d]
+            )
+            edges = [hours[v][0], *[x for b in busy for x in b], hours[v][1]]
+            free = [
+                (edges[k], edges[k + 1])
+                for k in range(0, len(edges), 2)
+                if edges[k + 1] - edges[k] >= 60
+            ]
+            if free:
+                a, b = rng.choice(free)
+                venue["closed"] = [f"{window[d]} {clock(a)}-{clock(b)}"]
+
+    tracks = [
+        {"id": f"t{i:02d}", "name": f"分论坛 {i + 1}", "color": COLORS[i % len(COLORS)]}
+        for i in range(max(3, shape.sessions // 20))
+    ]
+    sessions = []
+    for i in order:
+        w = witness[i]
+        home = venues[w.venue]
+        session: dict[str, Any] = {
+            "id": f"s{i:04d}",
+            "title": f"报告 {i}",
+            "track": tracks[rng.randrange(len(tracks))]["id"],
+            "duration": f"{durations[i]}m",
+            "attendance": rng.randint(home["capacity"] // 3, home["capacity"]),
+            "people": speakers_of[i],
+        }
+        if home["features"] and rng.random() < 0.2:
+            session["needs"] = [rng.choice(home["features"])]
+        if tags_of[i]:
+            session["tags"] = tags_of[i]
+        if rng.random() < 0.03:
+            others = [
+                j for j in rng.sample(order, min(20, len(order))) if j != i and not clashes(i, j)
+            ]
+            if others:
+                session["not_with"] = [f"s{others[0]:04d}"]
+        if rng.random() < 0.01:
+            session["fixed"] = {"start": f"{w.day} {clock(w.start)}", "venue": home["id"]}
+        prefer: dict[str, Any] = {}
+        if rng.random() < 0.3:
+            kept = rng.random() < 0.7
+            morning = (w.end <= 12 * 60) == kept
+            prefer["time"] = "morning" if morning else "afternoon"
+        if rng.random() < 0.1:
+            prefer["dates"] = [w.day if rng.random() < 0.7 else rng.choice(window)]
+        if rng.random() < 0.1:
+            prefer["venues"] = [home["id"] if rng.random() < 0.7 else rng.choice(venues)["id"]]
+        if prefer:
+            session["prefer"] = prefer
+        sessions.append(session)
+
+    head: dict[str, Any] = {
+        "id": f"conference-{seed}",
+        "name": f"生成的大会 {seed}",
+        "timezone": zone.key,
+        "language": "zh-CN",
+        "start": window[0],
+        "end": window[-1],
+        "days": "all",
+        "step": f"{step}m",
+    }
+    if exclusive:
+        head["exclusive_tags"] = exclusive
+    data: dict[str, Any] = {
+        "festival": head,
+        # a conference packs its days: no spreading, tracks may fill a day
+        "weights": {"spread": 0, "track_days": 0},
+        "tracks": tracks,
+        "venues": venues,
+        "people": people,
+        "sessions": sessions,
+    }
+    placements = [
+        (f"s{i:04d}", venues[w.venue]["id"], *w.span()) for i, w in sorted(witness.items())
+    ]
+    return data, placements
+
+
+def programme_toml(seed: int, shape: Programme = Programme()) -> str:
+    """The generated conference as TOML text, one table per item."""
+    return toml_text(programme(seed, shape), seed, shape)
+
+
+def published_programme(seed: int, shape: Programme = Programme()) -> tuple[Festival, Timetable]:
+    """A generated conference, loaded as a user's file would be, and its hidden timetable."""
+    data, witness = programme_and_witness(seed, shape)
+    loaded = config.loads(toml_text(data, seed, shape), source=f"conference-{seed}.toml")
+    return loaded, Timetable(loaded.id, tuple(Placement(*w) for w in witness))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print a generated conference programme as TOML: python -m scheduler.generate."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m scheduler.generate",
+        description="Print a seeded, feasible conference programme as festival TOML.",
+    )
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--rooms", type=int, default=0, help="default: one per 20 sessions")
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    shape = Programme(sessions=args.sessions, venues=args.rooms, days=args.days)
+    try:
+        text = programme_toml(args.seed, shape)
+    except ValueError as error:
+        parser.error(f"{error}; give more --rooms or --days")  # one line, exit 2
+    print(text, end="")

@@ -1,0 +1,270 @@
+"""Every rule and goal of a festival definition, under the one name everything uses.
+
+The validator's violation labels, the infeasibility explanation (`check
+--explain`, `festival plan` exit 1), the change report's reasons and the rule
+table in `config/README.md` all say a rule's `name` from `RULES`. A rule's
+`keys` are the definition keys that state it, as users write them; a rule no key
+states (one city per day) still has a name here, and the docs list it.
+
+Adding a rule starts here: see "Adding a rule" in README.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a rule is to the planner."""
+
+    HARD = "hard"  # every timetable keeps it; an explanation may name it
+    REPLAN = "replan"  # hard while re-planning: what may not move
+    SOFT = "soft"  # a goal: each miss costs its weight in [weights]
+    MOVE = "move"  # re-planning: what each kind of move from the published plan costs
+    SHAPE = "shape"  # what every timetable is made of: each session once, on the grid
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule family: its name, the keys that state it, what it asks, and its kind."""
+
+    name: str
+    keys: tuple[str, ...]
+    text: str
+    kind: Kind
+
+
+RULES: tuple[Rule, ...] = (
+    # --- the shape of every timetable -------------------------------------------
+    Rule(
+        "timetable.complete",
+        ("sessions", "venues"),
+        "Every session of the definition is placed exactly once, in a venue of the definition.",
+        Kind.SHAPE,
+    ),
+    Rule(
+        "sessions.duration",
+        ("sessions.duration",),
+        "A session lasts exactly its duration (elapsed time, across clock changes).",
+        Kind.SHAPE,
+    ),
+    Rule(
+        "festival.window",
+        ("festival.start", "festival.end"),
+        "Sessions fall between the festival's `start` and `end` dates.",
+        Kind.SHAPE,
+    ),
+    Rule(
+        "sessions.one_day",
+        (),
+        "A session starts and ends on the same day: none runs past midnight.",
+        Kind.SHAPE,
+    ),
+    Rule(
+        "festival.step",
+        ("festival.step",),
+        "Sessions start on the `step` grid of the wall clock (every 30 minutes by default).",
+        Kind.SHAPE,
+    ),
+    # --- hard rules ---------------------------------------------------------------
+    Rule(
+        "festival.days",
+        ("festival.days", "festival.workdays_fallback"),
+        "Sessions fall only on the days the `days` rule allows (all, weekdays, workdays).",
+        Kind.HARD,
+    ),
+    Rule(
+        "festival.blackout",
+        ("festival.blackout",),
+        "No session falls on a blackout date.",
+        Kind.HARD,
+    ),
+    Rule(
+        "festival.max_sessions_per_day",
+        ("festival.max_sessions_per_day",),
+        "No day holds more sessions than `max_sessions_per_day`.",
+        Kind.HARD,
+    ),
+    Rule(
+        "festival.exclusive_tags",
+        ("festival.exclusive_tags", "sessions.tags"),
+        "Sessions that share an exclusive tag (an audience) never overlap.",
+        Kind.HARD,
+    ),
+    Rule(
+        "venues.hours",
+        ("venues.hours",),
+        "A session lies inside its venue's opening hours.",
+        Kind.HARD,
+    ),
+    Rule(
+        "venues.closed",
+        ("venues.closed",),
+        "A session does not overlap a closure of its venue.",
+        Kind.HARD,
+    ),
+    Rule(
+        "venues.changeover",
+        ("venues.changeover",),
+        "A venue holds one session at a time, at least `changeover` minutes apart.",
+        Kind.HARD,
+    ),
+    Rule(
+        "venues.capacity",
+        ("venues.capacity", "sessions.attendance"),
+        "A session's expected `attendance` fits its venue's `capacity`.",
+        Kind.HARD,
+    ),
+    Rule(
+        "sessions.needs",
+        ("sessions.needs", "venues.features"),
+        "A session's venue has every feature it `needs`.",
+        Kind.HARD,
+    ),
+    Rule(
+        "sessions.cities",
+        ("sessions.cities",),
+        "A session with `cities` is held in one of them.",
+        Kind.HARD,
+    ),
+    Rule(
+        "sessions.venues",
+        ("sessions.venues",),
+        "A session with `venues` is held in one of them.",
+        Kind.HARD,
+    ),
+    Rule(
+        "sessions.earliest",
+        ("sessions.earliest",),
+        "A session starts at or after its `earliest`.",
+        Kind.HARD,
+    ),
+    Rule(
+        "sessions.latest",
+        ("sessions.latest",),
+        "A session ends by its `latest`.",
+        Kind.HARD,
+    ),
+    Rule(
+        "sessions.fixed",
+        ("sessions.fixed",),
+        "A session with `fixed` starts then (and, if given, in that venue).",
+        Kind.HARD,
+    ),
+    Rule(
+        "sessions.after",
+        ("sessions.after",),
+        "A session starts after every session in its `after` list has ended.",
+        Kind.HARD,
+    ),
+    Rule(
+        "sessions.not_with",
+        ("sessions.not_with",),
+        "A session never overlaps the sessions in its `not_with` list.",
+        Kind.HARD,
+    ),
+    Rule(
+        "people.break",
+        ("people.break", "festival.break", "sessions.people"),
+        "A person is in one session at a time, with at least their `break` minutes between two.",
+        Kind.HARD,
+    ),
+    Rule(
+        "people.unavailable",
+        ("people.unavailable",),
+        "A person is in no session while `unavailable`.",
+        Kind.HARD,
+    ),
+    Rule(
+        "people.one_city_per_day",
+        ("sessions.people", "venues.city"),
+        "A person is in one city per day (no key states it: it always holds).",
+        Kind.HARD,
+    ),
+    # --- re-planning --------------------------------------------------------------
+    Rule(
+        "sessions.pinned",
+        ("sessions.pinned",),
+        "A pinned session stays where it was published.",
+        Kind.REPLAN,
+    ),
+    Rule(
+        "--freeze-until",
+        (),
+        "With `festival plan --freeze-until DATE`, sessions published before DATE stay.",
+        Kind.REPLAN,
+    ),
+    Rule(
+        "moved_date",
+        ("weights.moved_date",),
+        "Each published session moved to another date costs the weight.",
+        Kind.MOVE,
+    ),
+    Rule(
+        "moved_time",
+        ("weights.moved_time",),
+        "Each published session moved to another time on its date costs the weight.",
+        Kind.MOVE,
+    ),
+    Rule(
+        "moved_venue",
+        ("weights.moved_venue",),
+        "Each published session moved to another venue costs the weight.",
+        Kind.MOVE,
+    ),
+    # --- soft goals ---------------------------------------------------------------
+    Rule(
+        "spread",
+        ("weights.spread", "festival.spread_days"),
+        "Each pair of sessions within `spread_days` consecutive festival days costs the weight.",
+        Kind.SOFT,
+    ),
+    Rule(
+        "track_days",
+        ("weights.track_days", "sessions.track"),
+        "Each pair of sessions of one track on the same day costs the weight.",
+        Kind.SOFT,
+    ),
+    Rule(
+        "prefer_date",
+        ("weights.prefer_date", "sessions.prefer.dates"),
+        "Each session held outside its preferred dates costs the weight.",
+        Kind.SOFT,
+    ),
+    Rule(
+        "prefer_venue",
+        ("weights.prefer_venue", "sessions.prefer.venues"),
+        "Each session held outside its preferred venues costs the weight.",
+        Kind.SOFT,
+    ),
+    Rule(
+        "prefer_time",
+        ("weights.prefer_time", "sessions.prefer.time"),
+        "Each session not inside its preferred time of day costs the weight.",
+        Kind.SOFT,
+    ),
+)
+
+BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+
+
+def named(name: str) -> str:
+    """`name`, checked against the registry (a misspelt rule name fails loudly)."""
+    if name not in BY_NAME:
+        raise KeyError(f"{name!r} is not a rule in scheduler.rules.RULES")
+    return name
+
+
+def names(*kinds: Kind) -> tuple[str, ...]:
+    """The names of the rules of these kinds, in registry order."""
+    return tuple(rule.name for rule in RULES if rule.kind in kinds)
+
+
+def table() -> str:
+    """The registry as a Markdown table, for `config/README.md`."""
+    lines = ["| Rule | Kind | Stated by | What it asks |", "|---|---|---|---|"]
+    for rule in RULES:
+        keys = ", ".join(f"`{key}`" for key in rule.keys) or "–"
+        lines.append(f"| `{rule.name}` | {rule.kind} | {keys} | {rule.text} |")
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""Lay a festival out over days, times and venues with OR-Tools CP-SAT.
+
+`solve()` finds the best timetable that keeps every hard rule; `explain()` names
+a smallest set of rules that clash when none exists. The solver never prints:
+progress goes to `on_progress`.
+
+With a published plan (`previous`), solving is lexicographic: first the fewest
+moved sessions, then the cheapest kind of moves (date, then time, then venue,
+as weighted), and only then the soft goals. Sessions in `keep` do not move.
+
+The package, one job per module:
+
+- `grid`: the minute grid of starts shared by the model, first fit and the search;
+- `formulation`: the CP-SAT model's variables, hints and reading a timetable back;
+- `hard`: one function per hard rule; `goals`: the soft goals and the moves;
+- `first_fit`: a quick first timetable, given to CP-SAT as its hint;
+- `search` and `neighbourhoods`: programmes too big for one model;
+- `explain`: the conflicting rules of an infeasible definition;
+- `engine`: CP-SAT's deterministic parameters, progress and stopping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from ..model import Festival, Keep, Status, Timetable
+from .engine import (
+    Callback,
+    ModelInvalid,
+    Options,
+    Phase,
+    Progress,
+    Result,
+    Stopped,
+    cp_solver,
+    deterministic,
+    run,
+    spent,
+)
+from .explain import Explanation, explain, where
+from .formulation import Formulation, Instance
+from .grid import eligible_venues, starts_table
+from .search import NeighbourhoodSearch
+
+__all__ = [
+    "LARGE",
+    "Explanation",
+    "Instance",
+    "ModelInvalid",
+    "Options",
+    "Phase",
+    "Progress",
+    "Result",
+    "eligible_venues",
+    "explain",
+    "solve",
+    "starts_table",
+    "where",
+]
+
+#: eligible (session, venue) pairs above which a solve goes by neighbourhoods
+LARGE = 10_000
+
+
+def solve(
+    festival: Festival,
+    options: Options = Options(),
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    previous: Timetable | None = None,
+    keep: Mapping[str, Keep] | None = None,
+    stop: threading.Event | None = None,
+) -> Result:
+    """Find the best timetable for `festival` that keeps every hard rule.
+
+    `previous` is the published timetable: moves away from it are minimised
+    first. `keep` maps session ids that must not move to why (`Keep`). Setting
+    `stop` (from any thread, e.g. on Ctrl-C) ends the search soon after with the
+    best timetable found so far (`Result.interrupted`).
+    """
+    started = time.perf_counter()
+    stop = stop or threading.Event()
+    keep = keep or {}
+    table = starts_table(festival)
+    if sum(len(by_venue) for by_venue in table.values()) > LARGE:
+        search = NeighbourhoodSearch(
+            festival,
+            table,
+            options,
+            on_progress=on_progress,
+            previous=previous,
+            keep=keep,
+            started=started,
+            stop=stop,
+        )
+        large = search.run()
+        if large is not None:
+            return large
+        if stop.is_set():
+            return _interrupted(started)
+    return _solve_whole(festival, options, on_progress, previous, keep, started, stop)
+
+
+def _interrupted(started: float) -> Result:
+    return Result(Status.UNKNOWN, None, time.perf_counter() - started, interrupted=True)
+
+
+def _solve_whole(
+    festival: Festival,
+    options: Options,
+    on_progress: Callable[[Progress], None] | None,
+    previous: Timetable | None,
+    keep: Mapping[str, Keep],
+    started: float,
+    stop: threading.Event,
+) -> Result:
+    """Solve the whole festival as one model, from a first-fit hint."""
+    try:
+        built = Formulation(festival, previous=previous, keep=keep, stop=stop)
+        built.hint_first_fit()
+    except Stopped:
+        return _interrupted(started)
+    solver = cp_solver()
+    deterministic(solver, options)
+    totals = {"time": 0.0, "branches": 0, "conflicts": 0}
+    clocked = False
+
+    def phase(name: Phase) -> tuple[int, tuple[Timetable, dict[int, int]] | None]:
+        """Solve; the timetable found and its variables' values, if any."""
+        nonlocal clocked
+        code = run(solver, built.model, Callback(on_progress, name), stop)
+        final = None
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            final = (built.read(solver), built.values(solver))
+        used, branches, conflicts = spent(solver)
+        cap = options.max_seconds
+        if cap is not None and code != cp_model.OPTIMAL and code != cp_model.INFEASIBLE:
+            # unfinished, yet inside its deterministic budget: the clock stopped it
+            clocked = clocked or used < 0.99 * options.time_limit
+        totals["time"] += used
+        totals["branches"] += branches
+        totals["conflicts"] += conflicts
+        return code, final
+
+    codes = []
+    if built.has_moves:
+        built.model.minimize(built.disruption)
+        code, final = phase(Phase.FEWEST_MOVES)
+        codes.append(code)
+        if final is not None and not stop.is_set():
+            best = final[0].objective
+            built.model.add(built.disruption <= best)
+            with contextlib.suppress(Stopped):  # stopped: keep the first phase's timetable
+                built.hint_from(final[1])
+                built.minimize_soft_goals()
+                code, final = phase(Phase.SOFT_GOALS)
+                codes.append(code)
+    else:
+        built.minimize_soft_goals()
+        code, final = phase(Phase.SOFT_GOALS)
+        codes.append(code)
+    status = Status(solver.status_name(code))
+    timetable = None
+    if final is not None:
+        proven = all(c == cp_model.OPTIMAL for c in codes)
+        status = Status.OPTIMAL if proven else Status.FEASIBLE
+        timetable = replace(final[0], status=status)
+        if built.has_moves and len(codes) == 1:  # interrupted before the soft goals
+            weights = festival.weights
+            total = sum(weights.of(g) * n for g, n in timetable.penalties.items())
+            timetable = replace(timetable, status=Status.FEASIBLE, objective=total, bound=0)
+            status = Status.FEASIBLE
+    return Result(
+        status=status,
+        timetable=timetable,
+        wall_time=time.perf_counter() - started,
+        deterministic_time=totals["time"],
+        branches=int(totals["branches"]),
+        conflicts=int(totals["conflicts"]),
+        unplaceable=tuple(built.unplaceable),
+        stopped_by_clock=clocked,
+        interrupted=stop.is_set(),
+    )

@@ -1,0 +1,207 @@
+"""Running CP-SAT: settings, deterministic parameters, progress reports and stopping.
+
+Every solve of the package goes through `run()`, which honours `stop` without
+crashing OR-Tools and turns MODEL_INVALID into `ModelInvalid`. The default
+parameters are deterministic: `interleave_search` (the same search whatever the
+number of workers), a fixed `random_seed`, and a limit in deterministic time
+rather than wall-clock time. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from ..errors import InternalError
+from ..model import Status, Timetable
+
+SLOW_SUBSOLVERS = (
+    "core",
+    "fixed",
+    "max_lp",
+    "max_lp_sym",
+    "reduced_costs",
+    "pseudo_costs",
+    "quick_restart",
+    "quick_restart_no_lp",
+)
+
+
+class Stopped(Exception):
+    """`stop` was set while a model was being built."""
+
+
+class ModelInvalid(InternalError):
+    """CP-SAT refused a model this package built: a bug, never a user's mistake."""
+
+    def __init__(self, reason: str):
+        super().__init__(
+            f"internal error: the solver refused the model it built ({reason}); "
+            "nothing was published. Please report this"
+        )
+        self.reason = reason
+
+
+class Phase(StrEnum):
+    """The stage of a solve: with a published plan, the fewest moves come first."""
+
+    FEWEST_MOVES = "fewest moves"
+    SOFT_GOALS = "soft goals"
+
+
+#: CP-SAT's log line once presolve is over and the search has begun
+SEARCH_STARTED = re.compile(r"^Starting .*search at ")
+
+
+def run(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    callback: Any = None,
+    stop: threading.Event | None = None,
+) -> Any:
+    """`solver.solve`, ended early once `stop` is set; a model CP-SAT finds invalid raises
+    `ModelInvalid` with its reason, rather than reading as "no timetable found in time".
+
+    A stop set before the solve skips it (status UNKNOWN). A stop set during it waits for
+    the search to begin: OR-Tools 9.15 aborts the whole process (a failed CHECK in
+    postsolve) when stopped while it loads the presolved model after a complete hint
+    has already given solution #1 (seen with Ctrl-C on a loaded machine).
+    """
+    if stop is not None and stop.is_set():
+        return cp_model.UNKNOWN
+    finished = threading.Event()
+    searching = threading.Event()
+    watcher = None
+    if stop is not None:
+        solver.parameters.log_search_progress = True
+        solver.parameters.log_to_stdout = False
+        solver.log_callback = lambda line: SEARCH_STARTED.match(line) and searching.set()
+
+        def watch() -> None:
+            # short polls of `finished`, so that the solve's caller never waits long here
+            while not finished.wait(0.01):
+                if stop.is_set():
+                    while not (searching.is_set() or finished.wait(0.01)):
+                        pass
+                    if not finished.is_set():
+                        solver.stop_search()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+    try:
+        code = solver.solve(model, callback) if callback is not None else solver.solve(model)
+    finally:
+        finished.set()
+        if watcher is not None:
+            watcher.join()
+    if code == cp_model.MODEL_INVALID:
+        raise ModelInvalid(" ".join(model.validate().split()) or "CP-SAT reports MODEL_INVALID")
+    return code
+
+
+def spent(solver: cp_model.CpSolver) -> tuple[float, int, int]:
+    """Deterministic time, branches and conflicts of the last solve (zeros if skipped)."""
+    try:
+        return solver.deterministic_time, solver.num_branches, solver.num_conflicts
+    except (AttributeError, RuntimeError):
+        return 0.0, 0, 0
+
+
+@dataclass(frozen=True)
+class Options:
+    """Solver settings.
+
+    `time_limit` is in CP-SAT deterministic time units: the result does not
+    depend on the machine's load. `max_seconds` is an optional wall-clock cap
+    for each solve phase; when it stops a solve, the result may differ between
+    runs (`Result.stopped_by_clock` says so).
+    """
+
+    time_limit: float = 30.0
+    workers: int = 2
+    seed: int = 0
+    max_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A new best timetable was found while solving."""
+
+    elapsed: float  # wall-clock seconds
+    objective: int
+    bound: int
+    solutions: int
+    phase: Phase = Phase.SOFT_GOALS
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a solve produced. `timetable` is None unless a timetable was found."""
+
+    status: Status
+    timetable: Timetable | None
+    wall_time: float = 0.0
+    deterministic_time: float = 0.0
+    branches: int = 0
+    conflicts: int = 0
+    unplaceable: tuple[str, ...] = field(default=())  # sessions with no eligible venue, why
+    stopped_by_clock: bool = False  # the wall-clock cap ended a phase: may not be repeatable
+    interrupted: bool = False  # `stop` was set: the best timetable found so far, if any
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == Status.OPTIMAL
+
+
+def cp_solver() -> cp_model.CpSolver:
+    """A CP-SAT solver that leaves Ctrl-C to the caller (CP-SAT's own handler, once
+    installed, would leave the default one behind: a later Ctrl-C would kill)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False
+    return solver
+
+
+def deterministic(solver: cp_model.CpSolver, options: Options) -> None:
+    """Set `solver` for a reproducible search within `options`' budget."""
+    params = solver.parameters
+    params.num_workers = max(1, options.workers)
+    params.interleave_search = True
+    params.random_seed = options.seed
+    params.max_deterministic_time = options.time_limit
+    # Subsolvers whose wall-clock time runs far ahead of their deterministic
+    # time on programmes of hundreds of sessions: in interleaved search every
+    # batch waits for its slowest task (measured with benchmarks/conference.py).
+    params.ignore_subsolvers.extend(SLOW_SUBSOLVERS)
+    if options.max_seconds is not None:
+        params.max_time_in_seconds = options.max_seconds
+    params.log_search_progress = False
+
+
+class Callback(cp_model.CpSolverSolutionCallback):
+    """Reports each better timetable to `on_progress`."""
+
+    def __init__(self, on_progress: Callable[[Progress], None] | None, phase: Phase):
+        super().__init__()
+        self.on_progress = on_progress
+        self.phase = phase
+        self.count = 0
+
+    def on_solution_callback(self) -> None:
+        self.count += 1
+        if self.on_progress is not None:
+            self.on_progress(
+                Progress(
+                    self.wall_time,
+                    round(self.objective_value),
+                    round(self.best_objective_bound),
+                    self.count,
+                    self.phase,
+                )
+            )

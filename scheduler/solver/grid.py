@@ -1,0 +1,122 @@
+"""The minute grid that the model, first fit and the neighbourhood search share.
+
+Times are minutes on the solver's axis (`days.Clock`: elapsed minutes from the
+festival's first instant). A session may start on the festival's `step` grid of
+the wall clock; `starts_table` lists, for every session and eligible venue, the
+starts that the venue's hours, its closures and the festival days allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ortools.sat.python import cp_model
+
+from ..days import Clock, festival_days
+from ..model import Festival, Period, Session, Venue
+
+DAY = 1440
+Place = tuple[str, int]  # (venue id, start minute)
+Table = Mapping[str, Mapping[str, Sequence[int]]]  # session → venue → allowed starts
+
+
+def eligible_venues(festival: Festival, session: Session) -> list[Venue]:
+    """Venues that fit the session: capacity, features, allowed cities and venues."""
+    return [
+        v
+        for v in festival.venues
+        if v.capacity >= session.attendance
+        and session.needs <= v.features
+        and (not session.cities or v.city in session.cities)
+        and (not session.venues or v.id in session.venues)
+    ]
+
+
+def day_grid(clock: Clock, step: int, offset: int, opens: int = 0, closes: int = DAY) -> list[int]:
+    """The axis minutes of the wall-clock grid times from `opens` (rounded up to the grid)
+    to before `closes` on day `offset`: a time the clocks skip has none, one they repeat
+    has two."""
+    first = -(-opens // step) * step
+    if clock.uniform:
+        base = offset * DAY
+        return list(range(base + first, base + closes, step))
+    return [t for wall in range(first, closes, step) for t in clock.wall(offset, wall)]
+
+
+def grid_starts(
+    festival: Festival,
+    clock: Clock,
+    v: Venue,
+    duration: int,
+    offsets: Sequence[int],
+    closures: bool = True,
+) -> list[int]:
+    """Grid starts (axis minutes) on the days at `offsets` at which a session of
+    `duration` lies inside venue `v`'s hours (and, with `closures`, misses its closures)."""
+    closed = [minutes_between(clock, p) for p in v.closed] if closures else []
+    starts = []
+    for offset in offsets:
+        opens, closes = clock.at(offset, v.opens), clock.at(offset, v.closes)
+        for t in day_grid(clock, festival.step, offset, v.opens, v.closes):
+            inside = opens <= t and t + duration <= closes
+            if inside and not any(a < t + duration and t < b for a, b in closed):
+                starts.append(t)
+    return starts
+
+
+def starts_table(festival: Festival) -> dict[str, dict[str, list[int]]]:
+    """Session → eligible venue → the starts its hours, closures and the festival days allow."""
+    clock = Clock(festival)
+    offsets = [(d - festival.start).days for d in festival_days(festival)]
+    cache: dict[tuple[str, int], list[int]] = {}
+    table: dict[str, dict[str, list[int]]] = {}
+    for s in festival.sessions:
+        table[s.id] = {}
+        for v in eligible_venues(festival, s):
+            key = (v.id, s.duration)
+            if key not in cache:
+                cache[key] = grid_starts(festival, clock, v, s.duration, offsets)
+            if cache[key]:
+                table[s.id][v.id] = cache[key]
+    return table
+
+
+def minutes_between(clock: Clock, period: Period) -> tuple[int, int]:
+    """A period as (start, end) minutes on the clock's axis."""
+    return clock.minute(period.start), clock.minute(period.end)
+
+
+def window(s: Session, clock: Clock) -> tuple[int, int]:
+    """Earliest and latest start from the session's `earliest`, `latest` and `fixed`."""
+    low, high = 0, 1 << 40
+    if s.earliest is not None:
+        low = max(low, clock.minute(s.earliest))
+    if s.latest is not None:
+        high = min(high, clock.minute(s.latest) - s.duration)
+    if s.fixed is not None:
+        at = clock.minute(s.fixed.start)
+        low, high = max(low, at), min(high, at)
+    return low, high
+
+
+def absences(festival: Festival, s: Session, clock: Clock) -> list[tuple[int, int]]:
+    """When any of the session's people is unavailable, as minute ranges."""
+    people = {p.id: p for p in festival.people}
+    return [
+        minutes_between(clock, period) for pid in s.people for period in people[pid].unavailable
+    ]
+
+
+def complement(forbidden: list[tuple[int, int]], low: int, high: int) -> cp_model.Domain | None:
+    """The values in [low, high] outside every forbidden [a, b]; None if nothing is forbidden."""
+    spans = sorted((max(a, low), min(b, high)) for a, b in forbidden if a <= high and b >= low)
+    if not spans:
+        return None
+    allowed, cursor = [], low
+    for a, b in spans:
+        if a > cursor:
+            allowed.append([cursor, a - 1])
+        cursor = max(cursor, b + 1)
+    if cursor <= high:
+        allowed.append([cursor, high])
+    return cp_model.Domain.from_intervals(allowed) if allowed else cp_model.Domain(1, 0)

@@ -1,0 +1,478 @@
+"""The hard rules in the CP-SAT model: one function per rule of `scheduler.rules`.
+
+Each function is named after its rule (`venues.hours` → `venues_hours`) and adds
+that rule to a `Formulation`: as constraints, or, where the variables' domains
+keep it, by building those domains. In explain mode each instance of a rule is
+switched by its own guard literal (`Formulation.when`). `RULES` lists them in the
+order the model adds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ortools.sat.python import cp_model
+
+from .. import days
+from ..model import Keep, Period, Session, Venue
+from .grid import complement, grid_starts, minutes_between
+
+if TYPE_CHECKING:
+    from .formulation import Formulation
+
+
+def _avoid(m: Formulation, s: Session, period: Period, *enforce: cp_model.IntVar) -> None:
+    """Session `s` does not overlap `period` (when every `enforce` literal holds)."""
+    forbidden = (m.minutes(period.start) - s.duration + 1, m.minutes(period.end) - 1)
+    allowed = complement([forbidden], 0, m.horizon)
+    if allowed is not None:
+        m.model.add_linear_expression_in_domain(m.start[s.id], allowed).only_enforce_if(*enforce)
+
+
+# Some rules are kept by the variables' domains in a plan, and only explain mode,
+# which must be able to switch them off, states them as constraints: the days
+# (`_variables` offers allowed days only), a session's eligible venues (a venue
+# Boolean exists only where `eligible_venues` allows) and the venues' hours and
+# closures (the domain of each venue's start variable, `venue_domain`).
+
+
+def festival_days(m: Formulation) -> None:
+    """Sessions fall only on days the `days` rule allows.
+
+    In a plan `m.days` holds only the allowed days, the values `_variables` gives
+    each session's day. Explain mode offers every day of the window and bars the
+    others here, each behind the guard of the rule that bars it.
+    """
+    if not m.explain:
+        return  # kept by the day variables' domains
+    _bar_days(m, "festival.days")
+
+
+def festival_blackout(m: Formulation) -> None:
+    """No session on a blackout date (kept like `festival_days`)."""
+    if not m.explain:
+        return  # kept by the day variables' domains
+    _bar_days(m, "festival.blackout")
+
+
+def _bar_days(m: Formulation, name: str) -> None:
+    allowed = set(m.allowed_days)
+    rule_days, _ = days.working_days(m.festival.days, m.festival.start, m.festival.end)
+    for d in m.days:
+        if d in allowed or (d in rule_days) != (name == "festival.blackout"):
+            continue
+        if name == "festival.days":
+            text = f"sessions fall on {m.festival.days} days only"
+        else:
+            text = f"no sessions on blackout date {d}"
+        guard = m.when(name, name, text)
+        for s in m.sessions:
+            m.model.add(m.on[s.id][d] == 0).only_enforce_if(guard)
+
+
+def festival_max_sessions_per_day(m: Formulation) -> None:
+    """No day holds more than `max_sessions_per_day` sessions."""
+    limit = m.festival.max_sessions_per_day
+    if limit is None:
+        return
+    key = "festival.max_sessions_per_day"
+    guard = m.when(key, key, f"at most {limit} sessions a day")
+    for d in m.days:
+        m.model.add(sum(m.on[s.id][d] for s in m.sessions) <= limit).only_enforce_if(guard)
+
+
+def _bar_venues(m: Formulation, name: str, field: str, bars: Any, text: Any) -> None:
+    """Explain mode: session `s` is not in venue `v` where `bars(s, v)`, guarded by
+    the instance of rule `name` at `sessions[i].<field>`. In a plan the venue
+    Boolean does not exist (`eligible_venues`), so there is nothing to add."""
+    if not m.explain:
+        return  # kept by the venue Booleans: only eligible venues have one
+    for s in m.sessions:
+        for v in m.festival.venues:
+            if bars(s, v):
+                guard = m.when(name, f"sessions[{m.index[s.id]}].{field}", text(s))
+                m.model.add(m.at[s.id][v.id] == 0).only_enforce_if(guard)
+
+
+def venues_capacity(m: Formulation) -> None:
+    """A session's expected attendance fits its venue."""
+    biggest = max(x.capacity for x in m.festival.venues)
+    _bar_venues(
+        m,
+        "venues.capacity",
+        "attendance",
+        lambda s, v: v.capacity < s.attendance,
+        lambda s: (
+            f"session {s.id!r} expects {s.attendance} people (the biggest venue holds {biggest})"
+        ),
+    )
+
+
+def sessions_needs(m: Formulation) -> None:
+    """A session's venue has every feature it needs."""
+    _bar_venues(
+        m,
+        "sessions.needs",
+        "needs",
+        lambda s, v: not s.needs <= v.features,
+        lambda s: f"session {s.id!r} needs {', '.join(sorted(s.needs))}",
+    )
+
+
+def sessions_cities(m: Formulation) -> None:
+    """A session with `cities` is held in one of them."""
+    _bar_venues(
+        m,
+        "sessions.cities",
+        "cities",
+        lambda s, v: bool(s.cities) and v.city not in s.cities,
+        lambda s: f"session {s.id!r} must be in {', '.join(s.cities)}",
+    )
+
+
+def sessions_venues(m: Formulation) -> None:
+    """A session with `venues` is held in one of them."""
+    _bar_venues(
+        m,
+        "sessions.venues",
+        "venues",
+        lambda s, v: bool(s.venues) and v.id not in s.venues,
+        lambda s: f"session {s.id!r} must be in venue {', '.join(s.venues)}",
+    )
+
+
+def venues_hours(m: Formulation) -> None:
+    """A session lies inside the opening hours of its venue.
+
+    In a plan, `venue_domain[session][venue]` becomes the grid starts inside the
+    hours; `venues_closed` takes the closures out of it, and `venues_changeover`
+    makes it the domain of the pair's start variable. Explain mode states the
+    same starts as a guarded constraint on the session's start.
+    """
+    offsets = [m.day_offset[d] for d in m.days]
+    for j, v in enumerate(m.festival.venues):
+        guard = m.when("venues.hours", f"venues[{j}].hours", f"venue {v.id!r} is open {_hours(v)}")
+        for s in m.sessions:
+            here = m.at[s.id].get(v.id)
+            if here is None:
+                continue
+            key = (v.id, s.duration)
+            if key not in m._hours_starts:
+                m._hours_starts[key] = grid_starts(
+                    m.festival, m.clock, v, s.duration, offsets, closures=False
+                )
+            if m.explain:
+                m.model.add_linear_expression_in_domain(
+                    m.start[s.id], cp_model.Domain.from_values(m._hours_starts[key])
+                ).only_enforce_if(here, *guard)
+            else:
+                m.venue_domain[s.id][v.id] = m._hours_starts[key]
+
+
+def venues_closed(m: Formulation) -> None:
+    """A session does not overlap a closure of its venue.
+
+    In a plan, the starts that would overlap a closure leave `venue_domain`
+    (see `venues_hours`); explain mode forbids them behind a guard per closure.
+    """
+    for j, v in enumerate(m.festival.venues):
+        if not m.explain:
+            closed = [minutes_between(m.clock, p) for p in v.closed]
+            for s in m.sessions:
+                if v.id not in m.venue_domain[s.id]:
+                    continue
+                key = (v.id, s.duration)
+                if key not in m._open_starts:
+                    m._open_starts[key] = [
+                        t
+                        for t in m.venue_domain[s.id][v.id]
+                        if not any(a < t + s.duration and t < b for a, b in closed)
+                    ]
+                m.venue_domain[s.id][v.id] = m._open_starts[key]
+            continue
+        for period in v.closed:
+            guard = m.when(
+                "venues.closed",
+                f"venues[{j}].closed",
+                f"venue {v.id!r} is closed {m.period_shown(period)}",
+            )
+            for s in m.sessions:
+                here = m.at[s.id].get(v.id)
+                if here is None:
+                    continue
+                _avoid(m, s, period, here, *guard)
+
+
+def venues_changeover(m: Formulation) -> None:
+    """A venue holds one session at a time, `changeover` minutes apart.
+
+    Each (session, venue) pair has its own start variable, whose domain is
+    `venue_domain` (hours and closures kept), equal to the session's start
+    when the venue is chosen: the alternative-resource formulation.
+    """
+    for j, v in enumerate(m.festival.venues):
+        guard = m.when(
+            "venues.changeover",
+            f"venues[{j}]",
+            f"venue {v.id!r} holds one session at a time"
+            + (f", {v.changeover} min apart" if v.changeover else ""),
+        )
+        intervals = []
+        for s in m.sessions:
+            here = m.at[s.id].get(v.id)
+            if here is None:
+                continue
+            if m.explain:
+                begins = m.start[s.id]
+                present = m.model.new_bool_var(f"{s.id}.in.{v.id}.counted")
+                m.model.add_implication(present, here)
+                m.model.add_bool_or([~here, ~guard[0], present])
+            else:
+                starts = m.venue_domain[s.id][v.id]
+                if not starts:
+                    m.model.add(here == 0)
+                    continue
+                m.starts_in[s.id][v.id] = starts
+                slot = m.model.new_int_var_from_domain(
+                    cp_model.Domain.from_values([t // m.unit for t in starts]),
+                    f"{s.id}.slot.{v.id}",
+                )
+                m.model.add(m.slot[s.id] == slot).only_enforce_if(here)
+                m.begins[s.id][v.id] = slot
+                begins = m.unit * slot
+                present = here
+            intervals.append(
+                m.model.new_optional_fixed_size_interval_var(
+                    begins, s.duration + v.changeover, present, f"{s.id}.in.{v.id}"
+                )
+            )
+        if len(intervals) > 1:
+            m.model.add_no_overlap(intervals)
+
+
+def people_break(m: Formulation) -> None:
+    """Nobody is in two sessions at once, and everybody gets their break between two."""
+    attends: dict[str, list[Session]] = {person.id: [] for person in m.festival.people}
+    for s in m.sessions:
+        for pid in s.people:
+            attends[pid].append(s)
+    for p, person in enumerate(m.festival.people):
+        mine = attends[person.id]
+        if len(mine) < 2:
+            continue
+        rest = f", with {person.break_} min between two" if person.break_ else ""
+        guard = m.when(
+            "people.break", f"people[{p}]", f"{person.id} cannot be in two sessions at once{rest}"
+        )
+        m.model.add_no_overlap([_busy(m, s, person.break_, guard) for s in mine])
+
+
+def _busy(
+    m: Formulation, s: Session, extra: int, guard: list[cp_model.IntVar]
+) -> cp_model.IntervalVar:
+    """Session `s`'s interval lengthened by `extra` minutes (switched by `guard`)."""
+    if not guard and not extra:
+        return m.interval[s.id]
+    if guard:
+        return m.model.new_optional_fixed_size_interval_var(
+            m.start[s.id], s.duration + extra, guard[0], f"{s.id}.busy+{extra}"
+        )
+    return m.model.new_fixed_size_interval_var(
+        m.start[s.id], s.duration + extra, f"{s.id}.busy+{extra}"
+    )
+
+
+def festival_exclusive_tags(m: Formulation) -> None:
+    """Sessions sharing an exclusive tag share an audience: they never overlap."""
+    for tag in m.festival.exclusive_tags:
+        tagged = [s for s in m.sessions if tag in s.tags]
+        if len(tagged) < 2:
+            continue
+        guard = m.when(
+            "festival.exclusive_tags",
+            "festival.exclusive_tags",
+            f"sessions tagged {tag!r} never overlap",
+        )
+        m.model.add_no_overlap([_busy(m, s, 0, guard) for s in tagged])
+
+
+def sessions_not_with(m: Formulation) -> None:
+    """A session never overlaps the sessions in its `not_with` list."""
+    by_id = {s.id: s for s in m.sessions}
+    for s in m.sessions:
+        for other in s.not_with:
+            guard = m.when(
+                "sessions.not_with",
+                f"sessions[{m.index[s.id]}].not_with",
+                f"session {s.id!r} never overlaps {other!r}",
+            )
+            m.model.add_no_overlap([_busy(m, s, 0, guard), _busy(m, by_id[other], 0, guard)])
+
+
+def people_unavailable(m: Formulation) -> None:
+    for p, person in enumerate(m.festival.people):
+        for period in person.unavailable:
+            guard = m.when(
+                "people.unavailable",
+                f"people[{p}].unavailable",
+                f"{person.id} is unavailable {m.period_shown(period)}",
+            )
+            for s in m.sessions:
+                if person.id not in s.people:
+                    continue
+                _avoid(m, s, period, *guard)
+
+
+def people_one_city_per_day(m: Formulation) -> None:
+    """Nobody is in two cities on the same day."""
+    cities = sorted({v.city for v in m.festival.venues})
+    code = {c: i for i, c in enumerate(cities)}
+    city: dict[str, cp_model.IntVar | int] = {}
+    for s in m.sessions:
+        codes = {code[m.festival.venue(v).city] for v in m.at[s.id]}
+        if len(codes) > 1:
+            var = m.model.new_int_var(min(codes), max(codes), f"{s.id}.city")
+            m.model.add(
+                var == sum(code[m.festival.venue(v).city] * b for v, b in m.at[s.id].items())
+            )
+            city[s.id] = var
+        elif codes:
+            city[s.id] = next(iter(codes))
+    same_day: dict[tuple[str, str], cp_model.IntVar] = {}
+    for p, person in enumerate(m.festival.people):
+        mine = [s.id for s in m.sessions if person.id in s.people and s.id in city]
+        pairs = [(a, b) for i, a in enumerate(mine) for b in mine[i + 1 :]]
+        if not pairs:
+            continue
+        guard = m.when(
+            "people.one_city_per_day",
+            f"people[{p}]",
+            f"{person.id} cannot be in two cities on one day",
+        )
+        for a, b in pairs:
+            if isinstance(city[a], int) and isinstance(city[b], int):
+                if city[a] != city[b]:
+                    m.model.add(m.day[a] != m.day[b]).only_enforce_if(guard)
+                continue
+            key = (a, b) if a < b else (b, a)
+            if key not in same_day:
+                lit = m.model.new_bool_var(f"{key[0]}.{key[1]}.same_day")
+                m.model.add(m.day[a] == m.day[b]).only_enforce_if(lit)
+                m.model.add(m.day[a] != m.day[b]).only_enforce_if(~lit)
+                same_day[key] = lit
+            m.model.add(city[a] == city[b]).only_enforce_if(same_day[key], *guard)
+
+
+def sessions_earliest(m: Formulation) -> None:
+    for s in m.sessions:
+        if s.earliest is not None:
+            guard = m.when(
+                "sessions.earliest",
+                f"sessions[{m.index[s.id]}].earliest",
+                f"session {s.id!r} starts at {m.shown(s.earliest)} or later",
+            )
+            m.model.add(m.start[s.id] >= m.minutes(s.earliest)).only_enforce_if(guard)
+
+
+def sessions_latest(m: Formulation) -> None:
+    for s in m.sessions:
+        if s.latest is not None:
+            guard = m.when(
+                "sessions.latest",
+                f"sessions[{m.index[s.id]}].latest",
+                f"session {s.id!r} ends by {m.shown(s.latest)}",
+            )
+            m.model.add(m.start[s.id] + s.duration <= m.minutes(s.latest)).only_enforce_if(guard)
+
+
+def sessions_fixed(m: Formulation) -> None:
+    for s in m.sessions:
+        if s.fixed is None:
+            continue
+        where = f" in venue {s.fixed.venue!r}" if s.fixed.venue else ""
+        guard = m.when(
+            "sessions.fixed",
+            f"sessions[{m.index[s.id]}].fixed",
+            f"session {s.id!r} is fixed at {m.shown(s.fixed.start)}" + where,
+        )
+        m.model.add(m.start[s.id] == m.minutes(s.fixed.start)).only_enforce_if(guard)
+        if s.fixed.venue is not None:
+            here = m.at[s.id].get(s.fixed.venue)
+            if here is None:
+                m.model.add_bool_or([]).only_enforce_if(guard)  # venue not eligible
+            else:
+                m.model.add(here == 1).only_enforce_if(guard)
+
+
+def sessions_after(m: Formulation) -> None:
+    durations = {s.id: s.duration for s in m.sessions}
+    for s in m.sessions:
+        for before in s.after:
+            guard = m.when(
+                "sessions.after",
+                f"sessions[{m.index[s.id]}].after",
+                f"session {s.id!r} starts after {before!r} ends",
+            )
+            m.model.add(m.start[s.id] >= m.start[before] + durations[before]).only_enforce_if(guard)
+
+
+def sessions_pinned(m: Formulation) -> None:
+    """A pinned session stays where it was published."""
+    _stay(m, Keep.PINNED)
+
+
+def freeze_until(m: Formulation) -> None:
+    """With `--freeze-until`, sessions published before the date stay where they are."""
+    _stay(m, Keep.FROZEN)
+
+
+def _stay(m: Formulation, reason: Keep) -> None:
+    """The published sessions kept for `reason` stay at their published start and venue."""
+    for sid, why in sorted(m.keep.items()):
+        old = m.previous.get(sid)
+        if old is None or why != reason:
+            continue
+        if why == Keep.PINNED:
+            name, key = "sessions.pinned", f"sessions[{m.index[sid]}].pinned"
+            text = f"session {sid!r} is pinned where it was published"
+        else:
+            name = key = "--freeze-until"
+            text = f"session {sid!r} was published before the freeze date and stays"
+        guard = m.when(name, key, f"{text} ({old.venue}, {m.shown(old.start)})")
+        m.model.add(m.start[sid] == m.minutes(old.start)).only_enforce_if(guard)
+        here = m.at[sid].get(old.venue)
+        if here is None:
+            m.model.add_bool_or([]).only_enforce_if(guard)
+        else:
+            m.model.add(here == 1).only_enforce_if(guard)
+
+
+#: every hard rule of the model, in the order it is added
+RULES: tuple[Callable[[Formulation], None], ...] = (
+    festival_days,
+    festival_blackout,
+    festival_max_sessions_per_day,
+    venues_capacity,
+    sessions_needs,
+    sessions_cities,
+    sessions_venues,
+    venues_hours,
+    venues_closed,
+    venues_changeover,
+    people_break,
+    festival_exclusive_tags,
+    sessions_not_with,
+    people_unavailable,
+    people_one_city_per_day,
+    sessions_earliest,
+    sessions_latest,
+    sessions_fixed,
+    sessions_after,
+    sessions_pinned,
+    freeze_until,
+)
+
+
+def _hours(v: Venue) -> str:
+    return f"{v.opens // 60:02d}:{v.opens % 60:02d}-{v.closes // 60:02d}:{v.closes % 60:02d}"

@@ -1,0 +1,394 @@
+"""Solve programmes too big for one model: re-solve small neighbourhoods of a timetable.
+
+From a first-fit timetable, every step frees a few dozen sessions, pins the rest
+where they are and solves that festival exactly, starting from the current
+timetable; steps stop at the lower bound (every session at its own cheapest
+place), at the deterministic budget `Options.time_limit`, or at
+`Options.max_seconds`. With a published plan, the fewest moves come first, as in
+`solver.solve`. The pure parts (costs, bounds, which sessions to free, the pinned
+festival) are in `neighbourhoods`.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import timedelta
+
+from ortools.sat.python import cp_model
+
+from ..days import Clock
+from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Keep, Placement, Status, Timetable
+from . import neighbourhoods as lns
+from .engine import (
+    Options,
+    Phase,
+    Progress,
+    Result,
+    Stopped,
+    cp_solver,
+    deterministic,
+    run,
+    spent,
+)
+from .first_fit import first_fit
+from .formulation import Formulation
+from .grid import Place, Table, absences, eligible_venues, window
+
+NEIGHBOURHOOD = 60  # sessions freed at each step
+STALL = 20  # steps without a better timetable after which a phase ends
+STALL_REPLAN = 3  # the same when re-planning: only moved sessions can still gain
+STEP_LIMIT = 2.0  # deterministic time for one step
+STEP_COST = 0.05  # the least a step counts against the budget, however quick
+
+#: which sessions may gain in the current timetable, and the places where they would
+Improvable = Callable[[Mapping[str, Place]], dict[str, list[Place]]]
+
+
+class NeighbourhoodSearch:
+    """One search by neighbourhoods: its budget, its state and its steps."""
+
+    def __init__(
+        self,
+        festival: Festival,
+        table: Table,
+        options: Options,
+        *,
+        on_progress: Callable[[Progress], None] | None,
+        previous: Timetable | None,
+        keep: Mapping[str, Keep],
+        started: float,
+        stop: threading.Event,
+    ):
+        self.festival = festival
+        self.table = table
+        self.options = options
+        self.on_progress = on_progress
+        self.previous = previous
+        self.keep = keep
+        self.started = started
+        self.stop = stop
+        self.clock = Clock(festival)
+        ids = {s.id for s in festival.sessions}
+        #: published places of the sessions still in the definition
+        self.old = lns.places_in(
+            (p for p in (previous.placements if previous else ()) if p.session in ids), self.clock
+        )
+        self.sessions = {s.id: s for s in festival.sessions}
+        self.windows = {sid: window(s, self.clock) for sid, s in self.sessions.items()}
+        self.away = {sid: absences(festival, s, self.clock) for sid, s in self.sessions.items()}
+        self.rng = random.Random(options.seed)
+        self.places: dict[str, Place] = {}
+        self.deterministic_time = 0.0
+        self.branches = 0
+        self.conflicts = 0
+        self.clocked = False  # the wall-clock cap ended the search
+        #: every goal and rule is local to a day: a step may leave the other days out
+        self.local = not (festival.weights.spread or festival.weights.track_days)
+        #: what one moved session costs: more than every kind of move of all sessions
+        self.big = (len(previous.placements) if previous else 0) * sum(
+            festival.weights.of(k) for k in MOVE_KINDS
+        ) + 1
+
+    def run(self) -> Result | None:
+        """The best timetable within the budget; None when first fit and repair cannot
+        place every session (the whole model then searches instead)."""
+        must = {sid: self.old[sid] for sid in self.keep if sid in self.old}
+        self.places = first_fit(self.festival, self.table, self.clock, self.old, must)
+        if len(self.places) < len(self.festival.sessions):
+            repaired = repair(
+                self.festival,
+                self.places,
+                self.clock,
+                self.options,
+                previous=self.previous,
+                keep=self.keep,
+                stop=self.stop,
+            )
+            if repaired is None:
+                return None
+            self.places = repaired
+        proven = []
+        cap = None
+        if self.old:
+            least_move = self._least_moves()
+            bound = sum(least_move.values())
+            cap = self._improve(Phase.FEWEST_MOVES, bound, self._moved(least_move))
+            if cap is None:
+                return None
+            proven.append(cap <= bound)
+        least, best_places = self._least_preferences()
+        bound = sum(least.values())
+        objective = self._improve(Phase.SOFT_GOALS, bound, self._costly(least, best_places), cap)
+        if objective is None:
+            return None
+        proven.append(objective <= bound)
+        status = Status.OPTIMAL if all(proven) else Status.FEASIBLE
+        timetable = self._timetable(status, objective, bound)
+        if timetable is None:
+            return None
+        return Result(
+            status=status,
+            timetable=timetable,
+            wall_time=time.perf_counter() - self.started,
+            deterministic_time=self.deterministic_time,
+            branches=self.branches,
+            conflicts=self.conflicts,
+            stopped_by_clock=self.clocked,
+            interrupted=self.stop.is_set(),
+        )
+
+    # --- bounds: what each session costs at best on its own -----------------------
+
+    def _places_of(self, sid: str) -> list[Place]:
+        return lns.places_of(self.sessions[sid], self.table, self.windows[sid], self.away[sid])
+
+    def _least_moves(self) -> dict[str, int]:
+        """The least each published session that cannot stay must cost to move."""
+        return {
+            sid: min(
+                (self._moving_to(sid, p) for p in self._places_of(sid)),
+                default=0,
+            )
+            for sid in self.old
+            if self.old[sid] not in self._places_of(sid)
+        }
+
+    def _least_preferences(self) -> tuple[dict[str, int], dict[str, list[Place]]]:
+        """The least each session with preferences costs, and the places that cost that."""
+        least: dict[str, int] = {}
+        best_places: dict[str, list[Place]] = {}
+        for sid, s in self.sessions.items():
+            if not s.prefer:
+                continue
+            costs = {}
+            for place in self._places_of(sid):
+                costs[place] = lns.preference_cost(self.festival, self.clock, s, place)
+                if costs[place] == 0:
+                    break
+            least[sid] = min(costs.values(), default=0)
+            best_places[sid] = [p for p, c in costs.items() if c == least[sid]]
+        return least, best_places
+
+    def _moved(self, least_move: Mapping[str, int]) -> Improvable:
+        """Published sessions whose move costs more than it must, and where they would gain."""
+
+        def improvable(current: Mapping[str, Place]) -> dict[str, list[Place]]:
+            return {
+                sid: [self.old[sid]] if sid not in least_move else [current[sid]]
+                for sid in self.old
+                if current[sid] != self.old[sid]
+                and self._moving_to(sid, current[sid]) > least_move.get(sid, 0)
+            }
+
+        return improvable
+
+    def _costly(
+        self, least: Mapping[str, int], best_places: Mapping[str, list[Place]]
+    ) -> Improvable:
+        """Sessions that miss more preferences than they must, and their best places.
+        Re-planning, the cap on disruption holds unmoved sessions: only moved ones can gain."""
+
+        def improvable(current: Mapping[str, Place]) -> dict[str, list[Place]]:
+            return {
+                sid: best_places[sid]
+                for sid in least
+                if best_places[sid]
+                and (not self.old or current[sid] != self.old.get(sid))
+                and lns.preference_cost(self.festival, self.clock, self.sessions[sid], current[sid])
+                > least[sid]
+            }
+
+        return improvable
+
+    # --- steps --------------------------------------------------------------------
+
+    def _out_of_time(self) -> bool:
+        if self.stop.is_set():
+            return True
+        cap = self.options.max_seconds
+        if cap is not None and time.perf_counter() - self.started >= cap:
+            self.clocked = True
+            return True
+        return self.deterministic_time >= self.options.time_limit
+
+    def _moving_to(self, sid: str, place: Place) -> int:
+        """What moving published session `sid` to `place` adds to the disruption."""
+        if sid not in self.old:
+            return 0
+        return lns.move_cost(self.festival, self.clock, self.big, self.old[sid], place)
+
+    def _step(self, phase: Phase, free: set[str], days: set[int], cap: int | None) -> int | None:
+        """Re-solve one neighbourhood; the whole objective after it, or None."""
+        festival, places = self.festival, self.places
+        if self.local:  # goals and rules are each local to a day: leave other days out
+            sub, left_out = lns.region(festival, places, free, days, self.clock)
+        else:
+            sub, left_out = lns.pinned_except(festival, places, free, self.clock), []
+        try:
+            built = Formulation(sub, previous=self.previous, keep=self.keep, stop=self.stop)
+        except Stopped:
+            return None
+        if phase == Phase.FEWEST_MOVES:
+            built.model.minimize(built.disruption)
+            constant = sum(self._moving_to(sid, places[sid]) for sid in left_out)
+        else:
+            if cap is not None:
+                outside = sum(self._moving_to(sid, places[sid]) for sid in left_out)
+                built.model.add(built.disruption <= cap - outside)
+            built.minimize_soft_goals()
+            constant = sum(
+                lns.preference_cost(festival, self.clock, self.sessions[sid], places[sid])
+                for sid in left_out
+            )
+        try:
+            built.hint_places(places)
+        except Stopped:
+            return None
+        solver = cp_solver()
+        deterministic(solver, replace(self.options, time_limit=STEP_LIMIT))
+        solver.parameters.cp_model_probing_level = 0  # presolve dominates these small solves
+        code = run(solver, built.model, stop=self.stop)
+        used, branches, conflicts = spent(solver)
+        self.deterministic_time += max(used, STEP_COST)
+        self.branches += branches
+        self.conflicts += conflicts
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        places.update(lns.places_in(built.read(solver).placements, self.clock))
+        return round(solver.objective_value) + constant
+
+    def _tally(self, phase: Phase) -> int:
+        """The current objective, counted per session (goals local to a day only)."""
+        if phase == Phase.FEWEST_MOVES:
+            return sum(self._moving_to(sid, self.places[sid]) for sid in self.sessions)
+        return sum(
+            lns.preference_cost(self.festival, self.clock, s, self.places[sid])
+            for sid, s in self.sessions.items()
+        )
+
+    def _improve(
+        self, phase: Phase, bound: int, improvable: Improvable, cap: int | None = None
+    ) -> int | None:
+        """Re-solve neighbourhoods until the bound, a stall or the budget; the best objective."""
+        best: int | None = None
+        found = stale = 0
+        stall = STALL if self.previous is None else STALL_REPLAN
+        while best is None or (best > bound and stale < stall and not self._out_of_time()):
+            free, days = lns.choose(
+                self.festival,
+                self.clock,
+                self.places,
+                improvable(self.places),
+                self.rng,
+                NEIGHBOURHOOD,
+            )
+            objective = self._step(phase, free, days, cap)
+            stale += 1
+            if objective is None:
+                if best is None and self._out_of_time():
+                    # stopped before any step ended: the first-fit timetable, if it can be
+                    # costed per session
+                    return self._tally(phase) if self.local else None
+                continue
+            if best is None or objective < best:
+                best, stale = objective, 0
+                found += 1
+                if self.on_progress is not None:
+                    elapsed = time.perf_counter() - self.started
+                    self.on_progress(Progress(elapsed, best, bound, found, phase))
+        return best
+
+    def _timetable(self, status: Status, objective: int, bound: int) -> Timetable | None:
+        """The timetable at the current places, with its penalties and moves."""
+        if self.local:  # every penalty and move counts per session
+            return tally(self.festival, self.places, self.old, self.clock, status, objective, bound)
+        # read them off the whole festival with every session where it ended
+        try:
+            final = Formulation(
+                lns.pinned_except(self.festival, self.places, set(), self.clock),
+                self.previous,
+                self.keep,
+                stop=self.stop,
+            )
+        except Stopped:
+            return None
+        final.minimize_soft_goals()
+        solver = cp_solver()
+        deterministic(solver, self.options)
+        if run(solver, final.model) != cp_model.OPTIMAL:
+            return None
+        return replace(final.read(solver), status=status, bound=bound)
+
+
+def repair(
+    festival: Festival,
+    places: dict[str, Place],
+    clock: Clock,
+    options: Options,
+    *,
+    previous: Timetable | None,
+    keep: Mapping[str, Keep],
+    stop: threading.Event,
+) -> dict[str, Place] | None:
+    """Place what first fit left out: free those sessions with everything tied to them
+    (their `after` neighbours, their people's sessions, their rooms' sessions on the
+    days they may use), pin the rest, and solve that. None if it does not work out."""
+    by_id = {s.id: s for s in festival.sessions}
+    missing = {s.id for s in festival.sessions if s.id not in places}
+    free = set(missing)
+    for sid in missing:
+        s = by_id[sid]
+        free.update(b for b in s.after if by_id[b].fixed is None)
+        free.update(o.id for o in festival.sessions if sid in o.after and o.fixed is None)
+        free.update(o.id for o in festival.sessions if set(o.people) & set(s.people))
+    free -= {sid for sid in free if by_id[sid].fixed is not None or sid in keep}
+    rooms = {v.id for sid in missing for v in eligible_venues(festival, by_id[sid])}
+    if len(free) < NEIGHBOURHOOD:
+        crowded = [sid for sid, (vid, _) in sorted(places.items()) if vid in rooms]
+        random.Random(options.seed).shuffle(crowded)
+        free.update(crowded[: NEIGHBOURHOOD - len(free)])
+    try:
+        built = Formulation(
+            lns.pinned_except(festival, places, free, clock), previous, keep, stop=stop
+        )
+        built.minimize_soft_goals()
+        built.hint_places({sid: p for sid, p in places.items() if sid not in free})
+    except Stopped:
+        return None
+    solver = cp_solver()
+    deterministic(solver, replace(options, time_limit=min(options.time_limit, 10 * STEP_LIMIT)))
+    code = run(solver, built.model, stop=stop)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return lns.places_in(built.read(solver).placements, clock)
+
+
+def tally(
+    festival: Festival,
+    places: Mapping[str, Place],
+    old: Mapping[str, Place],
+    clock: Clock,
+    status: Status,
+    objective: int,
+    bound: int,
+) -> Timetable:
+    """The timetable at `places`, its preference penalties and moves counted per session."""
+    penalties = {g: 0 for g in SOFT_GOALS if festival.weights.of(g)}
+    moves = {k: 0 for k in ("moved", *MOVE_KINDS)} if old else {}
+    placements = []
+    for s in festival.sessions:
+        vid, start = places[s.id]
+        begins = clock.moment(start)
+        placements.append(Placement(s.id, vid, begins, begins + timedelta(minutes=s.duration)))
+        for goal, count in lns.missed(festival, clock, s, places[s.id]).items():
+            if goal in penalties:
+                penalties[goal] += count
+        if s.id in old:
+            for kind, count in lns.move_kinds(clock, old[s.id], places[s.id]).items():
+                moves[kind] += count
+    placements.sort(key=lambda p: (p.start, p.venue, p.session))
+    return Timetable(festival.id, tuple(placements), status, objective, bound, penalties, moves)

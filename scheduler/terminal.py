@@ -1,0 +1,218 @@
+"""What `festival` shows on a terminal, and how it takes Ctrl-C there.
+
+The timetable as a table, the one-line summary, the live progress line, the
+yes/no prompt, and `CtrlC`: the plan runs in a worker thread while the main
+thread waits in Python, so that Ctrl-C arrives as a plain `KeyboardInterrupt`
+(the first sets `stop`: the solver ends with its best timetable so far; a
+second one interrupts).
+"""
+
+from __future__ import annotations
+
+import queue
+import select
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from . import days
+from .model import SOFT_GOALS, Festival, Timetable
+from .solver import Progress, Result
+
+T = TypeVar("T")
+#: how often the waiting main thread comes back to Python: the kernel may hand Ctrl-C to
+#: any thread (CP-SAT's, OpenBLAS's), and only the main thread, running Python, acts on it
+POLL = 0.1
+
+
+def console(err: bool = False) -> Console:
+    """A rich console on stdout (or stderr); plain text, 200 columns, when not a terminal."""
+    stream = sys.stderr if err else sys.stdout
+    tty = stream.isatty()
+    return Console(
+        file=stream,
+        width=None if tty else 200,
+        highlight=False,
+        force_terminal=None if tty else False,
+    )
+
+
+def timetable_table(festival: Festival, timetable: Timetable) -> Table:
+    """The timetable as a terminal table: date, time, venue, session, track."""
+    table = Table(
+        caption=Text(f"{festival.name} · times in {festival.timezone}"), caption_justify="left"
+    )
+    for column in ("Date", "Time", "Venue", "Session", "Track"):
+        table.add_column(column)
+    for p in timetable.placements:
+        s = festival.session(p.session)
+        v = festival.venue(p.venue)
+        track = festival.track(s.track).name if s.track else ""
+        start, end = days.local(festival, p.start), days.local(festival, p.end)
+        table.add_row(
+            Text(f"{start:%Y-%m-%d %a}"),
+            Text(f"{start:%H:%M}–{end:%H:%M}"),
+            Text(f"{v.name} ({v.city})"),
+            Text(s.title),
+            Text(track),
+        )
+    return table
+
+
+def summary(festival: Festival, result: Result, timetable: Timetable) -> str:
+    """One line: proven optimal or not, the penalty by goal, the time, the validator's word."""
+    weights = festival.weights
+    parts = [
+        f"{g} {timetable.penalties.get(g, 0)}×{weights.of(g)}"
+        for g in SOFT_GOALS
+        if timetable.penalties.get(g, 0)
+    ]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    if result.proven_optimal:
+        head = f"Proven optimal: penalty {timetable.objective}{detail}"
+    else:
+        head = (
+            f"Best found, not proven optimal: penalty {timetable.objective}{detail}, "
+            f"lower bound {timetable.bound}"
+        )
+    clock = (
+        " Stopped by --max-seconds before --time-limit: another run may give another timetable."
+        if result.stopped_by_clock
+        else ""
+    )
+    return f"{head}; solved in {result.wall_time:.2f} s. Validator: every rule holds." + clock
+
+
+class ProgressLine:
+    """A live status line on the terminal while the solver runs: elapsed time
+    (ticking), the phase, the best objective, the proven bound and the gap."""
+
+    def __init__(self, enabled: bool, verbose: bool = False):
+        self.enabled = enabled
+        self.verbose = verbose
+        self.live: Live | None = None
+        self.started = time.perf_counter()
+        self.best: Progress | None = None
+
+    def __enter__(self) -> ProgressLine:
+        if self.enabled:
+            self.started = time.perf_counter()
+            self.live = Live(self, console=console(err=True), transient=True, refresh_per_second=4)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Take the line off the terminal."""
+        if self.live is not None:
+            self.live.__exit__(None, None, None)
+            self.live = None
+
+    def update(self, progress: Progress) -> None:
+        """A better timetable was found (with --verbose, also a line on stderr)."""
+        self.best = progress
+        if self.verbose:
+            click.echo(
+                f"Better timetable after {progress.elapsed:.1f} s: {progress.phase} "
+                f"{progress.objective}, bound {progress.bound}",
+                err=True,
+            )
+
+    def __rich__(self) -> Text:
+        elapsed = time.perf_counter() - self.started
+        best = self.best
+        if best is None:
+            return Text(f"Solving… {elapsed:5.1f} s · no timetable yet · Ctrl-C stops")
+        gap = (best.objective - best.bound) / best.objective if best.objective else 0.0
+        return Text(
+            f"Solving… {elapsed:5.1f} s · {best.phase}: best {best.objective} · "
+            f"bound {best.bound} · gap {gap:.1%} · Ctrl-C stops with the best so far"
+        )
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal (default no); Ctrl-C raises KeyboardInterrupt.
+
+    Waits for the answer in short polls rather than a blocking read, for the reason
+    given at `POLL`: a main thread blocked in input() would never see Ctrl-C.
+    """
+    click.echo(f"{question} [y/N]: ", nl=False)
+    while not select.select([sys.stdin], [], [], POLL)[0]:
+        pass
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+class CtrlC:
+    """Run a job in a worker thread; the first Ctrl-C sets `stop`, a second interrupts.
+
+    The main thread waits in Python, where Ctrl-C is an ordinary `KeyboardInterrupt`,
+    and answers the worker's questions (`ask`) itself, so that a prompt sees Ctrl-C too.
+    """
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self._asked: queue.Queue[tuple[Callable[[], bool], queue.Queue[bool]] | None] = (
+            queue.Queue()
+        )
+
+    def ask(self, question: Callable[[], bool]) -> bool:
+        """From the worker: `question()` run on the main thread; Ctrl-C there answers no."""
+        if threading.current_thread() is threading.main_thread():
+            return _answer(question)
+        answer: queue.Queue[bool] = queue.Queue(maxsize=1)
+        self._asked.put((question, answer))
+        return answer.get()
+
+    def run(self, job: Callable[[], T]) -> T:
+        """`job()`, run in a worker thread; what it returns or raises."""
+        outcome: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                outcome["value"] = job()
+            except BaseException as error:  # handed to the main thread as is
+                outcome["error"] = error
+            finally:
+                self._asked.put(None)
+
+        worker = threading.Thread(target=work, name="festival-plan", daemon=True)
+        worker.start()
+        presses = 0
+        while True:
+            try:
+                asked = self._asked.get(timeout=POLL)
+            except queue.Empty:
+                continue
+            except KeyboardInterrupt:
+                presses += 1
+                self.stop.set()
+                if presses > 1:
+                    worker.join(timeout=5)  # the solver stops soon once `stop` is set
+                    raise
+                continue
+            if asked is None:
+                break
+            question, answer = asked
+            answer.put(_answer(question))
+        worker.join()
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        return outcome["value"]  # type: ignore[return-value]
+
+
+def _answer(question: Callable[[], bool]) -> bool:
+    try:
+        return question()
+    except KeyboardInterrupt:  # Ctrl-C (again) at the prompt: no
+        click.echo(err=True)
+        return False
