@@ -11,7 +11,7 @@ import difflib
 import graphlib
 import re
 import tomllib
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +24,7 @@ from .model import (
     Person,
     Preference,
     Session,
+    Together,
     Track,
     Venue,
     Weights,
@@ -59,6 +60,8 @@ SESSION_KEYS = keys_of(Session)
 FIXED_KEYS = keys_of(Fixed)
 PREFER_KEYS = keys_of(Preference)
 WEIGHT_KEYS = keys_of(Weights)
+TOGETHER_KEYS = keys_of(Together)
+TOGETHER_MODES = ("day", "venue", "venue-day", "block")
 #: the top-level tables: [festival] and the arrays of tables of `Festival`
 TOP_KEYS = {"festival"} | {f.name for f in fields(Festival) if f.metadata.get("table")}
 
@@ -138,6 +141,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     people = [_person(t, p, r, default_break) for p, t in _tables(raw, "people", r)]
     sessions = [_session(t, p, r) for p, t in _tables(raw, "sessions", r)]
     weights = _weights(raw.get("weights", {}), r)
+    groups = [_together(t, p, r) for p, t in _tables(raw, "together", r)]
     for kind, items in (
         ("tracks", tracks),
         ("venues", venues),
@@ -158,9 +162,11 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
         people=tuple(people),
         sessions=tuple(sessions),
         weights=weights,
+        together=tuple(groups),
         source=r.source,
         lines=r.lines,
     )
+    festival = _resolve_tracks(festival, r)
     _check_references(festival, r)
     _check_after_cycles(festival, r)
     _check_fits_hours(festival, r)
@@ -293,6 +299,47 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
     )
 
 
+def _together(t: dict[str, Any], p: str, r: Reader) -> Together:
+    r.check_keys(t, TOGETHER_KEYS, p)
+    same = r.get(t, "same", p, r.text, default="day", required=True)
+    if same not in TOGETHER_MODES:
+        r.fail(
+            f"{p}.same",
+            f"{show(same)} is not a way to keep sessions together; expected one of: "
+            + ", ".join(f'"{mode}"' for mode in TOGETHER_MODES),
+        )
+    if ("sessions" in t) == ("track" in t):
+        r.fail(p, 'expected either sessions = [...] or track = "<id>", not both or neither')
+    sessions = r.get(t, "sessions", p, r.slugs, default=())
+    if "sessions" in t and len(set(sessions)) < 2:
+        r.fail(f"{p}.sessions", "expected at least two different session ids")
+    elif len(set(sessions)) < len(sessions):
+        r.fail(f"{p}.sessions", "lists a session twice; expected each once")
+    return Together(
+        sessions=sessions,
+        same=same,
+        weight=r.get(t, "weight", p, r.weight),
+        track=r.get(t, "track", p, r.slug),
+    )
+
+
+def _resolve_tracks(f: Festival, r: Reader) -> Festival:
+    """`[[together]]` groups given by track hold that track's sessions, in file order."""
+    groups = []
+    for i, group in enumerate(f.together):
+        if group.track is not None:
+            mine = tuple(s.id for s in f.sessions if s.track == group.track)
+            known = {t.id for t in f.tracks}
+            if group.track in known and len(mine) < 2:
+                r.fail(
+                    f"together[{i}].track",
+                    f"track {group.track!r} has {len(mine)} session(s); expected at least two",
+                )
+            group = replace(group, sessions=mine)
+        groups.append(group)
+    return replace(f, together=tuple(groups))
+
+
 def _fixed(value: Any, where: str, r: Reader) -> Fixed:
     if not isinstance(value, dict):
         return Fixed(r.moment(value, where))
@@ -332,12 +379,26 @@ def _weights(value: Any, r: Reader) -> Weights:
         return Weights()
     r.check_keys(value, WEIGHT_KEYS, "weights")
     defaults = Weights()
-    return Weights(
-        **{
-            key: r.get(value, key, "weights", r.weight, default=defaults.of(key))
-            for key in (f.name for f in fields(Weights))
-        }
-    )
+    numbers = {
+        key: r.get(value, key, "weights", r.weight, default=getattr(defaults, key))
+        for key in (f.name for f in fields(Weights))
+        if key != "tag_overlap"
+    }
+    return Weights(**numbers, tag_overlap=_tag_weights(value.get("tag_overlap", {}), r))
+
+
+def _tag_weights(value: Any, r: Reader) -> tuple[tuple[str, int], ...]:
+    """`[weights] tag_overlap = { <tag> = <weight>, ... }`, in the order written."""
+    where = "weights.tag_overlap"
+    if not isinstance(value, dict):
+        r.fail(where, f"{show(value)} is not a table; expected e.g. {{ beginners = 5 }}")
+        return ()
+    weights = []
+    for tag in value:
+        number = r.get(value, tag, where, r.weight)
+        if number is not None:
+            weights.append((tag, number))
+    return tuple(weights)
 
 
 def _check_unique(kind: str, items: list[Any], r: Reader) -> None:
@@ -370,6 +431,14 @@ def _check_references(f: Festival, r: Reader) -> None:
     tags = {t for s in f.sessions for t in s.tags}
     for tag in f.exclusive_tags:
         check("festival.exclusive_tags", tag, tags, "tag (no session has it)")
+    for tag, _ in f.weights.tag_overlap:
+        check(f"weights.tag_overlap.{tag}", tag, tags, "tag (no session has it)")
+        if tag in f.exclusive_tags:
+            r.fail(
+                f"weights.tag_overlap.{tag}",
+                f"{show(tag)} is also in festival.exclusive_tags, where its sessions never "
+                "overlap; expected a tag in one or the other",
+            )
     for i, s in enumerate(f.sessions):
         p = f"sessions[{i}]"
         if s.track is not None:
@@ -390,6 +459,12 @@ def _check_references(f: Festival, r: Reader) -> None:
             check(f"{p}.fixed.venue", s.fixed.venue, venues, "venue")
         if s.earliest and s.latest and s.latest <= s.earliest:
             r.fail(f"{p}.latest", f"{s.latest} is not after earliest {s.earliest}")
+    for i, group in enumerate(f.together):
+        if group.track is not None:
+            check(f"together[{i}].track", group.track, tracks, "track")
+        else:
+            for sid in group.sessions:
+                check(f"together[{i}].sessions", sid, sessions, "session")
 
 
 def _check_after_cycles(f: Festival, r: Reader) -> None:

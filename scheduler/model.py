@@ -25,10 +25,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from .rules import Kind, names
+from .rules import Kind, goals, names
 
 #: Names of the soft goals, in the order they are reported (see `scheduler.rules`).
-SOFT_GOALS = names(Kind.SOFT)
+SOFT_GOALS = goals()
 #: Kinds of move from the published plan, each weighed in `Weights`.
 MOVE_KINDS = names(Kind.MOVE)
 
@@ -156,6 +156,23 @@ class Session:
 
 
 @dataclass(frozen=True)
+class Together:
+    """Sessions kept together: on one day, in one venue, both, or as a block.
+
+    A "block" runs back to back in one venue in the order listed: each session starts
+    after the previous one's end plus the venue's changeover, sooner than one `step`
+    later. Without a `weight` the group is a hard rule; with one, each extra day or
+    venue beyond the first, or each broken link of a block, costs the weight.
+    """
+
+    #: the sessions, in order (a `track` is read into its sessions, in definition order)
+    sessions: tuple[str, ...]
+    same: Literal["day", "venue", "venue-day", "block"]
+    weight: int | None = None
+    track: str | None = None
+
+
+@dataclass(frozen=True)
 class Weights:
     """Weights of the soft goals (see `SOFT_GOALS`)."""
 
@@ -164,13 +181,27 @@ class Weights:
     prefer_date: int = 3
     prefer_venue: int = 2
     prefer_time: int = 1
+    #: tag → weight of each pair of sessions with the tag that overlap (a table in the file)
+    tag_overlap: tuple[tuple[str, int], ...] = ()
+    person_days: int = 0
+    room_fit: int = 0
     # re-planning: the fewest moved sessions come first; among as few, these weigh the moves
     moved_date: int = 4
     moved_time: int = 2
     moved_venue: int = 1
 
     def of(self, goal: str) -> int:
+        """The weight of `goal`. `tag_overlap` weighs each pair by its tag, so its penalty
+        is already weighted and its own weight is 1 (0 when no tag weighs anything)."""
+        if goal == "tag_overlap":
+            return int(any(weight for _, weight in self.tag_overlap))
+        if goal == "together":  # weighed per group: see `Festival.weight`
+            return 0
         return int(getattr(self, goal))
+
+    def tag_weight(self, tag: str) -> int:
+        """What each overlapping pair of sessions tagged `tag` costs (0: nothing)."""
+        return dict(self.tag_overlap).get(tag, 0)
 
 
 @dataclass(frozen=True)
@@ -198,12 +229,21 @@ class Festival:
     people: tuple[Person, ...] = field(default=(), metadata={"key": None, "table": True})
     sessions: tuple[Session, ...] = field(default=(), metadata={"key": None, "table": True})
     weights: Weights = field(default=Weights(), metadata={"key": None, "table": True})
+    together: tuple[Together, ...] = field(default=(), metadata={"key": None, "table": True})
     #: the file it was read from, for messages
     source: str = field(default="", metadata={"key": None})
     #: key path (e.g. "sessions[3].duration") → line in `source`
     lines: Mapping[str, int] = field(
         default_factory=dict, compare=False, repr=False, metadata={"key": None}
     )
+
+    def weight(self, goal: str) -> int:
+        """The weight of soft goal `goal` (`Weights.of`); `together` weighs each group by
+        its own weight, so its penalty is already weighted and its weight is 1 (0 when no
+        group has a weight)."""
+        if goal == "together":
+            return int(any(group.weight for group in self.together))
+        return self.weights.of(goal)
 
     def track(self, track_id: str) -> Track:
         return next(t for t in self.tracks if t.id == track_id)

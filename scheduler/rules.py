@@ -33,6 +33,9 @@ class Rule:
     keys: tuple[str, ...]
     text: str
     kind: Kind
+    #: a hard rule that becomes a soft goal, under the same name, where the definition
+    #: gives it a weight (`[[together]]` with `weight`)
+    weighed: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -177,6 +180,14 @@ RULES: tuple[Rule, ...] = (
         Kind.HARD,
     ),
     Rule(
+        "together",
+        ("together.sessions", "together.track", "together.same", "together.weight"),
+        "The sessions of a `[[together]]` share a day, a venue, both, or run as a block; "
+        "with a `weight`, each extra day or venue, or each broken link of a block, costs it.",
+        Kind.HARD,
+        weighed=True,
+    ),
+    Rule(
         "people.one_city_per_day",
         ("sessions.people", "venues.city"),
         "A person is in one city per day (no key states it: it always holds).",
@@ -244,6 +255,25 @@ RULES: tuple[Rule, ...] = (
         "Each session not inside its preferred time of day costs the weight.",
         Kind.SOFT,
     ),
+    Rule(
+        "tag_overlap",
+        ("weights.tag_overlap", "sessions.tags"),
+        "Each pair of sessions that share a tag of `tag_overlap` and overlap costs that tag's "
+        "weight.",
+        Kind.SOFT,
+    ),
+    Rule(
+        "person_days",
+        ("weights.person_days", "sessions.people"),
+        "Each day a person attends beyond the fewest their sessions could need costs the weight.",
+        Kind.SOFT,
+    ),
+    Rule(
+        "room_fit",
+        ("weights.room_fit", "sessions.attendance", "venues.capacity"),
+        "Each whole percent of its venue's seats a session leaves empty costs the weight.",
+        Kind.SOFT,
+    ),
 )
 
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
@@ -261,10 +291,16 @@ def names(*kinds: Kind) -> tuple[str, ...]:
     return tuple(rule.name for rule in RULES if rule.kind in kinds)
 
 
+def goals() -> tuple[str, ...]:
+    """Every soft goal: the soft rules, then the hard rules that a weight makes soft."""
+    return names(Kind.SOFT) + tuple(rule.name for rule in RULES if rule.weighed)
+
+
 def table() -> str:
     """The registry as a Markdown table, for `config/README.md`."""
     lines = ["| Rule | Kind | Stated by | What it asks |", "|---|---|---|---|"]
     for rule in RULES:
         keys = ", ".join(f"`{key}`" for key in rule.keys) or "–"
-        lines.append(f"| `{rule.name}` | {rule.kind} | {keys} | {rule.text} |")
+        kind = f"{rule.kind} or soft" if rule.weighed else rule.kind
+        lines.append(f"| `{rule.name}` | {kind} | {keys} | {rule.text} |")
     return "\n".join(lines)

@@ -69,9 +69,8 @@ def timetable_table(festival: Festival, timetable: Timetable) -> Table:
 
 def summary(festival: Festival, result: Result, timetable: Timetable) -> str:
     """One line: proven optimal or not, the penalty by goal, the time, the validator's word."""
-    weights = festival.weights
     parts = [
-        f"{g} {timetable.penalties.get(g, 0)}×{weights.of(g)}"
+        f"{g} {timetable.penalties.get(g, 0)}×{festival.weight(g)}"
         for g in SOFT_GOALS
         if timetable.penalties.get(g, 0)
     ]

@@ -15,12 +15,12 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, pairwise
 from zoneinfo import ZoneInfo
 
 import holidays
 
-from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Violation
+from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Together, Violation
 from .rules import named
 
 
@@ -309,6 +309,10 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     a.session,
                     b.session,
                 )
+    for i, group in enumerate(festival.together):
+        if group.weight is None:
+            for what in together_breaks(festival, group, placed):
+                bad("together", f"together[{i}] (same {group.same}): {what}", *group.sessions)
     for sid, p in sorted(placed.items()):
         for other in sessions[sid].not_with:
             q = placed.get(other)
@@ -359,7 +363,26 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
             first, last = s.prefer.time
             if not (first <= _minute_of_day(begins) and ends_at <= last):
                 penalty["prefer_time"] += 1
-    penalty["total"] = sum(festival.weights.of(g) * penalty[g] for g in SOFT_GOALS)
+    for tag, weight in festival.weights.tag_overlap:
+        tagged = sorted(s.id for s in sessions if tag in s.tags)
+        for a, b in combinations(tagged, 2):
+            if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
+                penalty["tag_overlap"] += weight
+    longest_day = max((v.closes - v.opens for v in festival.venues), default=1440)
+    for person in festival.people:
+        mine = [s for s in sessions if person.id in s.people]
+        if mine:
+            need = max(1, -(-sum(s.duration for s in mine) // max(1, longest_day)))
+            penalty["person_days"] += len({day_of[s.id] for s in mine}) - need
+    capacity = {v.id: v.capacity for v in festival.venues}
+    for s in sessions:
+        seats = capacity[placed[s.id].venue]
+        if s.attendance and seats:
+            penalty["room_fit"] += 100 * max(0, seats - s.attendance) // seats
+    for group in festival.together:
+        if group.weight:
+            penalty["together"] += group.weight * len(together_breaks(festival, group, placed))
+    penalty["total"] = sum(festival.weight(g) * penalty[g] for g in SOFT_GOALS)
     return penalty
 
 
@@ -418,3 +441,25 @@ def move_reason(festival: Festival, timetable: Timetable, old: Placement) -> str
     if not mine:
         return "its old place is still valid; it moved to make room for another move"
     return str(mine[0])
+
+
+def together_breaks(festival: Festival, group: Together, placed: dict[str, Placement]) -> list[str]:
+    """What keeps a `[[together]]` group apart, one line per day or venue beyond the first
+    or per broken link of a block (sessions not placed are left out)."""
+    wall = _Wall(festival)
+    here = [placed[sid] for sid in group.sessions if sid in placed]
+    found = []
+    if group.same in ("day", "venue-day"):
+        dates = sorted({wall.date(p.start) for p in here})
+        found += [f"also on {d}" for d in dates[1:]]
+    if group.same in ("venue", "venue-day"):
+        venues = sorted({p.venue for p in here}, key=[p.venue for p in here].index)
+        found += [f"also in {v}" for v in venues[1:]]
+    if group.same == "block":
+        changeover = {v.id: timedelta(minutes=v.changeover) for v in festival.venues}
+        step = timedelta(minutes=festival.step)
+        for a, b in pairwise(here):
+            gap = b.start - (a.end + changeover[a.venue])
+            if a.venue != b.venue or not timedelta(0) <= gap < step:
+                found.append(f"{b.session!r} does not follow {a.session!r} in {a.venue}")
+    return found

@@ -19,7 +19,7 @@ def test_generated_programme_solves_and_validates(seed):
     text = generate.programme_toml(seed, shape)
     festival = config.loads(text, source=f"conference-{seed}.toml")
     assert len(festival.sessions) == shape.sessions
-    result = solver.solve(festival, options=solver.Options(time_limit=20))
+    result = solver.solve(festival, options=solver.Options(time_limit=5))
     assert result.timetable is not None, f"seed {seed}: {result.status}"
     assert validate.violations(festival, result.timetable) == []
     assert validate.score(festival, result.timetable)["total"] == result.timetable.objective

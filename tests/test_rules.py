@@ -16,7 +16,7 @@ from test_validate import AUDIENCE, at, moved
 
 from scheduler import config, days, generate, rules, validate
 from scheduler import plan as planning
-from scheduler.model import Keep, Timetable, Weights
+from scheduler.model import Keep, Timetable, Together, Weights
 from scheduler.rules import Kind
 from scheduler.solver import goals, hard
 from scheduler.solver.formulation import Formulation
@@ -80,6 +80,12 @@ def _kept(why):
     return broken
 
 
+def _apart(festival, timetable):
+    first, second = timetable.placements[0], timetable.placements[-1]  # on different days
+    group = Together((first.session, second.session), "day")
+    return validate.violations(replace(festival, together=(group,)), timetable)
+
+
 #: one way to break each rule that a timetable can break, over the default festival
 BREAK = {
     "timetable.complete": _missing,
@@ -106,6 +112,7 @@ BREAK = {
     "people.break": _audience,
     "people.unavailable": _move("quantum", "2023-10-19 13:00"),
     "people.one_city_per_day": _one_city,
+    "together": _apart,
     "sessions.pinned": _kept(Keep.PINNED),
     "--freeze-until": _kept(Keep.FROZEN),
 }
@@ -131,8 +138,8 @@ def test_each_hard_rule_has_its_function_in_the_model(name):
 
 
 def test_each_soft_goal_and_move_is_modelled_validated_and_weighed():
-    assert set(goals.GOALS) == set(rules.names(Kind.SOFT))
-    assert set(rules.names(Kind.SOFT)) <= set(validate.score(*_tiny()))
+    assert set(goals.GOALS) == set(rules.goals())
+    assert set(rules.goals()) <= set(validate.score(*_tiny()))
     festival, timetable = _tiny()
     assert set(rules.names(Kind.MOVE)) <= set(validate.moves(festival, timetable, timetable))
     weighed = set(vars(Weights()))
@@ -175,7 +182,7 @@ def test_generated_festivals_use_and_explain_each_hard_rule(name, coverage):
     assert name in guarded, f"no generated festival uses {name!r}, or it has no guard"
 
 
-@pytest.mark.parametrize("name", rules.names(Kind.SOFT))
+@pytest.mark.parametrize("name", rules.goals())
 def test_generated_festivals_use_each_soft_goal(name, coverage):
     _, counted = coverage
     assert name in counted, f"no generated festival gives {name!r} anything to count"

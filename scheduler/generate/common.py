@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -62,12 +63,18 @@ def toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
 def toml_table(header: str, items: dict[str, Any]) -> str:
-    return "\n".join([header, *(f"{k} = {toml_value(v)}" for k, v in items.items())]) + "\n"
+    lines = (f"{toml_key(k)} = {toml_value(v)}" for k, v in items.items())
+    return "\n".join([header, *lines]) + "\n"
+
+
+def toml_key(key: str) -> str:
+    """A key, bare where TOML allows it, else quoted."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
@@ -77,8 +84,8 @@ def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
     ]
     if "weights" in data:
         parts.append(toml_table("[weights]", data["weights"]))
-    for kind in ("tracks", "venues", "people", "sessions"):
-        parts.extend(toml_table(f"[[{kind}]]", item) for item in data[kind])
+    for kind in ("tracks", "venues", "people", "sessions", "together"):
+        parts.extend(toml_table(f"[[{kind}]]", item) for item in data.get(kind, ()))
     return "\n".join(parts)
 
 

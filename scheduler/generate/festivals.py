@@ -282,6 +282,24 @@ def festival_and_witness(
     data: dict[str, Any] = {"festival": head}
     if some(0.5):
         data["weights"] = {"spread": rng.randint(0, 10), "prefer_time": rng.randint(0, 5)}
+    # the goals real programmes are judged by: a weighted audience that should not overlap,
+    # speakers' days, rooms that fit
+    if some(0.5):
+        weights = data.setdefault("weights", {})
+        audience = [s for s in sessions if some(0.5)]
+        if len(audience) > 1:
+            for session in audience:
+                session.setdefault("tags", []).append("开发者")
+            weights["tag_overlap"] = {"开发者": rng.randint(1, 9)}
+        if some(0.5):
+            weights["person_days"] = rng.randint(1, 9)
+        if some(0.5):
+            weights["room_fit"] = rng.randint(1, 3)
+    # Sessions kept together: groups the hidden timetable keeps are drawn as hard rules
+    # or goals, other groups only as goals.
+    groups = _together_groups(witness, venues, shape.step, rng, some)
+    if groups:
+        data["together"] = groups
     # drawn last, so that festivals without pinned sessions are as they always were
     for session in sessions:
         if shape.pinned and some(shape.pinned):
@@ -314,3 +332,48 @@ def close_for_day(festival: Festival, venue_id: str, day: date) -> Festival:
 
 
 # --- conference-size programmes -------------------------------------------------
+
+
+def _together_groups(
+    witness: list[Witness],
+    venues: list[dict[str, Any]],
+    step: int,
+    rng: random.Random,
+    some: Any,
+) -> list[dict[str, Any]]:
+    """`[[together]]` groups: kept by the hidden timetable (hard, or weighted), or not."""
+    by: dict[str, dict[Any, list[int]]] = {
+        "day": defaultdict(list),
+        "venue": defaultdict(list),
+        "venue-day": defaultdict(list),
+    }
+    for i, w in enumerate(witness):
+        by["day"][w.day].append(i)
+        by["venue"][w.venue].append(i)
+        by["venue-day"][(w.venue, w.day)].append(i)
+    groups: list[dict[str, Any]] = []
+    for same, members in by.items():
+        kept = [ids for _, ids in sorted(members.items(), key=str) if len(ids) > 1]
+        if kept and some():
+            ids = rng.choice(kept)
+            group: dict[str, Any] = {"sessions": [f"s{i}" for i in ids], "same": same}
+            if some(0.5):
+                group["weight"] = rng.randint(1, 5)
+            groups.append(group)
+    # a block: sessions that follow each other in one venue within a grid step
+    for ids in by["venue-day"].values():
+        chain = sorted(ids, key=lambda i: witness[i].span()[0])
+        gap = int(venues[witness[chain[0]].venue]["changeover"][:-1])
+        for a, b in pairwise(chain):
+            apart = (witness[b].span()[0] - witness[a].span()[1]).total_seconds() // 60 - gap
+            if 0 <= apart < step and some():
+                group = {"sessions": [f"s{a}", f"s{b}"], "same": "block"}
+                if some(0.5):
+                    group["weight"] = rng.randint(1, 5)
+                groups.append(group)
+                break
+    if len(witness) > 1 and some():  # a wish the hidden timetable need not keep
+        pair = rng.sample(range(len(witness)), 2)
+        same = rng.choice(("day", "venue", "venue-day", "block"))
+        groups.append({"sessions": [f"s{i}" for i in pair], "same": same, "weight": 2})
+    return groups

@@ -163,6 +163,16 @@ def programme_and_witness(
             for i in members:
                 tags_of[i].append(tag)
 
+    # Speakers on few days: weighed in half of the programmes (it slows the whole-model
+    # search of mid-size programmes most).
+    spread_people = rng.random() < 0.5
+    # Soft audiences: talks sharing one should rather not overlap (tag_overlap).
+    soft = [f"{AUDIENCES[t % len(AUDIENCES)]}-关注" for t in range(2)]
+    for i in order:
+        if rng.random() < 0.15:
+            tags_of[i].append(soft[i % len(soft)])
+    soft = [tag for tag in soft if any(tag in tags for tags in tags_of.values())]
+
     # Closures: a free stretch of a room's day, at least an hour long.
     for v, venue in enumerate(venues):
         if rng.random() < 0.1:
@@ -235,8 +245,15 @@ def programme_and_witness(
         head["exclusive_tags"] = exclusive
     data: dict[str, Any] = {
         "festival": head,
-        # a conference packs its days: no spreading, tracks may fill a day
-        "weights": {"spread": 0, "track_days": 0},
+        # a conference packs its days: no spreading, tracks may fill a day; big talks in
+        # big rooms, speakers on few days, newcomers' talks apart where possible
+        "weights": {
+            "spread": 0,
+            "track_days": 0,
+            "tag_overlap": {tag: 3 for tag in soft},
+            "person_days": 5 if spread_people else 0,
+            "room_fit": 1,
+        },
         "tracks": tracks,
         "venues": venues,
         "people": people,

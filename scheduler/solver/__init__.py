@@ -172,8 +172,7 @@ def _solve_whole(
         status = Status.OPTIMAL if proven else Status.FEASIBLE
         timetable = replace(final[0], status=status)
         if built.has_moves and len(codes) == 1:  # interrupted before the soft goals
-            weights = festival.weights
-            total = sum(weights.of(g) * n for g, n in timetable.penalties.items())
+            total = sum(festival.weight(g) * n for g, n in timetable.penalties.items())
             timetable = replace(timetable, status=Status.FEASIBLE, objective=total, bound=0)
             status = Status.FEASIBLE
     return Result(

@@ -270,9 +270,10 @@ class Formulation:
 
     def minimize_soft_goals(self) -> None:
         """Make the weighted soft goals the objective."""
-        weights = self.festival.weights
         self.model.minimize(
-            sum(weights.of(g) * sum(terms) for g, terms in self.penalties.items() if terms)
+            sum(
+                self.festival.weight(g) * sum(terms) for g, terms in self.penalties.items() if terms
+            )
         )
 
     # --- reading the answer -------------------------------------------------
@@ -288,7 +289,7 @@ class Formulation:
         penalties = {  # goals weighing nothing are not modelled, so not counted
             goal: int(sum(solver.value(t) for t in terms))
             for goal, terms in self.penalties.items()
-            if self.festival.weights.of(goal)
+            if self.festival.weight(goal)
         }
         moves = {
             kind: int(sum(solver.value(t) for t in terms)) for kind, terms in self.moves.items()

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from ..model import MOVE_KINDS, SOFT_GOALS
+from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Session
+from .hard import next_in_block
 
 if TYPE_CHECKING:
     from .formulation import Formulation
@@ -60,7 +62,7 @@ def penalties(m: Formulation) -> dict[str, list]:
     A goal weighing nothing adds nothing to the model (the validator still
     reports it).
     """
-    return {goal: GOALS[goal](m) if m.festival.weights.of(goal) else [] for goal in SOFT_GOALS}
+    return {goal: GOALS[goal](m) if m.festival.weight(goal) else [] for goal in SOFT_GOALS}
 
 
 def _pairs(m: Formulation, members: Sequence[cp_model.IntVar], name: str) -> cp_model.IntVar:
@@ -154,6 +156,123 @@ def prefer_time(m: Formulation) -> list:
     return terms
 
 
+def tag_overlap(m: Formulation) -> list:
+    """For each tag of `tag_overlap`, its weight for each pair of its sessions that overlap.
+
+    One Boolean per pair that may overlap: when it is false, one of the two ends
+    before the other starts.
+    """
+    terms: list = []
+    for tag, weight in m.festival.weights.tag_overlap:
+        if not weight:
+            continue
+        tagged = [s for s in m.sessions if tag in s.tags]
+        for i, a in enumerate(tagged):
+            for b in tagged[i + 1 :]:
+                overlap = _overlap(m, a, b, f"{tag}.{a.id}.{b.id}")
+                if overlap is not None:
+                    terms.append(weight * overlap)
+    return terms
+
+
+def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntVar | None:
+    """A Boolean that is true whenever sessions `a` and `b` overlap (None: they cannot)."""
+    if not m.grid[a.id] or not m.grid[b.id]:
+        return None
+    days_a = {m.clock.day(t) for t in m.grid[a.id]}
+    days_b = {m.clock.day(t) for t in m.grid[b.id]}
+    if not days_a & days_b:  # sessions never cross midnight: on different days, never
+        return None
+    overlap = m.model.new_bool_var(f"overlap.{name}")
+    before = m.model.new_bool_var(f"before.{name}")
+    after = m.model.new_bool_var(f"after.{name}")
+    m.model.add_bool_or([overlap, before, after])
+    m.model.add(m.start[a.id] + a.duration <= m.start[b.id]).only_enforce_if(before)
+    m.model.add(m.start[b.id] + b.duration <= m.start[a.id]).only_enforce_if(after)
+    return overlap
+
+
+def fewest_days(festival: Festival, person: str) -> int:
+    """The fewest days a person's sessions could need: one, or more when their sessions
+    together last longer than the longest opening day of any venue."""
+    total = sum(s.duration for s in festival.sessions if person in s.people)
+    if not total:
+        return 0
+    longest = max((v.hours_minutes for v in festival.venues), default=1440)
+    return max(1, -(-total // max(1, longest)))
+
+
+def person_days(m: Formulation) -> list:
+    """For each person, the days they attend beyond the fewest their sessions could need."""
+    terms: list = []
+    for person in m.festival.people:
+        mine = [s for s in m.sessions if person.id in s.people]
+        if not mine:
+            continue
+        attends = []
+        for d in m.days:
+            present = m.model.new_bool_var(f"{person.id}.attends.{d}")
+            # exactly the days they attend, also in a timetable that is not the best
+            m.model.add_max_equality(present, [m.on[s.id][d] for s in mine])
+            attends.append(present)
+        terms.append(sum(attends) - fewest_days(m.festival, person.id))
+    return terms
+
+
+def empty_share(capacity: int, attendance: int) -> int:
+    """Whole percent of a venue's seats that a session of `attendance` leaves empty."""
+    if not attendance or not capacity:
+        return 0
+    return 100 * max(0, capacity - attendance) // capacity
+
+
+def room_fit(m: Formulation) -> list:
+    """Each session's empty seats, in whole percent of its venue (no attendance: none)."""
+    terms: list = []
+    for s in m.sessions:
+        if not s.attendance:
+            continue
+        shares = {
+            vid: empty_share(m.festival.venue(vid).capacity, s.attendance) for vid in m.at[s.id]
+        }
+        if any(shares.values()):
+            terms.append(sum(share * m.at[s.id][vid] for vid, share in shares.items()))
+    return terms
+
+
+def together(m: Formulation) -> list:
+    """For each `[[together]]` with a weight: the weight for each day or venue beyond the
+    first, or for each broken link of a block (a group without one is a hard rule)."""
+    terms: list = []
+    for i, group in enumerate(m.festival.together):
+        ids = [sid for sid in group.sessions if sid in m.start]
+        if not group.weight or len(ids) < 2:
+            continue
+        if group.same in ("day", "venue-day"):
+            terms.append(group.weight * _extra(m, [m.on[sid] for sid in ids], f"t{i}.day"))
+        if group.same in ("venue", "venue-day"):
+            terms.append(group.weight * _extra(m, [m.at[sid] for sid in ids], f"t{i}.venue"))
+        if group.same == "block":
+            for a, b in pairwise(ids):
+                linked = m.model.new_bool_var(f"t{i}.{a}.{b}.linked")
+                next_in_block(m, a, b, [linked])
+                terms.append(group.weight * (1 - linked))
+    return terms
+
+
+def _extra(m: Formulation, choices: list[Mapping], name: str) -> cp_model.LinearExprT:
+    """How many values beyond one the one-hot `choices` (per session: value → Boolean)
+    take together: used values − 1."""
+    values = sorted({key for choice in choices for key in choice}, key=str)
+    used = []
+    for value in values:
+        present = [choice[value] for choice in choices if value in choice]
+        flag = m.model.new_bool_var(f"{name}.{value}.used")
+        m.model.add_max_equality(flag, present)
+        used.append(flag)
+    return sum(used) - 1
+
+
 #: every soft goal of `scheduler.rules`, by name
 GOALS: dict[str, Callable[[Formulation], list]] = {
     "spread": spread,
@@ -161,4 +280,8 @@ GOALS: dict[str, Callable[[Formulation], list]] = {
     "prefer_date": prefer_date,
     "prefer_venue": prefer_venue,
     "prefer_time": prefer_time,
+    "tag_overlap": tag_overlap,
+    "person_days": person_days,
+    "room_fit": room_fit,
+    "together": together,
 }

@@ -10,6 +10,7 @@ order the model adds them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
@@ -417,6 +418,47 @@ def sessions_after(m: Formulation) -> None:
             m.model.add(m.start[s.id] >= m.start[before] + durations[before]).only_enforce_if(guard)
 
 
+def together(m: Formulation) -> None:
+    """The sessions of a `[[together]]` without a weight share a day, a venue, both, or run
+    as a block (a weighted one is a goal: `goals.together`)."""
+    for i, group in enumerate(m.festival.together):
+        ids = [sid for sid in group.sessions if sid in m.start]
+        if group.weight is not None or len(ids) < 2:
+            continue
+        shown = ", ".join(repr(sid) for sid in ids)
+        guard = m.when("together", f"together[{i}]", f"sessions {shown}: same {group.same}")
+        if group.same in ("day", "venue-day"):
+            for sid in ids[1:]:
+                m.model.add(m.day[sid] == m.day[ids[0]]).only_enforce_if(guard)
+        if group.same in ("venue", "venue-day"):
+            for sid in ids[1:]:
+                same_venue(m, ids[0], sid, guard)
+        if group.same == "block":
+            for a, b in pairwise(ids):
+                next_in_block(m, a, b, guard)
+
+
+def same_venue(m: Formulation, a: str, b: str, enforce: list[cp_model.IntVar]) -> None:
+    """Sessions `a` and `b` are in one venue (when every `enforce` literal holds)."""
+    for vid in sorted(set(m.at[a]) | set(m.at[b])):
+        here, there = m.at[a].get(vid), m.at[b].get(vid)
+        if here is not None and there is not None:
+            m.model.add(here == there).only_enforce_if(enforce)
+        else:
+            m.model.add((here if here is not None else there) == 0).only_enforce_if(enforce)
+
+
+def next_in_block(m: Formulation, a: str, b: str, enforce: list[cp_model.IntVar]) -> None:
+    """Session `b` follows `a` in its venue: it starts after `a`'s end and the venue's
+    changeover, sooner than one grid step later (when every `enforce` literal holds)."""
+    same_venue(m, a, b, enforce)
+    duration = m.festival.session(a).duration
+    for vid, here in m.at[a].items():
+        gap = duration + m.festival.venue(vid).changeover
+        m.model.add(m.start[b] >= m.start[a] + gap).only_enforce_if(here, *enforce)
+        m.model.add(m.start[b] < m.start[a] + gap + m.festival.step).only_enforce_if(here, *enforce)
+
+
 def sessions_pinned(m: Formulation) -> None:
     """A pinned session stays where it was published."""
     _stay(m, Keep.PINNED)
@@ -469,6 +511,7 @@ RULES: tuple[Callable[[Formulation], None], ...] = (
     sessions_latest,
     sessions_fixed,
     sessions_after,
+    together,
     sessions_pinned,
     freeze_until,
 )

@@ -13,23 +13,30 @@ Places are (venue id, start minute) with minutes on the solver's axis
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..days import Clock
 from ..model import Festival, Fixed, Period, Placement, Session
+from .goals import empty_share, fewest_days
 from .grid import Place, Table
 
 
 def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
-    """Which of its preferences `s` misses at `place`: goal name → 1."""
-    if not s.prefer:
-        return {}
+    """What `s` at `place` costs in the goals local to one session: goal name → count
+    (1 for each missed preference; `room_fit`'s empty share of the venue)."""
     vid, start = place
     found = {}
+    if festival.weights.room_fit and s.attendance:
+        share = empty_share(festival.venue(vid).capacity, s.attendance)
+        if share:
+            found["room_fit"] = share
+    if not s.prefer:
+        return found
     day = festival.start + timedelta(days=clock.day(start))
     if s.prefer.dates and day not in s.prefer.dates:
         found["prefer_date"] = 1
@@ -43,8 +50,19 @@ def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[s
 
 
 def preference_cost(festival: Festival, clock: Clock, s: Session, place: Place) -> int:
-    """What `s` at `place` adds to the soft goals `prefer_date`, `prefer_venue`, `prefer_time`."""
-    return sum(festival.weights.of(goal) for goal in missed(festival, clock, s, place))
+    """What `s` at `place` adds to the goals local to one session (see `missed`)."""
+    return sum(
+        festival.weight(goal) * count for goal, count in missed(festival, clock, s, place).items()
+    )
+
+
+def has_local_cost(festival: Festival, s: Session) -> bool:
+    """Whether `s` can cost anything in the goals local to one session."""
+    return bool(s.prefer) or bool(festival.weights.room_fit and s.attendance)
+
+
+#: soft goals that tie sessions across days: a neighbourhood step then keeps every day
+SPANNING_GOALS = ("spread", "track_days", "tag_overlap", "person_days")
 
 
 def move_kinds(clock: Clock, old: Place, new: Place) -> dict[str, int]:
@@ -243,3 +261,64 @@ def choose(
     if len(free) > size:
         free = core | set(rng.sample(sorted(free - core), max(0, size - len(core))))
     return free, set(days_touched) | {day_of[sid] for sid in free}
+
+
+def spanning_gains(
+    festival: Festival, clock: Clock, places: Mapping[str, Place]
+) -> dict[str, Callable[[Place], bool]]:
+    """Sessions that the goals spanning days make costly, each with a test of the places
+    where it would gain: a person's sessions away from their busiest day when they attend
+    more days than the fewest (`person_days`), and sessions that overlap another with a
+    weighted tag (`tag_overlap`), to any time that does not."""
+    weights = festival.weights
+    found: dict[str, Callable[[Place], bool]] = {}
+    day_of = {sid: clock.day(start) for sid, (_, start) in places.items()}
+    if weights.person_days:
+        for person in festival.people:
+            mine = [s.id for s in festival.sessions if person.id in s.people]
+            attended = {day_of[sid] for sid in mine}
+            if len(attended) > max(1, fewest_days(festival, person.id)):
+                busiest = max(sorted(attended), key=lambda d: sum(day_of[s] == d for s in mine))
+                for sid in mine:
+                    if day_of[sid] != busiest:
+                        found[sid] = lambda place, day=busiest: clock.day(place[1]) == day
+    by_id = {s.id: s for s in festival.sessions}
+    for tag, weight in weights.tag_overlap:
+        tagged = [s.id for s in festival.sessions if weight and tag in s.tags]
+        spans = {sid: (places[sid][1], places[sid][1] + by_id[sid].duration) for sid in tagged}
+        for i, a in enumerate(tagged):
+            for b in tagged[i + 1 :]:
+                if spans[a][0] < spans[b][1] and spans[b][0] < spans[a][1]:
+                    other = spans[b]
+                    found.setdefault(
+                        a,
+                        lambda place, o=other, d=by_id[a].duration: (
+                            place[1] + d <= o[0] or o[1] <= place[1]
+                        ),
+                    )
+    return found
+
+
+def broken_together(festival: Festival, clock: Clock, places: Mapping[str, Place]) -> set[str]:
+    """The sessions of `[[together]]` groups without a weight that `places` keeps apart
+    (first fit does not know them): they are placed again by the repair."""
+    by_id = {s.id: s for s in festival.sessions}
+    changeover = {v.id: v.changeover for v in festival.venues}
+    broken: set[str] = set()
+    for group in festival.together:
+        ids = [sid for sid in group.sessions if sid in places]
+        if group.weight is not None or len(ids) < 2:
+            continue
+        days = {clock.day(places[sid][1]) for sid in ids}
+        venues = {places[sid][0] for sid in ids}
+        apart = (group.same in ("day", "venue-day") and len(days) > 1) or (
+            group.same in ("venue", "venue-day") and len(venues) > 1
+        )
+        if group.same == "block":
+            for a, b in itertools.pairwise(ids):
+                (va, ta), (vb, tb) = places[a], places[b]
+                gap = tb - (ta + by_id[a].duration + changeover[va])
+                apart = apart or va != vb or not 0 <= gap < festival.step
+        if apart:
+            broken.update(ids)
+    return broken

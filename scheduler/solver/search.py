@@ -87,7 +87,9 @@ class NeighbourhoodSearch:
         self.conflicts = 0
         self.clocked = False  # the wall-clock cap ended the search
         #: every goal and rule is local to a day: a step may leave the other days out
-        self.local = not (festival.weights.spread or festival.weights.track_days)
+        self.local = not festival.together and not any(
+            festival.weight(goal) for goal in lns.SPANNING_GOALS
+        )
         #: what one moved session costs: more than every kind of move of all sessions
         self.big = (len(previous.placements) if previous else 0) * sum(
             festival.weights.of(k) for k in MOVE_KINDS
@@ -98,6 +100,8 @@ class NeighbourhoodSearch:
         place every session (the whole model then searches instead)."""
         must = {sid: self.old[sid] for sid in self.keep if sid in self.old}
         self.places = first_fit(self.festival, self.table, self.clock, self.old, must)
+        for sid in lns.broken_together(self.festival, self.clock, self.places):
+            del self.places[sid]  # first fit does not keep these groups: repair places them
         if len(self.places) < len(self.festival.sessions):
             repaired = repair(
                 self.festival,
@@ -162,7 +166,7 @@ class NeighbourhoodSearch:
         least: dict[str, int] = {}
         best_places: dict[str, list[Place]] = {}
         for sid, s in self.sessions.items():
-            if not s.prefer:
+            if not lns.has_local_cost(self.festival, s):
                 continue
             costs = {}
             for place in self._places_of(sid):
@@ -189,17 +193,25 @@ class NeighbourhoodSearch:
     def _costly(
         self, least: Mapping[str, int], best_places: Mapping[str, list[Place]]
     ) -> Improvable:
-        """Sessions that miss more preferences than they must, and their best places.
-        Re-planning, the cap on disruption holds unmoved sessions: only moved ones can gain."""
+        """Sessions that cost more than they must, and places where they would gain: their
+        preferences and room fit, a person's sessions on days beyond the fewest, sessions
+        overlapping others of a weighted tag. Re-planning, the cap on disruption holds
+        unmoved sessions: only moved ones can gain."""
 
         def improvable(current: Mapping[str, Place]) -> dict[str, list[Place]]:
-            return {
+            found = {
                 sid: best_places[sid]
                 for sid in least
                 if best_places[sid]
-                and (not self.old or current[sid] != self.old.get(sid))
                 and lns.preference_cost(self.festival, self.clock, self.sessions[sid], current[sid])
                 > least[sid]
+            }
+            for sid, places in lns.spanning_gains(self.festival, self.clock, current).items():
+                found.setdefault(sid, [p for p in self._places_of(sid) if places(p)])
+            return {
+                sid: places
+                for sid, places in found.items()
+                if places and (not self.old or current[sid] != self.old.get(sid))
             }
 
         return improvable
@@ -377,7 +389,7 @@ def tally(
     bound: int,
 ) -> Timetable:
     """The timetable at `places`, its preference penalties and moves counted per session."""
-    penalties = {g: 0 for g in SOFT_GOALS if festival.weights.of(g)}
+    penalties = {g: 0 for g in SOFT_GOALS if festival.weight(g)}
     moves = {k: 0 for k in ("moved", *MOVE_KINDS)} if old else {}
     placements = []
     for s in festival.sessions:
