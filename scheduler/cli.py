@@ -261,6 +261,8 @@ def plan(
     if not done.result.interrupted:  # else `offer` has shown it
         terminal.console().print(terminal.timetable_table(festival, done.timetable))
         click.echo(terminal.summary(festival, done.result, done.timetable))
+    if done.attendees is not None:
+        click.echo(terminal.clash_line(done.attendees, done.attendees_before, festival))
     if done.changes:
         click.echo("\nChanges since the published plan:")
         click.echo(diff.render(list(done.changes), days.zone(festival)))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import days
+from . import days, interest
 from .model import (
     DayRule,
     Festival,
@@ -167,6 +167,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
         lines=r.lines,
     )
     festival = _resolve_tracks(festival, r)
+    festival = _read_interest(festival, head, r)
     _check_references(festival, r)
     _check_after_cycles(festival, r)
     _check_fits_hours(festival, r)
@@ -338,6 +339,19 @@ def _resolve_tracks(f: Festival, r: Reader) -> Festival:
             group = replace(group, sessions=mine)
         groups.append(group)
     return replace(f, together=tuple(groups))
+
+
+def _read_interest(f: Festival, head: dict[str, Any], r: Reader) -> Festival:
+    """`[festival] interest`: the attendees' choices, from a CSV file next to the definition."""
+    name = r.get(head, "interest", "festival", r.line)
+    if not name:
+        return f
+    folder = Path(r.source).parent if r.source and not r.source.startswith("<") else Path()
+    path = folder / name
+    choices, problems = interest.read(path, (s.id for s in f.sessions))
+    for problem in problems:
+        r.problems.append(Problem(str(path), problem.line, "festival.interest", problem.message))
+    return replace(f, interest=choices)
 
 
 def _fixed(value: Any, where: str, r: Reader) -> Fixed:

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
+from .interest import Choice
 from .rules import Kind, goals, names
 
 #: Names of the soft goals, in the order they are reported (see `scheduler.rules`).
@@ -184,6 +185,7 @@ class Weights:
     #: tag → weight of each pair of sessions with the tag that overlap (a table in the file)
     tag_overlap: tuple[tuple[str, int], ...] = ()
     person_days: int = 0
+    attendee_clash: int = 0
     room_fit: int = 0
     # re-planning: the fewest moved sessions come first; among as few, these weigh the moves
     moved_date: int = 4
@@ -223,6 +225,8 @@ class Festival:
     language: str = "en"
     #: sessions sharing one of these tags share an audience: they never overlap
     exclusive_tags: tuple[str, ...] = ()
+    #: what attendees chose to see, from the `interest` file (`scheduler.interest`)
+    interest: tuple[Choice, ...] = field(default=(), compare=False, repr=False)
     # tables of their own in the definition, not keys of [festival]
     tracks: tuple[Track, ...] = field(default=(), metadata={"key": None, "table": True})
     venues: tuple[Venue, ...] = field(default=(), metadata={"key": None, "table": True})

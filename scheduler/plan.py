@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from . import days, errors, revisions, solver, validate
+from . import days, errors, interest, revisions, solver, validate
 from .diff import Change, diff
 from .model import Entry, Festival, Keep, Placement, Status, Timetable, Violation
 from .publish import Published, locked, publish
@@ -79,6 +79,9 @@ class Plan:
     entries: tuple[Entry, ...]
     changes: tuple[Change, ...]
     published: Published | None
+    #: attendees whose chosen sessions clash, now and in the published plan (with interest)
+    attendees: interest.Clashes | None = None
+    attendees_before: interest.Clashes | None = None
 
 
 def describe(festival: Festival, explanation: solver.Explanation) -> str:
@@ -187,10 +190,15 @@ def kept_sessions(
 
 
 def outputs(
-    festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]
+    festival: Festival,
+    timetable: Timetable,
+    entries: tuple[Entry, ...],
+    attendees: interest.Clashes | None = None,
+    attendees_before: interest.Clashes | None = None,
 ) -> dict[str, bytes]:
     """Every published file, rendered in memory: relative path → bytes."""
-    files = timetable_json.outputs(festival, timetable, entries)
+    shown = interest.as_json(attendees, attendees_before) if attendees is not None else None
+    files = timetable_json.outputs(festival, timetable, entries, shown)
     files.update(ical.outputs(festival, entries))
     files.update(html.outputs(festival, timetable, entries))
     return files
@@ -284,11 +292,35 @@ def _plan(
             if (new.start, new.venue) != (old.start, old.venue):
                 reasons[old.session] = validate.move_reason(festival, timetable, old)
     changes = tuple(diff(published, entries, reasons)) if published else ()
-    files = outputs(festival, timetable, entries)
+    attendees = attendee_clashes(festival, timetable)
+    before = previous_timetable(festival, published)
+    attendees_before = attendee_clashes(festival, before) if before is not None else None
+    files = outputs(festival, timetable, entries, attendees, attendees_before)
     written = None
     if out is not None:
         files.update(retired_feeds(festival, out, files))
         written = publish(files, out, locked_by_caller=True)
     return Plan(
-        festival, result, timetable, validate.score(festival, timetable), entries, changes, written
+        festival,
+        result,
+        timetable,
+        validate.score(festival, timetable),
+        entries,
+        changes,
+        written,
+        attendees,
+        attendees_before,
     )
+
+
+def attendee_clashes(festival: Festival, timetable: Timetable) -> interest.Clashes | None:
+    """Attendees whose chosen sessions overlap in `timetable` (None without interest)."""
+    if not festival.interest:
+        return None
+    placed = {p.session: p for p in timetable.placements}
+
+    def overlap(a: str, b: str) -> bool:
+        p, q = placed.get(a), placed.get(b)
+        return p is not None and q is not None and p.start < q.end and q.start < p.end
+
+    return interest.clashes(festival.interest, overlap)

@@ -269,6 +269,12 @@ RULES: tuple[Rule, ...] = (
         Kind.SOFT,
     ),
     Rule(
+        "attendee_clash",
+        ("weights.attendee_clash", "festival.interest"),
+        "Each attendee and pair of sessions they chose (`interest`) that overlap costs the weight.",
+        Kind.SOFT,
+    ),
+    Rule(
         "room_fit",
         ("weights.room_fit", "sessions.attendance", "venues.capacity"),
         "Each whole percent of its venue's seats a session leaves empty costs the weight.",

@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import days
+from .interest import Clashes
 from .model import SOFT_GOALS, Festival, Timetable
 from .solver import Progress, Result
 
@@ -88,6 +89,17 @@ def summary(festival: Festival, result: Result, timetable: Timetable) -> str:
         else ""
     )
     return f"{head}; solved in {result.wall_time:.2f} s. Validator: every rule holds." + clock
+
+
+def clash_line(now: Clashes, before: Clashes | None, festival: Festival) -> str:
+    """Attendees whose chosen sessions overlap, and the clashes, now and before a re-plan."""
+    line = (
+        f"Attendees: {now.attendees} of {len(festival.interest)} have a clash "
+        f"({now.clashes} clashing pairs of chosen sessions)"
+    )
+    if before is not None:
+        line += f"; in the published plan {before.attendees} ({before.clashes})"
+    return line + "."
 
 
 class ProgressLine:

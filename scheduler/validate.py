@@ -374,6 +374,11 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
         if mine:
             need = max(1, -(-sum(s.duration for s in mine) // max(1, longest_day)))
             penalty["person_days"] += len({day_of[s.id] for s in mine}) - need
+    for choice in festival.interest:
+        chosen = sorted(sid for sid in set(choice.sessions) if sid in placed)
+        for a, b in combinations(chosen, 2):
+            if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
+                penalty["attendee_clash"] += 1
     capacity = {v.id: v.capacity for v in festival.venues}
     for s in sessions:
         seats = capacity[placed[s.id].venue]

@@ -4,6 +4,8 @@ validator."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import SMALL
 from test_config import problems_of
@@ -171,13 +173,15 @@ def test_a_tag_is_exclusive_or_weighed_not_both():
 
 def test_the_exhaustive_comparisons_cover_each_new_goal():
     """The 40 tiny festivals whose optimum an exhaustive search confirms
-    (tests/test_properties.py) weigh each new goal in several of them."""
+    (tests/test_properties.py) weigh each new goal in several of them, interest included."""
     shape = generate.Shape(sessions=3, venues=2, people=2, tracks=2, days=3, step=120, rules=0.5)
-    weighed = {"tag_overlap": 0, "person_days": 0, "room_fit": 0}
+    weighed = dict.fromkeys(
+        ("tag_overlap", "person_days", "room_fit", "attendee_clash", "together"), 0
+    )
     for seed in range(40):
-        festival = config.loads(generate.festival_toml(1000 + seed, shape))
+        festival = generate.loads(1000 + seed, shape)
         for goal in weighed:
-            weighed[goal] += bool(festival.weights.of(goal))
+            weighed[goal] += bool(festival.weight(goal))
     assert all(count >= 3 for count in weighed.values()), weighed
 
 
@@ -281,3 +285,103 @@ def test_large_programmes_keep_hard_groups_that_first_fit_breaks(monkeypatch):
     _, timetable = planned(text)
     c, a = timetable.placement("c"), timetable.placement("a")
     assert a.venue == c.venue and a.start == c.end
+
+
+# --- attendee interest: [festival] interest = "<file>.csv", [weights] attendee_clash ------
+
+CHOSEN = "attendee,session\nwang,a\nwang,b\nzhao,a\nzhao,b\nzhao,c\nliu,c\n"
+
+
+def with_interest_file(tmp_path, csv: str, weights: str = "attendee_clash = 5"):
+    text = TALKS.format(weights=weights).replace(
+        'step = "1h"', 'step = "1h"\ninterest = "chosen.csv"'
+    )
+    (tmp_path / "talks.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "chosen.csv").write_bytes(csv.encode("utf-8") if isinstance(csv, str) else csv)
+    return tmp_path / "talks.toml"
+
+
+def test_chosen_sessions_do_not_clash_when_they_need_not(tmp_path):
+    festival = config.load(with_interest_file(tmp_path, CHOSEN))
+    assert {c.attendee: c.sessions for c in festival.interest}["zhao"] == ("a", "b", "c")
+    result = solver.solve(festival, options=QUICK)
+    timetable = result.timetable
+    assert not overlap(timetable, "a", "b") and not overlap(timetable, "a", "c")
+    assert not overlap(timetable, "b", "c")
+    score = validate.score(festival, timetable)
+    assert score["attendee_clash"] == 0 and score["total"] == timetable.objective
+
+
+def test_unavoidable_clashes_count_each_attendee_and_pair(tmp_path):
+    # one day, one slot in two rooms: a and b overlap; wang and zhao both chose both
+    csv = "attendee,session\nwang,a\nwang,b\nzhao,a\nzhao,b\n"
+    path = with_interest_file(tmp_path, csv)
+    text = path.read_text(encoding="utf-8")
+    text = text[: text.index('[[sessions]]\nid = "c"')]
+    text = text.replace("end = 2023-10-11", "end = 2023-10-09").replace('12:00"', '10:00"')
+    path.write_text(text, encoding="utf-8")
+    festival = config.load(path)
+    timetable = solver.solve(festival, options=QUICK).timetable
+    assert validate.score(festival, timetable)["attendee_clash"] == 2
+    assert timetable.penalties["attendee_clash"] == 2 and timetable.objective == 2 * 5
+
+
+def test_the_plan_reports_attendees_with_a_clash_before_and_after_a_re_plan(tmp_path):
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    path = with_interest_file(tmp_path, CHOSEN, weights="")  # reported, not weighed
+    out = tmp_path / "out"
+    first = CliRunner().invoke(cli, ["plan", str(path), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert "Attendees: " in first.output and "of 3 have a clash" in first.output
+    published = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    attendees = published["solver"]["attendees"]
+    assert set(attendees) == {"with_clash", "clashes"}
+    again = CliRunner().invoke(cli, ["plan", str(path), "--out", str(out)])
+    assert "in the published plan" in again.output
+    assert json.loads((out / "timetable.json").read_text())["solver"]["attendees"]["before"] == {
+        "with_clash": attendees["with_clash"],
+        "clashes": attendees["clashes"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("csv", "expected"),
+    [
+        ("attendee,talk\nwang,a\n", "chosen.csv:1: festival.interest: header is 'attendee,talk'"),
+        ("attendee,session\nwang,x\n", "chosen.csv:2: festival.interest: unknown session 'x'"),
+        (
+            "attendee,session\nwang,a\nwang,a\n",
+            "chosen.csv:3: festival.interest: 'wang' chose 'a' already on line 2",
+        ),
+        (
+            "attendee,session\nwang\n",
+            "chosen.csv:2: festival.interest: 'wang' is not attendee,session",
+        ),
+        ("", "chosen.csv: festival.interest: is empty"),
+        ("attendee,session\n", "chosen.csv: festival.interest: has a header but no rows"),
+        (b"attendee,session\n\xffwang,a\n", "chosen.csv: festival.interest: is not UTF-8 text"),
+        (None, "chosen.csv: festival.interest: no such file"),
+    ],
+)
+def test_a_bad_interest_file_is_one_located_error_and_nothing_is_published(tmp_path, csv, expected):
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    path = with_interest_file(tmp_path, csv if csv is not None else "")
+    if csv is None:
+        (tmp_path / "chosen.csv").unlink()
+    result = CliRunner().invoke(cli, ["plan", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert f"{tmp_path}/{expected}" in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_generated_programmes_can_carry_thousands_of_attendees():
+    festival, _ = generate.published_programme(1, generate.Programme(sessions=60, attendees=300))
+    assert len(festival.interest) == 300
+    assert all(5 <= len(c.sessions) <= 20 for c in festival.interest)
+    assert festival.weights.attendee_clash

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from exhaustive import valid_timetables
 
-from scheduler import config, days, generate, solver, validate
+from scheduler import days, generate, solver, validate
 
 OPTIONS = solver.Options(time_limit=20)
 SHAPES = {
@@ -27,7 +27,7 @@ SHAPES = {
 def test_generated_festival_solves_and_validates(seed):
     shape = list(SHAPES.values())[seed % len(SHAPES)]
     text = generate.festival_toml(seed, shape)
-    festival = config.loads(text, source=f"generated-{seed}.toml")
+    festival = generate.loads(seed, shape)  # the TOML text and its attendees' interest
     result = solver.solve(festival, options=OPTIONS)
     assert result.status == "OPTIMAL", f"seed {seed}: {result.status}\n{text}"
     assert validate.violations(festival, result.timetable) == []
@@ -45,7 +45,7 @@ def exhaustive_best(festival) -> int | None:
 @pytest.mark.parametrize("seed", range(40))
 def test_solver_optimum_matches_exhaustive_search(seed):
     shape = generate.Shape(sessions=3, venues=2, people=2, tracks=2, days=3, step=120, rules=0.5)
-    festival = config.loads(generate.festival_toml(1000 + seed, shape))
+    festival = generate.loads(1000 + seed, shape)
     result = solver.solve(festival, options=OPTIONS)
     assert result.status == "OPTIMAL"
     assert result.timetable.objective == exhaustive_best(festival)
@@ -59,7 +59,7 @@ def test_re_plans_of_generated_festivals_validate(seed):
 
     from scheduler import plan as planning
 
-    festival = config.loads(generate.festival_toml(3000 + seed, SHAPES["busy"]))
+    festival = generate.loads(3000 + seed, SHAPES["busy"])
     previous = solver.solve(festival, options=OPTIONS).timetable
     target = previous.placements[seed % len(previous.placements)]
     changed = generate.close_for_day(

@@ -9,12 +9,14 @@ programme.
 
 from __future__ import annotations
 
+from .common import interest_csv, with_interest
 from .festivals import (
     Shape,
     close_for_day,
     festival,
     festival_and_witness,
     festival_toml,
+    loads,
     published,
 )
 from .programmes import (
@@ -37,10 +39,13 @@ __all__ = [
     "festival",
     "festival_and_witness",
     "festival_toml",
+    "interest_csv",
+    "loads",
     "main",
     "programme",
     "programme_and_witness",
     "programme_toml",
     "published",
     "published_programme",
+    "with_interest",
 ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .. import days
+from .. import days, interest
+from ..model import Festival
 
 CITIES = ("北京", "上海", "广州", "成都", "合肥", "深圳")
 FEATURES = ("stage", "livestream", "lab", "demo-area")
@@ -87,6 +89,21 @@ def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
     for kind in ("tracks", "venues", "people", "sessions", "together"):
         parts.extend(toml_table(f"[[{kind}]]", item) for item in data.get(kind, ()))
     return "\n".join(parts)
+
+
+def interest_csv(rows: Iterable[tuple[str, str]]) -> str:
+    """Attendees' choices as the interest file holds them."""
+    return "attendee,session\n" + "".join(f"{a},{s}\n" for a, s in rows)
+
+
+def with_interest(festival: Festival, rows: Iterable[tuple[str, str]]) -> Festival:
+    """`festival` with the attendees' choices in `rows`, read as the interest file is."""
+    rows = list(rows)
+    if not rows:
+        return festival
+    choices, problems = interest.parse(interest_csv(rows), (s.id for s in festival.sessions))
+    assert not problems, problems
+    return replace(festival, interest=choices)
 
 
 @dataclass

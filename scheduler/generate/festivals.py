@@ -32,6 +32,7 @@ from .common import (
     instant,
     overlaps,
     toml_text,
+    with_interest,
 )
 
 
@@ -300,6 +301,14 @@ def festival_and_witness(
     groups = _together_groups(witness, venues, shape.step, rng, some)
     if groups:
         data["together"] = groups
+    # what attendees chose to see (an interest file; not part of the TOML text)
+    if len(sessions) > 1 and some(0.5):
+        rows = []
+        for a in range(rng.randint(3, 12)):
+            for i in rng.sample(range(len(sessions)), min(len(sessions), rng.randint(2, 4))):
+                rows.append((f"a{a}", sessions[i]["id"]))
+        data["interest"] = rows
+        data.setdefault("weights", {})["attendee_clash"] = rng.randint(1, 5)
     # drawn last, so that festivals without pinned sessions are as they always were
     for session in sessions:
         if shape.pinned and some(shape.pinned):
@@ -318,7 +327,13 @@ def published(seed: int, shape: Shape = Shape()) -> tuple[Festival, Timetable]:
     """A generated festival, loaded as a user's file would be, and its hidden valid timetable."""
     data, witness = festival_and_witness(seed, shape)
     loaded = config.loads(toml_text(data, seed, shape), source=f"generated-{seed}.toml")
+    loaded = with_interest(loaded, data.get("interest", ()))
     return loaded, Timetable(loaded.id, tuple(Placement(*w) for w in witness))
+
+
+def loads(seed: int, shape: Shape = Shape()) -> Festival:
+    """A generated festival as a user's files give it: the TOML text, and its interest."""
+    return published(seed, shape)[0]
 
 
 def close_for_day(festival: Festival, venue_id: str, day: date) -> Festival:

@@ -10,12 +10,13 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import config
 from ..model import Festival, Placement, Timetable
-from .common import COLORS, FEATURES, Witness, clock, toml_text
+from .common import COLORS, FEATURES, Witness, clock, interest_csv, toml_text, with_interest
 
 #: (minutes, share) of talk lengths in a generated conference programme
 DURATION_MIX = ((30, 0.5), (45, 0.25), (60, 0.15), (90, 0.1))
@@ -31,6 +32,7 @@ class Programme:
     days: int = 3
     step: int = 15
     fill: float = 0.85  # share of room hours the hidden timetable uses, at most
+    attendees: int = 0  # attendees choosing 5-20 talks each (an interest file), popular first
 
     @property
     def rooms(self) -> int:
@@ -259,10 +261,29 @@ def programme_and_witness(
         "people": people,
         "sessions": sessions,
     }
+    if shape.attendees:
+        data["interest"] = _choices(sessions, shape.attendees, rng)
+        data["weights"]["attendee_clash"] = 1
     placements = [
         (f"s{i:04d}", venues[w.venue]["id"], *w.span()) for i, w in sorted(witness.items())
     ]
     return data, placements
+
+
+def _choices(
+    sessions: list[dict[str, Any]], attendees: int, rng: random.Random
+) -> list[tuple[str, str]]:
+    """Each attendee chooses 5 to 20 talks, popular ones (large attendance) more often."""
+    ids = [s["id"] for s in sessions]
+    popularity = [max(1, s.get("attendance", 1)) for s in sessions]
+    rows = []
+    for a in range(attendees):
+        wanted = min(len(ids), rng.randint(5, 20))
+        chosen: dict[str, None] = {}
+        while len(chosen) < wanted:
+            chosen.update(dict.fromkeys(rng.choices(ids, weights=popularity, k=wanted)))
+        rows.extend((f"a{a:05d}", sid) for sid in list(chosen)[:wanted])
+    return rows
 
 
 def programme_toml(seed: int, shape: Programme = Programme()) -> str:
@@ -274,6 +295,7 @@ def published_programme(seed: int, shape: Programme = Programme()) -> tuple[Fest
     """A generated conference, loaded as a user's file would be, and its hidden timetable."""
     data, witness = programme_and_witness(seed, shape)
     loaded = config.loads(toml_text(data, seed, shape), source=f"conference-{seed}.toml")
+    loaded = with_interest(loaded, data.get("interest", ()))
     return loaded, Timetable(loaded.id, tuple(Placement(*w) for w in witness))
 
 
@@ -289,10 +311,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rooms", type=int, default=0, help="default: one per 20 sessions")
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--attendees", type=int, default=0, help="attendees choosing 5-20 talks each"
+    )
+    parser.add_argument(
+        "--interest",
+        metavar="FILE",
+        help="with --attendees: write their choices to FILE (CSV) and name it in [festival]; "
+        "keep the TOML in the same folder",
+    )
     args = parser.parse_args(argv)
-    shape = Programme(sessions=args.sessions, venues=args.rooms, days=args.days)
+    shape = Programme(
+        sessions=args.sessions, venues=args.rooms, days=args.days, attendees=args.attendees
+    )
+    if args.attendees and not args.interest:
+        parser.error("--attendees needs --interest FILE")  # one line, exit 2
     try:
-        text = programme_toml(args.seed, shape)
+        data = programme(args.seed, shape)
     except ValueError as error:
         parser.error(f"{error}; give more --rooms or --days")  # one line, exit 2
-    print(text, end="")
+    if args.interest:
+        Path(args.interest).write_text(interest_csv(data["interest"]), encoding="utf-8")
+        data["festival"]["interest"] = Path(args.interest).name
+    print(toml_text(data, args.seed, shape), end="")

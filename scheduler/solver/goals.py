@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from .. import interest
 from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Session
 from .hard import next_in_block
 
@@ -192,6 +193,19 @@ def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntV
     return overlap
 
 
+def attendee_clash(m: Formulation) -> list:
+    """For each pair of sessions that attendees chose together (`[festival] interest`),
+    how many chose both, when the two overlap: one Boolean per pair, not per attendee."""
+    sessions = {s.id: s for s in m.sessions}
+    terms: list = []
+    for (a, b), count in interest.pair_weights(m.festival.interest).items():
+        if a in sessions and b in sessions:
+            overlap = _overlap(m, sessions[a], sessions[b], f"clash.{a}.{b}")
+            if overlap is not None:
+                terms.append(count * overlap)
+    return terms
+
+
 def fewest_days(festival: Festival, person: str) -> int:
     """The fewest days a person's sessions could need: one, or more when their sessions
     together last longer than the longest opening day of any venue."""
@@ -282,6 +296,7 @@ GOALS: dict[str, Callable[[Formulation], list]] = {
     "prefer_time": prefer_time,
     "tag_overlap": tag_overlap,
     "person_days": person_days,
+    "attendee_clash": attendee_clash,
     "room_fit": room_fit,
     "together": together,
 }

@@ -19,7 +19,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import combinations
 
+from .. import interest
 from ..days import Clock
 from ..model import Festival, Fixed, Period, Placement, Session
 from .goals import empty_share, fewest_days
@@ -62,7 +64,7 @@ def has_local_cost(festival: Festival, s: Session) -> bool:
 
 
 #: soft goals that tie sessions across days: a neighbourhood step then keeps every day
-SPANNING_GOALS = ("spread", "track_days", "tag_overlap", "person_days")
+SPANNING_GOALS = ("spread", "track_days", "tag_overlap", "person_days", "attendee_clash")
 
 
 def move_kinds(clock: Clock, old: Place, new: Place) -> dict[str, int]:
@@ -283,19 +285,26 @@ def spanning_gains(
                     if day_of[sid] != busiest:
                         found[sid] = lambda place, day=busiest: clock.day(place[1]) == day
     by_id = {s.id: s for s in festival.sessions}
-    for tag, weight in weights.tag_overlap:
-        tagged = [s.id for s in festival.sessions if weight and tag in s.tags]
-        spans = {sid: (places[sid][1], places[sid][1] + by_id[sid].duration) for sid in tagged}
-        for i, a in enumerate(tagged):
-            for b in tagged[i + 1 :]:
-                if spans[a][0] < spans[b][1] and spans[b][0] < spans[a][1]:
-                    other = spans[b]
-                    found.setdefault(
-                        a,
-                        lambda place, o=other, d=by_id[a].duration: (
-                            place[1] + d <= o[0] or o[1] <= place[1]
-                        ),
-                    )
+    pairs = [
+        (a, b)
+        for tag, weight in weights.tag_overlap
+        if weight
+        for a, b in combinations([s.id for s in festival.sessions if tag in s.tags], 2)
+    ]
+    if weights.attendee_clash:
+        pairs += [p for p in interest.pair_weights(festival.interest) if p[0] in places]
+    for a, b in pairs:
+        if b not in places:
+            continue
+        span_a = (places[a][1], places[a][1] + by_id[a].duration)
+        span_b = (places[b][1], places[b][1] + by_id[b].duration)
+        if span_a[0] < span_b[1] and span_b[0] < span_a[1]:
+            found.setdefault(
+                a,
+                lambda place, o=span_b, d=by_id[a].duration: (
+                    place[1] + d <= o[0] or o[1] <= place[1]
+                ),
+            )
     return found
 
 

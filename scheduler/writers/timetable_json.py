@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ..model import Entry, Festival, Timetable
@@ -11,8 +12,14 @@ from ..revisions import entry_to_json
 FORMAT = 1
 
 
-def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]) -> bytes:
-    """The published plan as UTF-8 JSON, sessions in time order, byte-stable."""
+def render(
+    festival: Festival,
+    timetable: Timetable,
+    entries: tuple[Entry, ...],
+    attendees: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The published plan as UTF-8 JSON, sessions in time order, byte-stable; with
+    attendees' interest, how many of them have a clash (and had before a re-plan)."""
     document: dict[str, Any] = {
         "format": FORMAT,
         "festival": {
@@ -28,6 +35,7 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
             "objective": timetable.objective,
             "bound": timetable.bound,
             "penalties": dict(timetable.penalties),
+            **({"attendees": dict(attendees)} if attendees is not None else {}),
         },
         "sessions": [entry_to_json(festival, e) for e in entries],
     }
@@ -35,6 +43,10 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
 
 
 def outputs(
-    festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]
+    festival: Festival,
+    timetable: Timetable,
+    entries: tuple[Entry, ...],
+    attendees: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
-    return {"timetable.json": render(festival, timetable, entries)}
+    """`timetable.json`, rendered."""
+    return {"timetable.json": render(festival, timetable, entries, attendees)}
