@@ -261,6 +261,11 @@ def programme_and_witness(
         "people": people,
         "sessions": sessions,
     }
+    # some tracks would rather stay in one room
+    kept = [{"track": track["id"], "same": "venue", "weight": 2} for track in tracks]
+    kept = [group for group in kept if rng.random() < 0.3]
+    if kept:
+        data["together"] = kept
     if shape.attendees:
         data["interest"] = _choices(sessions, shape.attendees, rng)
         data["weights"]["attendee_clash"] = 1

@@ -17,7 +17,6 @@ from ortools.sat.python import cp_model
 
 from .. import interest
 from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Session
-from .hard import next_in_block
 
 if TYPE_CHECKING:
     from .formulation import Formulation
@@ -190,6 +189,9 @@ def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntV
     m.model.add_bool_or([overlap, before, after])
     m.model.add(m.start[a.id] + a.duration <= m.start[b.id]).only_enforce_if(before)
     m.model.add(m.start[b.id] + b.duration <= m.start[a.id]).only_enforce_if(after)
+    # exact both ways: a timetable that is not the best must not count a clash it lacks
+    m.model.add(m.start[a.id] + a.duration > m.start[b.id]).only_enforce_if(overlap)
+    m.model.add(m.start[b.id] + b.duration > m.start[a.id]).only_enforce_if(overlap)
     return overlap
 
 
@@ -268,10 +270,34 @@ def together(m: Formulation) -> list:
             terms.append(group.weight * _extra(m, [m.at[sid] for sid in ids], f"t{i}.venue"))
         if group.same == "block":
             for a, b in pairwise(ids):
-                linked = m.model.new_bool_var(f"t{i}.{a}.{b}.linked")
-                next_in_block(m, a, b, [linked])
-                terms.append(group.weight * (1 - linked))
+                terms.append(group.weight * (1 - _linked(m, a, b, f"t{i}.{a}.{b}")))
     return terms
+
+
+def _linked(m: Formulation, a: str, b: str, name: str) -> cp_model.IntVar:
+    """A Boolean that is true exactly when `b` follows `a` in one venue as a block asks
+    (`hard.next_in_block`): after `a`'s end and the changeover, within a grid step."""
+    duration = m.festival.session(a).duration
+    links = []
+    for vid in sorted(set(m.at[a]) & set(m.at[b])):
+        gap = duration + m.festival.venue(vid).changeover
+        follows = m.model.new_bool_var(f"{name}.follows.{vid}")
+        expression = m.start[b] - m.start[a] - gap
+        within = cp_model.Domain(0, m.festival.step - 1)
+        m.model.add_linear_expression_in_domain(expression, within).only_enforce_if(follows)
+        m.model.add_linear_expression_in_domain(expression, within.complement()).only_enforce_if(
+            ~follows
+        )
+        both = m.model.new_bool_var(f"{name}.in.{vid}")
+        m.model.add_bool_and([m.at[a][vid], m.at[b][vid], follows]).only_enforce_if(both)
+        m.model.add_bool_or([~m.at[a][vid], ~m.at[b][vid], ~follows, both])
+        links.append(both)
+    linked = m.model.new_bool_var(f"{name}.linked")
+    if links:
+        m.model.add_max_equality(linked, links)
+    else:  # no venue holds both
+        m.model.add(linked == 0)
+    return linked
 
 
 def _extra(m: Formulation, choices: list[Mapping], name: str) -> cp_model.LinearExprT:

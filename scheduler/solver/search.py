@@ -271,7 +271,7 @@ class NeighbourhoodSearch:
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         places.update(lns.places_in(built.read(solver).placements, self.clock))
-        return round(solver.objective_value) + constant
+        return built.objective_of(solver) + constant
 
     def _tally(self, phase: Phase) -> int:
         """The current objective, counted per session (goals local to a day only)."""
