@@ -56,6 +56,17 @@ def test_same_seed_same_text_and_a_command_prints_it(capsys):
     assert capsys.readouterr().out == generate.programme_toml(5, shape)
 
 
+def test_the_printer_writes_attendees_interest_beside_the_definition(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    generate.main(["--sessions", "30", "--rooms", "2", "--attendees", "50", "--interest", "i.csv"])
+    (tmp_path / "c.toml").write_text(capsys.readouterr().out, encoding="utf-8")
+    festival = config.load(tmp_path / "c.toml")  # reads i.csv next to it
+    assert len(festival.interest) == 50 and festival.weights.attendee_clash == 1
+    with pytest.raises(SystemExit) as stopped:
+        generate.main(["--sessions", "30", "--attendees", "5"])
+    assert stopped.value.code == 2 and "--interest" in capsys.readouterr().err
+
+
 def test_too_dense_a_programme_is_refused_with_a_reason():
     with pytest.raises(ValueError, match="too dense"):
         generate.programme(1, generate.Programme(sessions=100, venues=1, days=1))
