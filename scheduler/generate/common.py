@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .. import days, interest
-from ..model import Festival
+from .. import config, days, interest
+from ..model import Festival, Placement, Timetable
 
 CITIES = ("北京", "上海", "广州", "成都", "合肥", "深圳")
 FEATURES = ("stage", "livestream", "lab", "demo-area")
@@ -89,6 +89,16 @@ def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
     for kind in ("tracks", "venues", "people", "sessions", "together"):
         parts.extend(toml_table(f"[[{kind}]]", item) for item in data.get(kind, ()))
     return "\n".join(parts)
+
+
+def loaded(
+    data: dict[str, Any], witness: Iterable[tuple[Any, ...]], seed: int, shape: Any, source: str
+) -> tuple[Festival, Timetable]:
+    """A generated definition read as a user's files would be (its TOML text, its
+    interest file), and its hidden valid timetable."""
+    festival = config.loads(toml_text(data, seed, shape), source=source)
+    festival = with_interest(festival, data.get("interest", ()))
+    return festival, Timetable(festival.id, tuple(Placement(*w) for w in witness))
 
 
 def interest_csv(rows: Iterable[tuple[str, str]]) -> str:

@@ -17,8 +17,8 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .. import config, days
-from ..model import DayRule, Festival, Period, Placement, Timetable
+from .. import days
+from ..model import DayRule, Festival, Period, Timetable
 from .common import (
     CITIES,
     COLORS,
@@ -30,9 +30,9 @@ from .common import (
     clock_changes,
     exists,
     instant,
+    loaded,
     overlaps,
     toml_text,
-    with_interest,
 )
 
 
@@ -326,9 +326,7 @@ def festival_toml(seed: int, shape: Shape = Shape()) -> str:
 def published(seed: int, shape: Shape = Shape()) -> tuple[Festival, Timetable]:
     """A generated festival, loaded as a user's file would be, and its hidden valid timetable."""
     data, witness = festival_and_witness(seed, shape)
-    loaded = config.loads(toml_text(data, seed, shape), source=f"generated-{seed}.toml")
-    loaded = with_interest(loaded, data.get("interest", ()))
-    return loaded, Timetable(loaded.id, tuple(Placement(*w) for w in witness))
+    return loaded(data, witness, seed, shape, f"generated-{seed}.toml")
 
 
 def loads(seed: int, shape: Shape = Shape()) -> Festival:

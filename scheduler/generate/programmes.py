@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .. import config
-from ..model import Festival, Placement, Timetable
-from .common import COLORS, FEATURES, Witness, clock, interest_csv, toml_text, with_interest
+from ..model import Festival, Timetable
+from .common import COLORS, FEATURES, Witness, clock, interest_csv, loaded, toml_text
 
 #: (minutes, share) of talk lengths in a generated conference programme
 DURATION_MIX = ((30, 0.5), (45, 0.25), (60, 0.15), (90, 0.1))
@@ -299,9 +298,7 @@ def programme_toml(seed: int, shape: Programme = Programme()) -> str:
 def published_programme(seed: int, shape: Programme = Programme()) -> tuple[Festival, Timetable]:
     """A generated conference, loaded as a user's file would be, and its hidden timetable."""
     data, witness = programme_and_witness(seed, shape)
-    loaded = config.loads(toml_text(data, seed, shape), source=f"conference-{seed}.toml")
-    loaded = with_interest(loaded, data.get("interest", ()))
-    return loaded, Timetable(loaded.id, tuple(Placement(*w) for w in witness))
+    return loaded(data, witness, seed, shape, f"conference-{seed}.toml")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -77,6 +77,7 @@ class Formulation:
         self.slot: dict[str, cp_model.IntVar] = {}  # start in grid units
         self.start: dict[str, cp_model.LinearExprT] = {}  # start in minutes
         self.grid: dict[str, list[int]] = {}  # every start the session's days allow
+        self.day_offsets: dict[str, set[int]] = {}  # the days of those starts
         self.interval: dict[str, cp_model.IntervalVar] = {}
         self.at: dict[str, dict[str, cp_model.IntVar]] = {}
         self.previous = {
@@ -159,6 +160,7 @@ class Formulation:
                 grid = [at] if on_grid else []
                 offsets = [day] if on_grid else offsets
             self.grid[s.id] = grid
+            self.day_offsets[s.id] = {clock.day(t) for t in grid}
             # in grid units: consecutive starts of a day form one range of the domain
             self.slot[s.id] = m.new_int_var_from_domain(
                 cp_model.Domain.from_values([t // unit for t in grid] or [0]), f"{s.id}.slot"

@@ -177,12 +177,8 @@ def tag_overlap(m: Formulation) -> list:
 
 def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntVar | None:
     """A Boolean that is true whenever sessions `a` and `b` overlap (None: they cannot)."""
-    if not m.grid[a.id] or not m.grid[b.id]:
-        return None
-    days_a = {m.clock.day(t) for t in m.grid[a.id]}
-    days_b = {m.clock.day(t) for t in m.grid[b.id]}
-    if not days_a & days_b:  # sessions never cross midnight: on different days, never
-        return None
+    if not m.day_offsets[a.id] & m.day_offsets[b.id]:
+        return None  # sessions never cross midnight: on different days, never
     overlap = m.model.new_bool_var(f"overlap.{name}")
     before = m.model.new_bool_var(f"before.{name}")
     after = m.model.new_bool_var(f"after.{name}")
