@@ -45,7 +45,8 @@ from .engine import (
 )
 from .explain import Explanation, explain, where
 from .formulation import Formulation, Instance
-from .grid import eligible_venues, starts_table
+from .grid import Table, eligible_venues, starts_table
+from .neighbourhoods import weighed_pairs
 from .search import NeighbourhoodSearch
 
 __all__ = [
@@ -59,13 +60,17 @@ __all__ = [
     "Result",
     "eligible_venues",
     "explain",
+    "size_of",
     "solve",
     "starts_table",
     "where",
 ]
 
-#: eligible (session, venue) pairs above which a solve goes by neighbourhoods
+#: model size (`size_of`) above which a solve goes by neighbourhoods
 LARGE = 10_000
+#: what a weighed pair of sessions adds to it, against 1 for a session's eligible venue: an
+#: ordering of the two (three Booleans, four constraints) against one Boolean and one interval
+PAIR_SIZE = 3
 
 
 def solve(
@@ -88,7 +93,7 @@ def solve(
     stop = stop or threading.Event()
     keep = keep or {}
     table = starts_table(festival)
-    if sum(len(by_venue) for by_venue in table.values()) > LARGE:
+    if size_of(festival, table) > LARGE:
         search = NeighbourhoodSearch(
             festival,
             table,
@@ -105,6 +110,13 @@ def solve(
         if stop.is_set():
             return _interrupted(started)
     return _solve_whole(festival, options, on_progress, previous, keep, started, stop)
+
+
+def size_of(festival: Festival, table: Table) -> int:
+    """How big the whole model would be: its eligible (session, venue) pairs, and the pairs
+    of sessions whose overlap a goal weighs (each a handful of Booleans and constraints;
+    attendees' choices easily make most pairs of a programme such a pair)."""
+    return sum(len(by_venue) for by_venue in table.values()) + PAIR_SIZE * weighed_pairs(festival)
 
 
 def _interrupted(started: float) -> Result:

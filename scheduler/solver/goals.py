@@ -175,10 +175,37 @@ def tag_overlap(m: Formulation) -> list:
     return terms
 
 
-def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntVar | None:
-    """A Boolean that is true whenever sessions `a` and `b` overlap (None: they cannot)."""
+def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntVar | int | None:
+    """Whether sessions `a` and `b` overlap, exactly in every timetable: a Boolean, or a
+    constant 1 (they always do) or None (they never do) when the starts decide it.
+
+    Pinned sessions of a neighbourhood have one start: against one of them, the other
+    overlaps exactly when its start lies within a fixed window, one Boolean and no pair
+    of orderings; most pairs of a neighbourhood step are of that kind, or fixed both.
+    """
     if not m.day_offsets[a.id] & m.day_offsets[b.id]:
         return None  # sessions never cross midnight: on different days, never
+    grid_a, grid_b = m.grid[a.id], m.grid[b.id]
+    if len(grid_a) == 1 and len(grid_b) == 1:
+        at, bt = grid_a[0], grid_b[0]
+        return 1 if at < bt + b.duration and bt < at + a.duration else None
+    if len(grid_b) == 1:
+        a, b, grid_a, grid_b = b, a, grid_b, grid_a
+    if len(grid_a) == 1:  # a pinned at `at`: b overlaps it if it starts in (at − d_b, at + d_a)
+        at = grid_a[0]
+        low, high = at - b.duration + 1, at + a.duration - 1
+        inside = [t for t in grid_b if low <= t <= high]
+        if not inside:
+            return None
+        if len(inside) == len(grid_b):
+            return 1
+        overlap = m.model.new_bool_var(f"overlap.{name}")
+        window = cp_model.Domain(low, high)
+        m.model.add_linear_expression_in_domain(m.start[b.id], window).only_enforce_if(overlap)
+        m.model.add_linear_expression_in_domain(m.start[b.id], window.complement()).only_enforce_if(
+            ~overlap
+        )
+        return overlap
     overlap = m.model.new_bool_var(f"overlap.{name}")
     before = m.model.new_bool_var(f"before.{name}")
     after = m.model.new_bool_var(f"after.{name}")

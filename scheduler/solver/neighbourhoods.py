@@ -14,6 +14,7 @@ Places are (venue id, start minute) with minutes on the solver's axis
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,18 +33,29 @@ def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[s
     """What `s` at `place` costs in the goals local to one session: goal name → count
     (1 for each missed preference; `room_fit`'s empty share of the venue)."""
     vid, start = place
+    return missed_at_venue(festival, s, vid) | missed_at_time(festival, clock, s, start)
+
+
+def missed_at_venue(festival: Festival, s: Session, vid: str) -> dict[str, int]:
+    """The part of `missed` that depends on the venue only."""
     found = {}
     if festival.weights.room_fit and s.attendance:
         share = empty_share(festival.venue(vid).capacity, s.attendance)
         if share:
             found["room_fit"] = share
+    if s.prefer and s.prefer.venues and vid not in s.prefer.venues:
+        found["prefer_venue"] = 1
+    return found
+
+
+def missed_at_time(festival: Festival, clock: Clock, s: Session, start: int) -> dict[str, int]:
+    """The part of `missed` that depends on the start only."""
+    found: dict[str, int] = {}
     if not s.prefer:
         return found
     day = festival.start + timedelta(days=clock.day(start))
     if s.prefer.dates and day not in s.prefer.dates:
         found["prefer_date"] = 1
-    if s.prefer.venues and vid not in s.prefer.venues:
-        found["prefer_venue"] = 1
     if s.prefer.time is not None:
         first, last = s.prefer.time
         if not (first <= clock.time_of_day(start) and clock.wall_end(start, s.duration) <= last):
@@ -51,11 +63,31 @@ def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[s
     return found
 
 
+def _weighed(festival: Festival, counts: Mapping[str, int]) -> int:
+    return sum(festival.weight(goal) * count for goal, count in counts.items())
+
+
 def preference_cost(festival: Festival, clock: Clock, s: Session, place: Place) -> int:
     """What `s` at `place` adds to the goals local to one session (see `missed`)."""
-    return sum(
-        festival.weight(goal) * count for goal, count in missed(festival, clock, s, place).items()
-    )
+    return _weighed(festival, missed(festival, clock, s, place))
+
+
+def cheapest(
+    festival: Festival, clock: Clock, s: Session, places: Sequence[Place]
+) -> tuple[int, list[Place]]:
+    """The least `s` costs at any of `places` in the goals local to one session, and the
+    places that cost that: each venue and each start costed once, not each place."""
+    at_venue: dict[str, int] = {}
+    at_time: dict[int, int] = {}
+    costs = []
+    for vid, start in places:
+        if vid not in at_venue:
+            at_venue[vid] = _weighed(festival, missed_at_venue(festival, s, vid))
+        if start not in at_time:
+            at_time[start] = _weighed(festival, missed_at_time(festival, clock, s, start))
+        costs.append(at_venue[vid] + at_time[start])
+    least = min(costs, default=0)
+    return least, [p for p, c in zip(places, costs, strict=True) if c == least]
 
 
 def has_local_cost(festival: Festival, s: Session) -> bool:
@@ -196,6 +228,29 @@ def region(
     )
 
 
+def weighed_pairs(festival: Festival) -> int:
+    """How many pairs of sessions a goal weighs the overlap of: pairs that attendees
+    chose together, pairs that share a tag of `tag_overlap` (a pair may count twice)."""
+    pairs = 0
+    if festival.weights.attendee_clash:
+        pairs += len(interest.pair_weights(festival.interest))
+    for tag, weight in festival.weights.tag_overlap:
+        if weight:
+            tagged = sum(tag in s.tags for s in festival.sessions)
+            pairs += tagged * (tagged - 1) // 2
+    return pairs
+
+
+def first_size(festival: Festival, largest: int, smallest: int, pairs: int) -> int:
+    """Sessions the first step frees: `largest`, or fewer when weighed pairs are dense,
+    so that the free sessions share about `pairs` weighed pairs."""
+    n = len(festival.sessions)
+    density = weighed_pairs(festival) / max(1, n * (n - 1) // 2)
+    if not density:
+        return largest
+    return max(smallest, min(largest, math.isqrt(int(2 * pairs / density))))
+
+
 def choose(
     festival: Festival,
     clock: Clock,
@@ -236,8 +291,8 @@ def choose(
         options = list(improvable[sid])
         if days_touched:  # one target day at a time keeps the neighbourhood's model small
             options = [p for p in options if clock.day(p[1]) == days_touched[0]]
-            if not options:
-                continue
+        if not options:
+            continue
         core.add(sid)
         free.add(sid)
         target_venue, target = rng.choice(options)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import timedelta
 
@@ -38,14 +38,16 @@ from .first_fit import first_fit
 from .formulation import Formulation
 from .grid import Place, Table, absences, eligible_venues, window
 
-NEIGHBOURHOOD = 60  # sessions freed at each step
-STALL = 20  # steps without a better timetable after which a phase ends
+NEIGHBOURHOOD = 60  # sessions freed at each step, at most
+SMALLEST = 8  # ... and at least
+DENSE_PAIRS = 200  # weighed pairs of sessions (attendees' choices, tags) a first step frees
+STALL = 20  # steps of the largest size without a better timetable that end a phase
 STALL_REPLAN = 3  # the same when re-planning: only moved sessions can still gain
-STEP_LIMIT = 2.0  # deterministic time for one step
+STEP_LIMIT = 2.0  # deterministic time for one step of the largest size
 STEP_COST = 0.05  # the least a step counts against the budget, however quick
 
 #: which sessions may gain in the current timetable, and the places where they would
-Improvable = Callable[[Mapping[str, Place]], dict[str, list[Place]]]
+Improvable = Callable[[Mapping[str, Place]], Mapping[str, list[Place]]]
 
 
 class NeighbourhoodSearch:
@@ -82,6 +84,11 @@ class NeighbourhoodSearch:
         self.away = {sid: absences(festival, s, self.clock) for sid, s in self.sessions.items()}
         self.rng = random.Random(options.seed)
         self.places: dict[str, Place] = {}
+        self.allowed: dict[str, list[Place]] = {}
+        #: sessions freed by the next step: smaller after a step its limit ended, larger
+        #: after one solved exactly, so that steps stay exact on dense models (many pairs
+        #: of sessions that attendees chose together) and broad on easy ones
+        self.size = lns.first_size(festival, NEIGHBOURHOOD, SMALLEST, DENSE_PAIRS)
         self.deterministic_time = 0.0
         self.branches = 0
         self.conflicts = 0
@@ -148,7 +155,11 @@ class NeighbourhoodSearch:
     # --- bounds: what each session costs at best on its own -----------------------
 
     def _places_of(self, sid: str) -> list[Place]:
-        return lns.places_of(self.sessions[sid], self.table, self.windows[sid], self.away[sid])
+        """Every place the session's own rules allow (computed once)."""
+        if sid not in self.allowed:
+            s = self.sessions[sid]
+            self.allowed[sid] = lns.places_of(s, self.table, self.windows[sid], self.away[sid])
+        return self.allowed[sid]
 
     def _least_moves(self) -> dict[str, int]:
         """The least each published session that cannot stay must cost to move."""
@@ -166,15 +177,10 @@ class NeighbourhoodSearch:
         least: dict[str, int] = {}
         best_places: dict[str, list[Place]] = {}
         for sid, s in self.sessions.items():
-            if not lns.has_local_cost(self.festival, s):
-                continue
-            costs = {}
-            for place in self._places_of(sid):
-                costs[place] = lns.preference_cost(self.festival, self.clock, s, place)
-                if costs[place] == 0:
-                    break
-            least[sid] = min(costs.values(), default=0)
-            best_places[sid] = [p for p, c in costs.items() if c == least[sid]]
+            if lns.has_local_cost(self.festival, s):
+                least[sid], best_places[sid] = lns.cheapest(
+                    self.festival, self.clock, s, self._places_of(sid)
+                )
         return least, best_places
 
     def _moved(self, least_move: Mapping[str, int]) -> Improvable:
@@ -198,21 +204,21 @@ class NeighbourhoodSearch:
         overlapping others of a weighted tag. Re-planning, the cap on disruption holds
         unmoved sessions: only moved ones can gain."""
 
-        def improvable(current: Mapping[str, Place]) -> dict[str, list[Place]]:
-            found = {
-                sid: best_places[sid]
+        def improvable(current: Mapping[str, Place]) -> Mapping[str, list[Place]]:
+            found: dict[str, Callable[[], list[Place]]] = {
+                sid: (lambda sid=sid: best_places[sid])
                 for sid in least
                 if best_places[sid]
                 and lns.preference_cost(self.festival, self.clock, self.sessions[sid], current[sid])
                 > least[sid]
             }
-            for sid, places in lns.spanning_gains(self.festival, self.clock, current).items():
-                found.setdefault(sid, [p for p in self._places_of(sid) if places(p)])
-            return {
-                sid: places
-                for sid, places in found.items()
-                if places and (not self.old or current[sid] != self.old.get(sid))
-            }
+            for sid, gains in lns.spanning_gains(self.festival, self.clock, current).items():
+                found.setdefault(
+                    sid, lambda sid=sid, gains=gains: [p for p in self._places_of(sid) if gains(p)]
+                )
+            if self.old:
+                found = {sid: f for sid, f in found.items() if current[sid] != self.old.get(sid)}
+            return Lazy(found)
 
         return improvable
 
@@ -261,13 +267,18 @@ class NeighbourhoodSearch:
         except Stopped:
             return None
         solver = cp_solver()
-        deterministic(solver, replace(self.options, time_limit=STEP_LIMIT))
+        limit = STEP_LIMIT * self.size / NEIGHBOURHOOD
+        deterministic(solver, replace(self.options, time_limit=limit))
         solver.parameters.cp_model_probing_level = 0  # presolve dominates these small solves
         code = run(solver, built.model, stop=self.stop)
         used, branches, conflicts = spent(solver)
         self.deterministic_time += max(used, STEP_COST)
         self.branches += branches
         self.conflicts += conflicts
+        if code == cp_model.OPTIMAL:
+            self.size = min(NEIGHBOURHOOD, self.size + max(1, self.size // 8))
+        elif not self.stop.is_set():
+            self.size = max(SMALLEST, self.size * 2 // 3)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         places.update(lns.places_in(built.read(solver).placements, self.clock))
@@ -285,34 +296,58 @@ class NeighbourhoodSearch:
     def _improve(
         self, phase: Phase, bound: int, improvable: Improvable, cap: int | None = None
     ) -> int | None:
-        """Re-solve neighbourhoods until the bound, a stall or the budget; the best objective."""
-        best: int | None = None
-        found = stale = 0
+        """Re-solve neighbourhoods until the bound, a stall or the budget; the best objective.
+
+        The timetable the search starts from is the first solution, reported at once."""
+        best = self._objective(phase)
+        if best is None:
+            return None
+        found, stale = 1, 0.0
+        self._report(phase, best, bound, found)
         stall = STALL if self.previous is None else STALL_REPLAN
-        while best is None or (best > bound and stale < stall and not self._out_of_time()):
+        while best > bound and stale < stall and not self._out_of_time():
             free, days = lns.choose(
                 self.festival,
                 self.clock,
                 self.places,
                 improvable(self.places),
                 self.rng,
-                NEIGHBOURHOOD,
+                self.size,
             )
+            size = self.size
             objective = self._step(phase, free, days, cap)
-            stale += 1
-            if objective is None:
-                if best is None and self._out_of_time():
-                    # stopped before any step ended: the first-fit timetable, if it can be
-                    # costed per session
-                    return self._tally(phase) if self.local else None
-                continue
-            if best is None or objective < best:
-                best, stale = objective, 0
+            stale += size / NEIGHBOURHOOD  # a small step counts for a share of a large one
+            if objective is not None and objective < best:
+                best, stale = objective, 0.0
                 found += 1
-                if self.on_progress is not None:
-                    elapsed = time.perf_counter() - self.started
-                    self.on_progress(Progress(elapsed, best, bound, found, phase))
+                self._report(phase, best, bound, found)
         return best
+
+    def _report(self, phase: Phase, best: int, bound: int, found: int) -> None:
+        if self.on_progress is not None:
+            elapsed = time.perf_counter() - self.started
+            self.on_progress(Progress(elapsed, best, bound, found, phase))
+
+    def _objective(self, phase: Phase) -> int | None:
+        """The objective of the current timetable: counted per session when every goal is
+        local to a day, else read off the whole festival pinned where it is (None: stopped)."""
+        if phase == Phase.FEWEST_MOVES or self.local:
+            return self._tally(phase)
+        try:
+            pinned = Formulation(
+                lns.pinned_except(self.festival, self.places, set(), self.clock),
+                self.previous,
+                self.keep,
+                stop=self.stop,
+            )
+        except Stopped:
+            return None
+        pinned.minimize_soft_goals()
+        solver = cp_solver()
+        deterministic(solver, self.options)
+        if run(solver, pinned.model) != cp_model.OPTIMAL:
+            return None
+        return pinned.objective_of(solver)
 
     def _timetable(self, status: Status, objective: int, bound: int) -> Timetable | None:
         """The timetable at the current places, with its penalties and moves."""
@@ -334,6 +369,26 @@ class NeighbourhoodSearch:
         if run(solver, final.model) != cp_model.OPTIMAL:
             return None
         return replace(final.read(solver), status=status, bound=bound)
+
+
+class Lazy(Mapping[str, list[Place]]):
+    """Improvable sessions whose better places are listed only when asked for: a step
+    looks at a few of them, and listing a session's places can take thousands of tests."""
+
+    def __init__(self, listers: Mapping[str, Callable[[], list[Place]]]):
+        self.listers = listers
+        self.listed: dict[str, list[Place]] = {}
+
+    def __getitem__(self, sid: str) -> list[Place]:
+        if sid not in self.listed:
+            self.listed[sid] = self.listers[sid]()
+        return self.listed[sid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.listers)
+
+    def __len__(self) -> int:
+        return len(self.listers)
 
 
 def repair(
