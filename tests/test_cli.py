@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import BAD_INPUTS, DEFAULT_CONFIG, ROOT, SMALL, snapshot
 
-from scheduler import config, solver
+from scheduler import config, plan, revisions, solver, validate
 from scheduler.cli import cli
 
 
@@ -464,3 +464,33 @@ def test_a_damaged_feed_of_a_removed_person_is_replaced_all_the_same(runner, pub
     result = runner.invoke(cli, ["plan", "f.toml", "--out", "calendars"])
     assert result.exit_code == 0, result.output
     assert b"BEGIN:VCALENDAR" in (published / "people" / "ghost.ics").read_bytes()
+
+
+def test_the_conference_example_plans_with_every_goal_it_weighs(tmp_path):
+    """`config/conference.toml`, the README's conference example: every goal a real
+    programme is judged by is in it, and a plan publishes a timetable the validator
+    accepts, with its attendees' clashes counted."""
+    path = ROOT / "config" / "conference.toml"
+    festival = config.load(path)
+    weights = festival.weights
+    assert weights.attendee_clash and weights.person_days and weights.room_fit
+    assert weights.tag_overlap and festival.interest
+    assert {g.weight is None for g in festival.together} == {True, False}  # hard and weighed
+    assert {g.same for g in festival.together} >= {"block", "venue", "day", "venue-day"}
+    assert len(festival.sessions) >= 150 and len({v.city for v in festival.venues}) == 1
+    out = tmp_path / "calendars"
+    result = CliRunner().invoke(cli, ["plan", str(path), "--out", str(out), "--time-limit", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Validator: every rule holds." in result.output
+    published = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    penalties = published["solver"]["penalties"]
+    assert {"tag_overlap", "person_days", "attendee_clash", "room_fit", "together"} <= set(
+        penalties
+    )
+    attendees = published["solver"]["attendees"]
+    assert attendees["clashes"] == penalties["attendee_clash"]
+    assert f"{attendees['with_clash']} of {len(festival.interest)} have a clash" in result.output
+    entries = revisions.read_baseline(out / "timetable.json", festival)
+    timetable = plan.previous_timetable(festival, entries)
+    assert len(timetable.placements) == len(festival.sessions)
+    assert validate.violations(festival, timetable) == []

@@ -353,16 +353,13 @@ class NeighbourhoodSearch:
         """The timetable at the current places, with its penalties and moves."""
         if self.local:  # every penalty and move counts per session
             return tally(self.festival, self.places, self.old, self.clock, status, objective, bound)
-        # read them off the whole festival with every session where it ended
-        try:
-            final = Formulation(
-                lns.pinned_except(self.festival, self.places, set(), self.clock),
-                self.previous,
-                self.keep,
-                stop=self.stop,
-            )
-        except Stopped:
-            return None
+        # read them off the whole festival with every session where it ended; not stopped
+        # by `stop`: after Ctrl-C this is the timetable to publish
+        final = Formulation(
+            lns.pinned_except(self.festival, self.places, set(), self.clock),
+            self.previous,
+            self.keep,
+        )
         final.minimize_soft_goals()
         solver = cp_solver()
         deterministic(solver, self.options)
