@@ -23,9 +23,11 @@ from .model import (
     Fixed,
     Person,
     Preference,
+    Route,
     Session,
     Together,
     Track,
+    Travel,
     Venue,
     Weights,
 )
@@ -62,6 +64,8 @@ PREFER_KEYS = keys_of(Preference)
 WEIGHT_KEYS = keys_of(Weights)
 TOGETHER_KEYS = keys_of(Together)
 TOGETHER_MODES = ("day", "venue", "venue-day", "block")
+TRAVEL_KEYS = keys_of(Travel)
+ROUTE_KEYS = keys_of(Route)
 #: the top-level tables: [festival] and the arrays of tables of `Festival`
 TOP_KEYS = {"festival"} | {f.name for f in fields(Festival) if f.metadata.get("table")}
 
@@ -142,6 +146,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     sessions = [_session(t, p, r) for p, t in _tables(raw, "sessions", r)]
     weights = _weights(raw.get("weights", {}), r)
     groups = [_together(t, p, r) for p, t in _tables(raw, "together", r)]
+    travel = _travel(raw.get("travel", {}), r)
     for kind, items in (
         ("tracks", tracks),
         ("venues", venues),
@@ -163,6 +168,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
         sessions=tuple(sessions),
         weights=weights,
         together=tuple(groups),
+        travel=travel,
         source=r.source,
         lines=r.lines,
     )
@@ -297,6 +303,7 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         pinned=r.get(t, "pinned", p, r.flag, default=False),
         tags=r.get(t, "tags", p, r.texts, default=()),
         not_with=r.get(t, "not_with", p, r.slugs, default=()),
+        unavailable=r.get(t, "unavailable", p, r.periods, default=()),
     )
 
 
@@ -321,6 +328,38 @@ def _together(t: dict[str, Any], p: str, r: Reader) -> Together:
         same=same,
         weight=r.get(t, "weight", p, r.weight),
         track=r.get(t, "track", p, r.slug),
+    )
+
+
+def _travel(t: Any, r: Reader) -> Travel:
+    """`[travel]`: `same_city` and `[[travel.between]]` entries (venues checked later)."""
+    if not isinstance(t, dict):
+        r.fail("travel", "expected a table, written [travel]")
+        return Travel()
+    r.check_keys(t, TRAVEL_KEYS, "travel")
+    routes = []
+    for p, entry in _tables(t, "between", r):
+        p = f"travel.{p}"
+        r.check_keys(entry, ROUTE_KEYS, p)
+        venues = r.get(entry, "venues", p, r.slugs, default=(), required=True)
+        if len(venues) != 2 or venues[0] == venues[1]:
+            r.fail(f"{p}.venues", 'expected two different venue ids, e.g. ["bj-main", "bj-forum"]')
+            continue
+        time = r.get(entry, "time", p, r.minutes, default=0, required=True)
+        routes.append(Route((venues[0], venues[1]), time))
+    seen: dict[frozenset[str], int] = {}
+    for i, route in enumerate(routes):
+        pair = frozenset(route.venues)
+        if pair in seen:
+            r.fail(
+                f"travel.between[{i}].venues",
+                f"{route.venues[0]} and {route.venues[1]} already have a travel time in "
+                f"travel.between[{seen[pair]}]; expected one entry per pair",
+            )
+        seen.setdefault(pair, i)
+    return Travel(
+        same_city=r.get(t, "same_city", "travel", r.minutes, default=0),
+        between=tuple(routes),
     )
 
 
@@ -453,6 +492,9 @@ def _check_references(f: Festival, r: Reader) -> None:
                 f"{show(tag)} is also in festival.exclusive_tags, where its sessions never "
                 "overlap; expected a tag in one or the other",
             )
+    for i, route in enumerate(f.travel.between):
+        for v in route.venues:
+            check(f"travel.between[{i}].venues", v, venues, "venue")
     for i, s in enumerate(f.sessions):
         p = f"sessions[{i}]"
         if s.track is not None:

@@ -154,6 +154,7 @@ class Session:
     pinned: bool = False  # once published, never moved by a re-plan
     tags: tuple[str, ...] = ()  # free words; those in `Festival.exclusive_tags` never overlap
     not_with: tuple[str, ...] = ()  # session ids this one must not overlap (shared audience)
+    unavailable: tuple[Period, ...] = ()  # when the session cannot run (a crew, a stage, …)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,24 @@ class Together:
     same: Literal["day", "venue", "venue-day", "block"]
     weight: int | None = None
     track: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """`[[travel.between]]`: the time to get between two venues, either way."""
+
+    venues: tuple[str, str]
+    time: int  # minutes
+
+
+@dataclass(frozen=True)
+class Travel:
+    """`[travel]`: how long people need between sessions in different venues, on top of
+    their `break`. A `between` entry for the two venues wins over `same_city`; venues in
+    different cities need nothing here (nobody is in two cities on one day)."""
+
+    same_city: int = 0  # minutes between two venues of one city
+    between: tuple[Route, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,6 +253,7 @@ class Festival:
     sessions: tuple[Session, ...] = field(default=(), metadata={"key": None, "table": True})
     weights: Weights = field(default=Weights(), metadata={"key": None, "table": True})
     together: tuple[Together, ...] = field(default=(), metadata={"key": None, "table": True})
+    travel: Travel = field(default=Travel(), metadata={"key": None, "table": True})
     #: the file it was read from, for messages
     source: str = field(default="", metadata={"key": None})
     #: key path (e.g. "sessions[3].duration") → line in `source`

@@ -168,9 +168,22 @@ RULES: tuple[Rule, ...] = (
         Kind.HARD,
     ),
     Rule(
+        "sessions.unavailable",
+        ("sessions.unavailable",),
+        "A session does not run while it is `unavailable`.",
+        Kind.HARD,
+    ),
+    Rule(
         "people.break",
         ("people.break", "festival.break", "sessions.people"),
         "A person is in one session at a time, with at least their `break` minutes between two.",
+        Kind.HARD,
+    ),
+    Rule(
+        "travel",
+        ("travel.same_city", "travel.between"),
+        "A person's sessions in two venues are at least the travel time between them apart, "
+        "on top of their `break`.",
         Kind.HARD,
     ),
     Rule(

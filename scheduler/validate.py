@@ -238,6 +238,14 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                         f"session {sid!r} at {_show(p)}",
                         sid,
                     )
+        for gap in s.unavailable:
+            if gap.overlaps(p.start, p.end):
+                bad(
+                    "sessions.unavailable",
+                    f"session {sid!r} is unavailable "
+                    f"{wall.moment(gap.start)}–{wall.moment(gap.end)} but runs at {_show(p)}",
+                    sid,
+                )
 
     if festival.max_sessions_per_day:
         for day, ids in sorted(per_day.items()):
@@ -286,6 +294,17 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     a.session,
                     b.session,
                 )
+            trip = timedelta(minutes=_trip(festival, a.venue, b.venue))
+            if trip and a.end <= b.start < a.end + rest + trip:
+                rested = f", on top of their {people[pid].break_}-minute break" if rest else ""
+                bad(
+                    "travel",
+                    f"{pid} has {(b.start - a.end).seconds // 60} min from {a.session!r} in "
+                    f"{a.venue} to {b.session!r} in {b.venue}; the trip takes "
+                    f"{trip.seconds // 60} min{rested}",
+                    a.session,
+                    b.session,
+                )
             same_day = wall.date(a.start) == wall.date(b.start)
             if same_day and venues[a.venue].city != venues[b.venue].city:
                 bad(
@@ -325,6 +344,18 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     other,
                 )
     return found
+
+
+def _trip(festival: Festival, here: str, there: str) -> int:
+    """Minutes a person needs to get from venue `here` to `there` (`[travel]`): the
+    `between` entry for the two, else `same_city` within one city, else nothing."""
+    if here == there:
+        return 0
+    for route in festival.travel.between:
+        if {here, there} == set(route.venues):
+            return route.time
+    same = festival.venue(here).city == festival.venue(there).city
+    return festival.travel.same_city if same else 0
 
 
 def spread_width(festival: Festival, usable: tuple[date, ...]) -> int:

@@ -244,3 +244,45 @@ def test_an_after_chain_of_thousands_loads_and_a_long_cycle_is_named_briefly():
     assert "'after' forms a cycle: " in found
     assert "… 1595 more …" in found
     assert len(found) < 300
+
+
+TRAVEL = (
+    SMALL
+    + """
+[travel]
+same_city = "30m"
+
+[[travel.between]]
+venues = ["hall", "room"]
+time = "2h"
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('venues = ["hall", "room"]', 'venues = ["hall", "rooom"]', "unknown venue 'rooom'"),
+        ('venues = ["hall", "room"]', 'venues = ["hall", "hall"]', "two different venue ids"),
+        ('venues = ["hall", "room"]', 'venues = ["hall"]', "two different venue ids"),
+        ('time = "2h"', 'time = "-2h"', "'-2h' is not a duration"),
+        ('time = "2h"', 'tiem = "2h"', "travel.between[0].tiem: unknown key"),
+        ('same_city = "30m"', 'same_city = "soon"', "travel.same_city: 'soon' is not a duration"),
+        (
+            'time = "2h"',
+            'time = "2h"\n\n[[travel.between]]\nvenues = ["room", "hall"]\ntime = "1h"',
+            "travel.between[1].venues: room and hall already have a travel time",
+        ),
+    ],
+)
+def test_bad_travel_is_one_located_problem(old, new, expected):
+    assert old in TRAVEL
+    problems = problems_of(TRAVEL.replace(old, new, 1))
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith("f.toml:") for p in problems), problems
+
+
+def test_travel_reads_same_city_and_routes_both_ways():
+    festival = config.loads(TRAVEL, source="f.toml")
+    assert festival.travel.same_city == 30
+    assert [(r.venues, r.time) for r in festival.travel.between] == [(("hall", "room"), 120)]

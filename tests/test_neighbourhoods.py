@@ -3,6 +3,8 @@ against the whole-model solver and the validator on small generated programmes."
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -140,3 +142,69 @@ def test_neighbourhood_search_is_repeatable(neighbourhoods_always):
     first = solver.solve(festival, options=quick).timetable
     again = solver.solve(festival, options=quick).timetable
     assert first == again
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_sessions_cheapest_place_is_the_least_of_all_its_places(seed):
+    festival, _ = generate.published_programme(seed, generate.Programme(sessions=40, venues=3))
+    clock, table = days.Clock(festival), solver.starts_table(festival)
+    assert festival.weights.room_fit
+    for s in festival.sessions:
+        places = [(vid, t) for vid, starts in table[s.id].items() for t in starts]
+        costs = {p: lns.preference_cost(festival, clock, s, p) for p in places}
+        least, best = lns.cheapest(festival, clock, s, places)
+        assert least == min(costs.values())
+        assert best == [p for p in places if costs[p] == least]
+
+
+def test_dense_interest_is_planned_by_neighbourhoods_from_a_first_timetable_at_once():
+    """Attendees who chose most pairs of talks together: the search reports first fit's
+    timetable as its first solution, scored exactly, and Ctrl-C there keeps it."""
+    shape = generate.Programme(sessions=100, venues=5, attendees=1000)
+    festival, _ = generate.published_programme(3, shape)
+    assert solver.size_of(festival, solver.starts_table(festival)) > solver.LARGE
+    stop = threading.Event()
+    reported = []
+
+    def on_progress(progress):
+        reported.append(progress)
+        stop.set()
+
+    result = solver.solve(festival, options=OPTIONS, on_progress=on_progress, stop=stop)
+    assert result.interrupted and result.timetable is not None
+    assert [p.solutions for p in reported] == [1]
+    assert validate.violations(festival, result.timetable) == []
+    score = validate.score(festival, result.timetable)["total"]
+    assert score == result.timetable.objective == reported[0].objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_attendee_clashes_around_pinned_sessions_count_exactly(seed, neighbourhoods_always):
+    """Neighbourhood steps pin most sessions: a pair with a pinned session is a window on
+    the other's start, a pair of pinned ones a constant; the total stays the validator's."""
+    shape = generate.Programme(sessions=40, venues=3, attendees=150)
+    festival, _ = generate.published_programme(seed, shape)
+    result = solver.solve(festival, options=solver.Options(time_limit=2))
+    assert result.timetable is not None
+    assert validate.violations(festival, result.timetable) == []
+    score = validate.score(festival, result.timetable)
+    assert score["total"] == result.timetable.objective
+    assert score["attendee_clash"] == result.timetable.penalties["attendee_clash"]
+
+
+def test_first_fit_keeps_travel_times_and_session_unavailability():
+    """Generated festivals with `[travel]` and sessions' own `unavailable`: whatever first
+    fit places, the validator accepts (what it cannot place, repair places)."""
+    checked = set()
+    for seed in range(40):
+        festival, _ = generate.published(seed, generate.Shape(sessions=10, rules=0.6))
+        places = first_fit(festival, solver.starts_table(festival), days.Clock(festival))
+        placed = replace(festival, sessions=tuple(s for s in festival.sessions if s.id in places))
+        problems = validate.violations(placed, as_timetable(placed, places))
+        unkept = {"timetable.complete", "together"}  # first fit leaves groups to repair
+        assert [p for p in problems if p.rule not in unkept] == [], seed
+        if festival.travel.same_city or festival.travel.between:
+            checked.add("travel")
+        if any(s.unavailable for s in festival.sessions):
+            checked.add("sessions.unavailable")
+    assert checked == {"travel", "sessions.unavailable"}

@@ -16,7 +16,7 @@ from test_validate import AUDIENCE, at, moved
 
 from scheduler import config, days, generate, rules, validate
 from scheduler import plan as planning
-from scheduler.model import Keep, Timetable, Together, Weights
+from scheduler.model import Keep, Period, Timetable, Together, Weights
 from scheduler.rules import Kind
 from scheduler.solver import goals, hard
 from scheduler.solver.formulation import Formulation
@@ -86,6 +86,15 @@ def _apart(festival, timetable):
     return validate.violations(replace(festival, together=(group,)), timetable)
 
 
+def _session_away(festival, timetable):
+    held = timetable.placement("quantum")
+    away = (Period(held.start + timedelta(minutes=30), held.end + timedelta(hours=1)),)
+    sessions = tuple(
+        replace(s, unavailable=away) if s.id == "quantum" else s for s in festival.sessions
+    )
+    return validate.violations(replace(festival, sessions=sessions), timetable)
+
+
 #: one way to break each rule that a timetable can break, over the default festival
 BREAK = {
     "timetable.complete": _missing,
@@ -109,8 +118,10 @@ BREAK = {
     "sessions.fixed": _move("opening", "2023-10-09 10:00"),
     "sessions.after": _move("cloud-computing", "2023-10-10 13:00"),
     "sessions.not_with": _audience,
+    "sessions.unavailable": _session_away,
     "people.break": _audience,
     "people.unavailable": _move("quantum", "2023-10-19 13:00"),
+    "travel": _move("expo-tour", "2023-10-09 12:00"),
     "people.one_city_per_day": _one_city,
     "together": _apart,
     "sessions.pinned": _kept(Keep.PINNED),

@@ -348,3 +348,64 @@ def test_a_model_cp_sat_refuses_is_an_internal_error_not_a_timeout(monkeypatch, 
     assert len(result.output.splitlines()) == 1
     assert result.output.startswith("Error: internal error: the solver refused the model")
     assert "time limit" not in result.output
+
+
+def test_a_session_keeps_clear_of_its_own_unavailability():
+    """`[[sessions]] unavailable`: the keynote's stage is being built until 14:00 on its
+    only day, so it runs after; all day, and the explanation names the key."""
+    one_day = SMALL.replace("end = 2023-10-10", "end = 2023-09-28")
+    text = one_day.replace(
+        'people = ["ceo"]\n\n[[sessions]]',
+        'people = ["ceo"]\nunavailable = ["2023-09-28 00:00-14:00"]\n\n[[sessions]]',
+        1,
+    )
+    festival = config.loads(text, source="f.toml")
+    result = solver.solve(festival)
+    assert result.timetable is not None and validate.violations(festival, result.timetable) == []
+    keynote = result.timetable.placement("keynote")
+    assert wall(keynote.start) >= datetime(2023, 9, 28, 14, 0)
+    whole_day = text.replace('"2023-09-28 00:00-14:00"', '"2023-09-28"')
+    festival = config.loads(whole_day, source="f.toml")
+    assert solver.solve(festival).timetable is None
+    found = solver.explain(festival)
+    assert ("sessions.unavailable", "sessions[0].unavailable") in {
+        (r.name, r.key) for r in found.rules
+    }
+
+
+ONE_CITY = (
+    SMALL.replace('city = "上海"', 'city = "北京"').replace("end = 2023-10-10", "end = 2023-09-28")
+    + '\n[travel]\nsame_city = "45m"\n'
+)
+
+
+def test_a_person_gets_the_travel_time_between_two_venues():
+    """Keynote (2 h, 300 seats: the hall) and workshop for the CEO on one day: in the small
+    room, the workshop starts at least 45 minutes after the keynote ends, or before it."""
+    text = ONE_CITY.replace(
+        'attendance = 30\npeople = ["ceo"]', 'attendance = 30\npeople = ["ceo"]\nvenues = ["room"]'
+    )
+    festival = config.loads(text, source="f.toml")
+    result = solver.solve(festival)
+    assert result.timetable is not None and validate.violations(festival, result.timetable) == []
+    keynote = result.timetable.placement("keynote")
+    workshop = result.timetable.placement("workshop")
+    assert workshop.venue != keynote.venue
+    gap = max(workshop.start - keynote.end, keynote.start - workshop.end)
+    assert gap.total_seconds() >= 45 * 60
+
+
+def test_travel_that_fixed_sessions_cannot_keep_is_explained_by_its_key():
+    text = ONE_CITY.replace(
+        'attendance = 200\npeople = ["ceo"]',
+        'attendance = 200\npeople = ["ceo"]\n'
+        'fixed = { start = 2023-09-28T09:00:00, venue = "hall" }',
+    ).replace(
+        'attendance = 30\npeople = ["ceo"]',
+        'attendance = 30\npeople = ["ceo"]\n'
+        'fixed = { start = 2023-09-28T11:30:00, venue = "room" }',
+    )
+    festival = config.loads(text, source="f.toml")
+    assert solver.solve(festival).timetable is None
+    found = solver.explain(festival)
+    assert ("travel", "travel.same_city") in {(r.name, r.key) for r in found.rules}

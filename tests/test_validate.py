@@ -57,7 +57,7 @@ def test_the_solved_default_festival_keeps_every_rule(festival, timetable):
         ("ai", None, "bj-forum", {"venues.capacity", "sessions.needs"}),
         ("mobile-payment", None, "bj-forum", {"sessions.cities"}),
         ("digital-platform", None, "gz-hall", {"sessions.venues"}),
-        ("opening", "2023-10-09 10:00", None, {"sessions.fixed", "people.break"}),
+        ("opening", "2023-10-09 10:00", None, {"sessions.fixed", "travel"}),
         ("space-ground", "2023-10-20 09:00", None, {"sessions.earliest"}),
         ("cybersecurity", "2023-11-06 13:00", None, {"sessions.latest"}),
         ("cloud-computing", "2023-10-10 13:00", None, {"sessions.after"}),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,6 +88,11 @@ def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
     ]
     if "weights" in data:
         parts.append(toml_table("[weights]", data["weights"]))
+    if "travel" in data:
+        travel = dict(data["travel"])
+        routes = travel.pop("between", ())
+        parts.append(toml_table("[travel]", travel))
+        parts.extend(toml_table("[[travel.between]]", route) for route in routes)
     for kind in ("tracks", "venues", "people", "sessions", "together"):
         parts.extend(toml_table(f"[[{kind}]]", item) for item in data.get(kind, ()))
     return "\n".join(parts)
@@ -135,3 +142,44 @@ class Witness:
         """Start and end as instants (the end is `duration` minutes of elapsed time later)."""
         begins = instant(self.zone, self.day, self.start)
         return begins, begins + timedelta(minutes=self.duration)
+
+
+def witness_travel(
+    witness: Mapping[int, Witness] | Sequence[Witness],
+    venues: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    held: Mapping[int, list[int]] | Sequence[list[int]],
+    rng: random.Random,
+) -> dict[str, Any]:
+    """`[travel]` times that the hidden timetable leaves every person: a `same_city` time
+    and a couple of `between` entries, each no longer than the least time any person has
+    between two of their sessions in those venues, after their break."""
+    if rng.random() < 0.4:
+        return {}
+    slack: dict[frozenset[int], int] = {}
+    for p, person in enumerate(people):
+        rest = int(person.get("break", "0m")[:-1])
+        spans = sorted((witness[i].span(), witness[i].venue) for i in held[p])
+        for (first, here), (then, there) in combinations(spans, 2):
+            if here != there and first[1] <= then[0]:
+                gap = int((then[0] - first[1]).total_seconds() // 60) - rest
+                pair = frozenset((here, there))
+                slack[pair] = min(slack.get(pair, gap), gap)
+    pairs = [frozenset((a, b)) for a, b in combinations(range(len(venues)), 2)]
+    same_city = [pair for pair in pairs if len({venues[v]["city"] for v in pair}) == 1]
+    times = (10, 15, 30, 45, 60, 90)
+    travel: dict[str, Any] = {}
+    room = min((slack.get(pair, 10**6) for pair in same_city), default=10**6)
+    fitting = [t for t in times if t <= room]
+    if same_city and fitting:
+        travel["same_city"] = f"{rng.choice(fitting)}m"
+    routes = []
+    for pair in rng.sample(pairs, min(len(pairs), rng.randint(0, 2))):
+        fitting = [t for t in (0, *times) if t <= slack.get(pair, 10**6)]
+        a, b = sorted(pair)
+        routes.append(
+            {"venues": [venues[a]["id"], venues[b]["id"]], "time": f"{rng.choice(fitting)}m"}
+        )
+    if routes:
+        travel["between"] = routes
+    return travel

@@ -33,6 +33,7 @@ from .common import (
     loaded,
     overlaps,
     toml_text,
+    witness_travel,
 )
 
 
@@ -79,6 +80,9 @@ def festival_and_witness(
 
     def some(chance: float = shape.rules) -> bool:
         return rng.random() < chance
+
+    #: draws of rules added later, apart, so that earlier rules draw as they always did
+    later = random.Random(f"{seed}:later")
 
     cities = list(CITIES[: max(1, shape.cities)])
     venues: list[dict[str, Any]] = []
@@ -157,7 +161,7 @@ def festival_and_witness(
                 held[p].append(i)
                 people_of[i].append(f"p{p}")
 
-    def free_period(busy: list[tuple[datetime, datetime]]) -> str | None:
+    def free_period(busy: list[tuple[datetime, datetime]], rng: random.Random = rng) -> str | None:
         day = rng.choice(window)
         options = [f"{day}", f"{day} 09:00-12:00", f"{day} 13:00-15:30"]
         choice = rng.choice(options)
@@ -258,6 +262,10 @@ def festival_and_witness(
             session["tags"] = tags_of[i]
         if apart[i]:
             session["not_with"] = apart[i]
+        if later.random() < shape.rules / 2:
+            period = free_period([w.span()], later)
+            if period:
+                session["unavailable"] = [period]
         if some(shape.rules / 2):
             session["earliest"] = rng.choice([d for d in window if d <= w.day])
         if some(shape.rules / 2):
@@ -309,6 +317,9 @@ def festival_and_witness(
                 rows.append((f"a{a}", sessions[i]["id"]))
         data["interest"] = rows
         data.setdefault("weights", {})["attendee_clash"] = rng.randint(1, 5)
+    travel = witness_travel(witness, venues, people, held, later)
+    if travel:
+        data["travel"] = travel
     # drawn last, so that festivals without pinned sessions are as they always were
     for session in sessions:
         if shape.pinned and some(shape.pinned):

@@ -15,7 +15,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..model import Festival, Timetable
-from .common import COLORS, FEATURES, Witness, clock, interest_csv, loaded, toml_text
+from .common import (
+    COLORS,
+    FEATURES,
+    Witness,
+    clock,
+    interest_csv,
+    loaded,
+    toml_text,
+    witness_travel,
+)
 
 #: (minutes, share) of talk lengths in a generated conference programme
 DURATION_MIX = ((30, 0.5), (45, 0.25), (60, 0.15), (90, 0.1))
@@ -55,6 +64,8 @@ def programme_and_witness(
     `not_with` pairs; some have preferences, not all of which can be met.
     """
     rng = random.Random(seed)
+    #: draws of rules added later, apart, so that earlier rules draw as they always did
+    later = random.Random(f"{seed}:later")
     step = shape.step
     zone = ZoneInfo("Asia/Shanghai")
     start = date(2024, 4, 9) + timedelta(weeks=rng.randrange(0, 20))  # a Tuesday
@@ -219,6 +230,10 @@ def programme_and_witness(
                 session["not_with"] = [f"s{others[0]:04d}"]
         if rng.random() < 0.01:
             session["fixed"] = {"start": f"{w.day} {clock(w.start)}", "venue": home["id"]}
+        if later.random() < 0.03:  # its room is being set up for half of another day
+            day = later.choice(window)
+            if day != w.day:
+                session["unavailable"] = [f"{day} {later.choice(('08:00-13:00', '13:00-20:00'))}"]
         prefer: dict[str, Any] = {}
         if rng.random() < 0.3:
             kept = rng.random() < 0.7
@@ -265,6 +280,9 @@ def programme_and_witness(
     kept = [group for group in kept if rng.random() < 0.3]
     if kept:
         data["together"] = kept
+    travel = witness_travel(witness, venues, people, talks_of, later)
+    if travel:
+        data["travel"] = travel
     if shape.attendees:
         data["interest"] = _choices(sessions, shape.attendees, rng)
         data["weights"]["attendee_clash"] = 1

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from ..days import Clock
 from ..model import Festival, Session
-from .grid import DAY, Place, minutes_between, window
+from .grid import DAY, Place, minutes_between, travel_times, window
 
 
 class _Busy:
@@ -65,7 +65,12 @@ def first_fit(
             away[p.id] = _Busy(size)
             for period in p.unavailable:
                 away[p.id].take(*minutes_between(clock, period))
+    unavailable = {
+        s.id: [minutes_between(clock, p) for p in s.unavailable] for s in festival.sessions
+    }
     audience = defaultdict(lambda: _Busy(size))
+    travel = travel_times(festival)
+    been: dict[str, list[tuple[str, int, int]]] = defaultdict(list)  # a person's places so far
     exclusive = set(festival.exclusive_tags)
     city_of_day: dict[tuple[str, int], str] = {}
     per_day: dict[int, int] = defaultdict(int)
@@ -82,12 +87,18 @@ def first_fit(
         end = t + s.duration
         if not room[vid].free(t, end + v.changeover):
             return False
+        if any(a < end and t < b for a, b in unavailable[s.id]):
+            return False
         day = clock.day(t)
         if festival.max_sessions_per_day and per_day[day] >= festival.max_sessions_per_day:
             return False
         for pid in s.people:
             if not with_rest[pid].free(t, end + people[pid].break_):
                 return False
+            for other, begins, ends in been[pid]:
+                need = travel.get((other, vid), (0, ""))[0] + people[pid].break_
+                if other != vid and begins - need < end and t < ends + need:
+                    return False
             if pid in away and not away[pid].free(t, end):
                 return False
             if city_of_day.get((pid, day), v.city) != v.city:
@@ -110,6 +121,8 @@ def first_fit(
         per_day[day] += 1
         for pid in s.people:
             with_rest[pid].take(t, end + people[pid].break_)
+            if travel:
+                been[pid].append((vid, t, end))
             city_of_day[(pid, day)] = v.city
         for tag in s.tags:
             if tag in exclusive:

@@ -81,6 +81,25 @@ def starts_table(festival: Festival) -> dict[str, dict[str, list[int]]]:
     return table
 
 
+def travel_times(festival: Festival) -> dict[tuple[str, str], tuple[int, str]]:
+    """(venue, other venue) → the minutes a person needs between them on top of their
+    break, and the key that says so (`travel.between[i]` wins over `travel.same_city`);
+    only pairs that need time are listed, both ways round."""
+    times: dict[tuple[str, str], tuple[int, str]] = {}
+    if festival.travel.same_city:
+        for u in festival.venues:
+            for v in festival.venues:
+                if u.id != v.id and u.city == v.city:
+                    times[(u.id, v.id)] = (festival.travel.same_city, "travel.same_city")
+    for i, route in enumerate(festival.travel.between):
+        u, v = route.venues
+        for pair in ((u, v), (v, u)):
+            times.pop(pair, None)
+            if route.time:
+                times[pair] = (route.time, f"travel.between[{i}]")
+    return times
+
+
 def minutes_between(clock: Clock, period: Period) -> tuple[int, int]:
     """A period as (start, end) minutes on the clock's axis."""
     return clock.minute(period.start), clock.minute(period.end)
@@ -100,9 +119,9 @@ def window(s: Session, clock: Clock) -> tuple[int, int]:
 
 
 def absences(festival: Festival, s: Session, clock: Clock) -> list[tuple[int, int]]:
-    """When any of the session's people is unavailable, as minute ranges."""
+    """When the session or any of its people is unavailable, as minute ranges."""
     people = {p.id: p for p in festival.people}
-    return [
+    return [minutes_between(clock, period) for period in s.unavailable] + [
         minutes_between(clock, period) for pid in s.people for period in people[pid].unavailable
     ]
 

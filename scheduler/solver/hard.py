@@ -10,14 +10,14 @@ order the model adds them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import pairwise
+from itertools import combinations, pairwise
 from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
 from .. import days
 from ..model import Keep, Period, Session, Venue
-from .grid import complement, grid_starts, minutes_between
+from .grid import DAY, complement, grid_starts, minutes_between, travel_times
 
 if TYPE_CHECKING:
     from .formulation import Formulation
@@ -269,6 +269,68 @@ def people_break(m: Formulation) -> None:
         m.model.add_no_overlap([_busy(m, s, person.break_, guard) for s in mine])
 
 
+def travel(m: Formulation) -> None:
+    """A person's two sessions in venues that need travel time between them are that far
+    apart, on top of the person's break (`[travel]`).
+
+    For each pair of a person's sessions on days near enough, a Boolean orders them, and
+    one Boolean per travel time says that the venues chosen need it: implied by each pair
+    of venues that does, or, when every two different venues of the pair need the same
+    time (one city, `same_city` alone), by the venues' indices differing.
+    """
+    times = travel_times(m.festival)
+    if not times:
+        return
+    index = {v.id: i for i, v in enumerate(m.festival.venues)}
+    longest = max(minutes for minutes, _ in times.values())
+    for person in m.festival.people:
+        mine = [s for s in m.sessions if person.id in s.people]
+        # sessions never cross midnight: days further apart leave a full day between
+        reach = 1 + (person.break_ + longest) // DAY
+        for a, b in combinations(mine, 2):
+            near = any(
+                abs(x - y) <= reach for x in m.day_offsets[a.id] for y in m.day_offsets[b.id]
+            )
+            needs: dict[tuple[int, str], list[tuple[str, str]]] = {}
+            for u in m.at[a.id]:
+                for v in m.at[b.id]:
+                    if (u, v) in times:
+                        needs.setdefault(times[(u, v)], []).append((u, v))
+            if not near or not needs:
+                continue
+            a_first = m.model.new_bool_var(f"{person.id}.{a.id}<{b.id}")
+            m.model.add(m.start[a.id] + a.duration <= m.start[b.id]).only_enforce_if(a_first)
+            m.model.add(m.start[b.id] + b.duration <= m.start[a.id]).only_enforce_if(~a_first)
+            moves = sum(u != v for u in m.at[a.id] for v in m.at[b.id])
+            for (minutes, key), pairs in sorted(needs.items()):
+                between = _key_venues(key, pairs)
+                text = f"{person.id} needs {minutes} min between sessions in {between}"
+                guard = m.when("travel", key, text)
+                need = m.model.new_bool_var(f"{person.id}.{a.id}.{b.id}.travel{minutes}")
+                if len(needs) == 1 and len(pairs) == moves:
+                    venue_a = sum(index[u] * at for u, at in m.at[a.id].items())
+                    venue_b = sum(index[v] * at for v, at in m.at[b.id].items())
+                    m.model.add(venue_a == venue_b).only_enforce_if(~need)
+                else:
+                    for u, v in pairs:
+                        m.model.add_bool_or([~m.at[a.id][u], ~m.at[b.id][v], need])
+                gap = person.break_ + minutes
+                m.model.add(m.start[b.id] >= m.start[a.id] + a.duration + gap).only_enforce_if(
+                    need, a_first, *guard
+                )
+                m.model.add(m.start[a.id] >= m.start[b.id] + b.duration + gap).only_enforce_if(
+                    need, ~a_first, *guard
+                )
+
+
+def _key_venues(key: str, pairs: list[tuple[str, str]]) -> str:
+    """The venues a travel time is between, as an explanation shows them."""
+    if key == "travel.same_city":
+        return "different venues of one city"
+    u, v = pairs[0]
+    return f"{u} and {v}"
+
+
 def _busy(
     m: Formulation, s: Session, extra: int, guard: list[cp_model.IntVar]
 ) -> cp_model.IntervalVar:
@@ -309,6 +371,18 @@ def sessions_not_with(m: Formulation) -> None:
                 f"session {s.id!r} never overlaps {other!r}",
             )
             m.model.add_no_overlap([_busy(m, s, 0, guard), _busy(m, by_id[other], 0, guard)])
+
+
+def sessions_unavailable(m: Formulation) -> None:
+    """A session does not run during its own `unavailable` periods."""
+    for s in m.sessions:
+        for period in s.unavailable:
+            guard = m.when(
+                "sessions.unavailable",
+                f"sessions[{m.index[s.id]}].unavailable",
+                f"session {s.id!r} is unavailable {m.period_shown(period)}",
+            )
+            _avoid(m, s, period, *guard)
 
 
 def people_unavailable(m: Formulation) -> None:
@@ -505,6 +579,8 @@ RULES: tuple[Callable[[Formulation], None], ...] = (
     people_break,
     festival_exclusive_tags,
     sessions_not_with,
+    sessions_unavailable,
+    travel,
     people_unavailable,
     people_one_city_per_day,
     sessions_earliest,

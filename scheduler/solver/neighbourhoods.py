@@ -26,7 +26,7 @@ from .. import interest
 from ..days import Clock
 from ..model import Festival, Fixed, Period, Placement, Session
 from .goals import empty_share, fewest_days
-from .grid import Place, Table
+from .grid import Place, Table, travel_times
 
 
 def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
@@ -168,7 +168,8 @@ def region(
     (offsets), pinned sessions on those days stay, and pinned sessions on other days are
     left out. What those could still impose on a free session becomes a window or an
     absence: a predecessor's end its `earliest`, a successor's start its `latest`, a
-    shared person's session (with their break on both sides) that person's absence.
+    shared person's session (with their break, and the longest travel from its venue,
+    on both sides) that person's absence.
 
     Only for definitions whose soft goals and rules are each local to a day (the
     solver checks); returns the festival and the ids left out.
@@ -190,14 +191,16 @@ def region(
                 end = latest.get(before, span(s.id)[0])
                 latest[before] = min(end, span(s.id)[0])
     people = {p.id: p for p in festival.people}
+    farthest: dict[str, int] = defaultdict(int)  # the longest travel from each venue
+    for (u, _), (minutes, _) in travel_times(festival).items():
+        farthest[u] = max(farthest[u], minutes)
     busy: dict[str, list[Period]] = {}
     for pid in {pid for sid in free for pid in by_id[sid].people}:
-        rest = timedelta(minutes=people[pid].break_)
-        busy[pid] = [
-            Period(span(s.id)[0] - rest, span(s.id)[1] + rest)
-            for s in festival.sessions
-            if s.id not in inside and pid in s.people
-        ]
+        busy[pid] = []
+        for s in festival.sessions:
+            if s.id not in inside and pid in s.people:
+                rest = timedelta(minutes=people[pid].break_ + farthest[places[s.id][0]])
+                busy[pid].append(Period(span(s.id)[0] - rest, span(s.id)[1] + rest))
     sessions = []
     for s in pinned_except(festival, places, free, clock).sessions:
         if s.id not in inside:
