@@ -30,6 +30,7 @@ from .model import (
     Travel,
     Venue,
     Weights,
+    Wish,
 )
 from .values import (
     MAX_WINDOW,
@@ -64,6 +65,7 @@ PREFER_KEYS = keys_of(Preference)
 WEIGHT_KEYS = keys_of(Weights)
 TOGETHER_KEYS = keys_of(Together)
 TOGETHER_MODES = ("day", "venue", "venue-day", "block")
+WISH_KEYS = {"date", "dates", "venue", "venues", "time", "weight"}
 TRAVEL_KEYS = keys_of(Travel)
 ROUTE_KEYS = keys_of(Route)
 #: the top-level tables: [festival] and the arrays of tables of `Festival`
@@ -299,6 +301,8 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         fixed=r.get(t, "fixed", p, lambda v, w: _fixed(v, w, r)),
         after=r.get(t, "after", p, r.slugs, default=()),
         prefer=r.get(t, "prefer", p, lambda v, w: _prefer(v, w, r), default=Preference()),
+        wishes=r.get(t, "prefer", p, lambda v, w: _wishes(v, w, r), default=()),
+        avoid=r.get(t, "avoid", p, lambda v, w: _wishes(v, w, r, "avoid"), default=()),
         description=r.get(t, "description", p, r.text, default=""),
         pinned=r.get(t, "pinned", p, r.flag, default=False),
         tags=r.get(t, "tags", p, r.texts, default=()),
@@ -406,24 +410,57 @@ def _fixed(value: Any, where: str, r: Reader) -> Fixed:
 
 
 def _prefer(value: Any, where: str, r: Reader) -> Preference:
+    """`prefer` as one table of wishes, each part weighed by [weights] (a list: `_wishes`)."""
+    if isinstance(value, list):
+        return Preference()
     if not isinstance(value, dict):
-        raise Bad('expected a table, e.g. prefer = { dates = [2023-10-12], time = "morning" }')
+        raise Bad(
+            'expected a table, e.g. prefer = { dates = [2023-10-12], time = "morning" }, '
+            'or a list of weighted entries, e.g. prefer = [{ time = "morning", weight = 5 }]'
+        )
     r.check_keys(value, PREFER_KEYS, where)
-    window = None
-    if "time" in value:
-        raw = value["time"]
-        raw = "-".join(TIMES_OF_DAY[raw]) if raw in TIMES_OF_DAY else raw
-        try:
-            window = r.clock_range(raw, f"{where}.time")
-        except Bad:
-            raise Bad(
-                f'time {value["time"]!r} is not "morning", "afternoon", "evening" or "HH:MM-HH:MM"'
-            ) from None
     return Preference(
         dates=r.dates(value.get("dates", []), f"{where}.dates"),
         venues=r.slugs(value.get("venues", []), f"{where}.venues"),
-        time=window,
+        time=_time_of_day(value, where, r),
     )
+
+
+def _time_of_day(value: dict[str, Any], where: str, r: Reader) -> tuple[int, int] | None:
+    if "time" not in value:
+        return None
+    raw = value["time"]
+    raw = "-".join(TIMES_OF_DAY[raw]) if raw in TIMES_OF_DAY else raw
+    try:
+        return r.clock_range(raw, f"{where}.time")
+    except Bad:
+        raise Bad(
+            f'time {value["time"]!r} is not "morning", "afternoon", "evening" or "HH:MM-HH:MM"'
+        ) from None
+
+
+def _wishes(value: Any, where: str, r: Reader, key: str = "prefer") -> tuple[Wish, ...]:
+    """A `prefer` or `avoid` list of graded entries, `{ date | dates | venue | venues |
+    time, weight }` (`avoid` may also be one such table)."""
+    if key == "prefer" and isinstance(value, dict):
+        return ()  # the table form: `_prefer`
+    entries = [value] if isinstance(value, dict) else value
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise Bad(f'expected a list of entries, e.g. {key} = [{{ time = "morning", weight = 5 }}]')
+    wishes = []
+    for i, entry in enumerate(entries):
+        here = f"{where}[{i}]" if isinstance(value, list) else where
+        r.check_keys(entry, WISH_KEYS, here)
+        if not WISH_KEYS - {"weight"} & set(entry):
+            r.fail(here, "names no date, venue or time; expected at least one of them")
+            continue
+        one_date = [entry["date"]] if "date" in entry else []
+        dates = r.dates(one_date, f"{here}.date") + r.dates(entry.get("dates", []), here)
+        one_venue = [entry["venue"]] if "venue" in entry else []
+        venues = r.slugs(one_venue, f"{here}.venue") + r.slugs(entry.get("venues", []), here)
+        weight = r.get(entry, "weight", here, r.weight, default=0, required=True)
+        wishes.append(Wish(weight, dates, venues, _time_of_day(entry, here, r)))
+    return tuple(wishes)
 
 
 def _weights(value: Any, r: Reader) -> Weights:
@@ -511,6 +548,10 @@ def _check_references(f: Festival, r: Reader) -> None:
             check(f"{p}.not_with", other, sessions - {s.id}, "session")
         for v in s.prefer.venues:
             check(f"{p}.prefer.venues", v, venues, "venue")
+        for key, wishes in (("prefer", s.wishes), ("avoid", s.avoid)):
+            for j, wish in enumerate(wishes):
+                for v in wish.venues:
+                    check(f"{p}.{key}[{j}]", v, venues, "venue")
         if s.fixed and s.fixed.venue:
             check(f"{p}.fixed.venue", s.fixed.venue, venues, "venue")
         if s.earliest and s.latest and s.latest <= s.earliest:

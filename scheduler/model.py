@@ -135,6 +135,18 @@ class Preference:
 
 
 @dataclass(frozen=True)
+class Wish:
+    """One graded entry of a session's `prefer` or `avoid` list: the places it names
+    (every part given must hold: a date of `dates`, a venue of `venues`, inside `time`)
+    and what missing it (`prefer`) or meeting it (`avoid`) costs."""
+
+    weight: int
+    dates: tuple[date, ...] = ()
+    venues: tuple[str, ...] = ()
+    time: tuple[int, int] | None = None  # minutes after midnight; the session lies inside
+
+
+@dataclass(frozen=True)
 class Session:
     id: str
     title: str
@@ -150,6 +162,9 @@ class Session:
     fixed: Fixed | None = None
     after: tuple[str, ...] = ()
     prefer: Preference = Preference()
+    #: `prefer` given as a list of graded entries (the table form is `prefer` above)
+    wishes: tuple[Wish, ...] = field(default=(), metadata={"key": None})
+    avoid: tuple[Wish, ...] = ()
     description: str = ""
     pinned: bool = False  # once published, never moved by a re-plan
     tags: tuple[str, ...] = ()  # free words; those in `Festival.exclusive_tags` never overlap
@@ -206,6 +221,9 @@ class Weights:
     person_days: int = 0
     attendee_clash: int = 0
     room_fit: int = 0
+    #: how much the entries of `prefer` and `avoid` lists count (each has its own weight)
+    prefer: int = 1
+    avoid: int = 1
     # re-planning: the fewest moved sessions come first; among as few, these weigh the moves
     moved_date: int = 4
     moved_time: int = 2

@@ -269,6 +269,20 @@ RULES: tuple[Rule, ...] = (
         Kind.SOFT,
     ),
     Rule(
+        "prefer",
+        ("sessions.prefer", "weights.prefer"),
+        "Each entry of a session's `prefer` list that its place misses costs the entry's "
+        "`weight` (times `[weights] prefer`).",
+        Kind.SOFT,
+    ),
+    Rule(
+        "avoid",
+        ("sessions.avoid", "weights.avoid"),
+        "Each entry of a session's `avoid` list that its place meets costs the entry's "
+        "`weight` (times `[weights] avoid`).",
+        Kind.SOFT,
+    ),
+    Rule(
         "tag_overlap",
         ("weights.tag_overlap", "sessions.tags"),
         "Each pair of sessions that share a tag of `tag_overlap` and overlap costs that tag's "

@@ -20,7 +20,16 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Together, Violation
+from .model import (
+    SOFT_GOALS,
+    Festival,
+    Placement,
+    Session,
+    Timetable,
+    Together,
+    Violation,
+    Wish,
+)
 from .rules import named
 
 
@@ -394,6 +403,14 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
             first, last = s.prefer.time
             if not (first <= _minute_of_day(begins) and ends_at <= last):
                 penalty["prefer_time"] += 1
+    for s in sessions:
+        p = placed[s.id]
+        begins, ends = wall(p.start), wall(p.end)
+        ends_at = _minute_of_day(ends) + 1440 * (ends.date() - begins.date()).days
+
+        where = (day_of[s.id], p.venue, _minute_of_day(begins), ends_at)
+        penalty["prefer"] += sum(w.weight for w in s.wishes if not _meets(w, *where))
+        penalty["avoid"] += sum(w.weight for w in s.avoid if _meets(w, *where))
     for tag, weight in festival.weights.tag_overlap:
         tagged = sorted(s.id for s in sessions if tag in s.tags)
         for a, b in combinations(tagged, 2):
@@ -420,6 +437,17 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
             penalty["together"] += group.weight * len(together_breaks(festival, group, placed))
     penalty["total"] = sum(festival.weight(g) * penalty[g] for g in SOFT_GOALS)
     return penalty
+
+
+def _meets(wish: Wish, day: date, venue: str, begins: int, ends: int) -> bool:
+    """Whether a session on `day` in `venue`, from minute `begins` to `ends` of the wall
+    clock, is where `wish` names: each part it gives holds."""
+    in_time = wish.time is None or (wish.time[0] <= begins and ends <= wish.time[1])
+    return (
+        (not wish.dates or day in wish.dates)
+        and (not wish.venues or venue in wish.venues)
+        and in_time
+    )
 
 
 def moves(festival: Festival, timetable: Timetable, previous: Timetable) -> dict[str, int]:

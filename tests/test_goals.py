@@ -5,9 +5,10 @@ validator."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
-from conftest import SMALL
+from conftest import SMALL, wall
 from test_config import problems_of
 
 from scheduler import config, generate, solver, validate
@@ -401,3 +402,67 @@ def test_a_timetable_stopped_before_the_best_counts_only_what_it_has():
         score = validate.score(festival, result.timetable)
         assert score["total"] == result.timetable.objective, (seed, result.status)
     assert "FEASIBLE" in statuses  # stopped before a proof, at least once
+
+
+def with_wishes(lines: str) -> str:
+    """SMALL with `lines` added to its keynote (2 h, the hall, 09:00-18:00 on workdays)."""
+    return SMALL.replace(
+        'people = ["ceo"]\n\n[[sessions]]', f'people = ["ceo"]\n{lines}\n\n[[sessions]]', 1
+    )
+
+
+def test_graded_wishes_weigh_each_entry_and_avoid_what_they_name():
+    """The keynote would like Monday 9 October in the afternoon (10), else any afternoon
+    (4), and must rather not be on 28-29 September (9): all three are kept."""
+    text = with_wishes(
+        "prefer = [\n"
+        '    { date = 2023-10-09, time = "afternoon", weight = 10 },\n'
+        '    { time = "afternoon", weight = 4 },\n'
+        "]\n"
+        "avoid = [{ dates = [2023-09-28, 2023-09-29], weight = 9 }]"
+    )
+    festival = config.loads(text, source="f.toml")
+    result = solver.solve(festival, options=QUICK)
+    assert result.proven_optimal
+    keynote = wall(result.timetable.placement("keynote").start)
+    assert keynote.date() == date(2023, 10, 9) and keynote.hour >= 12
+    assert result.timetable.penalties["prefer"] == result.timetable.penalties["avoid"] == 0
+    # on 28 September only: the avoid entry is met, the dated wish missed; scored alike
+    only = config.loads(text.replace("end = 2023-10-10", "end = 2023-09-28"), source="f.toml")
+    forced = solver.solve(only, options=QUICK).timetable
+    assert forced.penalties["avoid"] == 9 and forced.penalties["prefer"] == 10
+    assert validate.score(only, forced)["total"] == forced.objective
+
+
+def test_weights_prefer_and_avoid_scale_every_entry():
+    """A morning wish (1) against a morning aversion (9): the aversion wins, unless
+    `[weights] avoid = 0` switches aversions off."""
+    text = with_wishes(
+        'prefer = [{ time = "morning", weight = 1 }]\navoid = [{ time = "morning", weight = 9 }]'
+    )
+    for avoid, morning in ((1, False), (0, True)):
+        weighed = text.replace("[[tracks]]", f"[weights]\navoid = {avoid}\n\n[[tracks]]", 1)
+        festival = config.loads(weighed, source="f.toml")
+        result = solver.solve(festival, options=QUICK)
+        assert result.proven_optimal
+        ends = wall(result.timetable.placement("keynote").end)
+        assert (ends <= ends.replace(hour=12, minute=0)) == morning
+        assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("prefer = [{ weight = 5 }]", "sessions[0].prefer[0]: names no date, venue or time"),
+        ('prefer = [{ time = "morning" }]', "sessions[0].prefer[0].weight: missing"),
+        ('avoid = [{ venue = "hal", weight = 1 }]', "sessions[0].avoid[0]: unknown venue 'hal'"),
+        ('avoid = [{ time = "noon", weight = 1 }]', "'noon' is not \"morning\""),
+        ('prefer = [{ time = "morning", weight = -1 }]', "sessions[0].prefer[0].weight: -1"),
+        ('prefer = [{ time = "morning", wieght = 1 }]', "unknown key 'wieght'"),
+        ('avoid = "mornings"', "sessions[0].avoid: expected a list of entries"),
+    ],
+)
+def test_bad_wishes_are_located(lines, expected):
+    problems = problems_of(with_wishes(lines))
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith("f.toml:") for p in problems), problems

@@ -241,6 +241,17 @@ def festival_and_witness(
         for i in range(shape.tracks)
     ]
     sessions = []
+
+    def wish(rng: random.Random) -> dict[str, Any]:
+        """A graded `prefer` or `avoid` entry: a date, a venue, a time, or two of them."""
+        parts = {
+            "date": rng.choice(window),
+            "venue": f"v{rng.randrange(shape.venues)}",
+            "time": rng.choice(("morning", "afternoon", "10:00-16:00")),
+        }
+        chosen = rng.sample(sorted(parts), rng.randint(1, 2))
+        return {key: parts[key] for key in sorted(chosen)} | {"weight": rng.randint(1, 9)}
+
     for i, w in enumerate(witness):
         home = venues[w.venue]
         session: dict[str, Any] = {
@@ -286,6 +297,10 @@ def festival_and_witness(
             prefer["time"] = rng.choice(("morning", "afternoon", "10:00-16:00"))
         if prefer:
             session["prefer"] = prefer
+        elif later.random() < shape.rules:
+            session["prefer"] = [wish(later) for _ in range(later.randint(1, 2))]
+        if later.random() < shape.rules / 2:
+            session["avoid"] = [wish(later)]
         sessions.append(session)
 
     data: dict[str, Any] = {"festival": head}

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from ..days import Clock
 from ..model import Festival, Session
 from .grid import DAY, Place, minutes_between, travel_times, window
+from .neighbourhoods import missed_wishes
 
 
 class _Busy:
@@ -242,6 +243,11 @@ def _candidates(
         yield from ((v, t) for v in ranked for t in free(v) if clock.day(t) == day)
         yield from ((v, t) for v in ranked for t in free(v))
         return
+    if s.wishes or s.avoid:  # graded entries: places that miss none first
+        for vid in ranked:
+            yield from (
+                (vid, t) for t in free(vid) if not missed_wishes(festival, clock, s, (vid, t))
+            )
     prefer = s.prefer
     if prefer:
         dates = {(d - festival.start).days for d in prefer.dates}

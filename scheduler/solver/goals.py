@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from .. import interest
-from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Session
+from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Session, Wish
 
 if TYPE_CHECKING:
     from .formulation import Formulation
@@ -125,35 +125,83 @@ def _missed(choice: Mapping, preferred: Sequence) -> cp_model.LinearExprT:
 
 
 def prefer_time(m: Formulation) -> list:
-    """Sessions that do not start and end inside their preferred time of day.
+    """Sessions that do not start and end inside their preferred time of day."""
+    return [
+        1 - _inside(m, s, s.prefer.time, f"{s.id}.prefer.time")
+        for s in m.sessions
+        if s.prefer.time is not None
+    ]
 
-    The starts that keep the wish are listed from the session's own starts
-    on the wall clock, so a clock change inside the day is counted right.
+
+def _inside(
+    m: Formulation, s: Session, window: tuple[int, int], name: str
+) -> cp_model.IntVar | int:
+    """Whether `s` starts and ends inside `window` (wall-clock minutes), exactly: a
+    Boolean, or 0 or 1 when its starts decide it.
+
+    The starts that keep it are listed from the session's own starts on the wall clock,
+    so a clock change inside the day is counted right.
     """
-    terms: list = []
-    for s in m.sessions:
-        if s.prefer.time is None:
-            continue
-        first, last = s.prefer.time
-        grid = m.grid[s.id]
-        liked = [
-            t
-            for t in grid
-            if first <= m.clock.time_of_day(t) and m.clock.wall_end(t, s.duration) <= last
-        ]
-        if not liked or len(liked) == len(grid):
-            terms.append(0 if liked else 1)
-            continue
-        others = sorted(set(grid) - set(liked))
-        inside = m.model.new_bool_var(f"{s.id}.prefer.time")
-        m.model.add_linear_expression_in_domain(
-            m.start[s.id], cp_model.Domain.from_values(liked)
-        ).only_enforce_if(inside)
-        m.model.add_linear_expression_in_domain(
-            m.start[s.id], cp_model.Domain.from_values(others)
-        ).only_enforce_if(~inside)
-        terms.append(1 - inside)
-    return terms
+    first, last = window
+    grid = m.grid[s.id]
+    liked = [
+        t
+        for t in grid
+        if first <= m.clock.time_of_day(t) and m.clock.wall_end(t, s.duration) <= last
+    ]
+    if not liked or len(liked) == len(grid):
+        return 1 if liked else 0
+    others = sorted(set(grid) - set(liked))
+    inside = m.model.new_bool_var(name)
+    m.model.add_linear_expression_in_domain(
+        m.start[s.id], cp_model.Domain.from_values(liked)
+    ).only_enforce_if(inside)
+    m.model.add_linear_expression_in_domain(
+        m.start[s.id], cp_model.Domain.from_values(others)
+    ).only_enforce_if(~inside)
+    return inside
+
+
+def prefer(m: Formulation) -> list:
+    """Each graded `prefer` entry its session misses, at the entry's weight."""
+    return [
+        wish.weight * (1 - _met(m, s, wish, f"{s.id}.prefer[{i}]"))
+        for s in m.sessions
+        for i, wish in enumerate(s.wishes)
+        if wish.weight
+    ]
+
+
+def avoid(m: Formulation) -> list:
+    """Each graded `avoid` entry its session meets, at the entry's weight."""
+    return [
+        wish.weight * _met(m, s, wish, f"{s.id}.avoid[{i}]")
+        for s in m.sessions
+        for i, wish in enumerate(s.avoid)
+        if wish.weight
+    ]
+
+
+def _met(m: Formulation, s: Session, wish: Wish, name: str) -> cp_model.LinearExprT:
+    """Whether `s` is where `wish` names, exactly: on one of its dates, in one of its
+    venues and inside its time, each part that it gives."""
+    parts: list = []
+    if wish.dates:
+        parts.append(sum(m.on[s.id][d] for d in wish.dates if d in m.on[s.id]))
+    if wish.venues:
+        parts.append(sum(m.at[s.id][v] for v in wish.venues if v in m.at[s.id]))
+    if wish.time is not None:
+        parts.append(_inside(m, s, wish.time, f"{name}.time"))
+    if any(isinstance(part, int) and not part for part in parts):
+        return 0
+    parts = [part for part in parts if not isinstance(part, int)]
+    if len(parts) <= 1:
+        return parts[0] if parts else 1
+    met = m.model.new_bool_var(f"{name}.met")
+    for part in parts:
+        m.model.add(met <= part)
+    m.model.add(met >= sum(parts) - (len(parts) - 1))
+    return met
 
 
 def tag_overlap(m: Formulation) -> list:
@@ -343,6 +391,8 @@ GOALS: dict[str, Callable[[Formulation], list]] = {
     "prefer_date": prefer_date,
     "prefer_venue": prefer_venue,
     "prefer_time": prefer_time,
+    "prefer": prefer,
+    "avoid": avoid,
     "tag_overlap": tag_overlap,
     "person_days": person_days,
     "attendee_clash": attendee_clash,

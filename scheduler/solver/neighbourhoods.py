@@ -24,7 +24,7 @@ from itertools import combinations
 
 from .. import interest
 from ..days import Clock
-from ..model import Festival, Fixed, Period, Placement, Session
+from ..model import Festival, Fixed, Period, Placement, Session, Wish
 from .goals import empty_share, fewest_days
 from .grid import Place, Table, travel_times
 
@@ -33,7 +33,34 @@ def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[s
     """What `s` at `place` costs in the goals local to one session: goal name → count
     (1 for each missed preference; `room_fit`'s empty share of the venue)."""
     vid, start = place
-    return missed_at_venue(festival, s, vid) | missed_at_time(festival, clock, s, start)
+    found = missed_at_venue(festival, s, vid) | missed_at_time(festival, clock, s, start)
+    return found | missed_wishes(festival, clock, s, place)
+
+
+def missed_wishes(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
+    """The part of `missed` of graded entries, which may tie a venue to a time: the
+    weights of the `prefer` entries `place` misses and of the `avoid` entries it meets."""
+    found = {}
+    for goal, wishes, cost_when_met in (("prefer", s.wishes, False), ("avoid", s.avoid, True)):
+        cost = sum(
+            w.weight for w in wishes if _meets(festival, clock, s, w, place) == cost_when_met
+        )
+        if cost:
+            found[goal] = cost
+    return found
+
+
+def _meets(festival: Festival, clock: Clock, s: Session, wish: Wish, place: Place) -> bool:
+    vid, start = place
+    day = festival.start + timedelta(days=clock.day(start))
+    if wish.dates and day not in wish.dates:
+        return False
+    if wish.venues and vid not in wish.venues:
+        return False
+    if wish.time is not None:
+        first, last = wish.time
+        return first <= clock.time_of_day(start) and clock.wall_end(start, s.duration) <= last
+    return True
 
 
 def missed_at_venue(festival: Festival, s: Session, vid: str) -> dict[str, int]:
@@ -79,20 +106,28 @@ def cheapest(
     places that cost that: each venue and each start costed once, not each place."""
     at_venue: dict[str, int] = {}
     at_time: dict[int, int] = {}
+    graded = bool(s.wishes or s.avoid)
     costs = []
     for vid, start in places:
         if vid not in at_venue:
             at_venue[vid] = _weighed(festival, missed_at_venue(festival, s, vid))
         if start not in at_time:
             at_time[start] = _weighed(festival, missed_at_time(festival, clock, s, start))
-        costs.append(at_venue[vid] + at_time[start])
+        cost = at_venue[vid] + at_time[start]
+        if graded:
+            cost += _weighed(festival, missed_wishes(festival, clock, s, (vid, start)))
+        costs.append(cost)
     least = min(costs, default=0)
     return least, [p for p, c in zip(places, costs, strict=True) if c == least]
 
 
 def has_local_cost(festival: Festival, s: Session) -> bool:
     """Whether `s` can cost anything in the goals local to one session."""
-    return bool(s.prefer) or bool(festival.weights.room_fit and s.attendance)
+    return (
+        bool(s.prefer)
+        or bool(s.wishes or s.avoid)
+        or bool(festival.weights.room_fit and s.attendance)
+    )
 
 
 #: soft goals that tie sessions across days: a neighbourhood step then keeps every day
