@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import difflib
 import graphlib
+import itertools
 import re
 import tomllib
 from dataclasses import fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -178,6 +180,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     festival = _read_interest(festival, head, r)
     _check_references(festival, r)
     _check_after_cycles(festival, r)
+    _check_slots(festival, r)
     _check_fits_hours(festival, r)
     _check_calendar(festival, r)
     return festival
@@ -270,7 +273,41 @@ def _venue(t: dict[str, Any], p: str, r: Reader) -> Venue:
         features=frozenset(r.get(t, "features", p, r.texts, default=())),
         closed=r.get(t, "closed", p, r.periods, default=()),
         changeover=r.get(t, "changeover", p, r.minutes, default=0),
+        slots=r.get(t, "slots", p, lambda v, w: _slots(v, w, r), default=()),
+        dated_slots=r.get(t, "slots", p, lambda v, w: _dated_slots(v, w, r), default=()),
     )
+
+
+def _slots(value: Any, where: str, r: Reader) -> tuple[tuple[int, int], ...]:
+    """`slots` as a list of "HH:MM-HH:MM", every festival day: in order, none overlapping."""
+    if isinstance(value, dict):
+        return ()  # the table form: `_dated_slots`
+    if not isinstance(value, list) or not value:
+        raise Bad(
+            'expected a list of time ranges, e.g. slots = ["09:00-09:45", "10:00-10:45"], '
+            "or a table of them per date"
+        )
+    slots = tuple(r.clock_range(item, where) for item in value)
+    for (a, b), (c, d) in itertools.pairwise(slots):
+        if c < b:
+            raise Bad(
+                f"slot {_clock(c)}-{_clock(d)} starts before the slot {_clock(a)}-{_clock(b)} "
+                "ends; expected slots in order, none overlapping"
+            )
+    return slots
+
+
+def _dated_slots(
+    value: Any, where: str, r: Reader
+) -> tuple[tuple[date, tuple[tuple[int, int], ...]], ...]:
+    """`slots` as a table, date → that day's list of slots."""
+    if not isinstance(value, dict):
+        return ()  # the list form: `_slots`
+    dated = []
+    for key, slots in value.items():
+        day = r.date(key, f"{where}.{key}")
+        dated.append((day, _slots(slots, f"{where}.{key}", r)))
+    return tuple(sorted(dated))
 
 
 def _person(t: dict[str, Any], p: str, r: Reader, default_break: int) -> Person:
@@ -308,6 +345,7 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         tags=r.get(t, "tags", p, r.texts, default=()),
         not_with=r.get(t, "not_with", p, r.slugs, default=()),
         unavailable=r.get(t, "unavailable", p, r.periods, default=()),
+        span=r.get(t, "span", p, r.positive, default=1),
     )
 
 
@@ -580,8 +618,46 @@ def _check_after_cycles(f: Festival, r: Reader) -> None:
         )
 
 
+def _check_slots(f: Festival, r: Reader) -> None:
+    """Slots lie inside the venue's hours, start on the step grid, and fall on festival
+    dates."""
+    for j, v in enumerate(f.venues):
+        where = f"venues[{j}].slots"
+        every = [(where, slots) for slots in (v.slots,) if slots]
+        dated = [(f"{where}.{day}", slots) for day, slots in v.dated_slots]
+        for day, _ in v.dated_slots:
+            if not f.start <= day <= f.end:
+                r.fail(f"{where}.{day}", f"{day} is outside the festival ({f.start}..{f.end})")
+        for path, slots in every + dated:
+            for a, b in slots:
+                if a < v.opens or b > v.closes:
+                    r.fail(
+                        path,
+                        f"slot {_clock(a)}-{_clock(b)} is outside the venue's hours "
+                        f"{_clock(v.opens)}-{_clock(v.closes)}; expected slots inside them",
+                    )
+                elif a % f.step:
+                    r.fail(
+                        path,
+                        f"slot {_clock(a)}-{_clock(b)} does not start on the {f.step}-minute "
+                        "step grid; expected a start on it, or a finer [festival] step",
+                    )
+
+
+def _longest_slots(v: Venue, span: int) -> tuple[int, int] | None:
+    """The longest stretch of `span` consecutive slots of venue `v`, as (start, end)."""
+    days = [v.slots] if v.slots else [slots for _, slots in v.dated_slots]
+    runs = [
+        (slots[i][0], slots[i + span - 1][1])
+        for slots in days
+        for i in range(len(slots) - span + 1)
+    ]
+    return max(runs, key=lambda run: run[1] - run[0], default=None)
+
+
 def _check_fits_hours(f: Festival, r: Reader) -> None:
-    """A session longer than every venue day it may use can never be placed."""
+    """A session longer than every venue day (or every run of its `span` slots) it may use
+    can never be placed."""
     for i, s in enumerate(f.sessions):
         allowed = [
             v
@@ -589,6 +665,22 @@ def _check_fits_hours(f: Festival, r: Reader) -> None:
             if (not s.venues or v.id in s.venues) and (not s.cities or v.city in s.cities)
         ]
         if not allowed:
+            continue
+        if all(v.has_slots for v in allowed):
+            runs = {v.id: _longest_slots(v, s.span) for v in allowed}
+            fits = [(b - a, vid, a, b) for vid, run in runs.items() if run for a, b in (run,)]
+            if not fits or s.duration > max(fits)[0]:
+                slots = "slot" if s.span == 1 else f"run of {s.span} consecutive slots"
+                best = (
+                    f"longest: {max(fits)[1]}, {_clock(max(fits)[2])}-{_clock(max(fits)[3])}"
+                    if fits
+                    else "none has that many slots"
+                )
+                r.fail(
+                    f"sessions[{i}].duration",
+                    f"{_hours(s.duration)} is longer than every {slots} of the venues it may "
+                    f"use ({best}); expected at most that, or a larger span",
+                )
             continue
         longest = max(allowed, key=lambda v: v.hours_minutes)
         if s.duration > longest.hours_minutes:

@@ -99,10 +99,28 @@ class Venue:
     features: frozenset[str] = frozenset()
     closed: tuple[Period, ...] = ()
     changeover: int = 0  # minutes needed between two sessions
+    #: the `slots` key given as a list: (start, end) minutes after midnight, every day
+    slots: tuple[tuple[int, int], ...] = ()
+    #: the `slots` key given as a table: date → that day's slots (a day not listed has none)
+    dated_slots: tuple[tuple[date, tuple[tuple[int, int], ...]], ...] = field(
+        default=(), metadata={"key": None}
+    )
 
     @property
     def hours_minutes(self) -> int:
         return self.closes - self.opens
+
+    @property
+    def has_slots(self) -> bool:
+        """Whether sessions here start at slots (`slots`) rather than on the step grid."""
+        return bool(self.slots or self.dated_slots)
+
+    def slots_on(self, day: date) -> tuple[tuple[int, int], ...]:
+        """The slots of `day` in order (none: the venue is not used that day, when it has a
+        slot grid at all)."""
+        if self.slots:
+            return self.slots
+        return next((slots for d, slots in self.dated_slots if d == day), ())
 
 
 @dataclass(frozen=True)
@@ -169,6 +187,7 @@ class Session:
     pinned: bool = False  # once published, never moved by a re-plan
     tags: tuple[str, ...] = ()  # free words; those in `Festival.exclusive_tags` never overlap
     not_with: tuple[str, ...] = ()  # session ids this one must not overlap (shared audience)
+    span: int = 1  # consecutive slots it may take in a venue with `slots`
     unavailable: tuple[Period, ...] = ()  # when the session cannot run (a crew, a stage, …)
 
 

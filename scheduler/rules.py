@@ -102,6 +102,13 @@ RULES: tuple[Rule, ...] = (
         Kind.HARD,
     ),
     Rule(
+        "venues.slots",
+        ("venues.slots", "sessions.span"),
+        "In a venue with `slots`, a session starts at a slot and ends by the end of the "
+        "`span`-th slot from it (one slot by default): no slot holds two sessions.",
+        Kind.HARD,
+    ),
+    Rule(
         "venues.closed",
         ("venues.closed",),
         "A session does not overlap a closure of its venue.",

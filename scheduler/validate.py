@@ -171,6 +171,22 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                 f"session {sid!r} at {_show(p)} is outside the venue's opening hours",
                 sid,
             )
+        if v.slots or v.dated_slots:
+            slots = v.slots or dict(v.dated_slots).get(day, ())
+            begins = _minute_of_day(local_start)
+            firsts = [
+                i for i, (a, _) in enumerate(slots) if a == begins and i + s.span <= len(slots)
+            ]
+            if not firsts:
+                bad(
+                    "venues.slots",
+                    f"session {sid!r} at {_show(p)} does not start at a slot of {p.venue}"
+                    + ("" if slots else f", which has none on {day}"),
+                    sid,
+                )
+            elif p.end > _wall_instant(wall.zone, day, slots[firsts[0] + s.span - 1][1]):
+                taken = "its slot" if s.span == 1 else f"its {s.span} slots"
+                bad("venues.slots", f"session {sid!r} at {_show(p)} runs past {taken}", sid)
         for closure in v.closed:
             if closure.overlaps(p.start, p.end):
                 bad(

@@ -6,13 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import BAD_INPUTS, DEFAULT_CONFIG, ROOT, SMALL, snapshot
 
-from scheduler import config, plan, revisions, solver, validate
+from scheduler import config, generate, plan, revisions, solver, validate
 from scheduler.cli import cli
 
 
@@ -494,3 +496,42 @@ def test_the_conference_example_plans_with_every_goal_it_weighs(tmp_path):
     timetable = plan.previous_timetable(festival, entries)
     assert len(timetable.placements) == len(festival.sessions)
     assert validate.violations(festival, timetable) == []
+
+
+def test_every_session_of_a_slot_programme_sits_in_its_own_slots(tmp_path):
+    """Checked from `timetable.json` and the definition's slots alone: each session starts
+    at a slot of its room and ends within its `span` slots, and no slot holds two."""
+    shape = generate.Programme(sessions=60, venues=3, slots=1.0)
+    path = tmp_path / "slots.toml"
+    path.write_text(generate.programme_toml(4, shape), encoding="utf-8")
+    definition = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert all("slots" in v for v in definition["venues"])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["plan", str(path), "--out", str(out), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    published = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+
+    def minutes(text: str) -> int:
+        return time.fromisoformat(text).hour * 60 + time.fromisoformat(text).minute
+
+    slots = {
+        (v["id"], date): [tuple(minutes(t) for t in slot.split("-")) for slot in ranges]
+        for v in definition["venues"]
+        for date, ranges in v["slots"].items()
+    }
+    spans = {s["id"]: s.get("span", 1) for s in definition["sessions"]}
+    taken: dict[tuple[str, str, int], str] = {}
+    for session in published["sessions"]:
+        start = datetime.fromisoformat(session["start"])
+        end = datetime.fromisoformat(session["end"])
+        grid = slots[(session["venue"], start.date().isoformat())]
+        begins, ends = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+        first = [i for i, (a, _) in enumerate(grid) if a == begins]
+        assert first, (session["id"], "does not start at a slot")
+        last = first[0] + spans[session["id"]] - 1
+        assert last < len(grid) and ends <= grid[last][1], (session["id"], "runs past its slots")
+        for i in range(first[0], last + 1):
+            if grid[i][0] < ends:
+                key = (session["venue"], start.date().isoformat(), i)
+                assert key not in taken, (session["id"], "shares a slot with", taken.get(key))
+                taken[key] = session["id"]

@@ -95,6 +95,15 @@ def _session_away(festival, timetable):
     return validate.violations(replace(festival, sessions=sessions), timetable)
 
 
+def _off_slot(festival, timetable):
+    # the opening runs 09:30-12:00 in bj-main: slots from 09:00 and 10:00 miss it
+    venues = tuple(
+        replace(v, slots=((540, 600), (600, 720))) if v.id == "bj-main" else v
+        for v in festival.venues
+    )
+    return validate.violations(replace(festival, venues=venues), timetable)
+
+
 #: one way to break each rule that a timetable can break, over the default festival
 BREAK = {
     "timetable.complete": _missing,
@@ -107,6 +116,7 @@ BREAK = {
     "festival.max_sessions_per_day": _move("mobile-payment", "2023-10-09 14:00", "sh-forum"),
     "festival.exclusive_tags": _audience,
     "venues.hours": _move("mobile-payment", "2023-10-25 16:30"),
+    "venues.slots": _off_slot,
     "venues.closed": _move("space-ground", "2023-10-16 09:00", "bj-main"),
     "venues.changeover": _changeover,
     "venues.capacity": _move("ai", None, "bj-forum"),

@@ -409,3 +409,22 @@ def test_travel_that_fixed_sessions_cannot_keep_is_explained_by_its_key():
     assert solver.solve(festival).timetable is None
     found = solver.explain(festival)
     assert ("travel", "travel.same_city") in {(r.name, r.key) for r in found.rules}
+
+
+def test_a_fixed_start_between_slots_is_explained_by_the_slots():
+    text = SMALL.replace(
+        'features = ["stage"]',
+        'features = ["stage"]\nslots = ["09:00-11:00", "11:00-13:00", "14:00-16:00"]',
+        1,
+    ).replace(
+        'attendance = 200\npeople = ["ceo"]',
+        'attendance = 200\npeople = ["ceo"]\n'
+        'fixed = { start = 2023-09-28T09:30:00, venue = "hall" }',
+    )
+    festival = config.loads(text, source="f.toml")
+    assert solver.solve(festival).timetable is None
+    found = solver.explain(festival)
+    assert ("venues.slots", "venues[0].slots") in {(r.name, r.key) for r in found.rules}
+    moved = config.loads(text.replace("T09:30:00", "T11:00:00"), source="f.toml")
+    result = solver.solve(moved)
+    assert result.timetable is not None and validate.violations(moved, result.timetable) == []

@@ -183,3 +183,47 @@ def witness_travel(
     if routes:
         travel["between"] = routes
     return travel
+
+
+def witness_slots(
+    witness: Mapping[int, Witness],
+    venue: int,
+    hours: tuple[int, int],
+    step: int,
+    window: Sequence[date],
+    rng: random.Random,
+) -> tuple[dict[str, list[str]], dict[int, int]]:
+    """A slot grid per date for room `venue` that the hidden timetable keeps: each of its
+    sessions there gets a slot of its own (now and then two consecutive slots, and
+    `span = 2`), and free stretches get hour-long slots on the step grid. Returns the
+    `slots` table and the spans of the sessions that take two slots."""
+    opens, closes = hours
+    table: dict[str, list[str]] = {}
+    spans: dict[int, int] = {}
+
+    def fill(begin: int, end: int, slots: list[tuple[int, int]]) -> None:
+        t = -(-begin // step) * step
+        while t + 30 <= end:
+            slots.append((t, min(t + 60, end)))
+            t = -(-slots[-1][1] // step) * step
+
+    for day in window:
+        slots: list[tuple[int, int]] = []
+        cursor = opens
+        held = sorted((w.start, i) for i, w in witness.items() if w.venue == venue and w.day == day)
+        for begins, i in held:
+            w = witness[i]
+            ends_at = w.span()[1].astimezone(w.zone)
+            ends = ends_at.hour * 60 + ends_at.minute if ends_at.date() == day else 1440
+            fill(cursor, begins, slots)
+            middle = begins + (ends - begins) // 2 // step * step
+            if begins < middle < ends and rng.random() < 0.2:
+                slots += [(begins, middle), (middle, ends)]
+                spans[i] = 2
+            else:
+                slots.append((begins, ends))
+            cursor = ends
+        fill(cursor, closes, slots)
+        if slots:
+            table[day.isoformat()] = [f"{clock(a)}-{clock(b)}" for a, b in slots]
+    return table, spans

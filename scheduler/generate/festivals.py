@@ -33,6 +33,7 @@ from .common import (
     loaded,
     overlaps,
     toml_text,
+    witness_slots,
     witness_travel,
 )
 
@@ -335,6 +336,14 @@ def festival_and_witness(
     travel = witness_travel(witness, venues, people, held, later)
     if travel:
         data["travel"] = travel
+    for v, venue in enumerate(venues):  # slot grids the hidden timetable keeps
+        if later.random() < shape.rules / 2:
+            by_index = dict(enumerate(witness))
+            table, spans = witness_slots(by_index, v, venue_hours(venue), step, window, later)
+            if table:
+                venue["slots"] = table
+                for i, span in spans.items():
+                    sessions[i]["span"] = span
     # drawn last, so that festivals without pinned sessions are as they always were
     for session in sessions:
         if shape.pinned and some(shape.pinned):

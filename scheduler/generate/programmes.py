@@ -23,6 +23,7 @@ from .common import (
     interest_csv,
     loaded,
     toml_text,
+    witness_slots,
     witness_travel,
 )
 
@@ -41,6 +42,7 @@ class Programme:
     step: int = 15
     fill: float = 0.85  # share of room hours the hidden timetable uses, at most
     attendees: int = 0  # attendees choosing 5-20 talks each (an interest file), popular first
+    slots: float = 0.1  # share of rooms with a slot grid (1: every room)
 
     @property
     def rooms(self) -> int:
@@ -283,6 +285,13 @@ def programme_and_witness(
     travel = witness_travel(witness, venues, people, talks_of, later)
     if travel:
         data["travel"] = travel
+    for v, venue in enumerate(venues):  # slot grids the hidden timetable keeps
+        if later.random() < shape.slots:
+            table, spans = witness_slots(witness, v, hours[v], step, window, later)
+            if table:
+                venue["slots"] = table
+                for i, span in spans.items():
+                    next(s for s in sessions if s["id"] == f"s{i:04d}")["span"] = span
     if shape.attendees:
         data["interest"] = _choices(sessions, shape.attendees, rng)
         data["weights"]["attendee_clash"] = 1

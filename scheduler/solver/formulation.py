@@ -92,8 +92,8 @@ class Formulation:
         #: the same, for the venues that allow any start, and the matching slot variable
         self.starts_in: dict[str, dict[str, list[int]]] = {s.id: {} for s in self.sessions}
         self.begins: dict[str, dict[str, cp_model.IntVar]] = {s.id: {} for s in self.sessions}
-        self._hours_starts: dict[tuple[str, int], list[int]] = {}
-        self._open_starts: dict[tuple[str, int], list[int]] = {}
+        self._hours_starts: dict[tuple[str, int, int], list[int]] = {}
+        self._open_starts: dict[tuple[str, int, int], list[int]] = {}
         self.check_stop()
         self._variables()
         for rule in hard.RULES:

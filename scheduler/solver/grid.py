@@ -9,6 +9,7 @@ starts that the venue's hours, its closures and the festival days allow.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
@@ -50,17 +51,36 @@ def grid_starts(
     duration: int,
     offsets: Sequence[int],
     closures: bool = True,
+    span: int | None = 1,
 ) -> list[int]:
     """Grid starts (axis minutes) on the days at `offsets` at which a session of
-    `duration` lies inside venue `v`'s hours (and, with `closures`, misses its closures)."""
+    `duration` lies inside venue `v`'s hours (and, with `closures`, misses its closures)
+    and, where the venue has `slots` (unless `span` is None), starts at a slot and ends
+    by the end of the `span`-th slot from it."""
     closed = [minutes_between(clock, p) for p in v.closed] if closures else []
     starts = []
     for offset in offsets:
         opens, closes = clock.at(offset, v.opens), clock.at(offset, v.closes)
-        for t in day_grid(clock, festival.step, offset, v.opens, v.closes):
+        grid = day_grid(clock, festival.step, offset, v.opens, v.closes)
+        if v.has_slots and span is not None:
+            grid = slot_starts(festival, clock, v, duration, offset, span)
+        for t in grid:
             inside = opens <= t and t + duration <= closes
             if inside and not any(a < t + duration and t < b for a, b in closed):
                 starts.append(t)
+    return starts
+
+
+def slot_starts(
+    festival: Festival, clock: Clock, v: Venue, duration: int, offset: int, span: int
+) -> list[int]:
+    """The starts (axis minutes) of venue `v`'s slots on day `offset` from which a session
+    of `duration` ends by the end of the `span`-th slot (a start the clocks skip has none)."""
+    slots = v.slots_on(festival.start + timedelta(days=offset))
+    starts = []
+    for i in range(len(slots) - span + 1):
+        ends = clock.at(offset, slots[i + span - 1][1])
+        starts.extend(t for t in clock.wall(offset, slots[i][0]) if t + duration <= ends)
     return starts
 
 
@@ -68,14 +88,14 @@ def starts_table(festival: Festival) -> dict[str, dict[str, list[int]]]:
     """Session → eligible venue → the starts its hours, closures and the festival days allow."""
     clock = Clock(festival)
     offsets = [(d - festival.start).days for d in festival_days(festival)]
-    cache: dict[tuple[str, int], list[int]] = {}
+    cache: dict[tuple[str, int, int], list[int]] = {}
     table: dict[str, dict[str, list[int]]] = {}
     for s in festival.sessions:
         table[s.id] = {}
         for v in eligible_venues(festival, s):
-            key = (v.id, s.duration)
+            key = (v.id, s.duration, s.span)
             if key not in cache:
-                cache[key] = grid_starts(festival, clock, v, s.duration, offsets)
+                cache[key] = grid_starts(festival, clock, v, s.duration, offsets, span=s.span)
             if cache[key]:
                 table[s.id][v.id] = cache[key]
     return table

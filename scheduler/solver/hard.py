@@ -17,7 +17,14 @@ from ortools.sat.python import cp_model
 
 from .. import days
 from ..model import Keep, Period, Session, Venue
-from .grid import DAY, complement, grid_starts, minutes_between, travel_times
+from .grid import (
+    DAY,
+    complement,
+    grid_starts,
+    minutes_between,
+    slot_starts,
+    travel_times,
+)
 
 if TYPE_CHECKING:
     from .formulation import Formulation
@@ -158,10 +165,16 @@ def venues_hours(m: Formulation) -> None:
             here = m.at[s.id].get(v.id)
             if here is None:
                 continue
-            key = (v.id, s.duration)
+            key = (v.id, s.duration, s.span)
             if key not in m._hours_starts:
                 m._hours_starts[key] = grid_starts(
-                    m.festival, m.clock, v, s.duration, offsets, closures=False
+                    m.festival,
+                    m.clock,
+                    v,
+                    s.duration,
+                    offsets,
+                    closures=False,
+                    span=None if m.explain else s.span,  # explain: slots on their own
                 )
             if m.explain:
                 m.model.add_linear_expression_in_domain(
@@ -169,6 +182,34 @@ def venues_hours(m: Formulation) -> None:
                 ).only_enforce_if(here, *guard)
             else:
                 m.venue_domain[s.id][v.id] = m._hours_starts[key]
+
+
+def venues_slots(m: Formulation) -> None:
+    """In a venue with `slots`, a session starts at a slot and ends by the end of the
+    `span`-th slot from it.
+
+    In a plan `venues_hours` puts only those starts in `venue_domain`; explain mode
+    states them here, behind a guard per venue.
+    """
+    if not m.explain:
+        return  # kept by the venue domains
+    offsets = [m.day_offset[d] for d in m.days]
+    for j, v in enumerate(m.festival.venues):
+        if not v.has_slots:
+            continue
+        guard = m.when("venues.slots", f"venues[{j}].slots", f"venue {v.id!r} has slots")
+        for s in m.sessions:
+            here = m.at[s.id].get(v.id)
+            if here is None:
+                continue
+            starts = [
+                t
+                for o in offsets
+                for t in slot_starts(m.festival, m.clock, v, s.duration, o, s.span)
+            ]
+            m.model.add_linear_expression_in_domain(
+                m.start[s.id], cp_model.Domain.from_values(starts)
+            ).only_enforce_if(here, *guard)
 
 
 def venues_closed(m: Formulation) -> None:
@@ -183,7 +224,7 @@ def venues_closed(m: Formulation) -> None:
             for s in m.sessions:
                 if v.id not in m.venue_domain[s.id]:
                     continue
-                key = (v.id, s.duration)
+                key = (v.id, s.duration, s.span)
                 if key not in m._open_starts:
                     m._open_starts[key] = [
                         t
@@ -574,6 +615,7 @@ RULES: tuple[Callable[[Formulation], None], ...] = (
     sessions_cities,
     sessions_venues,
     venues_hours,
+    venues_slots,
     venues_closed,
     venues_changeover,
     people_break,
