@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import days, interest
 from .model import (
+    Block,
     DayRule,
     Festival,
     Fixed,
@@ -67,6 +68,7 @@ PREFER_KEYS = keys_of(Preference)
 WEIGHT_KEYS = keys_of(Weights)
 TOGETHER_KEYS = keys_of(Together)
 TOGETHER_MODES = ("day", "venue", "venue-day", "block")
+BLOCK_KEYS = keys_of(Block)
 WISH_KEYS = {"date", "dates", "venue", "venues", "time", "weight"}
 TRAVEL_KEYS = keys_of(Travel)
 ROUTE_KEYS = keys_of(Route)
@@ -151,6 +153,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     weights = _weights(raw.get("weights", {}), r)
     groups = [_together(t, p, r) for p, t in _tables(raw, "together", r)]
     travel = _travel(raw.get("travel", {}), r)
+    blocks = [_block(t, p, r) for p, t in _tables(raw, "blocks", r)]
     for kind, items in (
         ("tracks", tracks),
         ("venues", venues),
@@ -173,6 +176,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
         weights=weights,
         together=tuple(groups),
         travel=travel,
+        blocks=tuple(blocks),
         source=r.source,
         lines=r.lines,
     )
@@ -229,6 +233,7 @@ def _festival_fields(head: dict[str, Any], r: Reader) -> dict[str, Any]:
         "refresh": r.get(head, "refresh", p, r.duration, default=60),
         "language": r.get(head, "language", p, r.language, default="en"),
         "exclusive_tags": r.get(head, "exclusive_tags", p, r.texts, default=()),
+        "one_track_per_block": r.get(head, "one_track_per_block", p, r.flag, default=False),
     }
 
 
@@ -275,38 +280,44 @@ def _venue(t: dict[str, Any], p: str, r: Reader) -> Venue:
         changeover=r.get(t, "changeover", p, r.minutes, default=0),
         slots=r.get(t, "slots", p, lambda v, w: _slots(v, w, r), default=()),
         dated_slots=r.get(t, "slots", p, lambda v, w: _dated_slots(v, w, r), default=()),
+        blocks=r.get(t, "blocks", p, lambda v, w: _slots(v, w, r, "blocks"), default=()),
+        dated_blocks=r.get(
+            t, "blocks", p, lambda v, w: _dated_slots(v, w, r, "blocks"), default=()
+        ),
     )
 
 
-def _slots(value: Any, where: str, r: Reader) -> tuple[tuple[int, int], ...]:
-    """`slots` as a list of "HH:MM-HH:MM", every festival day: in order, none overlapping."""
+def _slots(value: Any, where: str, r: Reader, key: str = "slots") -> tuple[tuple[int, int], ...]:
+    """`slots` (or `blocks`) as a list of "HH:MM-HH:MM", every festival day: in order,
+    none overlapping."""
     if isinstance(value, dict):
         return ()  # the table form: `_dated_slots`
     if not isinstance(value, list) or not value:
         raise Bad(
-            'expected a list of time ranges, e.g. slots = ["09:00-09:45", "10:00-10:45"], '
+            f'expected a list of time ranges, e.g. {key} = ["09:00-09:45", "10:00-10:45"], '
             "or a table of them per date"
         )
     slots = tuple(r.clock_range(item, where) for item in value)
+    one = key[:-1]
     for (a, b), (c, d) in itertools.pairwise(slots):
         if c < b:
             raise Bad(
-                f"slot {_clock(c)}-{_clock(d)} starts before the slot {_clock(a)}-{_clock(b)} "
-                "ends; expected slots in order, none overlapping"
+                f"{one} {_clock(c)}-{_clock(d)} starts before the {one} {_clock(a)}-{_clock(b)} "
+                f"ends; expected {key} in order, none overlapping"
             )
     return slots
 
 
 def _dated_slots(
-    value: Any, where: str, r: Reader
+    value: Any, where: str, r: Reader, key: str = "slots"
 ) -> tuple[tuple[date, tuple[tuple[int, int], ...]], ...]:
-    """`slots` as a table, date → that day's list of slots."""
+    """`slots` (or `blocks`) as a table, date → that day's list."""
     if not isinstance(value, dict):
         return ()  # the list form: `_slots`
     dated = []
-    for key, slots in value.items():
-        day = r.date(key, f"{where}.{key}")
-        dated.append((day, _slots(slots, f"{where}.{key}", r)))
+    for day_key, slots in value.items():
+        day = r.date(day_key, f"{where}.{day_key}")
+        dated.append((day, _slots(slots, f"{where}.{day_key}", r, key)))
     return tuple(sorted(dated))
 
 
@@ -370,6 +381,17 @@ def _together(t: dict[str, Any], p: str, r: Reader) -> Together:
         same=same,
         weight=r.get(t, "weight", p, r.weight),
         track=r.get(t, "track", p, r.slug),
+    )
+
+
+def _block(t: dict[str, Any], p: str, r: Reader) -> Block:
+    """`[[blocks]]`: the track of one venue-block (checked against the venue later)."""
+    r.check_keys(t, BLOCK_KEYS, p)
+    return Block(
+        venue=r.get(t, "venue", p, r.slug, default="?", required=True),
+        date=r.get(t, "date", p, r.date, default=date.min, required=True),
+        window=r.get(t, "time", p, r.clock_range, default=(0, 0), required=True),
+        track=r.get(t, "track", p, r.slug, default="?", required=True),
     )
 
 
@@ -567,6 +589,23 @@ def _check_references(f: Festival, r: Reader) -> None:
                 f"{show(tag)} is also in festival.exclusive_tags, where its sessions never "
                 "overlap; expected a tag in one or the other",
             )
+    for i, block in enumerate(f.blocks):
+        p = f"blocks[{i}]"
+        check(f"{p}.venue", block.venue, venues, "venue")
+        check(f"{p}.track", block.track, tracks, "track")
+        if block.venue in venues:
+            listed = f.venue(block.venue).blocks_on(block.date)
+            if block.window not in listed:
+                shown = ", ".join(f"{_clock(a)}-{_clock(b)}" for a, b in listed) or "none"
+                r.fail(
+                    f"{p}.time",
+                    f"{_clock(block.window[0])}-{_clock(block.window[1])} is not a block of "
+                    f"{block.venue} on {block.date}; expected one of: {shown}",
+                )
+        for j in range(i):
+            other = f.blocks[j]
+            if (other.venue, other.date, other.window) == (block.venue, block.date, block.window):
+                r.fail(p, f"the same block as blocks[{j}]; expected one track per block")
     for i, route in enumerate(f.travel.between):
         for v in route.venues:
             check(f"travel.between[{i}].venues", v, venues, "venue")
@@ -620,7 +659,22 @@ def _check_after_cycles(f: Festival, r: Reader) -> None:
 
 def _check_slots(f: Festival, r: Reader) -> None:
     """Slots lie inside the venue's hours, start on the step grid, and fall on festival
-    dates."""
+    dates; so do blocks, but for the step."""
+    for j, v in enumerate(f.venues):
+        where = f"venues[{j}].blocks"
+        every = [(where, blocks) for blocks in (v.blocks,) if blocks]
+        dated = [(f"{where}.{day}", blocks) for day, blocks in v.dated_blocks]
+        for day, _ in v.dated_blocks:
+            if not f.start <= day <= f.end:
+                r.fail(f"{where}.{day}", f"{day} is outside the festival ({f.start}..{f.end})")
+        for path, blocks in every + dated:
+            for a, b in blocks:
+                if a < v.opens or b > v.closes:
+                    r.fail(
+                        path,
+                        f"block {_clock(a)}-{_clock(b)} is outside the venue's hours "
+                        f"{_clock(v.opens)}-{_clock(v.closes)}; expected blocks inside them",
+                    )
     for j, v in enumerate(f.venues):
         where = f"venues[{j}].slots"
         every = [(where, slots) for slots in (v.slots,) if slots]

@@ -99,6 +99,12 @@ class Venue:
     features: frozenset[str] = frozenset()
     closed: tuple[Period, ...] = ()
     changeover: int = 0  # minutes needed between two sessions
+    #: the `blocks` key: windows of a day (minutes after midnight) that hold sessions, every
+    #: day; with `[festival] one_track_per_block`, each holds sessions of one track
+    blocks: tuple[tuple[int, int], ...] = ()
+    dated_blocks: tuple[tuple[date, tuple[tuple[int, int], ...]], ...] = field(
+        default=(), metadata={"key": None}
+    )
     #: the `slots` key given as a list: (start, end) minutes after midnight, every day
     slots: tuple[tuple[int, int], ...] = ()
     #: the `slots` key given as a table: date → that day's slots (a day not listed has none)
@@ -114,6 +120,18 @@ class Venue:
     def has_slots(self) -> bool:
         """Whether sessions here start at slots (`slots`) rather than on the step grid."""
         return bool(self.slots or self.dated_slots)
+
+    @property
+    def has_blocks(self) -> bool:
+        """Whether sessions here lie inside the venue's `blocks`."""
+        return bool(self.blocks or self.dated_blocks)
+
+    def blocks_on(self, day: date) -> tuple[tuple[int, int], ...]:
+        """The blocks of `day` in order (none: the venue is not used that day, when it has
+        blocks at all)."""
+        if self.blocks:
+            return self.blocks
+        return next((blocks for d, blocks in self.dated_blocks if d == day), ())
 
     def slots_on(self, day: date) -> tuple[tuple[int, int], ...]:
         """The slots of `day` in order (none: the venue is not used that day, when it has a
@@ -209,6 +227,17 @@ class Together:
 
 
 @dataclass(frozen=True)
+class Block:
+    """`[[blocks]]`: the track that one block of a venue on one date holds."""
+
+    venue: str
+    date: date
+    #: the `time` key: the block's window, as listed in the venue's `blocks`
+    window: tuple[int, int] = field(metadata={"key": "time"})
+    track: str
+
+
+@dataclass(frozen=True)
 class Route:
     """`[[travel.between]]`: the time to get between two venues, either way."""
 
@@ -281,6 +310,8 @@ class Festival:
     language: str = "en"
     #: sessions sharing one of these tags share an audience: they never overlap
     exclusive_tags: tuple[str, ...] = ()
+    #: every block of a venue's `blocks` holds sessions of one track only
+    one_track_per_block: bool = False
     #: what attendees chose to see, from the `interest` file (`scheduler.interest`)
     interest: tuple[Choice, ...] = field(default=(), compare=False, repr=False)
     # tables of their own in the definition, not keys of [festival]
@@ -291,6 +322,7 @@ class Festival:
     weights: Weights = field(default=Weights(), metadata={"key": None, "table": True})
     together: tuple[Together, ...] = field(default=(), metadata={"key": None, "table": True})
     travel: Travel = field(default=Travel(), metadata={"key": None, "table": True})
+    blocks: tuple[Block, ...] = field(default=(), metadata={"key": None, "table": True})
     #: the file it was read from, for messages
     source: str = field(default="", metadata={"key": None})
     #: key path (e.g. "sessions[3].duration") → line in `source`

@@ -109,6 +109,13 @@ RULES: tuple[Rule, ...] = (
         Kind.HARD,
     ),
     Rule(
+        "venues.blocks",
+        ("venues.blocks", "festival.one_track_per_block", "blocks"),
+        "In a venue with `blocks`, a session lies inside one block; with "
+        "`one_track_per_block`, or a `[[blocks]]` entry, a block's sessions share one track.",
+        Kind.HARD,
+    ),
+    Rule(
         "venues.closed",
         ("venues.closed",),
         "A session does not overlap a closure of its venue.",

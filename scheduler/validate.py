@@ -128,6 +128,7 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
             del placed[sid]
     usable = set(allowed_dates(festival))
     per_day: dict[date, list[str]] = defaultdict(list)
+    in_block: dict[tuple[str, date, int], list[str]] = defaultdict(list)
     for sid, p in placed.items():
         s, v = sessions[sid], venues[p.venue]
         local_start = wall(p.start)
@@ -171,6 +172,18 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                 f"session {sid!r} at {_show(p)} is outside the venue's opening hours",
                 sid,
             )
+        if v.blocks or v.dated_blocks:
+            begins = _minute_of_day(local_start)
+            ends = _minute_of_day(wall(p.end)) if wall(p.end).date() == day else 1440
+            held = [
+                k
+                for k, (a, b) in enumerate(v.blocks or dict(v.dated_blocks).get(day, ()))
+                if a <= begins and ends <= b
+            ]
+            if held:
+                in_block[(p.venue, day, held[0])].append(sid)
+            else:
+                bad("venues.blocks", f"session {sid!r} at {_show(p)} lies in no block", sid)
         if v.slots or v.dated_slots:
             slots = v.slots or dict(v.dated_slots).get(day, ())
             begins = _minute_of_day(local_start)
@@ -296,6 +309,21 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     b.session,
                 )
 
+    owners = {(b.venue, b.date, b.window): b.track for b in festival.blocks}
+    for (vid, day, k), ids in sorted(in_block.items()):
+        window = (venues[vid].blocks or dict(venues[vid].dated_blocks)[day])[k]
+        tracks = {sessions[sid].track for sid in ids} - {None}
+        fixed = owners.get((vid, day, window))
+        shown = f"block {_hm(window[0])}-{_hm(window[1])} of {vid} on {day}"
+        if fixed is not None and tracks - {fixed}:
+            bad(
+                "venues.blocks",
+                f"{shown} is the {fixed!r} track's, but holds {sorted(tracks - {fixed})}",
+                *ids,
+            )
+        elif festival.one_track_per_block and len(tracks) > 1:
+            bad("venues.blocks", f"{shown} holds the tracks {sorted(tracks)}", *ids)
+
     attended: dict[str, list[Placement]] = defaultdict(list)
     for sid, p in placed.items():
         for pid in sessions[sid].people:
@@ -369,6 +397,10 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     other,
                 )
     return found
+
+
+def _hm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _trip(festival: Festival, here: str, there: str) -> int:

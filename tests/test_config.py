@@ -286,3 +286,60 @@ def test_travel_reads_same_city_and_routes_both_ways():
     festival = config.loads(TRAVEL, source="f.toml")
     assert festival.travel.same_city == 30
     assert [(r.venues, r.time) for r in festival.travel.between] == [(("hall", "room"), 120)]
+
+
+BLOCKED = (
+    SMALL.replace(
+        'features = ["stage"]', 'features = ["stage"]\nblocks = ["09:00-13:00", "13:00-18:00"]', 1
+    )
+    + '\n[[blocks]]\nvenue = "hall"\ndate = 2023-09-28\ntime = "09:00-13:00"\ntrack = "cloud"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('track = "cloud"\n', 'track = "clod"\n', "blocks[0].track: unknown track 'clod'"),
+        ('venue = "hall"\ndate', 'venue = "hal"\ndate', "blocks[0].venue: unknown venue 'hal'"),
+        ('time = "09:00-13:00"\n', 'time = "09:00-12:00"\n', "is not a block of hall on"),
+        (
+            '["09:00-13:00", "13:00-18:00"]',
+            '["09:00-13:00", "12:00-18:00"]',
+            "block 12:00-18:00 starts before the block 09:00-13:00 ends",
+        ),
+        (
+            '["09:00-13:00", "13:00-18:00"]',
+            '["09:00-13:00", "13:00-19:00"]',
+            "block 13:00-19:00 is outside the venue's hours",
+        ),
+        ('track = "cloud"\n', 'track = "cloud"\ncolour = "red"\n', "blocks[0].colour: unknown key"),
+    ],
+)
+def test_bad_blocks_are_located(old, new, expected):
+    venues, entry = BLOCKED.split("[[blocks]]")
+    if old in entry:
+        entry = entry.replace(old, new, 1)
+    else:
+        venues = venues.replace(old, new, 1)
+    problems = problems_of(venues + "[[blocks]]" + entry)
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith("f.toml:") for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected"),
+    [
+        ('["10:00-11:00", "09:00-10:00"]', "slot 09:00-10:00 starts before the slot 10:00-11:00"),
+        ('["08:00-09:00"]', "slot 08:00-09:00 is outside the venue's hours 09:00-18:00"),
+        ('["09:10-10:00"]', "does not start on the 30-minute step grid"),
+        ('{ 2023-09-01 = ["09:00-10:00"] }', "venues[0].slots.2023-09-01: 2023-09-01 is outside"),
+        ('["09:00-10:00", "10:00-11:00"]', "sessions[0].duration: 2h is longer than every slot"),
+        ('"09:00-10:00"', "venues[0].slots: expected a list of time ranges"),
+    ],
+)
+def test_bad_slots_are_located(slots, expected):
+    text = SMALL.replace('features = ["stage"]', f'features = ["stage"]\nslots = {slots}', 1)
+    text = text.replace('hours = "09:00-17:00"', 'hours = "09:00-17:00"\nslots = ["09:00-10:00"]')
+    problems = problems_of(text)
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith("f.toml:") for p in problems), problems

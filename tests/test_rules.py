@@ -104,6 +104,15 @@ def _off_slot(festival, timetable):
     return validate.violations(replace(festival, venues=venues), timetable)
 
 
+def _across_blocks(festival, timetable):
+    # the opening runs 09:30-12:00 in bj-main, across a block boundary at 10:00
+    venues = tuple(
+        replace(v, blocks=((510, 600), (600, 1080))) if v.id == "bj-main" else v
+        for v in festival.venues
+    )
+    return validate.violations(replace(festival, venues=venues), timetable)
+
+
 #: one way to break each rule that a timetable can break, over the default festival
 BREAK = {
     "timetable.complete": _missing,
@@ -117,6 +126,7 @@ BREAK = {
     "festival.exclusive_tags": _audience,
     "venues.hours": _move("mobile-payment", "2023-10-25 16:30"),
     "venues.slots": _off_slot,
+    "venues.blocks": _across_blocks,
     "venues.closed": _move("space-ground", "2023-10-16 09:00", "bj-main"),
     "venues.changeover": _changeover,
     "venues.capacity": _move("ai", None, "bj-forum"),

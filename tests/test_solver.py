@@ -428,3 +428,54 @@ def test_a_fixed_start_between_slots_is_explained_by_the_slots():
     moved = config.loads(text.replace("T09:30:00", "T11:00:00"), source="f.toml")
     result = solver.solve(moved)
     assert result.timetable is not None and validate.violations(moved, result.timetable) == []
+
+
+BLOCKS = (
+    SMALL.replace('color = "teal"', 'color = "teal"\n\n[[tracks]]\nid = "ai"', 1)
+    .replace(
+        'title = "工作坊"\ntrack = "cloud"', 'title = "工作坊"\ntrack = "ai"\nvenues = ["hall"]'
+    )
+    .replace("attendance = 200\n", 'attendance = 200\nvenues = ["hall"]\n')
+    .replace("end = 2023-10-10", "end = 2023-09-28\none_track_per_block = true")
+    .replace(
+        'features = ["stage"]', 'features = ["stage"]\nblocks = ["09:00-13:00", "13:00-18:00"]', 1
+    )
+)
+
+
+def hall_block(timetable, session: str) -> str:
+    return "morning" if wall(timetable.placement(session).start).hour < 13 else "afternoon"
+
+
+def test_each_block_holds_one_track_and_a_named_block_holds_its_own():
+    """Keynote (cloud) and workshop (ai), both in the hall on one day of two blocks: one
+    each; naming the morning block the ai track's puts the keynote in the afternoon."""
+    festival = config.loads(BLOCKS, source="f.toml")
+    result = solver.solve(festival)
+    assert result.timetable is not None and validate.violations(festival, result.timetable) == []
+    blocks = {hall_block(result.timetable, s) for s in ("keynote", "workshop")}
+    assert blocks == {"morning", "afternoon"}
+    named = BLOCKS + (
+        '\n[[blocks]]\nvenue = "hall"\ndate = 2023-09-28\ntime = "09:00-13:00"\ntrack = "ai"\n'
+    )
+    festival = config.loads(named, source="f.toml")
+    result = solver.solve(festival)
+    assert validate.violations(festival, result.timetable) == []
+    assert hall_block(result.timetable, "keynote") == "afternoon"
+    assert hall_block(result.timetable, "workshop") == "morning"
+
+
+def test_two_tracks_fixed_into_one_block_are_explained_by_the_block_rule():
+    fixed = BLOCKS.replace(
+        'attendance = 200\nvenues = ["hall"]\n',
+        'attendance = 200\nvenues = ["hall"]\nfixed = { start = 2023-09-28T09:00:00 }\n',
+    ).replace(
+        'track = "ai"\nvenues = ["hall"]',
+        'track = "ai"\nvenues = ["hall"]\nfixed = { start = 2023-09-28T11:00:00 }',
+    )
+    festival = config.loads(fixed, source="f.toml")
+    assert solver.solve(festival).timetable is None
+    found = solver.explain(festival)
+    assert ("venues.blocks", "festival.one_track_per_block") in {
+        (r.name, r.key) for r in found.rules
+    }

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -93,7 +93,7 @@ def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
         routes = travel.pop("between", ())
         parts.append(toml_table("[travel]", travel))
         parts.extend(toml_table("[[travel.between]]", route) for route in routes)
-    for kind in ("tracks", "venues", "people", "sessions", "together"):
+    for kind in ("tracks", "venues", "people", "sessions", "together", "blocks"):
         parts.extend(toml_table(f"[[{kind}]]", item) for item in data.get(kind, ()))
     return "\n".join(parts)
 
@@ -227,3 +227,34 @@ def witness_slots(
         if slots:
             table[day.isoformat()] = [f"{clock(a)}-{clock(b)}" for a, b in slots]
     return table, spans
+
+
+def witness_blocks(
+    witness: Mapping[int, Witness],
+    venue: int,
+    hours: tuple[int, int],
+    window: Sequence[date],
+    track_of: Mapping[int, str],
+) -> tuple[dict[str, list[str]], list[tuple[date, str, str]]]:
+    """Track blocks per date for room `venue` that the hidden timetable keeps: each run of
+    its sessions there of one track gets a block, the blocks covering the day. Returns the
+    `blocks` table and each block's (date, "HH:MM-HH:MM", track) where it holds sessions."""
+    opens, closes = hours
+    table: dict[str, list[str]] = {}
+    owned: list[tuple[date, str, str]] = []
+    for day in window:
+        held = sorted((w.start, i) for i, w in witness.items() if w.venue == venue and w.day == day)
+        runs: list[tuple[str, int]] = []  # (track, end of its last session)
+        for _, i in held:
+            w = witness[i]
+            ends_at = w.span()[1].astimezone(w.zone)
+            ends = ends_at.hour * 60 + ends_at.minute if ends_at.date() == day else 1440
+            if runs and runs[-1][0] == track_of[i]:
+                runs[-1] = (track_of[i], ends)
+            else:
+                runs.append((track_of[i], ends))
+        edges = [opens, *(ends for _, ends in runs[:-1]), closes]
+        blocks = [f"{clock(a)}-{clock(b)}" for a, b in pairwise(edges) if a < b]
+        table[day.isoformat()] = blocks
+        owned.extend((day, block, track) for block, (track, _) in zip(blocks, runs, strict=False))
+    return table, owned

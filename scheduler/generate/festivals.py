@@ -33,6 +33,7 @@ from .common import (
     loaded,
     overlaps,
     toml_text,
+    witness_blocks,
     witness_slots,
     witness_travel,
 )
@@ -336,6 +337,19 @@ def festival_and_witness(
     travel = witness_travel(witness, venues, people, held, later)
     if travel:
         data["travel"] = travel
+    track_of = {i: session["track"] for i, session in enumerate(sessions)}
+    named = []
+    for v, venue in enumerate(venues):  # track blocks the hidden timetable keeps
+        if later.random() < shape.rules / 3:
+            by_index = dict(enumerate(witness))
+            table, owned = witness_blocks(by_index, v, venue_hours(venue), window, track_of)
+            venue["blocks"] = table
+            head["one_track_per_block"] = True
+            if owned and later.random() < 0.5:
+                day, time, track = later.choice(owned)
+                named.append({"venue": venue["id"], "date": day, "time": time, "track": track})
+    if named:
+        data["blocks"] = named
     for v, venue in enumerate(venues):  # slot grids the hidden timetable keeps
         if later.random() < shape.rules / 2:
             by_index = dict(enumerate(witness))

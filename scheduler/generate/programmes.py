@@ -23,6 +23,7 @@ from .common import (
     interest_csv,
     loaded,
     toml_text,
+    witness_blocks,
     witness_slots,
     witness_travel,
 )
@@ -43,6 +44,7 @@ class Programme:
     fill: float = 0.85  # share of room hours the hidden timetable uses, at most
     attendees: int = 0  # attendees choosing 5-20 talks each (an interest file), popular first
     slots: float = 0.1  # share of rooms with a slot grid (1: every room)
+    blocks: float = 0.0  # share of rooms whose blocks each hold one track
 
     @property
     def rooms(self) -> int:
@@ -285,6 +287,11 @@ def programme_and_witness(
     travel = witness_travel(witness, venues, people, talks_of, later)
     if travel:
         data["travel"] = travel
+    track_of = {int(s["id"][1:]): s["track"] for s in sessions}
+    for v, venue in enumerate(venues):  # track blocks the hidden timetable keeps
+        if shape.blocks and later.random() < shape.blocks:
+            venue["blocks"], _ = witness_blocks(witness, v, hours[v], window, track_of)
+            head["one_track_per_block"] = True
     for v, venue in enumerate(venues):  # slot grids the hidden timetable keeps
         if later.random() < shape.slots:
             table, spans = witness_slots(witness, v, hours[v], step, window, later)

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from ..days import Clock
 from ..model import Festival, Session
-from .grid import DAY, Place, minutes_between, travel_times, window
+from .grid import DAY, Place, block_windows, minutes_between, travel_times, window
 from .neighbourhoods import missed_wishes
 
 
@@ -71,6 +71,23 @@ def first_fit(
     }
     audience = defaultdict(lambda: _Busy(size))
     travel = travel_times(festival)
+    windows: dict[tuple[str, int], list[tuple[int, int]]] = {}
+
+    def block_of(vid: str, t: int) -> tuple[str, int, int]:
+        """(venue, day, index) of the block of `vid` holding a start at `t`."""
+        day = clock.day(t)
+        if (vid, day) not in windows:
+            windows[(vid, day)] = block_windows(festival, clock, venues[vid], day)
+        found = [k for k, (a, b) in enumerate(windows[(vid, day)]) if a <= t < b]
+        return vid, day, found[0] if found else -1
+
+    #: (venue, day, block) → its track: named in [[blocks]], or the first placed there
+    block_track: dict[tuple[str, int, int], str] = {}
+    for block in festival.blocks:
+        day = (block.date - festival.start).days
+        listed = venues[block.venue].blocks_on(block.date)
+        if block.window in listed:
+            block_track[(block.venue, day, listed.index(block.window))] = block.track
     been: dict[str, list[tuple[str, int, int]]] = defaultdict(list)  # a person's places so far
     exclusive = set(festival.exclusive_tags)
     city_of_day: dict[tuple[str, int], str] = {}
@@ -90,6 +107,10 @@ def first_fit(
             return False
         if any(a < end and t < b for a, b in unavailable[s.id]):
             return False
+        if s.track and v.has_blocks:
+            owner = block_track.get(block_of(vid, t))
+            if owner is not None and owner != s.track:
+                return False
         day = clock.day(t)
         if festival.max_sessions_per_day and per_day[day] >= festival.max_sessions_per_day:
             return False
@@ -128,6 +149,8 @@ def first_fit(
         for tag in s.tags:
             if tag in exclusive:
                 audience[tag].take(t, end)
+        if s.track and v.has_blocks and festival.one_track_per_block:
+            block_track.setdefault(block_of(vid, t), s.track)
         placed[s.id] = (vid, t)
 
     followers: dict[str, list[str]] = defaultdict(list)

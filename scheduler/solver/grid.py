@@ -55,8 +55,8 @@ def grid_starts(
 ) -> list[int]:
     """Grid starts (axis minutes) on the days at `offsets` at which a session of
     `duration` lies inside venue `v`'s hours (and, with `closures`, misses its closures)
-    and, where the venue has `slots` (unless `span` is None), starts at a slot and ends
-    by the end of the `span`-th slot from it."""
+    and, unless `span` is None, where the venue has `slots`, starts at a slot and ends by
+    the end of the `span`-th slot from it, and where it has `blocks`, lies in one."""
     closed = [minutes_between(clock, p) for p in v.closed] if closures else []
     starts = []
     for offset in offsets:
@@ -64,11 +64,20 @@ def grid_starts(
         grid = day_grid(clock, festival.step, offset, v.opens, v.closes)
         if v.has_slots and span is not None:
             grid = slot_starts(festival, clock, v, duration, offset, span)
+        if v.has_blocks and span is not None:
+            windows = block_windows(festival, clock, v, offset)
+            grid = [t for t in grid if any(a <= t and t + duration <= b for a, b in windows)]
         for t in grid:
             inside = opens <= t and t + duration <= closes
             if inside and not any(a < t + duration and t < b for a, b in closed):
                 starts.append(t)
     return starts
+
+
+def block_windows(festival: Festival, clock: Clock, v: Venue, offset: int) -> list[tuple[int, int]]:
+    """Venue `v`'s blocks on day `offset`, as axis minutes."""
+    day = festival.start + timedelta(days=offset)
+    return [(clock.at(offset, a), clock.at(offset, b)) for a, b in v.blocks_on(day)]
 
 
 def slot_starts(

@@ -10,6 +10,7 @@ order the model adds them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from itertools import combinations, pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from .. import days
 from ..model import Keep, Period, Session, Venue
 from .grid import (
     DAY,
+    block_windows,
     complement,
     grid_starts,
     minutes_between,
@@ -210,6 +212,76 @@ def venues_slots(m: Formulation) -> None:
             m.model.add_linear_expression_in_domain(
                 m.start[s.id], cp_model.Domain.from_values(starts)
             ).only_enforce_if(here, *guard)
+
+
+def venues_blocks(m: Formulation) -> None:
+    """In a venue with `blocks`, a session lies inside one block; with `[festival]
+    one_track_per_block`, or a `[[blocks]]` entry naming a block's track, the sessions
+    with a track in one block share it.
+
+    In a plan the venue domains keep sessions inside blocks (see `grid_starts`); explain
+    mode states it here. A block that may hold sessions of two tracks gets a track
+    variable, equal to the track of each session whose start falls in the block in that
+    venue; a block with a `[[blocks]]` entry bars the other tracks.
+    """
+    tracks = {t.id: i + 1 for i, t in enumerate(m.festival.tracks)}
+    named = {(b.venue, b.date, b.window): (i, b) for i, b in enumerate(m.festival.blocks)}
+    offsets = [m.day_offset[d] for d in m.days]
+    for j, v in enumerate(m.festival.venues):
+        if not v.has_blocks:
+            continue
+        windows = {o: block_windows(m.festival, m.clock, v, o) for o in offsets}
+        if m.explain:
+            guard = m.when(
+                "venues.blocks", f"venues[{j}].blocks", f"{v.id!r} holds sessions in blocks"
+            )
+            for s in m.sessions:
+                here = m.at[s.id].get(v.id)
+                if here is not None:
+                    inside = [
+                        t
+                        for t in m.grid[s.id]
+                        if any(a <= t and t + s.duration <= b for a, b in windows[m.clock.day(t)])
+                    ]
+                    m.model.add_linear_expression_in_domain(
+                        m.start[s.id], cp_model.Domain.from_values(inside)
+                    ).only_enforce_if(here, *guard)
+        for o in offsets:
+            day = m.festival.start + timedelta(days=o)
+            for (a, b), window in zip(windows[o], v.blocks_on(day), strict=True):
+                entry = named.get((v.id, day, window))
+                if not (m.festival.one_track_per_block or entry):
+                    continue
+                members = [
+                    s
+                    for s in m.sessions
+                    if s.track
+                    and v.id in m.at[s.id]
+                    and any(a <= t and t + s.duration <= b for t in m.grid[s.id])
+                ]
+                if entry is None and len({s.track for s in members}) < 2:
+                    continue
+                shown = f"{v.id} {day} {window[0] // 60:02d}:{window[0] % 60:02d}"
+                if entry is not None:
+                    i, block = entry
+                    guard = m.when("venues.blocks", f"blocks[{i}]", f"{shown} holds {block.track}")
+                    members = [s for s in members if s.track != block.track]
+                else:
+                    guard = m.when(
+                        "venues.blocks", "festival.one_track_per_block", f"{shown} holds one track"
+                    )
+                    track = m.model.new_int_var(1, len(tracks), f"{shown}.track")
+                for s in members:
+                    inside = m.model.new_bool_var(f"{s.id}.in.{shown}")
+                    outside = cp_model.Domain(a, b - s.duration).complement()
+                    m.model.add_linear_expression_in_domain(m.start[s.id], outside).only_enforce_if(
+                        ~inside
+                    )
+                    here = m.at[s.id][v.id]
+                    if entry is not None:  # another track: not in this block
+                        m.model.add_bool_or([~here, ~inside]).only_enforce_if(*guard)
+                    else:
+                        m.model.add(track == tracks[s.track]).only_enforce_if(here, inside, *guard)
 
 
 def venues_closed(m: Formulation) -> None:
@@ -616,6 +688,7 @@ RULES: tuple[Callable[[Formulation], None], ...] = (
     sessions_venues,
     venues_hours,
     venues_slots,
+    venues_blocks,
     venues_closed,
     venues_changeover,
     people_break,
