@@ -658,44 +658,32 @@ def _check_after_cycles(f: Festival, r: Reader) -> None:
 
 
 def _check_slots(f: Festival, r: Reader) -> None:
-    """Slots lie inside the venue's hours, start on the step grid, and fall on festival
-    dates; so do blocks, but for the step."""
+    """Slots and blocks lie inside the venue's hours and fall on festival dates; slots
+    also start on the step grid."""
     for j, v in enumerate(f.venues):
-        where = f"venues[{j}].blocks"
-        every = [(where, blocks) for blocks in (v.blocks,) if blocks]
-        dated = [(f"{where}.{day}", blocks) for day, blocks in v.dated_blocks]
-        for day, _ in v.dated_blocks:
-            if not f.start <= day <= f.end:
-                r.fail(f"{where}.{day}", f"{day} is outside the festival ({f.start}..{f.end})")
-        for path, blocks in every + dated:
-            for a, b in blocks:
-                if a < v.opens or b > v.closes:
-                    r.fail(
-                        path,
-                        f"block {_clock(a)}-{_clock(b)} is outside the venue's hours "
-                        f"{_clock(v.opens)}-{_clock(v.closes)}; expected blocks inside them",
-                    )
-    for j, v in enumerate(f.venues):
-        where = f"venues[{j}].slots"
-        every = [(where, slots) for slots in (v.slots,) if slots]
-        dated = [(f"{where}.{day}", slots) for day, slots in v.dated_slots]
-        for day, _ in v.dated_slots:
-            if not f.start <= day <= f.end:
-                r.fail(f"{where}.{day}", f"{day} is outside the festival ({f.start}..{f.end})")
-        for path, slots in every + dated:
-            for a, b in slots:
-                if a < v.opens or b > v.closes:
-                    r.fail(
-                        path,
-                        f"slot {_clock(a)}-{_clock(b)} is outside the venue's hours "
-                        f"{_clock(v.opens)}-{_clock(v.closes)}; expected slots inside them",
-                    )
-                elif a % f.step:
-                    r.fail(
-                        path,
-                        f"slot {_clock(a)}-{_clock(b)} does not start on the {f.step}-minute "
-                        "step grid; expected a start on it, or a finer [festival] step",
-                    )
+        for key, every, dated in (
+            ("blocks", v.blocks, v.dated_blocks),
+            ("slots", v.slots, v.dated_slots),
+        ):
+            where, one = f"venues[{j}].{key}", key[:-1]
+            for day, _ in dated:
+                if not f.start <= day <= f.end:
+                    r.fail(f"{where}.{day}", f"{day} is outside the festival ({f.start}..{f.end})")
+            lists = [(where, every)] + [(f"{where}.{day}", ranges) for day, ranges in dated]
+            for path, ranges in lists:
+                for a, b in ranges:
+                    if a < v.opens or b > v.closes:
+                        r.fail(
+                            path,
+                            f"{one} {_clock(a)}-{_clock(b)} is outside the venue's hours "
+                            f"{_clock(v.opens)}-{_clock(v.closes)}; expected {key} inside them",
+                        )
+                    elif key == "slots" and a % f.step:
+                        r.fail(
+                            path,
+                            f"slot {_clock(a)}-{_clock(b)} does not start on the {f.step}-minute "
+                            "step grid; expected a start on it, or a finer [festival] step",
+                        )
 
 
 def _longest_slots(v: Venue, span: int) -> tuple[int, int] | None:
