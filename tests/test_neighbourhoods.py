@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import days, generate, solver, validate
+from scheduler import config, days, generate, solver, validate
 from scheduler.model import Placement, Timetable
 from scheduler.solver import neighbourhoods as lns
 from scheduler.solver.first_fit import first_fit
+from scheduler.solver.search import repair
 
 OPTIONS = solver.Options(time_limit=20)
 
@@ -208,3 +210,80 @@ def test_first_fit_keeps_travel_times_and_session_unavailability():
         if any(s.unavailable for s in festival.sessions):
             checked.add("sessions.unavailable")
     assert checked == {"travel", "sessions.unavailable"}
+
+
+#: one room, one day, a 90-minute slot and a 30-minute one; a 30- and a 90-minute talk
+TWO_SLOTS = """\
+[festival]
+id = "slots"
+name = "两个时段"
+timezone = "Asia/Shanghai"
+start = 2023-09-28
+end = 2023-09-28
+days = "all"
+step = "30m"
+
+[[venues]]
+id = "hall"
+name = "大厅"
+city = "北京"
+capacity = 100
+hours = "09:00-11:00"
+slots = ["09:00-10:30", "10:30-11:00"]
+
+[[sessions]]
+id = "short"
+title = "短报告"
+duration = "30m"
+
+[[sessions]]
+id = "long"
+title = "长报告"
+duration = "90m"
+"""
+
+
+def test_first_fit_moves_a_placed_talk_aside_to_make_room():
+    """The published plan gave the short talk the long slot; a long talk joins: first fit
+    moves the short one to the other slot rather than leaving the long one out."""
+    festival = config.loads(TWO_SLOTS)
+    clock = days.Clock(festival)
+    nine = clock.minute(datetime(2023, 9, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    table = solver.starts_table(festival)
+    places = first_fit(festival, table, clock, wanted={"short": ("hall", nine)})
+    assert places == {"long": ("hall", nine), "short": ("hall", nine + 90)}
+    assert validate.violations(festival, as_timetable(festival, places)) == []
+
+
+def test_repair_frees_the_talks_that_hold_the_places_of_those_left_out():
+    """Given a timetable without the long talk, repair finds the short talk in its only
+    slot, frees it and places both."""
+    festival = config.loads(TWO_SLOTS)
+    clock = days.Clock(festival)
+    nine = clock.minute(datetime(2023, 9, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    table = solver.starts_table(festival)
+    places = repair(
+        festival,
+        {"short": ("hall", nine)},
+        table,
+        clock,
+        OPTIONS,
+        previous=None,
+        keep={},
+        stop=threading.Event(),
+    )
+    assert places is not None and set(places) == {"short", "long"}
+    assert validate.violations(festival, as_timetable(festival, places)) == []
+
+
+@pytest.mark.parametrize("named", [0.0, 1.0])
+def test_programmes_whose_rooms_hold_one_track_per_half_day_are_placed(named):
+    """Every room of a slotted programme hands its half-days to one track each, chosen by
+    the solver or named in [[blocks]]: first fit (filling a track's blocks first) and
+    repair find a valid timetable."""
+    shape = generate.Programme(sessions=150, venues=10, slots=1.0, blocks=1.0, named_blocks=named)
+    festival, _ = generate.published_programme(3, shape)
+    assert festival.one_track_per_block and (bool(festival.blocks) == bool(named))
+    result = solver.solve(festival, options=OPTIONS)
+    assert result.timetable is not None
+    assert validate.violations(festival, result.timetable) == []

@@ -30,6 +30,8 @@ from .common import (
 
 #: (minutes, share) of talk lengths in a generated conference programme
 DURATION_MIX = ((30, 0.5), (45, 0.25), (60, 0.15), (90, 0.1))
+#: where a room's day splits into its morning and afternoon track blocks (minutes)
+HALF_DAY = 12 * 60 + 30
 AUDIENCES = ("入门", "主题演讲", "动手实验", "开发者", "管理者", "学生", "投资人", "开源")
 
 
@@ -44,7 +46,9 @@ class Programme:
     fill: float = 0.85  # share of room hours the hidden timetable uses, at most
     attendees: int = 0  # attendees choosing 5-20 talks each (an interest file), popular first
     slots: float = 0.1  # share of rooms with a slot grid (1: every room)
-    blocks: float = 0.0  # share of rooms whose blocks each hold one track
+    blocks: float = 0.0  # share of rooms whose half-days each hold one track
+    named_blocks: float = 0.0  # share of those blocks whose track is named in [[blocks]]
+    wishes: float = 0.1  # share of talks with graded `prefer` entries (half as many: `avoid`)
 
     @property
     def rooms(self) -> int:
@@ -287,25 +291,69 @@ def programme_and_witness(
     travel = witness_travel(witness, venues, people, talks_of, later)
     if travel:
         data["travel"] = travel
-    track_of = {int(s["id"][1:]): s["track"] for s in sessions}
+    by_id = {s["id"]: s for s in sessions}
+    named: list[dict[str, Any]] = []
     for v, venue in enumerate(venues):  # track blocks the hidden timetable keeps
         if shape.blocks and later.random() < shape.blocks:
-            venue["blocks"], _ = witness_blocks(witness, v, hours[v], window, track_of)
+            # as organisers hand out rooms: each half-day of the room goes to one track
+            for day in window:
+                for half in (True, False):
+                    track = later.choice(tracks)["id"]
+                    for i, w in witness.items():
+                        if w.venue == v and w.day == day and (w.start < HALF_DAY) == half:
+                            by_id[f"s{i:04d}"]["track"] = track
+            track_of = {int(s["id"][1:]): s["track"] for s in sessions}
+            venue["blocks"], owned = witness_blocks(witness, v, hours[v], window, track_of)
             head["one_track_per_block"] = True
+            for day, time, track in owned:  # blocks whose track the organisers chose
+                if shape.named_blocks and later.random() < shape.named_blocks:
+                    named.append({"venue": venue["id"], "date": day, "time": time, "track": track})
+    if named:
+        data["blocks"] = named
     for v, venue in enumerate(venues):  # slot grids the hidden timetable keeps
         if later.random() < shape.slots:
             table, spans = witness_slots(witness, v, hours[v], step, window, later)
             if table:
                 venue["slots"] = table
                 for i, span in spans.items():
-                    next(s for s in sessions if s["id"] == f"s{i:04d}")["span"] = span
+                    by_id[f"s{i:04d}"]["span"] = span
     if shape.attendees:
         data["interest"] = _choices(sessions, shape.attendees, rng)
         data["weights"]["attendee_clash"] = 1
+    for session in sessions:  # graded wishes: drawn last, so that older draws stay as they were
+        w = witness[int(session["id"][1:])]
+        if "prefer" not in session and later.random() < shape.wishes:
+            session["prefer"] = _wishes(w, venues, window, later, kept=0.7)
+        if later.random() < shape.wishes / 2:
+            session["avoid"] = _wishes(w, venues, window, later, kept=0.0)
     placements = [
         (f"s{i:04d}", venues[w.venue]["id"], *w.span()) for i, w in sorted(witness.items())
     ]
     return data, placements
+
+
+def _wishes(
+    w: Witness,
+    venues: list[dict[str, Any]],
+    window: list[date],
+    rng: random.Random,
+    kept: float,
+) -> list[dict[str, Any]]:
+    """One or two graded entries, each a date, a room or a time of day (or two of them) and
+    a weight; each entry names the hidden timetable's own date, room or time with
+    probability `kept`, another one otherwise."""
+    entries = []
+    for _ in range(rng.randint(1, 2)):
+        own = rng.random() < kept
+        morning = (w.end <= 12 * 60) == own
+        parts = {
+            "date": w.day if own else rng.choice(window),
+            "venue": venues[w.venue]["id"] if own else rng.choice(venues)["id"],
+            "time": "morning" if morning else "afternoon",
+        }
+        chosen = sorted(rng.sample(sorted(parts), rng.randint(1, 2)))
+        entries.append({key: parts[key] for key in chosen} | {"weight": rng.randint(1, 5)})
+    return entries
 
 
 def _choices(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from ..days import Clock
 from ..model import Festival, Session
@@ -35,9 +35,188 @@ class _Busy:
         return self.taken.find(1, max(0, start), end) < 0
 
     def take(self, start: int, end: int) -> None:
+        self._set(start, end, 1)
+
+    def release(self, start: int, end: int) -> None:
+        """Give back minutes taken by one `take` (takes never overlap, so this is exact)."""
+        self._set(start, end, 0)
+
+    def _set(self, start: int, end: int, value: int) -> None:
         start, end = max(0, start), min(end, len(self.taken))
         if start < end:
-            self.taken[start:end] = b"\x01" * (end - start)
+            self.taken[start:end] = bytes((value,)) * (end - start)
+
+
+#: at most this many placed sessions are moved aside to make room for one left out
+EJECTED = 2
+#: places tried for one left-out session by moving others aside, at most
+EJECTION_TRIES = 400
+
+
+class _Board:
+    """What first fit has placed so far, and what that leaves free; every `take` can be
+    undone by a `drop`, so that sessions can be moved aside and back."""
+
+    def __init__(
+        self,
+        festival: Festival,
+        starts: Mapping[str, Mapping[str, Sequence[int]]],
+        clock: Clock,
+    ):
+        self.festival, self.starts, self.clock = festival, starts, clock
+        size = max((t for by in starts.values() for ts in by.values() for t in ts), default=0)
+        size += 2 * DAY
+        self.venues = {v.id: v for v in festival.venues}
+        self.people = {p.id: p for p in festival.people}
+        self.by_id = {s.id: s for s in festival.sessions}
+        self.room = {vid: _Busy(size) for vid in self.venues}
+        self.with_rest: dict[str, _Busy] = defaultdict(lambda: _Busy(size))
+        self.away: dict[str, _Busy] = {}
+        for p in festival.people:
+            if p.unavailable:
+                self.away[p.id] = _Busy(size)
+                for period in p.unavailable:
+                    self.away[p.id].take(*minutes_between(clock, period))
+        self.unavailable = {
+            s.id: [minutes_between(clock, p) for p in s.unavailable] for s in festival.sessions
+        }
+        self.audience: dict[str, _Busy] = defaultdict(lambda: _Busy(size))
+        self.exclusive = set(festival.exclusive_tags)
+        self.travel = travel_times(festival)
+        self.windows: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        #: (venue, day, block) → its track: named in [[blocks]], or that of its sessions
+        self.named: dict[tuple[str, int, int], str] = {}
+        for block in festival.blocks:
+            day = (block.date - festival.start).days
+            listed = self.venues[block.venue].blocks_on(block.date)
+            if block.window in listed:
+                self.named[(block.venue, day, listed.index(block.window))] = block.track
+        self.track_of_block = dict(self.named)
+        self.in_block: dict[tuple[str, int, int], set[str]] = defaultdict(set)
+        self.blocked = festival.one_track_per_block and any(v.has_blocks for v in festival.venues)
+        #: a person's places so far: session → (venue, start, end)
+        self.been: dict[str, dict[str, tuple[str, int, int]]] = defaultdict(dict)
+        self.city_of_day: dict[tuple[str, int], tuple[str, int]] = {}  # → (city, sessions)
+        self.per_day: dict[int, int] = defaultdict(int)
+        self.apart: dict[str, set[str]] = defaultdict(set)
+        for s in festival.sessions:
+            for other in s.not_with:
+                self.apart[s.id].add(other)
+                self.apart[other].add(s.id)
+        self.placed: dict[str, Place] = {}
+
+    def block_of(self, vid: str, t: int) -> tuple[str, int, int]:
+        """(venue, day, index) of the block of `vid` holding a start at `t`."""
+        day = self.clock.day(t)
+        if (vid, day) not in self.windows:
+            self.windows[(vid, day)] = block_windows(
+                self.festival, self.clock, self.venues[vid], day
+            )
+        found = [k for k, (a, b) in enumerate(self.windows[(vid, day)]) if a <= t < b]
+        return vid, day, found[0] if found else -1
+
+    def owned(self, s: Session, place: Place) -> bool:
+        """Whether `place` lies in a block that `s`'s track already holds."""
+        return self.track_of_block.get(self.block_of(*place)) == s.track
+
+    def fits(self, s: Session, vid: str, t: int) -> bool:
+        """Whether `s` may start at `t` in `vid` next to what is placed."""
+        v = self.venues[vid]
+        end = t + s.duration
+        if not self.room[vid].free(t, end + v.changeover):
+            return False
+        if any(a < end and t < b for a, b in self.unavailable[s.id]):
+            return False
+        if s.track and v.has_blocks:
+            owner = self.track_of_block.get(self.block_of(vid, t))
+            if owner is not None and owner != s.track:
+                return False
+        day = self.clock.day(t)
+        cap = self.festival.max_sessions_per_day
+        if cap and self.per_day[day] >= cap:
+            return False
+        for pid in s.people:
+            rest = self.people[pid].break_
+            if not self.with_rest[pid].free(t, end + rest):
+                return False
+            for other, begins, ends in self.been[pid].values():
+                need = self.travel.get((other, vid), (0, ""))[0] + rest
+                if other != vid and begins - need < end and t < ends + need:
+                    return False
+            if pid in self.away and not self.away[pid].free(t, end):
+                return False
+            city = self.city_of_day.get((pid, day))
+            if city is not None and city[0] != v.city:
+                return False
+        for tag in s.tags:
+            if tag in self.exclusive and not self.audience[tag].free(t, end):
+                return False
+        for other in self.apart[s.id]:
+            if other in self.placed:
+                begins = self.placed[other][1]
+                if begins < end and t < begins + self.by_id[other].duration:
+                    return False
+        return True
+
+    def take(self, s: Session, vid: str, t: int) -> None:
+        """Place `s` at `t` in `vid`."""
+        self._mark(s, vid, t, +1)
+        self.placed[s.id] = (vid, t)
+
+    def drop(self, sid: str) -> Place:
+        """Take `sid` off the board; returns where it was."""
+        place = self.placed.pop(sid)
+        self._mark(self.by_id[sid], *place, -1)
+        return place
+
+    def _mark(self, s: Session, vid: str, t: int, sign: int) -> None:
+        v = self.venues[vid]
+        end = t + s.duration
+        change = _Busy.take if sign > 0 else _Busy.release
+        change(self.room[vid], t, end + v.changeover)
+        day = self.clock.day(t)
+        self.per_day[day] += sign
+        for pid in s.people:
+            change(self.with_rest[pid], t, end + self.people[pid].break_)
+            if sign > 0:
+                self.been[pid][s.id] = (vid, t, end)
+            else:
+                del self.been[pid][s.id]
+            city, count = self.city_of_day.get((pid, day), (v.city, 0))
+            if count + sign:
+                self.city_of_day[(pid, day)] = (city, count + sign)
+            else:
+                del self.city_of_day[(pid, day)]
+        for tag in s.tags:
+            if tag in self.exclusive:
+                change(self.audience[tag], t, end)
+        if s.track and v.has_blocks and self.festival.one_track_per_block:
+            block = self.block_of(vid, t)
+            members = self.in_block[block]
+            if sign > 0:
+                members.add(s.id)
+                self.track_of_block.setdefault(block, s.track)
+            else:
+                members.discard(s.id)
+                if not members and block not in self.named:
+                    self.track_of_block.pop(block, None)
+
+    def in_the_way(self, s: Session, vid: str, t: int) -> set[str]:
+        """The placed sessions that hold `vid` while `s` would, and, when its block is held
+        by another track, every session in that block."""
+        v = self.venues[vid]
+        end = t + s.duration + v.changeover
+        way = set()
+        for sid, (other, begins) in self.placed.items():
+            if other == vid and begins < end:
+                o = self.by_id[sid]
+                if t < begins + o.duration + v.changeover:
+                    way.add(sid)
+        if s.track and v.has_blocks and self.festival.one_track_per_block:
+            block = self.block_of(vid, t)
+            if self.track_of_block.get(block, s.track) != s.track:
+                way |= self.in_block[block]
+        return way
 
 
 def first_fit(
@@ -52,129 +231,95 @@ def first_fit(
     `wanted` places are tried first (the published plan when re-planning);
     `must` places are the only ones allowed (pinned and frozen sessions).
     Preferred dates, venues and times are tried before the rest; among equals,
-    the earliest start in the smallest venue that fits wins.
+    the earliest start in the smallest venue that fits wins; where blocks hold one
+    track, a block the session's track holds comes first. A session left out is
+    tried once more by moving one or two placed sessions elsewhere to make room.
     """
     wanted, must = wanted or {}, must or {}
-    size = max((t for by in starts.values() for ts in by.values() for t in ts), default=0) + 2 * DAY
-    venues = {v.id: v for v in festival.venues}
-    people = {p.id: p for p in festival.people}
-    room = {vid: _Busy(size) for vid in venues}
-    with_rest = defaultdict(lambda: _Busy(size))
-    away: dict[str, _Busy] = {}
-    for p in festival.people:
-        if p.unavailable:
-            away[p.id] = _Busy(size)
-            for period in p.unavailable:
-                away[p.id].take(*minutes_between(clock, period))
-    unavailable = {
-        s.id: [minutes_between(clock, p) for p in s.unavailable] for s in festival.sessions
-    }
-    audience = defaultdict(lambda: _Busy(size))
-    travel = travel_times(festival)
-    windows: dict[tuple[str, int], list[tuple[int, int]]] = {}
-
-    def block_of(vid: str, t: int) -> tuple[str, int, int]:
-        """(venue, day, index) of the block of `vid` holding a start at `t`."""
-        day = clock.day(t)
-        if (vid, day) not in windows:
-            windows[(vid, day)] = block_windows(festival, clock, venues[vid], day)
-        found = [k for k, (a, b) in enumerate(windows[(vid, day)]) if a <= t < b]
-        return vid, day, found[0] if found else -1
-
-    #: (venue, day, block) → its track: named in [[blocks]], or the first placed there
-    block_track: dict[tuple[str, int, int], str] = {}
-    for block in festival.blocks:
-        day = (block.date - festival.start).days
-        listed = venues[block.venue].blocks_on(block.date)
-        if block.window in listed:
-            block_track[(block.venue, day, listed.index(block.window))] = block.track
-    been: dict[str, list[tuple[str, int, int]]] = defaultdict(list)  # a person's places so far
-    exclusive = set(festival.exclusive_tags)
-    city_of_day: dict[tuple[str, int], str] = {}
-    per_day: dict[int, int] = defaultdict(int)
-    apart: dict[str, set[str]] = defaultdict(set)
-    for s in festival.sessions:
-        for other in s.not_with:
-            apart[s.id].add(other)
-            apart[other].add(s.id)
-    placed: dict[str, Place] = {}
-    by_id = {s.id: s for s in festival.sessions}
-
-    def fits(s: Session, vid: str, t: int) -> bool:
-        v = venues[vid]
-        end = t + s.duration
-        if not room[vid].free(t, end + v.changeover):
-            return False
-        if any(a < end and t < b for a, b in unavailable[s.id]):
-            return False
-        if s.track and v.has_blocks:
-            owner = block_track.get(block_of(vid, t))
-            if owner is not None and owner != s.track:
-                return False
-        day = clock.day(t)
-        if festival.max_sessions_per_day and per_day[day] >= festival.max_sessions_per_day:
-            return False
-        for pid in s.people:
-            if not with_rest[pid].free(t, end + people[pid].break_):
-                return False
-            for other, begins, ends in been[pid]:
-                need = travel.get((other, vid), (0, ""))[0] + people[pid].break_
-                if other != vid and begins - need < end and t < ends + need:
-                    return False
-            if pid in away and not away[pid].free(t, end):
-                return False
-            if city_of_day.get((pid, day), v.city) != v.city:
-                return False
-        for tag in s.tags:
-            if tag in exclusive and not audience[tag].free(t, end):
-                return False
-        for other in apart[s.id]:
-            if other in placed:
-                begins = placed[other][1]
-                if begins < end and t < begins + by_id[other].duration:
-                    return False
-        return True
-
-    def take(s: Session, vid: str, t: int) -> None:
-        v = venues[vid]
-        end = t + s.duration
-        room[vid].take(t, end + v.changeover)
-        day = clock.day(t)
-        per_day[day] += 1
-        for pid in s.people:
-            with_rest[pid].take(t, end + people[pid].break_)
-            if travel:
-                been[pid].append((vid, t, end))
-            city_of_day[(pid, day)] = v.city
-        for tag in s.tags:
-            if tag in exclusive:
-                audience[tag].take(t, end)
-        if s.track and v.has_blocks and festival.one_track_per_block:
-            block_track.setdefault(block_of(vid, t), s.track)
-        placed[s.id] = (vid, t)
-
+    board = _Board(festival, starts, clock)
+    by_id = board.by_id
     followers: dict[str, list[str]] = defaultdict(list)
     for s in festival.sessions:
         for before in s.after:
             followers[before].append(s.id)
+
+    def somewhere(s: Session) -> Place | None:
+        """The first place `s` fits, in the order of its candidates."""
+        allowed = _window(s, clock, board.placed, by_id, followers)
+        only = s.fixed.venue if s.fixed is not None else None
+        places = _candidates(festival, s, starts[s.id], clock, wanted.get(s.id), board.room)
+        if board.blocked and s.track and s.id not in wanted:
+            places = _owned_first(places, lambda p: board.owned(s, p))
+        for vid, t in places:
+            if only is not None and vid != only:
+                continue
+            if allowed[0] <= t <= allowed[1] and board.fits(s, vid, t):
+                return vid, t
+        return None
+
+    left_out = []
     for s in _order(festival, starts, must, wanted, followers):
-        allowed = _window(s, clock, placed, by_id, followers)
-        choice = None
         if s.id in must:
             vid, t = must[s.id]
-            if t in starts[s.id].get(vid, ()) and fits(s, vid, t):
-                choice = (vid, t)
+            ok = t in starts[s.id].get(vid, ()) and board.fits(s, vid, t)
+            choice = (vid, t) if ok else None
         else:
-            only = s.fixed.venue if s.fixed is not None else None
-            for vid, t in _candidates(festival, s, starts[s.id], clock, wanted.get(s.id), room):
-                if only is not None and vid != only:
-                    continue
-                if allowed[0] <= t <= allowed[1] and fits(s, vid, t):
-                    choice = (vid, t)
-                    break
+            choice = somewhere(s)
         if choice is not None:
-            take(s, *choice)
-    return placed
+            board.take(s, *choice)
+        elif s.id not in must and s.fixed is None:
+            left_out.append(s)
+    stay = set(must) | {s.id for s in festival.sessions if s.fixed is not None}
+    for s in left_out:
+        _make_room(board, s, followers, stay, somewhere)
+    return board.placed
+
+
+def _make_room(
+    board: _Board,
+    s: Session,
+    followers: Mapping[str, Sequence[str]],
+    stay: set[str],
+    somewhere: Callable[[Session], Place | None],
+) -> bool:
+    """Place `s` where at most `EJECTED` placed sessions are in its way, moving those to
+    wherever else they fit; undoes every try that does not work out (at most
+    `EJECTION_TRIES` tries)."""
+    allowed = _window(s, board.clock, board.placed, board.by_id, followers)
+    if allowed[0] > allowed[1]:
+        return False
+    only = s.fixed.venue if s.fixed is not None else None
+    tries = 0
+    for vid, times in sorted(board.starts[s.id].items()):
+        if only is not None and vid != only:
+            continue
+        for t in times:
+            if not allowed[0] <= t <= allowed[1]:
+                continue
+            way = board.in_the_way(s, vid, t)
+            if not way or len(way) > EJECTED or way & stay:
+                continue
+            tries += 1
+            if tries > EJECTION_TRIES:
+                return False
+            aside = {sid: board.drop(sid) for sid in sorted(way)}
+            if board.fits(s, vid, t):
+                board.take(s, vid, t)
+                moved = []
+                for sid in aside:
+                    place = somewhere(board.by_id[sid])
+                    if place is None:
+                        break
+                    board.take(board.by_id[sid], *place)
+                    moved.append(sid)
+                else:
+                    return True
+                for sid in moved:
+                    board.drop(sid)
+                board.drop(s.id)
+            for sid, place in aside.items():
+                board.take(board.by_id[sid], *place)
+    return False
 
 
 def _window(
@@ -290,6 +435,17 @@ def _candidates(
             yield from ((vid, t) for t in free(vid) if liked(vid, t))
     for vid in ranked:
         yield from ((vid, t) for t in free(vid))
+
+
+def _owned_first(places: Iterator[Place], owned: Callable[[Place], bool]) -> Iterator[Place]:
+    """`places` in their order, those in a block its track already holds first."""
+    later = []
+    for place in places:
+        if owned(place):
+            yield place
+        else:
+            later.append(place)
+    yield from later
 
 
 def _free_starts(times: Sequence[int], busy: _Busy, need: int) -> Iterator[int]:

@@ -11,6 +11,7 @@ festival) are in `neighbourhoods`.
 
 from __future__ import annotations
 
+import bisect
 import random
 import threading
 import time
@@ -36,7 +37,7 @@ from .engine import (
 )
 from .first_fit import first_fit
 from .formulation import Formulation
-from .grid import Place, Table, absences, eligible_venues, window
+from .grid import Place, Table, absences, block_windows, window
 
 NEIGHBOURHOOD = 60  # sessions freed at each step, at most
 SMALLEST = 8  # ... and at least
@@ -44,6 +45,8 @@ DENSE_PAIRS = 200  # weighed pairs of sessions (attendees' choices, tags) a firs
 STALL = 20  # steps of the largest size without a better timetable that end a phase
 STALL_REPLAN = 3  # the same when re-planning: only moved sessions can still gain
 STEP_LIMIT = 2.0  # deterministic time for one step of the largest size
+#: tries to place what first fit left out, each freeing twice the sessions, for twice the time
+REPAIR_TRIES = 4
 STEP_COST = 0.05  # the least a step counts against the budget, however quick
 
 #: which sessions may gain in the current timetable, and the places where they would
@@ -113,6 +116,7 @@ class NeighbourhoodSearch:
             repaired = repair(
                 self.festival,
                 self.places,
+                self.table,
                 self.clock,
                 self.options,
                 previous=self.previous,
@@ -391,6 +395,7 @@ class Lazy(Mapping[str, list[Place]]):
 def repair(
     festival: Festival,
     places: dict[str, Place],
+    table: Table,
     clock: Clock,
     options: Options,
     *,
@@ -399,36 +404,123 @@ def repair(
     stop: threading.Event,
 ) -> dict[str, Place] | None:
     """Place what first fit left out: free those sessions with everything tied to them
-    (their `after` neighbours, their people's sessions, their rooms' sessions on the
-    days they may use), pin the rest, and solve that. None if it does not work out."""
+    (their `after` neighbours, their people's sessions, sessions sharing an exclusive tag
+    or kept apart from them) and the placed sessions that hold the places they could take
+    (`_contested`), pin the rest and solve for any valid timetable. Each of `REPAIR_TRIES`
+    tries frees more. None if none works out."""
+    begun = time.perf_counter()
     by_id = {s.id: s for s in festival.sessions}
-    missing = {s.id for s in festival.sessions if s.id not in places}
-    free = set(missing)
+    missing = sorted(s.id for s in festival.sessions if s.id not in places)
+    tied = set(missing)
+    exclusive = set(festival.exclusive_tags)
     for sid in missing:
         s = by_id[sid]
-        free.update(b for b in s.after if by_id[b].fixed is None)
-        free.update(o.id for o in festival.sessions if sid in o.after and o.fixed is None)
-        free.update(o.id for o in festival.sessions if set(o.people) & set(s.people))
-    free -= {sid for sid in free if by_id[sid].fixed is not None or sid in keep}
-    rooms = {v.id for sid in missing for v in eligible_venues(festival, by_id[sid])}
-    if len(free) < NEIGHBOURHOOD:
-        crowded = [sid for sid, (vid, _) in sorted(places.items()) if vid in rooms]
-        random.Random(options.seed).shuffle(crowded)
-        free.update(crowded[: NEIGHBOURHOOD - len(free)])
-    try:
-        built = Formulation(
-            lns.pinned_except(festival, places, free, clock), previous, keep, stop=stop
+        tied.update(b for b in s.after if by_id[b].fixed is None)
+        tied.update(o.id for o in festival.sessions if sid in o.after and o.fixed is None)
+        tied.update(o.id for o in festival.sessions if set(o.people) & set(s.people))
+        tied.update(o.id for o in festival.sessions if set(o.tags) & exclusive & set(s.tags))
+        tied.update(s.not_with)
+        tied.update(o.id for o in festival.sessions if sid in o.not_with)
+    stays = {sid for sid in by_id if by_id[sid].fixed is not None or sid in keep}
+    tied -= stays
+    rng = random.Random(options.seed)
+    most = NEIGHBOURHOOD << (REPAIR_TRIES - 1)
+    contested = _contested(festival, places, table, clock, missing, most, rng)
+    contested = [sid for sid in contested if sid not in tied and sid not in stays]
+    for attempt in range(REPAIR_TRIES):
+        free = tied | set(contested[: NEIGHBOURHOOD << attempt])
+        try:  # any valid timetable will do: the search improves it afterwards
+            built = Formulation(
+                lns.pinned_except(festival, places, free, clock), previous, keep, stop=stop
+            )
+            built.hint_places(places)
+        except Stopped:
+            return None
+        solver = cp_solver()
+        limit = min(options.time_limit, STEP_LIMIT * 2**attempt)
+        deterministic(solver, replace(options, time_limit=limit))
+        if options.max_seconds is not None:  # the repair is one phase: one wall-clock cap
+            left = options.max_seconds - (time.perf_counter() - begun)
+            if left <= 0:
+                return None
+            solver.parameters.max_time_in_seconds = left
+        code = run(solver, built.model, stop=stop)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return lns.places_in(built.read(solver).placements, clock)
+        if stop.is_set() or len(free) - len(tied) >= len(contested):
+            return None
+    return None
+
+
+def _contested(
+    festival: Festival,
+    places: Mapping[str, Place],
+    table: Table,
+    clock: Clock,
+    missing: list[str],
+    most: int,
+    rng: random.Random,
+) -> list[str]:
+    """Up to `most` placed sessions that stand in the way of the `missing` ones: those
+    holding a room at a place a missing session could take (or, where blocks hold one
+    track, its block), then those holding the places of these, and so on; within a round,
+    those in the way of more places first."""
+    venues = {v.id: v for v in festival.venues}
+    by_id = {s.id: s for s in festival.sessions}
+    in_venue: dict[str, list[tuple[int, str]]] = {}
+    for sid, (vid, t) in places.items():
+        in_venue.setdefault(vid, []).append((t, sid))
+    for held in in_venue.values():
+        held.sort()
+    longest = max((s.duration for s in festival.sessions), default=0)
+
+    def block_of(vid: str, t: int) -> tuple[str, int, int]:
+        """(venue, start, end) of the block of `vid` holding a start at `t`."""
+        day = clock.day(t)
+        for a, b in block_windows(festival, clock, venues[vid], day):
+            if a <= t < b:
+                return vid, a, b
+        return vid, t, t
+
+    named = {}  # block → the track [[blocks]] gives it
+    for entry in festival.blocks:
+        day = (entry.date - festival.start).days
+        named[(entry.venue, clock.at(day, entry.window[0]), clock.at(day, entry.window[1]))] = (
+            entry.track
         )
-        built.minimize_soft_goals()
-        built.hint_places({sid: p for sid, p in places.items() if sid not in free})
-    except Stopped:
-        return None
-    solver = cp_solver()
-    deterministic(solver, replace(options, time_limit=min(options.time_limit, 10 * STEP_LIMIT)))
-    code = run(solver, built.model, stop=stop)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return lns.places_in(built.read(solver).placements, clock)
+    held_by: dict[tuple[str, int, int], set[str]] = {}  # block → the tracks placed in it
+    if festival.one_track_per_block:
+        for sid, (vid, t) in places.items():
+            if by_id[sid].track and venues[vid].has_blocks:
+                held_by.setdefault(block_of(vid, t), set()).add(by_id[sid].track)
+    found: list[str] = []
+    seen = set(missing)
+    frontier = list(missing)
+    while frontier and len(found) < most:
+        count: dict[str, int] = {}
+        for sid in frontier:
+            s = by_id[sid]
+            own = lns.places_of(s, table, window(s, clock), absences(festival, s, clock))
+            for vid, t in own:
+                v = venues[vid]
+                lo, hi = t, t + s.duration + v.changeover
+                if s.track and v.has_blocks:
+                    block = block_of(vid, t)
+                    if named.get(block, s.track) != s.track:
+                        continue  # not a place for it
+                    if held_by.get(block, {s.track}) != {s.track}:  # the whole block
+                        lo, hi = min(lo, block[1]), max(hi, block[2])
+                held = in_venue.get(vid, [])
+                first = bisect.bisect_left(held, (lo - longest - v.changeover, ""))
+                for begins, other in held[first:]:
+                    if begins >= hi:
+                        break
+                    if other not in seen and begins + by_id[other].duration + v.changeover > lo:
+                        count[other] = count.get(other, 0) + 1
+        frontier = sorted(count, key=lambda sid: (-count[sid], rng.random()))
+        seen.update(frontier)
+        found.extend(frontier)
+    return found[:most]
 
 
 def tally(
