@@ -43,6 +43,7 @@ ENGLISH = {
     "page.copy": "Link",
     "page.times_in": "Times in {zone}",
     "page.no_sessions": "No sessions",
+    "page.free_slot": "free slot",
     "page.not_a_festival_day": "no sessions this day",
     "page.updated": "Plan status: {status}",
 }

@@ -535,3 +535,42 @@ def test_every_session_of_a_slot_programme_sits_in_its_own_slots(tmp_path):
                 key = (session["venue"], start.date().isoformat(), i)
                 assert key not in taken, (session["id"], "shares a slot with", taken.get(key))
                 taken[key] = session["id"]
+
+
+def test_the_slot_grid_example_keeps_its_slots_and_one_track_per_block(tmp_path):
+    """`config/slotted.toml`, the README's slot-grid example: every room has slots and
+    half-day blocks; checked from `timetable.json` and the definition alone, each block's
+    sessions share one track, and the block [[blocks]] names holds that track."""
+    path = ROOT / "config" / "slotted.toml"
+    definition = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert definition["festival"]["one_track_per_block"] and definition["blocks"]
+    assert all("slots" in v and "blocks" in v for v in definition["venues"])
+    sessions = definition["sessions"]
+    assert {"span", "prefer", "avoid", "unavailable"} <= {key for s in sessions for key in s}
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["plan", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Validator: every rule holds." in result.output
+    published = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    assert {s["id"] for s in published["sessions"]} == {s["id"] for s in sessions}
+
+    def minutes(text: str) -> int:
+        return time.fromisoformat(text).hour * 60 + time.fromisoformat(text).minute
+
+    blocks = {
+        v["id"]: [tuple(minutes(t) for t in block.split("-")) for block in v["blocks"]]
+        for v in definition["venues"]
+    }
+    held: dict[tuple[str, str, int], set[str]] = {}
+    for session in published["sessions"]:
+        start = datetime.fromisoformat(session["start"])
+        begins = start.hour * 60 + start.minute
+        block = next(i for i, (a, b) in enumerate(blocks[session["venue"]]) if a <= begins < b)
+        if session["track"]:
+            key = (session["venue"], start.date().isoformat(), block)
+            held.setdefault(key, set()).add(session["track"])
+    assert all(len(tracks) == 1 for tracks in held.values()), held
+    for named in definition["blocks"]:
+        block = blocks[named["venue"]].index(tuple(minutes(t) for t in named["time"].split("-")))
+        key = (named["venue"], named["date"].isoformat(), block)
+        assert held.get(key, {named["track"]}) == {named["track"]}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import DEFAULT_CONFIG, SMALL
 
 from scheduler import config
 from scheduler import plan as planning
+from scheduler.labels import label
 
 AT = datetime(2023, 9, 1, tzinfo=UTC)
 
@@ -108,3 +110,34 @@ def test_every_word_has_a_chinese_translation_in_the_catalog():
         assert sorted(set(re.findall(r"{(\w+)}", translated[key]))) == names, key
     assert labels.label("zh-CN", "page.subscribe") == "订阅日历"
     assert labels.label("en", "page.subscribe") == "Subscribe"
+
+
+def test_the_calendar_shows_a_venues_slot_grid_and_the_track_of_each_block(tmp_path):
+    """The hall has three slots a day in two blocks that hold one track each: the
+    keynote's day shows both blocks with their hours, the keynote's one headed by its
+    track, and the slots left free."""
+    text = SMALL.replace(
+        'features = ["stage"]',
+        'features = ["stage"]\nslots = ["09:00-11:00", "11:00-13:00", "14:00-16:00"]\n'
+        'blocks = ["09:00-13:00", "14:00-18:00"]',
+        1,
+    ).replace('step = "30m"', 'step = "30m"\none_track_per_block = true')
+    festival = config.loads(text)
+    timetable = planning.plan(festival, out=tmp_path, at=AT).timetable
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    begins = timetable.placement("keynote").start.astimezone(ZoneInfo("Asia/Shanghai"))
+    row = re.search(rf'<tr id="day-{begins.date()}".*?</tr>', page, flags=re.S).group(0)
+    hall = re.findall(r"<td>(.*?)</td>", row, flags=re.S)[0]  # the first venue's column
+    heads = re.findall(r'<span class="block-head">(.*?)</span>', hall)
+    held, other = ("09:00–13:00", "14:00–18:00")[:: 1 if begins.hour < 13 else -1]
+    assert f"{held} · 云" in heads and any(h.startswith(other) for h in heads)
+    used = [
+        p
+        for p in timetable.placements
+        if p.venue == "hall" and p.start.astimezone(begins.tzinfo).date() == begins.date()
+    ]
+    free = label(festival.language, "page.free_slot")
+    assert hall.count(f"</span> {free}</div>") == 3 - len(used)
+    assert "主旨演讲" in hall
+    times = re.findall(r'<span class="time">(\d\d:\d\d)', hall)  # sessions and free slots
+    assert times == sorted(times)

@@ -1,15 +1,16 @@
 """`index.html`: the timetable page with every feed's subscribe links.
 
 A self-contained static page (no external fetches): a calendar grid of days by
-venues, a programme list that reads well on a phone, and subscribe links for
-every feed. Rendered with Jinja2 (autoescaped); dates and weekday names come
-from Babel in the festival's language.
+venues (where a venue has a slot grid, its slots, free ones too; where it has
+blocks, each block with the track it holds), a programme list that reads well on a
+phone, and subscribe links for every feed. Rendered with Jinja2 (autoescaped);
+dates and weekday names come from Babel in the festival's language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from urllib.parse import quote
 
 import jinja2
@@ -103,6 +104,58 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
             "cancelled": entry.status == "CANCELLED",
         }
 
+    def hm(minute: int) -> str:
+        return format_skeleton("Hm", time(minute // 60 % 24, minute % 60), locale=locale)
+
+    def cell(vid: str, day: date, todays: list[Entry]) -> list[dict]:
+        """One venue's day: its blocks (the track each holds), each with its slots (free
+        ones too) or its sessions; a venue without blocks has one block without a head."""
+        here = [e for e in todays if e.venue == vid]
+        venue = venues.get(vid)
+        if venue is None or not (venue.has_blocks or venue.has_slots):
+            return [{"time": "", "rows": [{"time": "", "sessions": [view(e) for e in here]}]}]
+        named = {b.window: b.track for b in festival.blocks if b.venue == vid and b.date == day}
+        windows = venue.blocks_on(day) if venue.has_blocks else ((0, 24 * 60),)
+        slots = venue.slots_on(day) if venue.has_slots else ()
+        begins = {e.session: _wall_minute(festival, e.start) for e in here}
+        ends = {e.session: begins[e.session] + _minutes(e) for e in here}
+        blocks, placed = [], set()
+        for a, b in windows:
+            inside = [e for e in here if a <= begins[e.session] < b]
+            placed.update(e.session for e in inside)
+            rows = []
+            if slots:
+                live = [e for e in inside if e.status != "CANCELLED"]
+                for x, y in (slot for slot in slots if a <= slot[0] < b):
+                    starting = [e for e in inside if x <= begins[e.session] < y]
+                    covered = any(begins[e.session] < x < ends[e.session] for e in live)
+                    if starting or not covered:  # a slot a longer session runs on is not shown
+                        rows.append({"at": x, "time": f"{hm(x)}–{hm(y)}", "sessions": starting})
+                rest = [e for e in inside if not any(x <= begins[e.session] < y for x, y in slots)]
+                rows += [{"at": begins[e.session], "time": "", "sessions": [e]} for e in rest]
+            else:
+                rows = [{"at": begins[e.session], "time": "", "sessions": [e]} for e in inside]
+            rows.sort(key=lambda row: row["at"])
+            track_id = named.get((a, b)) or next(
+                (e.track for e in inside if e.track and e.status != "CANCELLED"), ""
+            )
+            track = tracks.get(track_id)
+            blocks.append(
+                {
+                    "time": f"{hm(a)}–{hm(b)}" if venue.has_blocks else "",
+                    "track": track.name if track else "",
+                    "color": track.color if track else "gray",
+                    "rows": [
+                        {"time": row["time"], "sessions": [view(e) for e in row["sessions"]]}
+                        for row in rows
+                    ],
+                }
+            )
+        outside = [view(e) for e in here if e.session not in placed]  # e.g. cancelled ones
+        if outside:
+            blocks.append({"time": "", "rows": [{"time": "", "sessions": outside}]})
+        return blocks
+
     by_day: dict[date, list[Entry]] = {}
     for entry in sorted(entries, key=lambda e: (e.start, e.venue, e.session)):
         by_day.setdefault(days.local_date(festival, entry.start), []).append(entry)
@@ -118,7 +171,7 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
                 "date": format_skeleton("MMMEd", day, locale=locale),
                 "iso": day.isoformat(),
                 "usable": day in usable,
-                "cells": [[view(e) for e in todays if e.venue == vid] for vid, _, _ in columns],
+                "cells": [cell(vid, day, todays) for vid, _, _ in columns],
             }
         )
     programme = [
@@ -143,6 +196,16 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
         status=timetable.status,
     )
     return page.encode("utf-8")
+
+
+def _wall_minute(festival: Festival, moment: datetime) -> int:
+    """Minutes after midnight on the festival's wall clock."""
+    wall = days.local(festival, moment)
+    return wall.hour * 60 + wall.minute
+
+
+def _minutes(entry: Entry) -> int:
+    return int((entry.end - entry.start).total_seconds() // 60)
 
 
 def outputs(
