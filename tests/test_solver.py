@@ -262,6 +262,41 @@ def test_setting_stop_ends_a_long_search_with_a_valid_timetable():
     assert not result.proven_optimal
 
 
+def test_first_fits_timetable_is_the_first_solution_before_any_search(monkeypatch):
+    """On the whole-model path, a complete first fit is reported before CP-SAT searches,
+    with the objective the validator scores, and Ctrl-C at that moment publishes it."""
+    import threading
+
+    import scheduler.solver as package
+
+    festival, _ = generate.published_programme(1, generate.Programme(sessions=150, venues=8))
+    assert package.size_of(festival, package.starts_table(festival)) <= package.LARGE
+    searches = []
+    real_run = package.run
+
+    def counted_run(*args, **kwargs):
+        searches.append(1)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(package, "run", counted_run)
+    stop = threading.Event()
+    reported = []
+
+    def first_timetable(progress: solver.Progress) -> None:
+        reported.append((progress, len(searches)))
+        stop.set()  # as Ctrl-C would
+
+    result = solver.solve(
+        festival, options=solver.Options(time_limit=10_000), on_progress=first_timetable, stop=stop
+    )
+    (first, searched), *_ = reported
+    assert searched == 0 and first.solutions == 1
+    assert result.interrupted and result.timetable is not None
+    assert validate.violations(festival, result.timetable) == []
+    assert validate.score(festival, result.timetable)["total"] == first.objective
+    assert result.timetable.objective == first.objective and result.status == "FEASIBLE"
+
+
 @pytest.mark.parametrize("when", ["before", "building", "hint"])
 def test_stop_is_honoured_while_the_model_is_built_and_hinted(monkeypatch, when):
     import threading

@@ -135,19 +135,34 @@ def _solve_whole(
     """Solve the whole festival as one model, from a first-fit hint."""
     try:
         built = Formulation(festival, previous=previous, keep=keep, stop=stop)
+        if built.has_moves:
+            built.model.minimize(built.disruption)
+        else:
+            built.minimize_soft_goals()
         built.hint_first_fit()
     except Stopped:
         return _interrupted(started)
+    #: first fit's timetable, when complete: the first solution, reported at once and kept
+    #: should CP-SAT find none before its limit or a stop
+    first = built.completed
+    first_phase = Phase.FEWEST_MOVES if built.has_moves else Phase.SOFT_GOALS
+    reported = None
+    if first is not None:
+        reported = Progress(time.perf_counter() - started, first[0].objective, 0, 1, first_phase)
+        if on_progress is not None:
+            on_progress(reported)
     solver = cp_solver()
     deterministic(solver, options)
     totals = {"time": 0.0, "branches": 0, "conflicts": 0}
     clocked = False
 
     def phase(name: Phase) -> tuple[int, tuple[Timetable, dict[int, int]] | None]:
-        """Solve; the timetable found and its variables' values, if any."""
+        """Solve; the timetable found and its variables' values, if any (first fit's when
+        the solve found none in the first phase)."""
         nonlocal clocked
-        code = run(solver, built.model, Callback(on_progress, name), stop)
-        final = None
+        known = reported if name == first_phase else None
+        code = run(solver, built.model, Callback(on_progress, name, known), stop)
+        final = first if known is not None else None
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             final = (built.read(solver), built.values(solver))
         used, branches, conflicts = spent(solver)
@@ -162,7 +177,6 @@ def _solve_whole(
 
     codes = []
     if built.has_moves:
-        built.model.minimize(built.disruption)
         code, final = phase(Phase.FEWEST_MOVES)
         codes.append(code)
         if final is not None and not stop.is_set():
@@ -174,7 +188,6 @@ def _solve_whole(
                 code, final = phase(Phase.SOFT_GOALS)
                 codes.append(code)
     else:
-        built.minimize_soft_goals()
         code, final = phase(Phase.SOFT_GOALS)
         codes.append(code)
     status = Status(solver.status_name(code))

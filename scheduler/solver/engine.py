@@ -187,19 +187,32 @@ def deterministic(solver: cp_model.CpSolver, options: Options) -> None:
 class Callback(cp_model.CpSolverSolutionCallback):
     """Reports each better timetable to `on_progress`."""
 
-    def __init__(self, on_progress: Callable[[Progress], None] | None, phase: Phase):
+    def __init__(
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        phase: Phase,
+        reported: Progress | None = None,
+    ):
+        """`reported`: the timetable already reported in this phase (first fit's): only
+        better ones follow, numbered after it."""
         super().__init__()
         self.on_progress = on_progress
         self.phase = phase
-        self.count = 0
+        self.count = reported.solutions if reported else 0
+        self.best = reported.objective if reported else None
+        self.offset = reported.elapsed if reported else 0.0
 
     def on_solution_callback(self) -> None:
+        objective = round(self.objective_value)
+        if self.best is not None and objective >= self.best:
+            return
         self.count += 1
+        self.best = objective
         if self.on_progress is not None:
             self.on_progress(
                 Progress(
-                    self.wall_time,
-                    round(self.objective_value),
+                    self.offset + self.wall_time,
+                    objective,
                     round(self.best_objective_bound),
                     self.count,
                     self.phase,

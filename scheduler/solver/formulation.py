@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -58,6 +58,9 @@ class Formulation:
         self.festival = festival
         self.stop = stop or threading.Event()
         self.explain = explain
+        #: the timetable a complete hint makes and its placement values (`values`), with the
+        #: objective set when the hint was given
+        self.completed: tuple[Timetable, dict[int, int]] | None = None
         self.model = cp_model.CpModel()
         self.guards: dict[Instance, cp_model.IntVar] = {}
         self.clock = days.Clock(festival)
@@ -244,6 +247,8 @@ class Formulation:
         self.check_stop()
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return  # keep the partial hint
+        completed = replace(self.read(solver, Status.FEASIBLE), bound=0)  # no bound known
+        self.completed = (completed, self.values(solver))
         self.model.clear_hints()
         for index in range(len(self.model.proto.variables)):
             var = self.model.get_int_var_from_proto_index(index)
