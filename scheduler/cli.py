@@ -331,6 +331,8 @@ def check(config_path: Path | None, explain: bool, time_limit: float) -> None:
     from .model import Status
 
     with reported():
+        planning.refuse_known_conflicts(festival, None, {})  # what needs no search, at once
+    with reported():
         found = solver.explain(festival, time_limit=time_limit)
     if found.status == Status.FEASIBLE:
         click.echo("A timetable exists that keeps every rule.")

@@ -19,8 +19,8 @@ No IO and no solver code lives here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
@@ -349,6 +349,27 @@ class Festival:
 
     def session(self, session_id: str) -> Session:
         return next(s for s in self.sessions if s.id == session_id)
+
+    def only(self, ids: Collection[str]) -> Festival:
+        """This festival with the sessions `ids` alone: their `after` and `not_with` keep
+        the others among them, `together` groups their members among them (a `block` none
+        unless whole: its sessions run back to back), and no attendees' choices. What its
+        hard rules cannot keep, no timetable of the whole keeps."""
+        sessions = tuple(
+            replace(
+                s,
+                after=tuple(b for b in s.after if b in ids),
+                not_with=tuple(o for o in s.not_with if o in ids),
+            )
+            for s in self.sessions
+            if s.id in ids
+        )
+        groups = []
+        for group in self.together:  # each kept in its place, so that keys stay as they are
+            members = tuple(sid for sid in group.sessions if sid in ids)
+            whole = len(members) == len(group.sessions) or group.same != "block"
+            groups.append(replace(group, sessions=members if whole else ()))
+        return replace(self, sessions=sessions, together=tuple(groups), interest=())
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ The command line is a thin layer over `plan()`; tests call it directly.
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from . import days, errors, interest, revisions, solver, validate
@@ -27,10 +28,25 @@ class NoTimetable(errors.NoTimetableError):
         festival: Festival,
         result: solver.Result,
         explanation: solver.Explanation | None = None,
+        conflicts: Sequence[tuple[Violation, tuple[solver.Instance, ...]]] = (),
     ):
         self.festival = festival
         self.result = result
         self.explanation = explanation
+        #: conflicts among known places, each with the rules that state it
+        self.conflicts = tuple(conflicts)
+        if conflicts:
+            text = (
+                "no timetable keeps every hard rule of the definition (proven infeasible): "
+                "sessions whose place is known before any search (fixed, or kept where they "
+                "were published) break these among themselves:"
+            )
+            lines = [text]
+            for violation, rules in conflicts:
+                lines.append(f"  - {violation.message} [{violation.rule}]")
+                lines += [f"      {solver.where(festival, r)}: {r.text} [{r.name}]" for r in rules]
+            super().__init__("\n".join(lines))
+            return
         if result.status == Status.INFEASIBLE:
             text = "no timetable keeps every hard rule of the definition (proven infeasible)"
         elif result.stopped_by_clock:
@@ -84,6 +100,70 @@ class Plan:
     attendees_before: interest.Clashes | None = None
 
 
+def known_places(
+    festival: Festival, previous: Timetable | None, keep: Mapping[str, Keep]
+) -> list[Placement]:
+    """The places that need no search: sessions `fixed` to a start in a known venue (its
+    `fixed` venue, or the only one that fits it), and kept sessions where they were
+    published."""
+    known = {}
+    for s in festival.sessions:
+        if s.fixed is None:
+            continue
+        fitting = [v.id for v in solver.eligible_venues(festival, s)]
+        venue = s.fixed.venue or (fitting[0] if len(fitting) == 1 else None)
+        if venue is not None:
+            end = s.fixed.start + timedelta(minutes=s.duration)
+            known[s.id] = Placement(s.id, venue, s.fixed.start, end)
+    duration = {s.id: timedelta(minutes=s.duration) for s in festival.sessions}
+    for p in previous.placements if previous is not None else ():
+        if p.session in keep and p.session in duration and p.session not in known:
+            # kept: its published start and venue, its length as now defined
+            known[p.session] = Placement(p.session, p.venue, p.start, p.start + duration[p.session])
+    return sorted(known.values(), key=lambda p: (p.start, p.venue, p.session))
+
+
+def refuse_known_conflicts(
+    festival: Festival,
+    previous: Timetable | None,
+    keep: Mapping[str, Keep],
+    time_limit: float = 5.0,
+) -> None:
+    """Raise `NoTimetable` naming every rule that the places known before any search
+    (`known_places`) break among themselves: the validator finds them all at once, and
+    each is explained on the festival of its own sessions alone (a model of one or two
+    sessions), which names the keys that state it; a search over the whole would prove
+    infeasibility and name one conflict."""
+    known = known_places(festival, previous, keep)
+    conflicts = validate.among(festival, known)
+    if not conflicts:
+        return
+    explained = []
+    for violation in conflicts:
+        ids = set(violation.sessions)
+        part = festival.only(ids)
+        kept = Timetable(festival.id, tuple(p for p in known if p.session in ids))
+        found = solver.explain(
+            part,
+            previous=kept if previous is not None else None,
+            keep={sid: why for sid, why in keep.items() if sid in ids},
+            time_limit=time_limit,
+        )
+        rules = found.rules if found.status == Status.INFEASIBLE else ()
+        explained.append((violation, tuple(_renumbered(festival, part, r) for r in rules)))
+    raise NoTimetable(festival, solver.Result(Status.INFEASIBLE, None), conflicts=explained)
+
+
+def _renumbered(festival: Festival, part: Festival, rule: solver.Instance) -> solver.Instance:
+    """`rule` of `part` (`Festival.only`) with its session keys as in `festival`."""
+    index = {s.id: i for i, s in enumerate(festival.sessions)}
+
+    def original(match: re.Match) -> str:
+        return f"sessions[{index[part.sessions[int(match.group(1))].id]}]"
+
+    return replace(rule, key=re.sub(r"^sessions\[(\d+)\]", original, rule.key))
+
+
 def describe(festival: Festival, explanation: solver.Explanation) -> str:
     """An explanation as lines: each rule with its place in the definition."""
     head = (
@@ -108,6 +188,7 @@ def schedule(
 ) -> tuple[solver.Result, Timetable]:
     """Solve and independently validate; raise `NoTimetable` or `InvalidTimetable`."""
     keep = dict(keep or {})
+    refuse_known_conflicts(festival, previous, keep)
     result = solver.solve(
         festival, options=options, on_progress=on_progress, previous=previous, keep=keep, stop=stop
     )

@@ -12,6 +12,7 @@ solver minimises.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -397,6 +398,15 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
                     other,
                 )
     return found
+
+
+def among(festival: Festival, placements: Iterable[Placement]) -> list[Violation]:
+    """The hard rules that `placements`, the places of some sessions known before any
+    search (fixed, kept), break among themselves: checked on the festival of those
+    sessions alone (`Festival.only`), so no timetable of the whole avoids what this
+    reports."""
+    known = {p.session: p for p in placements}
+    return violations(festival.only(known), Timetable(festival.id, tuple(known.values())))
 
 
 def _hm(minutes: int) -> str:

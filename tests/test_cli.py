@@ -574,3 +574,84 @@ def test_the_slot_grid_example_keeps_its_slots_and_one_track_per_block(tmp_path)
         block = blocks[named["venue"]].index(tuple(minutes(t) for t in named["time"].split("-")))
         key = (named["venue"], named["date"].isoformat(), block)
         assert held.get(key, {named["track"]}) == {named["track"]}
+
+
+FIXED_CLASHES = """\
+[festival]
+id = "clash"
+name = "Clash"
+timezone = "Asia/Shanghai"
+start = 2023-09-28
+end = 2023-09-29
+days = "all"
+step = "30m"
+
+[[venues]]
+id = "hall"
+name = "Hall"
+city = "北京"
+capacity = 300
+hours = "09:00-18:00"
+
+[[people]]
+id = "ceo"
+name = "CEO"
+
+[[sessions]]
+id = "a"
+title = "A"
+duration = "1h"
+people = ["ceo"]
+fixed = { start = 2023-09-28T09:00:00, venue = "hall" }
+
+[[sessions]]
+id = "b"
+title = "B"
+duration = "1h"
+fixed = { start = 2023-09-28T10:30:00, venue = "hall" }
+
+[[sessions]]
+id = "c"
+title = "C"
+duration = "1h"
+people = ["ceo"]
+fixed = { start = 2023-09-28T09:30:00 }
+
+[[sessions]]
+id = "d"
+title = "D"
+duration = "1h"
+fixed = { start = 2023-09-29T17:30:00, venue = "hall" }
+
+[[sessions]]
+id = "free"
+title = "Free"
+duration = "1h"
+"""
+
+
+@pytest.mark.parametrize("command", [["plan", "f.toml"], ["check", "f.toml", "--explain"]])
+def test_fixed_sessions_that_clash_are_all_named_before_any_search(tmp_path, monkeypatch, command):
+    """Conflicts among fixed sessions (a person in two at once, and so the one room
+    twice; one after hours): all reported at once, each with the keys and lines that
+    state it, exit 1, nothing published."""
+    monkeypatch.chdir(tmp_path)
+    Path("f.toml").write_text(FIXED_CLASHES, encoding="utf-8")
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    assert not Path("calendars").exists()
+    lines = FIXED_CLASHES.splitlines()
+
+    def line_of(text: str, after: str) -> int:
+        return lines.index(text, lines.index(after)) + 1
+
+    out = result.output
+    assert "proven infeasible" in out
+    assert "  - ceo is in 'a' and 'c' at once [people.break]" in out
+    fixed_c = line_of("fixed = { start = 2023-09-28T09:30:00 }", 'id = "c"')
+    hours = line_of('hours = "09:00-18:00"', 'id = "hall"')
+    assert f"f.toml:{fixed_c}: sessions[2].fixed: session 'c' is fixed at 2023-09-28 09:30" in out
+    assert "is outside the venue's opening hours [venues.hours]" in out
+    assert f"f.toml:{hours}: venues[0].hours" in out
+    assert "  - sessions 'a' and 'c' in hall are too close" in out
+    assert out.count("\n  - ") == 3

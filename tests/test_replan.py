@@ -175,8 +175,10 @@ def test_when_pinning_makes_it_infeasible_the_explanation_names_the_pin(publishe
     text = text.replace('venues = ["hf-quantum"]', 'venues = ["hf-quantum"]\npinned = true')
     with pytest.raises(planning.NoTimetable) as caught:
         planning.plan(config.loads(text, source="festival.toml"), out=out, at=LATER)
-    keys = {r.key for r in caught.value.explanation.rules}
-    assert keys == {"sessions[11].pinned", "venues[5].closed"}
+    # found before any search: the pinned session's published place is now closed
+    ((violation, rules),) = caught.value.conflicts
+    assert violation.rule == "venues.closed" and violation.sessions == ("quantum",)
+    assert {r.key for r in rules} == {"sessions[11].pinned", "venues[5].closed"}
     assert "sessions[11].pinned: session 'quantum' is pinned" in str(caught.value)
 
 
@@ -190,8 +192,9 @@ def test_freezing_names_the_option_in_the_explanation(published, tmp_path):
     )
     with pytest.raises(planning.NoTimetable) as caught:
         planning.plan(festival, out=out, at=LATER, freeze_until=date(2023, 10, 31))
-    keys = {r.key for r in caught.value.explanation.rules}
-    assert keys == {"--freeze-until", "venues[0].closed"}
+    ((violation, rules),) = caught.value.conflicts
+    assert violation.rule == "venues.closed" and violation.sessions == ("ai",)
+    assert {r.key for r in rules} == {"--freeze-until", "venues[0].closed"}
 
 
 INFEASIBLE = {

@@ -10,7 +10,7 @@ import pytest
 from conftest import wall
 
 from scheduler import config, days, validate
-from scheduler.model import Timetable
+from scheduler.model import Fixed, Timetable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -221,3 +221,31 @@ def test_tags_that_are_not_exclusive_do_not_keep_sessions_apart():
         "talks", (at("09:00", "a", "intro"), at("09:00", "b", "basics"), at("11:00", "a", "deep"))
     )
     assert validate.violations(festival, overlapping) == []
+
+
+def test_among_names_every_conflict_of_fixed_places_at_once():
+    """A programme whose every talk is fixed where its hidden timetable has it: nothing
+    to report. Three talks re-fixed onto other talks' rooms and times: each clash is
+    reported, all at once, naming the talk moved."""
+    from scheduler import generate, plan
+
+    festival, witness = generate.published_programme(
+        2, generate.Programme(sessions=60, venues=4, slots=0.0)
+    )
+    at = {p.session: p for p in witness.placements}
+
+    def fixed_at(s, p):
+        return replace(s, fixed=Fixed(p.start, p.venue))
+
+    fixed = replace(festival, sessions=tuple(fixed_at(s, at[s.id]) for s in festival.sessions))
+    assert validate.among(fixed, plan.known_places(fixed, None, {})) == []
+    ids = sorted(at)
+    moved = {ids[0]: at[ids[1]], ids[10]: at[ids[11]], ids[20]: at[ids[21]]}
+    clashing = replace(
+        fixed,
+        sessions=tuple(fixed_at(s, moved.get(s.id, at[s.id])) for s in fixed.sessions),
+    )
+    found = validate.among(clashing, plan.known_places(clashing, None, {}))
+    named = {sid for v in found for sid in v.sessions}
+    assert set(moved) <= named
+    assert {v.rule for v in found} >= {"venues.changeover"}
