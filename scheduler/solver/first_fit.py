@@ -2,10 +2,11 @@
 
 The solver gives CP-SAT this placement as a hint, so that on programmes of
 hundreds or thousands of sessions a valid timetable exists within a second or
-two and the search spends its time improving it. It is a plain first-fit
-heuristic: it may fail to place a session even when a timetable exists (the
-solver then searches without that part of the hint), and it never claims
-optimality.
+two and the search spends its time improving it. It is a first-fit heuristic
+with one repair move (a session left out may move one or two placed sessions
+elsewhere to make room): it may still fail to place a session when a timetable
+exists (repair or the solver then searches without that part of the hint), and
+it never claims optimality.
 
 Times are minutes on the solver's axis (`days.Clock`: elapsed minutes from
 the festival's first instant); `starts[session][venue]` lists the start times the venue allows
