@@ -67,7 +67,8 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         default=30.0,
         show_default=True,
         help="Solver budget in CP-SAT deterministic time units: reproducible whatever "
-        "the machine's load; wall-clock time varies with the machine and the problem.",
+        "the machine's load, but not a wall-clock bound (building the model, first fit "
+        "and much of CP-SAT's presolve are not counted); --max-seconds caps the wall clock.",
     )
     @click.option(
         "--workers",
@@ -88,8 +89,9 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--max-seconds",
         type=click.FloatRange(min=0.1),
         default=None,
-        help="Optional wall-clock cap per solve phase. If it, rather than --time-limit, "
-        "stops the solver, the result may differ between runs (you are told).",
+        help="Optional wall-clock cap on the whole solve, all phases together. If it, "
+        "rather than --time-limit, stops the solver, the result may differ between runs "
+        "(you are told).",
     )
     @functools.wraps(command)
     def wrapper(

@@ -166,6 +166,26 @@ def test_a_wall_clock_cap_says_when_it_stopped_the_solver():
     ).stopped_by_clock
 
 
+def test_the_wall_clock_cap_is_one_for_the_whole_solve(monkeypatch):
+    """A re-plan solves in two phases: each is capped by the time left of one deadline
+    set when the solve started, not by `max_seconds` each."""
+    import scheduler.solver as package
+
+    festival = config.loads(SMALL)
+    previous = solver.solve(festival, options=QUICK).timetable
+    caps = []
+    real = package.run
+
+    def recorded(cp_solver, *args, **kwargs):
+        caps.append(cp_solver.parameters.max_time_in_seconds)
+        return real(cp_solver, *args, **kwargs)
+
+    monkeypatch.setattr(package, "run", recorded)
+    solver.solve(festival, options=solver.Options(max_seconds=600), previous=previous)
+    assert len(caps) == 2  # fewest moves, then the soft goals
+    assert 600 > caps[0] > caps[1]
+
+
 SHARED_AUDIENCE = """\
 [festival]
 id = "talks"

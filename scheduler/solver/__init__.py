@@ -38,6 +38,7 @@ from .engine import (
     Progress,
     Result,
     Stopped,
+    cap_wall_clock,
     cp_solver,
     deterministic,
     run,
@@ -90,6 +91,8 @@ def solve(
     best timetable found so far (`Result.interrupted`).
     """
     started = time.perf_counter()
+    if options.max_seconds is not None:  # one cap for every phase and path of this solve
+        options = replace(options, deadline=started + options.max_seconds)
     stop = stop or threading.Event()
     keep = keep or {}
     table = starts_table(festival)
@@ -161,6 +164,7 @@ def _solve_whole(
         the solve found none in the first phase)."""
         nonlocal clocked
         known = reported if name == first_phase else None
+        cap_wall_clock(solver, options)  # what the deadline leaves for this phase
         code = run(solver, built.model, Callback(on_progress, name, known), stop)
         final = first if known is not None else None
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):

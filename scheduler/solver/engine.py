@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -119,15 +120,23 @@ class Options:
     """Solver settings.
 
     `time_limit` is in CP-SAT deterministic time units: the result does not
-    depend on the machine's load. `max_seconds` is an optional wall-clock cap
-    for each solve phase; when it stops a solve, the result may differ between
-    runs (`Result.stopped_by_clock` says so).
+    depend on the machine's load. `max_seconds` is an optional wall-clock cap on
+    the whole solve, from `solve()`'s start; when it stops a solve, the result may
+    differ between runs (`Result.stopped_by_clock` says so).
     """
 
     time_limit: float = 30.0
     workers: int = 2
     seed: int = 0
     max_seconds: float | None = None
+    #: the `time.perf_counter()` instant at which `max_seconds` runs out (set by `solve()`)
+    deadline: float | None = field(default=None, repr=False, compare=False)
+
+    def left(self) -> float | None:
+        """Wall-clock seconds left before the deadline (None: no cap)."""
+        if self.deadline is None:
+            return self.max_seconds
+        return max(0.0, self.deadline - time.perf_counter())
 
 
 @dataclass(frozen=True)
@@ -179,9 +188,15 @@ def deterministic(solver: cp_model.CpSolver, options: Options) -> None:
     # time on programmes of hundreds of sessions: in interleaved search every
     # batch waits for its slowest task (measured with benchmarks/conference.py).
     params.ignore_subsolvers.extend(SLOW_SUBSOLVERS)
-    if options.max_seconds is not None:
-        params.max_time_in_seconds = options.max_seconds
+    cap_wall_clock(solver, options)
     params.log_search_progress = False
+
+
+def cap_wall_clock(solver: cp_model.CpSolver, options: Options) -> None:
+    """Cap `solver`'s next solve at the wall-clock time `options` has left, if capped."""
+    left = options.left()
+    if left is not None:
+        solver.parameters.max_time_in_seconds = max(0.01, left)
 
 
 class Callback(cp_model.CpSolverSolutionCallback):

@@ -231,8 +231,7 @@ class NeighbourhoodSearch:
     def _out_of_time(self) -> bool:
         if self.stop.is_set():
             return True
-        cap = self.options.max_seconds
-        if cap is not None and time.perf_counter() - self.started >= cap:
+        if self.options.left() == 0:
             self.clocked = True
             return True
         return self.deterministic_time >= self.options.time_limit
@@ -408,7 +407,6 @@ def repair(
     or kept apart from them) and the placed sessions that hold the places they could take
     (`_contested`), pin the rest and solve for any valid timetable. Each of `REPAIR_TRIES`
     tries frees more. None if none works out."""
-    begun = time.perf_counter()
     by_id = {s.id: s for s in festival.sessions}
     missing = sorted(s.id for s in festival.sessions if s.id not in places)
     tied = set(missing)
@@ -439,11 +437,8 @@ def repair(
         solver = cp_solver()
         limit = min(options.time_limit, STEP_LIMIT * 2**attempt)
         deterministic(solver, replace(options, time_limit=limit))
-        if options.max_seconds is not None:  # the repair is one phase: one wall-clock cap
-            left = options.max_seconds - (time.perf_counter() - begun)
-            if left <= 0:
-                return None
-            solver.parameters.max_time_in_seconds = left
+        if options.left() == 0:
+            return None
         code = run(solver, built.model, stop=stop)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return lns.places_in(built.read(solver).placements, clock)
