@@ -295,3 +295,22 @@ def test_the_feed_of_a_removed_person_is_emptied_not_left_stale(tmp_path):
     calendar = icalendar.Calendar.from_ical((tmp_path / "people/cfo.ics").read_bytes())
     assert calendar.events == []
     assert calendar["X-WR-CALNAME"] == "小型测试节 · 财务官"
+
+
+def test_feeds_are_what_icalendar_itself_writes_for_them(tmp_path):
+    """Feeds are assembled from each event's bytes, built once per publication: every
+    feed of a generated programme, read back and written again by icalendar, is the same
+    bytes, and each person's feed holds exactly their sessions."""
+    festival, _ = generate.published_programme(3, generate.Programme(sessions=120, venues=6))
+    result = planning.plan(festival, out=tmp_path, at=datetime(2024, 1, 1, tzinfo=UTC))
+    feeds = ics_files(tmp_path)
+    assert len(feeds) == 1 + len(festival.tracks) + len(festival.venues) + len(festival.people)
+    for path in feeds:
+        data = path.read_bytes()
+        assert icalendar.Calendar.from_ical(data).to_ical() == data, path
+    for person in festival.people:
+        data = (tmp_path / "people" / f"{person.id}.ics").read_bytes()
+        held = {str(e["UID"]) for e in icalendar.Calendar.from_ical(data).events}
+        mine = {p.session for p in result.timetable.placements}
+        mine = {s for s in mine if person.id in festival.session(s).people}
+        assert held == {ical.event_uid(festival, s) for s in mine}

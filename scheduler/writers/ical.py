@@ -15,8 +15,10 @@ where it begins and ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import icalendar
@@ -27,6 +29,7 @@ from ..labels import label
 from ..model import Entry, Festival
 
 PRODID = "-//festival-scheduler//festival {version}//EN"
+END = b"END:VCALENDAR\r\n"
 
 
 def event_uid(festival: Festival, session_id: str) -> str:
@@ -136,14 +139,12 @@ def feed(
     calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(refresh))
     calendar.add("X-WR-TIMEZONE", festival.timezone)
-    events = [shared.event(e) for e in sorted(entries, key=lambda e: (e.start, e.session))]
-    if any(
-        "TZID" in event["DTSTART"].params or "TZID" in event["DTEND"].params for event in events
-    ):
-        calendar.add_component(shared.timezone)  # only where an event refers to it
-    for event in events:
-        calendar.add_component(event)
-    return calendar.to_ical()
+    ordered = sorted(entries, key=lambda e: (e.start, e.session))
+    # as `calendar.to_ical()` with the components added, from each one's bytes built once
+    # per publication (serialising is most of a feed's cost; tests compare the two)
+    head = calendar.to_ical().removesuffix(END)
+    zone = shared.timezone_bytes if any(shared.refers_to_zone(e) for e in ordered) else b""
+    return head + zone + b"".join(shared.event_bytes(e) for e in ordered) + END
 
 
 class _Shared:
@@ -153,6 +154,7 @@ class _Shared:
         self.festival = festival
         self._timezone: icalendar.Timezone | None = None
         self._events: dict[Entry, icalendar.Event] = {}
+        self._bytes: dict[Entry, bytes] = {}
 
     @property
     def timezone(self) -> icalendar.Timezone:
@@ -165,6 +167,20 @@ class _Shared:
             self._events[entry] = _event(self.festival, entry)
         return self._events[entry]
 
+    @cached_property
+    def timezone_bytes(self) -> bytes:
+        return self.timezone.to_ical()
+
+    def event_bytes(self, entry: Entry) -> bytes:
+        if entry not in self._bytes:
+            self._bytes[entry] = self.event(entry).to_ical()
+        return self._bytes[entry]
+
+    def refers_to_zone(self, entry: Entry) -> bool:
+        """Whether the entry's event gives a time in the festival's zone (TZID)."""
+        event = self.event(entry)
+        return "TZID" in event["DTSTART"].params or "TZID" in event["DTEND"].params
+
 
 def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
     """Every feed: `festival.ics`, `tracks/`, `venues/` and `people/`."""
@@ -173,25 +189,22 @@ def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
     shared = _Shared(festival)
     about = festival.description or label(language, "feed.festival", festival=name)
     files = {"festival.ics": feed(festival, entries, "festival.ics", name, about, shared=shared)}
-    audiences: list[tuple[str, str, Any, Callable[[Entry], bool], str | None]] = [
-        *(
-            ("tracks", "feed.track", t, lambda e, t=t: e.track == t.id, t.color)
-            for t in festival.tracks
-        ),
-        *(
-            ("venues", "feed.venue", v, lambda e, v=v: e.venue == v.id, None)
-            for v in festival.venues
-        ),
-        *(
-            ("people", "feed.person", p, lambda e, p=p: p.id in e.people, None)
-            for p in festival.people
-        ),
+    audiences: list[tuple[str, str, Any, str | None]] = [
+        *(("tracks", "feed.track", t, t.color) for t in festival.tracks),
+        *(("venues", "feed.venue", v, None) for v in festival.venues),
+        *(("people", "feed.person", p, None) for p in festival.people),
     ]
-    for folder, text, item, holds, color in audiences:
+    held: dict[tuple[str, str], list[Entry]] = defaultdict(list)  # one pass over the entries
+    for e in entries:
+        held[("tracks", e.track or "")].append(e)
+        held[("venues", e.venue)].append(e)
+        for person in e.people:
+            held[("people", person)].append(e)
+    for folder, text, item, color in audiences:
         path = f"{folder}/{item.id}.ics"
         files[path] = feed(
             festival,
-            [e for e in entries if holds(e)],
+            held.get((folder, item.id), []),
             path,
             f"{name} · {item.name}",
             label(language, text, festival=name, name=item.name),
