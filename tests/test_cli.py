@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -191,6 +192,12 @@ def test_python_dash_m_runs_the_cli():
     assert result.returncode == 0 and "Usage: festival" in result.stdout
 
 
+def interruptible() -> None:
+    """In the child before it starts: Ctrl-C as in a user's terminal, even when the
+    test run itself was started in the background (which ignores SIGINT, inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def long_search(tmp_path):
     """`festival plan` on a generated festival whose search runs for minutes, and its
     output folder."""
@@ -214,6 +221,7 @@ def test_ctrl_c_stops_with_the_best_timetable_shown_and_nothing_published(tmp_pa
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        preexec_fn=interruptible,
     )
     first = process.stderr.readline()  # waits for the event: a timetable exists
     assert first.startswith("Better timetable after "), first
@@ -241,6 +249,7 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path, module):
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
+        preexec_fn=interruptible,
     )
     seen = []
     for line in process.stderr:  # each line: a module has just been imported
@@ -267,6 +276,7 @@ def test_ctrl_c_before_python_starts_leaves_nothing_behind(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
+        preexec_fn=interruptible,
     )
     process.send_signal(signal.SIGINT)
     _, errors = process.communicate(timeout=60)
@@ -298,7 +308,12 @@ def on_a_terminal(command: list[str]):
 
     master, slave = pty.openpty()
     process = subprocess.Popen(
-        command, stdin=slave, stdout=slave, stderr=slave, env={**os.environ, "COLUMNS": "200"}
+        command,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "COLUMNS": "200"},
+        preexec_fn=interruptible,
     )
     os.close(slave)
     seen = bytearray()
