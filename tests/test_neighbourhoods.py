@@ -159,14 +159,27 @@ def test_each_sessions_cheapest_place_is_the_least_of_all_its_places(seed):
         assert best == [p for p in places if costs[p] == least]
 
 
-def test_dense_interest_is_planned_by_neighbourhoods_from_a_first_timetable_at_once():
+def test_dense_interest_is_planned_by_neighbourhoods_from_a_first_timetable_at_once(
+    monkeypatch,
+):
     """Attendees who chose most pairs of talks together: the search reports first fit's
-    timetable as its first solution, scored exactly, and Ctrl-C there keeps it."""
+    timetable as its first solution, scored exactly, before it computes any lower bound
+    (they look at every place of every session), and Ctrl-C there keeps it."""
+    from scheduler.solver.search import NeighbourhoodSearch
+
     shape = generate.Programme(sessions=100, venues=5, attendees=1000)
     festival, _ = generate.published_programme(3, shape)
     assert solver.size_of(festival, solver.starts_table(festival)) > solver.LARGE
     stop = threading.Event()
     reported = []
+    bounded = []
+    real = NeighbourhoodSearch._least_preferences
+
+    def least_preferences(search):
+        bounded.append(len(reported))
+        return real(search)
+
+    monkeypatch.setattr(NeighbourhoodSearch, "_least_preferences", least_preferences)
 
     def on_progress(progress):
         reported.append(progress)
@@ -174,7 +187,7 @@ def test_dense_interest_is_planned_by_neighbourhoods_from_a_first_timetable_at_o
 
     result = solver.solve(festival, options=OPTIONS, on_progress=on_progress, stop=stop)
     assert result.interrupted and result.timetable is not None
-    assert [p.solutions for p in reported] == [1]
+    assert [p.solutions for p in reported] == [1] and bounded == [1]
     assert validate.violations(festival, result.timetable) == []
     score = validate.score(festival, result.timetable)["total"]
     assert score == result.timetable.objective == reported[0].objective

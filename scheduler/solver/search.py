@@ -126,18 +126,31 @@ class NeighbourhoodSearch:
             if repaired is None:
                 return None
             self.places = repaired
+        # first fit's (or repair's) timetable is the first solution: reported before the
+        # lower bounds, which look at every place of every session
+        first_phase = Phase.FEWEST_MOVES if self.old else Phase.SOFT_GOALS
+        first = self._objective(first_phase)
+        if first is None:
+            return None
+        self._report(first_phase, first, 0, 1)
         proven = []
         cap = None
         if self.old:
             least_move = self._least_moves()
             bound = sum(least_move.values())
-            cap = self._improve(Phase.FEWEST_MOVES, bound, self._moved(least_move))
+            cap = self._improve(Phase.FEWEST_MOVES, bound, self._moved(least_move), known=first)
             if cap is None:
                 return None
             proven.append(cap <= bound)
         least, best_places = self._least_preferences()
         bound = sum(least.values())
-        objective = self._improve(Phase.SOFT_GOALS, bound, self._costly(least, best_places), cap)
+        objective = self._improve(
+            Phase.SOFT_GOALS,
+            bound,
+            self._costly(least, best_places),
+            cap,
+            known=None if self.old else first,
+        )
         if objective is None:
             return None
         proven.append(objective <= bound)
@@ -177,10 +190,14 @@ class NeighbourhoodSearch:
         }
 
     def _least_preferences(self) -> tuple[dict[str, int], dict[str, list[Place]]]:
-        """The least each session with preferences costs, and the places that cost that."""
+        """The least each session with preferences costs, and the places that cost that;
+        once stopped, only those counted so far (a lower bound still: costs are not
+        negative)."""
         least: dict[str, int] = {}
         best_places: dict[str, list[Place]] = {}
         for sid, s in self.sessions.items():
+            if self.stop.is_set():
+                break
             if lns.has_local_cost(self.festival, s):
                 least[sid], best_places[sid] = lns.cheapest(
                     self.festival, self.clock, s, self._places_of(sid)
@@ -297,16 +314,23 @@ class NeighbourhoodSearch:
         )
 
     def _improve(
-        self, phase: Phase, bound: int, improvable: Improvable, cap: int | None = None
+        self,
+        phase: Phase,
+        bound: int,
+        improvable: Improvable,
+        cap: int | None = None,
+        known: int | None = None,
     ) -> int | None:
         """Re-solve neighbourhoods until the bound, a stall or the budget; the best objective.
 
-        The timetable the search starts from is the first solution, reported at once."""
-        best = self._objective(phase)
+        The timetable the search starts from is the first solution, reported at once
+        (`known`: its objective, already reported)."""
+        best = self._objective(phase) if known is None else known
         if best is None:
             return None
         found, stale = 1, 0.0
-        self._report(phase, best, bound, found)
+        if known is None:
+            self._report(phase, best, bound, found)
         stall = STALL if self.previous is None else STALL_REPLAN
         while best > bound and stale < stall and not self._out_of_time():
             free, days = lns.choose(
