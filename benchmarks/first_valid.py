@@ -1,0 +1,98 @@
+"""Time to the first valid timetable, from the start of the solve, across programme sizes.
+
+Usage:
+    python benchmarks/first_valid.py [--sizes 50,200,400,1000,2000] [--attendees 0]
+                                     [--runs 3] [--seed 1] [--before TREE]
+
+For each size, `scheduler.generate` writes a 3-day conference of that many talks
+(one room per 20 talks; with --attendees, that many attendees' choices). Each
+run is a fresh process (`python -c`, the package of the tree on PYTHONPATH) that
+solves with the default options and stops at the first progress report; the
+figure is the wall time from `solve()`'s start to that report, and the timetable
+is re-checked by the validator. With --before TREE (another checkout, e.g.
+`git worktree add /tmp/old main~3`), runs alternate between TREE and this one,
+so both see the same load. Prints medians (min–max) of --runs as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: run in a fresh process of the tree under test; prints one JSON line
+PROBE = """
+import json, sys, threading, time
+from scheduler import validate
+from scheduler.generate import Programme, published_programme
+from scheduler.solver import Options, solve
+
+talks, attendees, seed = (int(a) for a in sys.argv[1:4])
+festival, _ = published_programme(seed, Programme(sessions=talks, attendees=attendees))
+stop = threading.Event()
+first = []
+
+def on_progress(progress):
+    if not first:
+        first.append(time.perf_counter())
+    stop.set()
+
+started = time.perf_counter()
+result = solve(festival, Options(), on_progress=on_progress, stop=stop)
+valid = result.timetable is not None and not validate.violations(festival, result.timetable)
+print(json.dumps({"first": first[0] - started if first else None, "valid": valid}))
+"""
+
+
+def measure(tree: Path, talks: int, attendees: int, seed: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(talks), str(attendees), str(seed)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="50,200,400,1000,2000")
+    parser.add_argument("--attendees", type=int, default=0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--before", type=Path, help="another checkout to time alongside")
+    args = parser.parse_args()
+    trees = {"before": args.before, "now": ROOT} if args.before else {"now": ROOT}
+    print(
+        f"{args.runs} runs each on {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f} at the start; attendees {args.attendees}"
+    )
+    print("| talks | " + " | ".join(f"first valid, {label}" for label in trees) + " | all valid |")
+    print("|---:|" + "---:|" * len(trees) + ":-:|")
+    for talks in (int(n) for n in args.sizes.split(",")):
+        found: dict[str, list[dict]] = {label: [] for label in trees}
+        for _ in range(args.runs):
+            for label, tree in trees.items():  # alternating: the same load for both
+                found[label].append(measure(tree, talks, args.attendees, args.seed))
+        cells = []
+        for runs in found.values():
+            times = [r["first"] for r in runs if r["first"] is not None]
+            if len(times) < len(runs):
+                cells.append("none")
+                continue
+            cells.append(f"{statistics.median(times):.2f} s ({min(times):.2f}–{max(times):.2f})")
+        valid = all(r["valid"] for runs in found.values() for r in runs)
+        print(f"| {talks} | " + " | ".join(cells) + f" | {'yes' if valid else 'NO'} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
