@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import paired
 
 #: run in a fresh process of the tree under test; prints one JSON line
 PROBE = """
@@ -71,18 +71,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--before", type=Path, help="another checkout to time alongside")
     args = parser.parse_args()
-    trees = {"before": args.before, "now": ROOT} if args.before else {"now": ROOT}
-    print(
-        f"{args.runs} runs each on {os.cpu_count()} cores, "
-        f"load average {os.getloadavg()[0]:.2f} at the start; attendees {args.attendees}"
-    )
-    print("| talks | " + " | ".join(f"first valid, {label}" for label in trees) + " | all valid |")
-    print("|---:|" + "---:|" * len(trees) + ":-:|")
+    checkouts = paired.trees(args.before)
+    print(f"{paired.machine(args.runs)}; attendees {args.attendees}")
+    labels = " | ".join(f"first valid, {label}" for label in checkouts)
+    print(f"| talks | {labels} | all valid |")
+    print("|---:|" + "---:|" * len(checkouts) + ":-:|")
     for talks in (int(n) for n in args.sizes.split(",")):
-        found: dict[str, list[dict]] = {label: [] for label in trees}
-        for _ in range(args.runs):
-            for label, tree in trees.items():  # alternating: the same load for both
-                found[label].append(measure(tree, talks, args.attendees, args.seed))
+        found = paired.alternate(
+            args.runs,
+            checkouts,
+            lambda tree, talks=talks: measure(tree, talks, args.attendees, args.seed),
+        )
         cells = []
         for runs in found.values():
             times = [r["first"] for r in runs if r["first"] is not None]

@@ -26,11 +26,12 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import paired
 
-from scheduler.generate import Programme, programme_and_witness  # noqa: E402
-from scheduler.generate.common import toml_text  # noqa: E402
+sys.path.insert(0, str(paired.ROOT))
+
+from scheduler.generate import Programme, programme_and_witness
+from scheduler.generate.common import toml_text
 
 
 def clashing_definition(talks: int, rooms: int, clashes: int, seed: int) -> tuple[str, set[str]]:
@@ -71,19 +72,18 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout to time alongside")
     options = parser.parse_args()
     text, moved = clashing_definition(options.talks, options.rooms, options.clashes, options.seed)
-    trees = {"before": options.before, "now": ROOT} if options.before else {"now": ROOT}
     print(
         f"{options.talks} fixed talks, {options.rooms} rooms, {options.clashes} re-fixed onto "
-        f"others; {options.runs} runs each on {os.cpu_count()} cores, "
-        f"load average {os.getloadavg()[0]:.2f} at the start"
+        f"others; {paired.machine(options.runs)}"
     )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fixed.toml"
         path.write_text(text, encoding="utf-8")
-        results: dict[str, list[tuple[float, int, str]]] = {label: [] for label in trees}
-        for _ in range(options.runs):
-            for label, tree in trees.items():  # alternating: the same load for both
-                results[label].append(run(tree, path, Path(folder) / f"out-{label}"))
+        results = paired.alternate(
+            options.runs,
+            paired.trees(options.before),
+            lambda tree: run(tree, path, Path(folder) / f"out-{tree.name}"),
+        )
     for label, runs in results.items():
         walls = [wall for wall, _, _ in runs]
         codes = sorted({code for _, code, _ in runs})

@@ -20,7 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import paired
+
+ROOT = paired.ROOT
 PUBLISHED = ROOT / "calendars" / "timetable.json"
 HEAVY = ("ortools", "numpy", "pandas")
 COMMANDS = {
@@ -54,18 +56,16 @@ def main() -> None:
     parser.add_argument("runs", type=int, nargs="?", default=5)
     parser.add_argument("--before", type=Path, help="another checkout to time alongside")
     options = parser.parse_args()
-    trees = {"before": options.before, "now": ROOT} if options.before else {"now": ROOT}
-    print(
-        f"{options.runs} runs each on {os.cpu_count()} cores, "
-        f"load average {os.getloadavg()[0]:.2f} at the start"
-    )
+    trees = paired.trees(options.before)
+    print(paired.machine(options.runs))
     for name, args in COMMANDS.items():
-        times: dict[str, list[float]] = {label: [] for label in trees}
-        for _ in range(options.runs):
-            for label, tree in trees.items():  # alternating: the same load for both
-                started = time.perf_counter()
-                run(tree, args)
-                times[label].append(time.perf_counter() - started)
+
+        def timed(tree: Path, args: list[str] = args) -> float:
+            started = time.perf_counter()
+            run(tree, args)
+            return time.perf_counter() - started
+
+        times = paired.alternate(options.runs, trees, timed)
         for label, tree in trees.items():
             loaded = ", ".join(heavy_imports(tree, args)) or "none of " + ", ".join(HEAVY)
             spread = times[label]

@@ -1,0 +1,35 @@
+"""Paired runs for the benchmarks: this checkout and, with `--before TREE`, another one,
+run alternately so that both see the same load on the machine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+
+T = TypeVar("T")
+
+
+def trees(before: Path | None) -> dict[str, Path]:
+    """The checkouts to run, by label: "before" (when given) and "now" (this one)."""
+    return {"before": before, "now": ROOT} if before else {"now": ROOT}
+
+
+def alternate(
+    runs: int, checkouts: dict[str, Path], measure: Callable[[Path], T]
+) -> dict[str, list[T]]:
+    """`measure(tree)` `runs` times for each checkout, alternating between them."""
+    found: dict[str, list[T]] = {label: [] for label in checkouts}
+    for _ in range(runs):
+        for label, tree in checkouts.items():
+            found[label].append(measure(tree))
+    return found
+
+
+def machine(runs: int) -> str:
+    """How many runs on how many cores, and the load when they start."""
+    load = os.getloadavg()[0]
+    return f"{runs} runs each on {os.cpu_count()} cores, load average {load:.2f} at the start"
