@@ -110,8 +110,10 @@ def known_places(
     for s in festival.sessions:
         if s.fixed is None:
             continue
-        fitting = [v.id for v in solver.eligible_venues(festival, s)]
-        venue = s.fixed.venue or (fitting[0] if len(fitting) == 1 else None)
+        venue = s.fixed.venue
+        if venue is None:
+            fitting = solver.eligible_venues(festival, s)
+            venue = fitting[0].id if len(fitting) == 1 else None
         if venue is not None:
             end = s.fixed.start + timedelta(minutes=s.duration)
             known[s.id] = Placement(s.id, venue, s.fixed.start, end)

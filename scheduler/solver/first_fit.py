@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from ..days import Clock
 from ..model import Festival, Session
-from .grid import DAY, Place, block_windows, minutes_between, travel_times, window
+from .grid import DAY, BlockKey, Blocks, Place, minutes_between, travel_times, window
 from .neighbourhoods import missed_wishes
 
 
@@ -84,16 +84,10 @@ class _Board:
         self.audience: dict[str, _Busy] = defaultdict(lambda: _Busy(size))
         self.exclusive = set(festival.exclusive_tags)
         self.travel = travel_times(festival)
-        self.windows: dict[tuple[str, int], list[tuple[int, int]]] = {}
-        #: (venue, day, block) → its track: named in [[blocks]], or that of its sessions
-        self.named: dict[tuple[str, int, int], str] = {}
-        for block in festival.blocks:
-            day = (block.date - festival.start).days
-            listed = self.venues[block.venue].blocks_on(block.date)
-            if block.window in listed:
-                self.named[(block.venue, day, listed.index(block.window))] = block.track
-        self.track_of_block = dict(self.named)
-        self.in_block: dict[tuple[str, int, int], set[str]] = defaultdict(set)
+        self.blocks = Blocks(festival, clock)
+        #: block → its track: named in [[blocks]], or that of the sessions placed in it
+        self.track_of_block = dict(self.blocks.named)
+        self.in_block: dict[BlockKey, set[str]] = defaultdict(set)
         self.blocked = festival.one_track_per_block and any(v.has_blocks for v in festival.venues)
         #: a person's places so far: session → (venue, start, end)
         self.been: dict[str, dict[str, tuple[str, int, int]]] = defaultdict(dict)
@@ -106,19 +100,9 @@ class _Board:
                 self.apart[other].add(s.id)
         self.placed: dict[str, Place] = {}
 
-    def block_of(self, vid: str, t: int) -> tuple[str, int, int]:
-        """(venue, day, index) of the block of `vid` holding a start at `t`."""
-        day = self.clock.day(t)
-        if (vid, day) not in self.windows:
-            self.windows[(vid, day)] = block_windows(
-                self.festival, self.clock, self.venues[vid], day
-            )
-        found = [k for k, (a, b) in enumerate(self.windows[(vid, day)]) if a <= t < b]
-        return vid, day, found[0] if found else -1
-
     def owned(self, s: Session, place: Place) -> bool:
         """Whether `place` lies in a block that `s`'s track already holds."""
-        return self.track_of_block.get(self.block_of(*place)) == s.track
+        return self.track_of_block.get(self.blocks.of(*place)) == s.track
 
     def fits(self, s: Session, vid: str, t: int) -> bool:
         """Whether `s` may start at `t` in `vid` next to what is placed."""
@@ -129,7 +113,7 @@ class _Board:
         if any(a < end and t < b for a, b in self.unavailable[s.id]):
             return False
         if s.track and v.has_blocks:
-            owner = self.track_of_block.get(self.block_of(vid, t))
+            owner = self.track_of_block.get(self.blocks.of(vid, t))
             if owner is not None and owner != s.track:
                 return False
         day = self.clock.day(t)
@@ -192,14 +176,14 @@ class _Board:
             if tag in self.exclusive:
                 change(self.audience[tag], t, end)
         if s.track and v.has_blocks and self.festival.one_track_per_block:
-            block = self.block_of(vid, t)
+            block = self.blocks.of(vid, t)
             members = self.in_block[block]
             if sign > 0:
                 members.add(s.id)
                 self.track_of_block.setdefault(block, s.track)
             else:
                 members.discard(s.id)
-                if not members and block not in self.named:
+                if not members and block not in self.blocks.named:
                     self.track_of_block.pop(block, None)
 
     def in_the_way(self, s: Session, vid: str, t: int) -> set[str]:
@@ -214,7 +198,7 @@ class _Board:
                 if t < begins + o.duration + v.changeover:
                     way.add(sid)
         if s.track and v.has_blocks and self.festival.one_track_per_block:
-            block = self.block_of(vid, t)
+            block = self.blocks.of(vid, t)
             if self.track_of_block.get(block, s.track) != s.track:
                 way |= self.in_block[block]
         return way

@@ -80,6 +80,37 @@ def block_windows(festival: Festival, clock: Clock, v: Venue, offset: int) -> li
     return [(clock.at(offset, a), clock.at(offset, b)) for a, b in v.blocks_on(day)]
 
 
+#: a block of one venue on one day: (venue id, start, end), axis minutes
+BlockKey = tuple[str, int, int]
+
+
+class Blocks:
+    """Venues' blocks as first fit and repair look them up: the block holding a start
+    (each venue-day's blocks listed once) and the track `[[blocks]]` names for one."""
+
+    def __init__(self, festival: Festival, clock: Clock):
+        self.festival, self.clock = festival, clock
+        self.venues = {v.id: v for v in festival.venues}
+        self._windows: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        #: block → the track `[[blocks]]` gives it
+        self.named: dict[BlockKey, str] = {}
+        for entry in festival.blocks:
+            day = (entry.date - festival.start).days
+            a, b = (clock.at(day, minute) for minute in entry.window)
+            self.named[(entry.venue, a, b)] = entry.track
+
+    def of(self, vid: str, t: int) -> BlockKey:
+        """The block of `vid` holding a start at `t` (`(vid, t, t)` when none does)."""
+        day = self.clock.day(t)
+        if (vid, day) not in self._windows:
+            venue = self.venues[vid]
+            self._windows[(vid, day)] = block_windows(self.festival, self.clock, venue, day)
+        for a, b in self._windows[(vid, day)]:
+            if a <= t < b:
+                return vid, a, b
+        return vid, t, t
+
+
 def slot_starts(
     festival: Festival, clock: Clock, v: Venue, duration: int, offset: int, span: int
 ) -> list[int]:

@@ -37,7 +37,7 @@ from .engine import (
 )
 from .first_fit import first_fit
 from .formulation import Formulation
-from .grid import Place, Table, absences, block_windows, window
+from .grid import BlockKey, Blocks, Place, Table, absences, window
 
 NEIGHBOURHOOD = 60  # sessions freed at each step, at most
 SMALLEST = 8  # ... and at least
@@ -493,25 +493,12 @@ def _contested(
         held.sort()
     longest = max((s.duration for s in festival.sessions), default=0)
 
-    def block_of(vid: str, t: int) -> tuple[str, int, int]:
-        """(venue, start, end) of the block of `vid` holding a start at `t`."""
-        day = clock.day(t)
-        for a, b in block_windows(festival, clock, venues[vid], day):
-            if a <= t < b:
-                return vid, a, b
-        return vid, t, t
-
-    named = {}  # block → the track [[blocks]] gives it
-    for entry in festival.blocks:
-        day = (entry.date - festival.start).days
-        named[(entry.venue, clock.at(day, entry.window[0]), clock.at(day, entry.window[1]))] = (
-            entry.track
-        )
-    held_by: dict[tuple[str, int, int], set[str]] = {}  # block → the tracks placed in it
+    blocks = Blocks(festival, clock)
+    held_by: dict[BlockKey, set[str]] = {}  # block → the tracks placed in it
     if festival.one_track_per_block:
         for sid, (vid, t) in places.items():
             if by_id[sid].track and venues[vid].has_blocks:
-                held_by.setdefault(block_of(vid, t), set()).add(by_id[sid].track)
+                held_by.setdefault(blocks.of(vid, t), set()).add(by_id[sid].track)
     found: list[str] = []
     seen = set(missing)
     frontier = list(missing)
@@ -524,8 +511,8 @@ def _contested(
                 v = venues[vid]
                 lo, hi = t, t + s.duration + v.changeover
                 if s.track and v.has_blocks:
-                    block = block_of(vid, t)
-                    if named.get(block, s.track) != s.track:
+                    block = blocks.of(vid, t)
+                    if blocks.named.get(block, s.track) != s.track:
                         continue  # not a place for it
                     if held_by.get(block, {s.track}) != {s.track}:  # the whole block
                         lo, hi = min(lo, block[1]), max(hi, block[2])
