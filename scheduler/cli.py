@@ -271,10 +271,10 @@ def plan(
     elif done.timetable.moves:
         click.echo("No changes to the published plan.")
     assert done.published is not None
-    written = len(done.published.written)
+    written = len(done.published.served(done.published.written))
     click.echo(
         f"Published {out}/: {written} file{'s' if written != 1 else ''} written, "
-        f"{len(done.published.unchanged)} unchanged."
+        f"{len(done.published.served(done.published.unchanged))} unchanged."
     )
 
 

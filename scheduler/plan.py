@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from . import days, errors, interest, revisions, solver, validate
+from . import days, errors, interest, rendered, revisions, solver, validate
 from .diff import Change, diff
 from .model import Entry, Festival, Keep, Placement, Status, Timetable, Violation
 from .publish import Published, locked, publish
@@ -280,20 +280,33 @@ def outputs(
     attendees_before: interest.Clashes | None = None,
 ) -> dict[str, bytes]:
     """Every published file, rendered in memory: relative path → bytes."""
+    files = pages(festival, timetable, entries, attendees, attendees_before)
+    files.update(ical.outputs(festival, entries))
+    return files
+
+
+def pages(
+    festival: Festival,
+    timetable: Timetable,
+    entries: tuple[Entry, ...],
+    attendees: interest.Clashes | None = None,
+    attendees_before: interest.Clashes | None = None,
+) -> dict[str, bytes]:
+    """The published files other than feeds: `timetable.json` and the page."""
     shown = interest.as_json(attendees, attendees_before) if attendees is not None else None
     files = timetable_json.outputs(festival, timetable, entries, shown)
-    files.update(ical.outputs(festival, entries))
     files.update(html.outputs(festival, timetable, entries))
     return files
 
 
-def retired_feeds(festival: Festival, out: Path, files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Empty calendars for published feeds whose track, venue or person was removed."""
+def retired_feeds(festival: Festival, out: Path, feeds: Collection[str]) -> dict[str, bytes]:
+    """Empty calendars for published feeds whose track, venue or person was removed (is
+    not among `feeds`, the paths of the feeds published now)."""
     stale = {}
     for folder in ("tracks", "venues", "people"):
         for path in sorted((out / folder).glob("*.ics")):
             relative = f"{folder}/{path.name}"
-            if relative not in files:
+            if relative not in feeds:
                 try:
                     previous = path.read_bytes()
                 except OSError:  # unreadable: it is replaced all the same
@@ -366,7 +379,45 @@ def _plan(
     )
     if result.interrupted and (accept is None or not accept(result, timetable)):
         raise Interrupted(result, timetable)
-    entries = revisions.revise(festival, timetable, published, at or now())
+    release = release_plan(festival, timetable, published, previous, out, at or now())
+    return Plan(
+        festival,
+        result,
+        timetable,
+        validate.score(festival, timetable),
+        release.entries,
+        release.changes,
+        release.published,
+        release.attendees,
+        release.attendees_before,
+    )
+
+
+@dataclass(frozen=True)
+class Release:
+    """A timetable as published: its entries, what changed, and the files written."""
+
+    entries: tuple[Entry, ...]
+    changes: tuple[Change, ...]
+    published: Published | None
+    attendees: interest.Clashes | None
+    attendees_before: interest.Clashes | None
+
+
+def release_plan(
+    festival: Festival,
+    timetable: Timetable,
+    published: Mapping[str, Entry],
+    previous: Timetable | None,
+    out: Path | None,
+    at: datetime,
+) -> Release:
+    """Revise `timetable` against the `published` plan, render it and publish it into `out`
+    (None: render only). The caller holds `out`'s lock.
+
+    Feeds that `out` already publishes, rendered from the same sessions and settings,
+    are neither rendered nor written again (`rendered`)."""
+    entries = revisions.revise(festival, timetable, published, at)
     reasons = {}
     if previous is not None:
         placed = {p.session: p for p in timetable.placements}
@@ -378,22 +429,18 @@ def _plan(
     attendees = attendee_clashes(festival, timetable)
     before = previous_timetable(festival, published)
     attendees_before = attendee_clashes(festival, before) if before is not None else None
-    files = outputs(festival, timetable, entries, attendees, attendees_before)
+    files = pages(festival, timetable, entries, attendees, attendees_before)
+    feeds = ical.feeds(festival, entries)
+    digests = ical.digests(festival, feeds)
+    kept = rendered.intact(out, digests)
+    feeds_now = ical.render(festival, [f for f in feeds if f.path not in kept])
+    files.update(feeds_now)
     written = None
     if out is not None:
-        files.update(retired_feeds(festival, out, files))
-        written = publish(files, out, locked_by_caller=True)
-    return Plan(
-        festival,
-        result,
-        timetable,
-        validate.score(festival, timetable),
-        entries,
-        changes,
-        written,
-        attendees,
-        attendees_before,
-    )
+        files.update(retired_feeds(festival, out, digests.keys()))
+        files[rendered.RECORD] = rendered.record(digests, feeds_now, kept)
+        written = publish(files, out, locked_by_caller=True, kept=kept.keys())
+    return Release(entries, changes, written, attendees, attendees_before)
 
 
 def attendee_clashes(festival: Festival, timetable: Timetable) -> interest.Clashes | None:

@@ -11,7 +11,7 @@ solver minimises.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -446,9 +446,8 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
             window = set(usable[i : i + width])
             inside = sum(1 for s in sessions if day_of[s.id] in window)
             penalty["spread"] += inside * (inside - 1) // 2
-    for a, b in combinations(sessions, 2):
-        if a.track is not None and a.track == b.track and day_of[a.id] == day_of[b.id]:
-            penalty["track_days"] += 1
+    same_track_day = Counter((s.track, day_of[s.id]) for s in sessions if s.track is not None)
+    penalty["track_days"] = sum(n * (n - 1) // 2 for n in same_track_day.values())
     for s in sessions:
         p = placed[s.id]
         if s.prefer.dates and day_of[s.id] not in s.prefer.dates:
@@ -475,8 +474,12 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
             if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
                 penalty["tag_overlap"] += weight
     longest_day = max((v.closes - v.opens for v in festival.venues), default=1440)
+    held: dict[str, list[Session]] = defaultdict(list)
+    for s in sessions:
+        for person in dict.fromkeys(s.people):
+            held[person].append(s)
     for person in festival.people:
-        mine = [s for s in sessions if person.id in s.people]
+        mine = held.get(person.id, [])
         if mine:
             need = max(1, -(-sum(s.duration for s in mine) // max(1, longest_day)))
             penalty["person_days"] += len({day_of[s.id] for s in mine}) - need

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -236,23 +237,86 @@ def test_an_unchanged_rerun_rewrites_nothing(default_festival, tmp_path):
     assert snapshot(tmp_path) == before  # bytes and modification times
 
 
+def rendering_recorded(monkeypatch) -> list[str]:
+    """The paths of the feeds rendered from now on."""
+    rendered, real_feed = [], ical.feed
+
+    def feed(festival, entries, path, *args, **kwargs):
+        rendered.append(path)
+        return real_feed(festival, entries, path, *args, **kwargs)
+
+    monkeypatch.setattr(ical, "feed", feed)
+    return rendered
+
+
+def published_feeds(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in ics_files(folder)}
+
+
+def test_an_unchanged_rerun_renders_no_feed(default_festival, tmp_path, monkeypatch):
+    plan_into(default_festival, tmp_path)
+    rendered = rendering_recorded(monkeypatch)
+    later = plan_into(default_festival, tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
+    assert rendered == []
+    assert later.published.written == ()
+    assert {"festival.ics", "people/president.ics"} <= set(later.published.unchanged)
+
+
+def test_a_rerun_renders_only_the_feeds_showing_a_changed_session(
+    default_festival, tmp_path, monkeypatch
+):
+    plan_into(default_festival, tmp_path)
+    retitled = config.loads(
+        DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+            'title = "视联网主题活动"', 'title = "视联网主题活动（新）"'
+        )
+    )
+    rendered = rendering_recorded(monkeypatch)
+    later = plan_into(retitled, tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
+    entry = next(e for e in later.entries if e.session == "video-network")
+    showing = {"festival.ics", f"tracks/{entry.track}.ics", f"venues/{entry.venue}.ics"}
+    showing |= {f"people/{p}.ics" for p in entry.people}
+    assert sorted(rendered) == sorted(showing)
+    assert {p for p in later.published.written if p.endswith(".ics")} == showing
+    # the feeds kept are exactly what rendering everything anew gives
+    everything = planning.outputs(retitled, later.timetable, later.entries)
+    assert published_feeds(tmp_path) == {p: b for p, b in everything.items() if p.endswith(".ics")}
+
+
+def test_a_feed_changed_by_hand_is_rendered_again(default_festival, tmp_path, monkeypatch):
+    plan_into(default_festival, tmp_path)
+    good = published_feeds(tmp_path)
+    (tmp_path / "people" / "president.ics").write_bytes(b"BEGIN:VCALENDAR\r\n")
+    (tmp_path / "festival.ics").unlink()
+    rendered = rendering_recorded(monkeypatch)
+    plan_into(default_festival, tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
+    assert sorted(rendered) == ["festival.ics", "people/president.ics"]
+    assert published_feeds(tmp_path) == good
+
+
+def test_renaming_the_festival_renders_every_feed_again(default_festival, tmp_path, monkeypatch):
+    plan_into(default_festival, tmp_path)
+    renamed = replace(default_festival, name="中国电信科技周")
+    rendered = rendering_recorded(monkeypatch)
+    plan_into(renamed, tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
+    assert sorted(rendered) == sorted(published_feeds(tmp_path))
+    assert all("中国电信科技周".encode() in b for b in published_feeds(tmp_path).values())
+
+
 def test_a_failure_during_writing_leaves_the_previous_feeds_intact(
     default_festival, tmp_path, monkeypatch
 ):
     plan_into(default_festival, tmp_path)
     before = snapshot(tmp_path)
-    moved = default_festival.session("video-network")
     changed = config.loads(
         DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-            'prefer = { time = "morning" }\n\n[[sessions]]\nid = "digital-platform"',
-            'prefer = { time = "afternoon" }\n\n[[sessions]]\nid = "digital-platform"',
+            'title = "视联网主题活动"', 'title = "视联网主题活动（新）"'
         )
     )
-    assert changed.session("video-network") != moved
     real_feed = ical.feed
 
     def failing_feed(festival, entries, path, *args, **kwargs):
-        if path == "venues/sh-forum.ics":
+        if path == "festival.ics":
             raise RuntimeError("disk on fire")
         return real_feed(festival, entries, path, *args, **kwargs)
 

@@ -60,7 +60,8 @@ def test_nothing_changed_touches_nothing(tmp_path):
     assert result.written == () and out.stat().st_ino == folder
 
 
-def test_a_failure_while_writing_leaves_the_previous_files_intact(tmp_path, monkeypatch):
+@pytest.mark.parametrize("flush", ["syncfs", "fsync"])
+def test_a_failure_while_writing_leaves_the_previous_files_intact(tmp_path, monkeypatch, flush):
     out = tmp_path / "out"
     publish.publish({"a.json": b"old a", "b.json": b"old b"}, out)
     before = snapshot(out)
@@ -73,7 +74,14 @@ def test_a_failure_while_writing_leaves_the_previous_files_intact(tmp_path, monk
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(publish.os, "fsync", failing_fsync)
+    def failing_syncfs(path):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if flush == "syncfs":  # the disk fills up before the staged files reach it
+        monkeypatch.setattr(publish, "_syncfs", failing_syncfs)
+    else:  # a system without syncfs(): each file is flushed
+        monkeypatch.setattr(publish, "_syncfs", lambda path: False)
+        monkeypatch.setattr(publish.os, "fsync", failing_fsync)
     with pytest.raises(publish.PublishError) as caught:
         publish.publish({"a.json": b"new a", "b.json": b"new b"}, out)
     assert str(caught.value) == (
@@ -125,7 +133,7 @@ class Killed(BaseException):
 KILL_POINTS = [
     ("os.replace", 1, "before"),  # while writing the staging folder
     ("os.replace", 2, "after"),
-    ("_fsync_tree_dirs", 1, "after"),  # staging complete, nothing swapped yet
+    ("_make_durable", 1, "after"),  # staging complete, nothing swapped yet
     ("_exchange", 1, "before"),
     ("_exchange", 1, "after"),  # swapped, the old folder not yet deleted
     ("os.rename", 1, "after"),  # journal: old folder moved aside, new not yet in

@@ -83,10 +83,17 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
     people = {p.id: p.name for p in festival.people}
     separator = label(language, "list_separator")
 
+    formatted: dict[time, str] = {}  # formatting is the page's main cost: once per time
+
+    def hour_minute(moment: time) -> str:
+        if moment not in formatted:
+            formatted[moment] = format_skeleton("Hm", moment, locale=locale)
+        return formatted[moment]
+
     def clock(moment: datetime) -> str:
         """A time of day; with its zone's abbreviation where the wall clock shows it twice."""
         wall = days.local(festival, moment)
-        shown = format_skeleton("Hm", wall.time(), locale=locale)
+        shown = hour_minute(wall.time())
         return shown if days.is_unambiguous(wall) else f"{shown} {wall.tzname()}"
 
     def view(entry: Entry) -> dict:
@@ -105,7 +112,7 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
         }
 
     def hm(minute: int) -> str:
-        return format_skeleton("Hm", time(minute // 60 % 24, minute % 60), locale=locale)
+        return hour_minute(time(minute // 60 % 24, minute % 60))
 
     def cell(vid: str, day: date, todays: list[Entry]) -> list[dict]:
         """One venue's day: its blocks (the track each holds), each with its slots (free

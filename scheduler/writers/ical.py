@@ -15,10 +15,13 @@ where it begins and ends.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 from typing import Any
 
 import icalendar
@@ -55,7 +58,7 @@ def _track_name(festival: Festival, entry: Entry) -> str | None:
     return next((t.name for t in festival.tracks if t.id == entry.track), entry.track)
 
 
-def _description(festival: Festival, entry: Entry, track: str | None) -> str:
+def _description(festival: Festival, entry: Entry, track: str | None, names: dict[str, str]) -> str:
     language = festival.language
     separator = label(language, "list_separator")
     colon = label(language, "colon")
@@ -65,7 +68,6 @@ def _description(festival: Festival, entry: Entry, track: str | None) -> str:
     if track:
         lines.append(f"{label(language, 'track')}{colon}{track}")
     if entry.people:
-        names = {p.id: p.name for p in festival.people}
         lines.append(
             f"{label(language, 'people')}{colon}"
             + separator.join(names.get(p, p) for p in entry.people)
@@ -82,7 +84,7 @@ def _when(festival: Festival, moment: datetime) -> datetime:
     return wall if days.is_unambiguous(wall) else moment.astimezone(UTC)
 
 
-def _event(festival: Festival, entry: Entry) -> icalendar.Event:
+def _event(festival: Festival, entry: Entry, names: dict[str, str]) -> icalendar.Event:
     track = _track_name(festival, entry)
     event = icalendar.Event.new(
         uid=event_uid(festival, entry.session),
@@ -93,7 +95,7 @@ def _event(festival: Festival, entry: Entry) -> icalendar.Event:
         last_modified=entry.last_modified,
         sequence=entry.sequence,
         location=entry.location,
-        description=_description(festival, entry, track),
+        description=_description(festival, entry, track, names),
         categories=[track] if track else (),
         status=entry.status,
         url=f"{festival.url}#{entry.session}" if festival.url else None,
@@ -164,8 +166,13 @@ class _Shared:
 
     def event(self, entry: Entry) -> icalendar.Event:
         if entry not in self._events:
-            self._events[entry] = _event(self.festival, entry)
+            self._events[entry] = _event(self.festival, entry, self.names)
         return self._events[entry]
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """People's names by id."""
+        return {p.id: p.name for p in self.festival.people}
 
     @cached_property
     def timezone_bytes(self) -> bytes:
@@ -182,13 +189,24 @@ class _Shared:
         return "TZID" in event["DTSTART"].params or "TZID" in event["DTEND"].params
 
 
-def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
-    """Every feed: `festival.ics`, `tracks/`, `venues/` and `people/`."""
+@dataclass(frozen=True)
+class Feed:
+    """One published calendar: where, under which name, and which sessions it holds."""
+
+    path: str
+    name: str
+    description: str
+    color: str | None
+    entries: tuple[Entry, ...]
+
+
+def feeds(festival: Festival, entries: Iterable[Entry]) -> list[Feed]:
+    """Every feed to publish: `festival.ics`, then `tracks/`, `venues/` and `people/`."""
     language = festival.language
     name = festival.name
-    shared = _Shared(festival)
+    entries = tuple(entries)
     about = festival.description or label(language, "feed.festival", festival=name)
-    files = {"festival.ics": feed(festival, entries, "festival.ics", name, about, shared=shared)}
+    listed = [Feed("festival.ics", name, about, None, entries)]
     audiences: list[tuple[str, str, Any, str | None]] = [
         *(("tracks", "feed.track", t, t.color) for t in festival.tracks),
         *(("venues", "feed.venue", v, None) for v in festival.venues),
@@ -201,17 +219,82 @@ def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
         for person in e.people:
             held[("people", person)].append(e)
     for folder, text, item, color in audiences:
-        path = f"{folder}/{item.id}.ics"
-        files[path] = feed(
-            festival,
-            held.get((folder, item.id), []),
-            path,
-            f"{name} · {item.name}",
-            label(language, text, festival=name, name=item.name),
-            color,
-            shared=shared,
+        listed.append(
+            Feed(
+                f"{folder}/{item.id}.ics",
+                f"{name} · {item.name}",
+                label(language, text, festival=name, name=item.name),
+                color,
+                tuple(held.get((folder, item.id), ())),
+            )
         )
-    return files
+    return listed
+
+
+def render(festival: Festival, listed: Iterable[Feed]) -> dict[str, bytes]:
+    """The bytes of each feed in `listed`, by path (events built once for all of them)."""
+    shared = _Shared(festival)
+    return {
+        f.path: feed(festival, f.entries, f.path, f.name, f.description, f.color, shared=shared)
+        for f in listed
+    }
+
+
+def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
+    """Every feed, rendered: path → bytes."""
+    return render(festival, feeds(festival, entries))
+
+
+def digests(festival: Festival, listed: Iterable[Feed]) -> dict[str, str]:
+    """What each feed in `listed` is rendered from, as a digest by path: a feed whose digest
+    is unchanged renders to the same bytes, so a publication need not render it again.
+
+    Covers the feed, its entries, everything of the festival a feed shows (names, times,
+    addresses, language, the zone and the years its VTIMEZONE spans) and the code that
+    renders it (this package's files and the `icalendar` release)."""
+    context = hashlib.sha256(_code_digest())
+    context.update(
+        repr(
+            (
+                festival.id,
+                festival.name,
+                festival.description,
+                festival.language,
+                festival.url,
+                festival.feed_url,
+                festival.refresh,
+                festival.timezone,
+                festival.start,
+                festival.end,
+                [(t.id, t.name, t.color) for t in festival.tracks],
+                [(p.id, p.name) for p in festival.people],
+            )
+        ).encode()
+    )
+    described: dict[Entry, bytes] = {}
+    found = {}
+    for f in listed:
+        digest = context.copy()
+        digest.update(repr((f.path, f.name, f.description, f.color, len(f.entries))).encode())
+        for e in f.entries:
+            if e not in described:
+                described[e] = repr(e).encode()
+            digest.update(described[e])
+        found[f.path] = digest.hexdigest()
+    return found
+
+
+@cache
+def _code_digest() -> bytes:
+    """A digest of the code that renders feeds: the package's sources, messages and
+    templates, and the `icalendar` release."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(icalendar.__version__.encode())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".toml", ".json", ".po", ".html", ".j2"}:
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.digest()
 
 
 def retired(festival: Festival, path: str, previous: bytes) -> bytes:
