@@ -2,10 +2,13 @@
 
 Usage:
     python benchmarks/first_valid.py [--sizes 50,200,400,1000,2000] [--attendees 0]
+                                     [--rooms 0] [--days 3] [--step 15] [--slots 0.1]
                                      [--runs 3] [--seed 1] [--before TREE]
 
-For each size, `scheduler.generate` writes a 3-day conference of that many talks
-(one room per 20 talks; with --attendees, that many attendees' choices). Each
+For each size, `scheduler.generate` writes a conference of that many talks over
+--days days on a --step-minute grid (--rooms rooms, 0: one per 20 talks; a
+--slots share of them with a slot grid; with --attendees, that many attendees'
+choices). Each
 run is a fresh process (`python -c`, the package of the tree on PYTHONPATH) that
 solves with the default options and stops at the first progress report; the
 figure is the wall time from `solve()`'s start to that report, and the timetable
@@ -33,8 +36,12 @@ from scheduler import validate
 from scheduler.generate import Programme, published_programme
 from scheduler.solver import Options, solve
 
-talks, attendees, seed = (int(a) for a in sys.argv[1:4])
-festival, _ = published_programme(seed, Programme(sessions=talks, attendees=attendees))
+talks, attendees, seed, rooms, days, step = (int(a) for a in sys.argv[1:7])
+shape = Programme(
+    sessions=talks, attendees=attendees, venues=rooms, days=days, step=step,
+    slots=float(sys.argv[7]),
+)
+festival, _ = published_programme(seed, shape)
 stop = threading.Event()
 first = []
 
@@ -46,14 +53,18 @@ def on_progress(progress):
 started = time.perf_counter()
 result = solve(festival, Options(), on_progress=on_progress, stop=stop)
 valid = result.timetable is not None and not validate.violations(festival, result.timetable)
-print(json.dumps({"first": first[0] - started if first else None, "valid": valid}))
+print(json.dumps({
+    "first": first[0] - started if first else None, "valid": valid,
+    "people": len(festival.people), "rooms": len(festival.venues),
+}))
 """
 
 
-def measure(tree: Path, talks: int, attendees: int, seed: int) -> dict:
+def measure(tree: Path, talks: int, args: argparse.Namespace) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    shape = [args.attendees, args.seed, args.rooms, args.days, args.step, args.slots]
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(talks), str(attendees), str(seed)],
+        [sys.executable, "-c", PROBE, str(talks), *(str(a) for a in shape)],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -67,20 +78,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,200,400,1000,2000")
     parser.add_argument("--attendees", type=int, default=0)
+    parser.add_argument("--rooms", type=int, default=0)
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--step", type=int, default=15)
+    parser.add_argument("--slots", type=float, default=0.1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--before", type=Path, help="another checkout to time alongside")
     args = parser.parse_args()
     checkouts = paired.trees(args.before)
-    print(f"{paired.machine(args.runs)}; attendees {args.attendees}")
+    print(
+        f"{paired.machine(args.runs)}; attendees {args.attendees}, {args.days} days, "
+        f"{args.step}-minute grid, slots in {args.slots:.0%} of rooms"
+    )
     labels = " | ".join(f"first valid, {label}" for label in checkouts)
-    print(f"| talks | {labels} | all valid |")
-    print("|---:|" + "---:|" * len(checkouts) + ":-:|")
+    print(f"| talks | rooms | people | {labels} | all valid |")
+    print("|---:|---:|---:|" + "---:|" * len(checkouts) + ":-:|")
     for talks in (int(n) for n in args.sizes.split(",")):
         found = paired.alternate(
             args.runs,
             checkouts,
-            lambda tree, talks=talks: measure(tree, talks, args.attendees, args.seed),
+            lambda tree, talks=talks: measure(tree, talks, args),
         )
         cells = []
         for runs in found.values():
@@ -90,7 +108,13 @@ def main() -> None:
                 continue
             cells.append(f"{statistics.median(times):.2f} s ({min(times):.2f}–{max(times):.2f})")
         valid = all(r["valid"] for runs in found.values() for r in runs)
-        print(f"| {talks} | " + " | ".join(cells) + f" | {'yes' if valid else 'NO'} |", flush=True)
+        now = found["now"][0]
+        print(
+            f"| {talks} | {now.get('rooms', '')} | {now.get('people', '')} | "
+            + " | ".join(cells)
+            + f" | {'yes' if valid else 'NO'} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -67,8 +67,15 @@ __all__ = [
     "where",
 ]
 
-#: model size (`size_of`) above which a solve goes by neighbourhoods
-LARGE = 10_000
+#: model size (`size_of`) above which a solve goes by neighbourhoods. Measured on generated
+#: conferences (benchmarks/cliff.py): from about 700 the whole model no longer proves
+#: optimality within its budget, and spends it (60 s at 720, over 120 s from 3,000) for
+#: timetables 0.2-0.4 % better than the neighbourhoods' within theirs (about 30 s, often less)
+LARGE = 1_000
+#: model size from which the whole model's budget shrinks: CP-SAT's deterministic time runs
+#: slower against the wall clock as the model grows (2 s a unit at 700, 4.4 s at 900 on the
+#: development machine), so a model of size n gets `time_limit * WHOLE_BUDGET_SIZE / n`
+WHOLE_BUDGET_SIZE = 300
 #: what a weighed pair of sessions adds to it, against 1 for a session's eligible venue: an
 #: ordering of the two (three Booleans, four constraints) against one Boolean and one interval
 PAIR_SIZE = 3
@@ -96,7 +103,8 @@ def solve(
     stop = stop or threading.Event()
     keep = keep or {}
     table = starts_table(festival)
-    if size_of(festival, table) > LARGE:
+    size = size_of(festival, table)
+    if size > LARGE:
         search = NeighbourhoodSearch(
             festival,
             table,
@@ -112,7 +120,16 @@ def solve(
             return large
         if stop.is_set():
             return _interrupted(started)
-    return _solve_whole(festival, options, on_progress, previous, keep, started, stop)
+    whole = replace(options, time_limit=whole_budget(options.time_limit, size))
+    return _solve_whole(festival, whole, on_progress, previous, keep, started, stop)
+
+
+def whole_budget(time_limit: float, size: int) -> float:
+    """The whole model's deterministic budget at model `size`: `time_limit` up to
+    `WHOLE_BUDGET_SIZE`, shrinking with the size beyond it, so that its wall-clock time
+    stays near that of the neighbourhoods' `time_limit` where the one path meets the
+    other."""
+    return time_limit * min(1.0, WHOLE_BUDGET_SIZE / max(1, size))
 
 
 def size_of(festival: Festival, table: Table) -> int:
