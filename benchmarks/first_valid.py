@@ -3,12 +3,14 @@
 Usage:
     python benchmarks/first_valid.py [--sizes 50,200,400,1000,2000] [--attendees 0]
                                      [--rooms 0] [--days 3] [--step 15] [--slots 0.1]
+                                     [--short-talks]
                                      [--runs 3] [--seed 1] [--before TREE]
 
 For each size, `scheduler.generate` writes a conference of that many talks over
 --days days on a --step-minute grid (--rooms rooms, 0: one per 20 talks; a
 --slots share of them with a slot grid; with --attendees, that many attendees'
-choices). Each
+choices; with --short-talks, talks of 15 to 50 minutes as in a developer
+meeting's devrooms, `generate.SHORT_TALKS`). Each
 run is a fresh process (`python -c`, the package of the tree on PYTHONPATH) that
 solves with the default options and stops at the first progress report; the
 figure is the wall time from `solve()`'s start to that report, and the timetable
@@ -33,14 +35,17 @@ import paired
 PROBE = """
 import json, sys, threading, time
 from scheduler import validate
+from scheduler import generate
 from scheduler.generate import Programme, published_programme
 from scheduler.solver import Options, solve
 
-talks, attendees, seed, rooms, days, step = (int(a) for a in sys.argv[1:7])
+talks, attendees, seed, rooms, days, step, short = (int(a) for a in sys.argv[1:8])
 shape = Programme(
     sessions=talks, attendees=attendees, venues=rooms, days=days, step=step,
-    slots=float(sys.argv[7]),
+    slots=float(sys.argv[8]),
 )
+if short:
+    shape = Programme(**{**vars(shape), "durations": generate.SHORT_TALKS})
 festival, _ = published_programme(seed, shape)
 stop = threading.Event()
 first = []
@@ -62,7 +67,8 @@ print(json.dumps({
 
 def measure(tree: Path, talks: int, args: argparse.Namespace) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    shape = [args.attendees, args.seed, args.rooms, args.days, args.step, args.slots]
+    shape = [args.attendees, args.seed, args.rooms, args.days, args.step]
+    shape += [int(args.short_talks), args.slots]
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(talks), *(str(a) for a in shape)],
         cwd=tree,
@@ -82,6 +88,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--step", type=int, default=15)
     parser.add_argument("--slots", type=float, default=0.1)
+    parser.add_argument("--short-talks", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--before", type=Path, help="another checkout to time alongside")

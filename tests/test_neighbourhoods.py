@@ -300,3 +300,40 @@ def test_programmes_whose_rooms_hold_one_track_per_half_day_are_placed(named):
     result = solver.solve(festival, options=OPTIONS)
     assert result.timetable is not None
     assert validate.violations(festival, result.timetable) == []
+
+
+def test_the_clock_running_out_keeps_the_best_timetable_found(neighbourhoods_always, monkeypatch):
+    """When --max-seconds has run out by the end of a search whose goals span days, the
+    timetable published is its best one, not first fit's again."""
+    from scheduler.solver import engine
+
+    shape = generate.Programme(sessions=60, venues=3)
+    festival = next(
+        f
+        for f, _ in (generate.published_programme(seed, shape) for seed in range(20))
+        if any(f.weight(goal) for goal in ("person_days", "track_days", "spread"))
+    )
+    reported = []
+    real_left = engine.Options.left
+
+    def left(options):
+        if len(reported) >= 2 and options.deadline is not None:
+            return 0.0  # the clock runs out once the search has improved on first fit
+        return real_left(options)
+
+    def cap_wall_clock(solver_, options):
+        if options.left() == 0:  # out of time: a solve ends at once, whatever its size
+            solver_.parameters.max_time_in_seconds = 0.0
+        else:
+            real_cap(solver_, options)
+
+    real_cap = engine.cap_wall_clock
+    monkeypatch.setattr(engine.Options, "left", left)
+    monkeypatch.setattr(engine, "cap_wall_clock", cap_wall_clock)
+    result = solver.solve(
+        festival, options=solver.Options(max_seconds=10_000), on_progress=reported.append
+    )
+    assert len(reported) >= 2 and reported[1].objective < reported[0].objective
+    assert result.stopped_by_clock
+    assert result.timetable.objective == min(p.objective for p in reported)
+    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective

@@ -22,6 +22,7 @@ from .festivals import (
 from .programmes import (
     AUDIENCES,
     DURATION_MIX,
+    SHORT_TALKS,
     Programme,
     main,
     programme,
@@ -33,6 +34,7 @@ from .programmes import (
 __all__ = [
     "AUDIENCES",
     "DURATION_MIX",
+    "SHORT_TALKS",
     "Programme",
     "Shape",
     "close_for_day",

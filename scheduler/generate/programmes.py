@@ -30,6 +30,8 @@ from .common import (
 
 #: (minutes, share) of talk lengths in a generated conference programme
 DURATION_MIX = ((30, 0.5), (45, 0.25), (60, 0.15), (90, 0.1))
+#: ... in a programme of short talks, as in a developer meeting's devrooms
+SHORT_TALKS = ((15, 0.2), (20, 0.3), (25, 0.2), (30, 0.15), (40, 0.1), (50, 0.05))
 #: where a room's day splits into its morning and afternoon track blocks (minutes)
 HALF_DAY = 12 * 60 + 30
 AUDIENCES = ("入门", "主题演讲", "动手实验", "开发者", "管理者", "学生", "投资人", "开源")
@@ -49,6 +51,7 @@ class Programme:
     blocks: float = 0.0  # share of rooms whose half-days each hold one track
     named_blocks: float = 0.0  # share of those blocks whose track is named in [[blocks]]
     wishes: float = 0.1  # share of talks with graded `prefer` entries (half as many: `avoid`)
+    durations: tuple[tuple[int, float], ...] = DURATION_MIX  # (minutes, share) of talk lengths
 
     @property
     def rooms(self) -> int:
@@ -65,7 +68,7 @@ def programme_and_witness(
 ) -> tuple[dict[str, Any], list[tuple[str, str, datetime, datetime]]]:
     """A conference of `shape.sessions` talks, and the hidden valid timetable that it admits.
 
-    Talks have lengths from `DURATION_MIX`; rooms have capacities, features,
+    Talks have lengths from `shape.durations`; rooms have capacities, features,
     changeovers and the odd closure; speakers give one to several talks and
     some ask for a break between them or are away for half a day; sessions
     carry audience tags that must not overlap (`exclusive_tags`) and a few
@@ -99,7 +102,7 @@ def programme_and_witness(
     hours = [tuple(int(t[:2]) * 60 + int(t[3:]) for t in v["hours"].split("-")) for v in venues]
     gaps = [int(v["changeover"][:-1]) for v in venues]
 
-    lengths, shares = zip(*DURATION_MIX, strict=True)
+    lengths, shares = zip(*shape.durations, strict=True)
     durations = rng.choices(lengths, weights=shares, k=shape.sessions)
     # Hand the talks out to (room, day) pairs with room left, then lay each out in order.
     room_days = [(v, d) for v in range(rooms) for d in range(shape.days)]

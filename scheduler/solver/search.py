@@ -389,7 +389,9 @@ class NeighbourhoodSearch:
         )
         final.minimize_soft_goals()
         solver = cp_solver()
-        deterministic(solver, self.options)
+        # every session is pinned: a quick count that the wall-clock cap must not cut short
+        # (it may have run out already, ending the search with this timetable its best)
+        deterministic(solver, replace(self.options, max_seconds=None, deadline=None))
         if run(solver, final.model) != cp_model.OPTIMAL:
             return None
         return replace(final.read(solver), status=status, bound=bound)
