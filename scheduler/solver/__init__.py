@@ -68,10 +68,11 @@ __all__ = [
 ]
 
 #: model size (`size_of`) above which a solve goes by neighbourhoods. Measured on generated
-#: conferences (benchmarks/cliff.py): from about 700 the whole model no longer proves
-#: optimality within its budget, and spends it (60 s at 720, over 120 s from 3,000) for
-#: timetables 0.2-0.4 % better than the neighbourhoods' within theirs (about 30 s, often less)
-LARGE = 1_000
+#: conferences (benchmarks/cliff.py): beyond about 1,000 the whole model seldom proves
+#: optimality within its budget (slot grids, whose sessions have few places, up to about
+#: 1,300), and spends it (over 120 s from 3,000 at the full budget) for timetables 0.2-0.4 %
+#: better than the neighbourhoods' within theirs (about 30 s, often less)
+LARGE = 1_500
 #: model size from which the whole model's budget shrinks: CP-SAT's deterministic time runs
 #: slower against the wall clock as the model grows (2 s a unit at 700, 4.4 s at 900 on the
 #: development machine), so a model of size n gets `time_limit * WHOLE_BUDGET_SIZE / n`

@@ -75,6 +75,11 @@ class Formulation:
         self.unplaceable: list[str] = []
         self.sessions = festival.sessions
         self.index = {s.id: i for i, s in enumerate(festival.sessions)}
+        #: each person's sessions, in the festival's order
+        self.sessions_of: dict[str, list[Session]] = {}
+        for s in festival.sessions:
+            for pid in dict.fromkeys(s.people):
+                self.sessions_of.setdefault(pid, []).append(s)
         self.on: dict[str, dict[date, cp_model.IntVar]] = {}
         self.day: dict[str, cp_model.IntVar] = {}
         self.slot: dict[str, cp_model.IntVar] = {}  # start in grid units
@@ -150,18 +155,26 @@ class Formulation:
         m, step, unit, clock = self.model, self.festival.step, self.unit, self.clock
         offsets_all = [self.day_offset[d] for d in self.days] or [0]
         grids = {o: day_grid(clock, step, o) for o in offsets_all}
+        grids_as_set = {o: set(grid) for o, grid in grids.items()}
+        by_duration: dict[int, list[int]] = {}  # the grid starts a session of that length has
         for s in self.sessions:
             offsets = offsets_all
-            grid = [
-                t for o in offsets for t in grids[o] if t + s.duration <= clock.day_start(o + 1)
-            ]
             if s.fixed is not None and not self.explain:
                 # a fixed start is the whole domain (pinned sessions of a neighbourhood)
                 at = self.minutes(s.fixed.start)
                 day = clock.day(at)
-                on_grid = day in offsets and at in grids[day]
+                on_grid = day in offsets and at in grids_as_set[day]
                 grid = [at] if on_grid else []
                 offsets = [day] if on_grid else offsets
+            else:
+                if s.duration not in by_duration:
+                    by_duration[s.duration] = [
+                        t
+                        for o in offsets
+                        for t in grids[o]
+                        if t + s.duration <= clock.day_start(o + 1)
+                    ]
+                grid = by_duration[s.duration]
             self.grid[s.id] = grid
             self.day_offsets[s.id] = {clock.day(t) for t in grid}
             # in grid units: consecutive starts of a day form one range of the domain

@@ -293,7 +293,7 @@ def person_days(m: Formulation) -> list:
     """For each person, the days they attend beyond the fewest their sessions could need."""
     terms: list = []
     for person in m.festival.people:
-        mine = [s for s in m.sessions if person.id in s.people]
+        mine = m.sessions_of.get(person.id, [])
         if not mine:
             continue
         attends = []

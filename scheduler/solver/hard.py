@@ -397,7 +397,7 @@ def travel(m: Formulation) -> None:
     index = {v.id: i for i, v in enumerate(m.festival.venues)}
     longest = max(minutes for minutes, _ in times.values())
     for person in m.festival.people:
-        mine = [s for s in m.sessions if person.id in s.people]
+        mine = m.sessions_of.get(person.id, [])
         # sessions never cross midnight: days further apart leave a full day between
         reach = 1 + (person.break_ + longest) // DAY
         for a, b in combinations(mine, 2):
@@ -529,7 +529,7 @@ def people_one_city_per_day(m: Formulation) -> None:
             city[s.id] = next(iter(codes))
     same_day: dict[tuple[str, str], cp_model.IntVar] = {}
     for p, person in enumerate(m.festival.people):
-        mine = [s.id for s in m.sessions if person.id in s.people and s.id in city]
+        mine = [s.id for s in m.sessions_of.get(person.id, []) if s.id in city]
         pairs = [(a, b) for i, a in enumerate(mine) for b in mine[i + 1 :]]
         if not pairs:
             continue

@@ -369,10 +369,14 @@ def spanning_gains(
     found: dict[str, Callable[[Place], bool]] = {}
     day_of = {sid: clock.day(start) for sid, (_, start) in places.items()}
     if weights.person_days:
+        held: dict[str, list[str]] = {}
+        for s in festival.sessions:
+            for pid in dict.fromkeys(s.people):
+                held.setdefault(pid, []).append(s.id)
         for person in festival.people:
-            mine = [s.id for s in festival.sessions if person.id in s.people]
+            mine = held.get(person.id, [])
             attended = {day_of[sid] for sid in mine}
-            if len(attended) > max(1, fewest_days(festival, person.id)):
+            if len(attended) > 1 and len(attended) > fewest_days(festival, person.id):
                 busiest = max(sorted(attended), key=lambda d: sum(day_of[s] == d for s in mine))
                 for sid in mine:
                     if day_of[sid] != busiest:
