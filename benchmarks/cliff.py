@@ -21,11 +21,7 @@ both figures.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 from itertools import pairwise
 from pathlib import Path
 
@@ -61,18 +57,7 @@ print(json.dumps({
 
 
 def measure(tree: Path, talks: int, seed: int, cap: float) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(talks), str(seed), str(cap)],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{tree}: {done.stderr.strip()}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return paired.probe(tree, PROBE, talks, seed, cap)
 
 
 def median(values: list[float | None]) -> float | None:

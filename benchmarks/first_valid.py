@@ -22,11 +22,7 @@ so both see the same load. Prints medians (min–max) of --runs as a Markdown ta
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 import paired
@@ -66,18 +62,8 @@ print(json.dumps({
 
 
 def measure(tree: Path, talks: int, args: argparse.Namespace) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
     shape = [args.attendees, args.seed, args.rooms, args.days, args.step]
-    shape += [int(args.short_talks), args.slots]
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(talks), *(str(a) for a in shape)],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return paired.probe(tree, PROBE, talks, *shape, int(args.short_talks), args.slots)
 
 
 def main() -> None:

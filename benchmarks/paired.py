@@ -3,7 +3,10 @@ run alternately so that both see the same load on the machine."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -33,3 +36,20 @@ def machine(runs: int) -> str:
     """How many runs on how many cores, and the load when they start."""
     load = os.getloadavg()[0]
     return f"{runs} runs each on {os.cpu_count()} cores, load average {load:.2f} at the start"
+
+
+def probe(tree: Path, script: str, *args: object) -> dict:
+    """Run `script` (Python source printing one JSON line last) in a fresh process with
+    `tree`'s package on the path; what it printed. A failure ends the benchmark with the
+    probe's error."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *(str(a) for a in args)],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{tree}: {done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

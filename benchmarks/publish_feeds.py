@@ -22,11 +22,7 @@ Prints medians (min–max).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 import paired
@@ -73,18 +69,7 @@ print(json.dumps({
 
 
 def measure(tree: Path, sessions: int, people: int, seed: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(sessions), str(people), str(seed)],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{tree}: {done.stderr.strip()}")
-    return json.loads(done.stdout)
+    return paired.probe(tree, PROBE, sessions, people, seed)
 
 
 def figure(values: list[float]) -> str:
