@@ -4,6 +4,7 @@ Usage:
     pip install -e '.[bench]'
     python benchmarks/conference.py [--sizes 50,100,200,400,1000,2000] [--seconds 60]
                                     [--rival-seconds 120] [--seed 1] [--no-replan]
+                                    [--slot-exact]
 
 For each size N, `scheduler.generate.programme_and_witness` writes a conference
 of N talks over 3 days (rooms: see ROOMS) as the TOML a user would write, and
@@ -27,6 +28,13 @@ Breaks between a speaker's talks and preferences cannot be said to it: it
 solves for feasibility only (its objectives weigh room capacity against
 demand, which ours does not). It is stopped after --rival-seconds. Its result
 goes through our validator like ours, and the table shows what it finds.
+
+With --slot-exact the programmes are slot-exact instead
+(`generate.SlotExact`, without prerequisites, which conference-scheduler cannot
+state): six 45-minute slots a day shared by every room, one room per 10.8
+talks (216 talks: 20 rooms), each talk one slot, room features and
+capacities; the adapter then gives conference-scheduler exactly the rooms'
+slots, so both solve the same problem; the re-plan table is left out.
 
 The second table closes one room for one day (a room-day without fixed talks,
 holding the middle talk of our timetable) and re-plans: ours with the
@@ -60,8 +68,15 @@ def rooms_for(sessions: int) -> int:
     return ROOMS.get(sessions, max(2, round(sessions / 25)))
 
 
-def instance(sessions: int, seed: int) -> tuple[Festival, Timetable]:
+def exact_rooms_for(sessions: int) -> int:
+    return max(2, -(-sessions * 10 // 108))
+
+
+def instance(sessions: int, seed: int, exact: bool = False) -> tuple[Festival, Timetable]:
     """The generated programme and the generator's hidden valid timetable."""
+    if exact:
+        shape = generate.SlotExact(sessions=sessions, venues=exact_rooms_for(sessions), after=0)
+        return generate.published_slot_exact(seed, shape)
     shape = generate.Programme(sessions=sessions, venues=rooms_for(sessions))
     return generate.published_programme(seed, shape)
 
@@ -145,9 +160,9 @@ def _child(target, args: tuple, out) -> None:
 # --- ours -----------------------------------------------------------------------
 
 
-def ours(sessions: int, seed: int, seconds: float) -> dict:
+def ours(sessions: int, seed: int, seconds: float, exact: bool = False) -> dict:
     """Plan the programme; timings and the validator's verdict."""
-    return _timed(instance(sessions, seed)[0], None, seconds)
+    return _timed(instance(sessions, seed, exact)[0], None, seconds)
 
 
 def ours_replan(sessions: int, seed: int, seconds: float) -> dict:
@@ -223,6 +238,11 @@ def to_rival(festival: Festival, layout: Timetable):
     for v in festival.venues:
         for d in validate.allowed_dates(festival):
             midnight = datetime.combine(d, clock_time())
+            if v.has_slots:  # a slot grid of its own: exactly its slots
+                for a, b in v.slots_on(d):
+                    at = days.instant(zone, midnight + timedelta(minutes=a))
+                    slots.append(Slot(v.id, at, b - a, v.capacity, f"{d} {v.id}"))
+                continue
             closes = days.instant(zone, midnight + timedelta(minutes=v.closes))
             cursor = days.instant(zone, midnight + timedelta(minutes=v.opens))
             gap = timedelta(minutes=v.changeover)
@@ -291,13 +311,13 @@ def to_rival(festival: Festival, layout: Timetable):
     return events, slots
 
 
-def rival(sessions: int, seed: int, replan: str = "") -> dict:
+def rival(sessions: int, seed: int, replan: str = "", exact: bool = False) -> dict:
     """conference-scheduler on the same instance: its time and our validator's verdict."""
     import pulp
     from conference_scheduler import scheduler as cs
     from conference_scheduler.lp_problem import objective_functions
 
-    festival, layout = instance(sessions, seed)
+    festival, layout = instance(sessions, seed, exact)
     quiet = pulp.PULP_CBC_CMD(msg=False)
     original = None
     if replan:  # its own plan first, as ours re-plans from our own
@@ -393,6 +413,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rival-seconds", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-replan", action="store_true")
+    parser.add_argument("--slot-exact", action="store_true")
     args = parser.parse_args(argv)
     sizes = args.sizes
     try:
@@ -414,20 +435,23 @@ def main(argv: list[str] | None = None) -> None:
     planned_by_rival: dict[int, bool] = {}
     for n in sizes:
         mine, my_time, my_peak = run_isolated(
-            ours, (n, args.seed, args.seconds), args.seconds + 120
+            ours, (n, args.seed, args.seconds, args.slot_exact), args.seconds + 120
         )
         cells = _ours_cells(mine, my_time, my_peak)
         theirs_cells, speed = ["not run", "–", "–"], "–"
         if have_rival:
-            theirs, their_time, their_peak = run_isolated(rival, (n, args.seed), args.rival_seconds)
+            theirs, their_time, their_peak = run_isolated(
+                rival, (n, args.seed, "", args.slot_exact), args.rival_seconds
+            )
             theirs_cells = _rival_cells(theirs, their_time, their_peak, args.rival_seconds)
             speed = _speed_up(mine, theirs, args.rival_seconds)
             planned_by_rival[n] = theirs is not None and theirs.get("status") == "FEASIBLE"
+        rooms = exact_rooms_for(n) if args.slot_exact else rooms_for(n)
         print(
-            f"| {n} | {rooms_for(n)} | " + " | ".join(cells + theirs_cells + [speed]) + " |",
+            f"| {n} | {rooms} | " + " | ".join(cells + theirs_cells + [speed]) + " |",
             flush=True,
         )
-    if args.no_replan:
+    if args.no_replan or args.slot_exact:
         return
     print("\nRe-plan after one room closes for a day:\n")
     print(

@@ -3,14 +3,17 @@
 Usage:
     python benchmarks/first_valid.py [--sizes 50,200,400,1000,2000] [--attendees 0]
                                      [--rooms 0] [--days 3] [--step 15] [--slots 0.1]
-                                     [--short-talks]
+                                     [--short-talks] [--slot-exact]
                                      [--runs 3] [--seed 1] [--before TREE]
 
 For each size, `scheduler.generate` writes a conference of that many talks over
 --days days on a --step-minute grid (--rooms rooms, 0: one per 20 talks; a
 --slots share of them with a slot grid; with --attendees, that many attendees'
 choices; with --short-talks, talks of 15 to 50 minutes as in a developer
-meeting's devrooms, `generate.SHORT_TALKS`). Each
+meeting's devrooms, `generate.SHORT_TALKS`; with --slot-exact, a slot-exact
+programme instead, `generate.SlotExact`: six 45-minute slots a day shared by
+every room, each talk one slot, room features and prerequisites, tight enough
+that first fit leaves talks out). Each
 run is a fresh process (`python -c`, the package of the tree on PYTHONPATH) that
 solves with the default options and stops at the first progress report; the
 figure is the wall time from `solve()`'s start to that report, and the timetable
@@ -35,14 +38,18 @@ from scheduler import generate
 from scheduler.generate import Programme, published_programme
 from scheduler.solver import Options, solve
 
-talks, attendees, seed, rooms, days, step, short = (int(a) for a in sys.argv[1:8])
+talks, attendees, seed, rooms, days, step, short, exact = (int(a) for a in sys.argv[1:9])
 shape = Programme(
     sessions=talks, attendees=attendees, venues=rooms, days=days, step=step,
-    slots=float(sys.argv[8]),
+    slots=float(sys.argv[9]),
 )
 if short:
     shape = Programme(**{**vars(shape), "durations": generate.SHORT_TALKS})
-festival, _ = published_programme(seed, shape)
+if exact:
+    exact_shape = generate.SlotExact(sessions=talks, venues=rooms or 20, days=days)
+    festival, _ = generate.published_slot_exact(seed, exact_shape)
+else:
+    festival, _ = published_programme(seed, shape)
 stop = threading.Event()
 first = []
 
@@ -63,7 +70,8 @@ print(json.dumps({
 
 def measure(tree: Path, talks: int, args: argparse.Namespace) -> dict:
     shape = [args.attendees, args.seed, args.rooms, args.days, args.step]
-    return paired.probe(tree, PROBE, talks, *shape, int(args.short_talks), args.slots)
+    flags = [int(args.short_talks), int(args.slot_exact)]
+    return paired.probe(tree, PROBE, talks, *shape, *flags, args.slots)
 
 
 def main() -> None:
@@ -75,6 +83,7 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=15)
     parser.add_argument("--slots", type=float, default=0.1)
     parser.add_argument("--short-talks", action="store_true")
+    parser.add_argument("--slot-exact", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--before", type=Path, help="another checkout to time alongside")

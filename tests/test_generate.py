@@ -78,3 +78,29 @@ def test_the_printer_refuses_too_dense_a_programme_in_one_line(capsys):
     assert stopped.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert "too dense to generate" in error and "--rooms" in error
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_slot_exact_programmes_have_one_shared_grid_and_a_valid_hidden_timetable(seed):
+    shape = generate.SlotExact(sessions=60, venues=6, days=2, slots=6)
+    festival, witness = generate.published_slot_exact(seed, shape)
+    assert validate.violations(festival, witness) == []
+    grids = {v.slots_on(festival.start) for v in festival.venues}
+    assert len(grids) == 1 and len(next(iter(grids))) == shape.slots
+    assert {s.duration for s in festival.sessions} == {shape.length}
+    assert any(s.after for s in festival.sessions) and any(s.needs for s in festival.sessions)
+
+
+def test_a_tight_slot_exact_programme_first_fit_cannot_finish_gets_a_timetable():
+    """216 talks in 18 slots of 20 rooms, with features and prerequisites: first fit leaves
+    talks out, and repair and the search still give a valid timetable."""
+    from scheduler import days
+    from scheduler.solver.first_fit import first_fit
+
+    festival, _ = generate.published_slot_exact(1, generate.SlotExact())
+    table = solver.starts_table(festival)
+    assert len(first_fit(festival, table, days.Clock(festival))) < len(festival.sessions)
+    result = solver.solve(festival, options=solver.Options(time_limit=2))
+    assert result.timetable is not None
+    assert validate.violations(festival, result.timetable) == []
+    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective

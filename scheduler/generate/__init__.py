@@ -24,11 +24,14 @@ from .programmes import (
     DURATION_MIX,
     SHORT_TALKS,
     Programme,
+    SlotExact,
     main,
     programme,
     programme_and_witness,
     programme_toml,
     published_programme,
+    published_slot_exact,
+    slot_exact_and_witness,
 )
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "SHORT_TALKS",
     "Programme",
     "Shape",
+    "SlotExact",
     "close_for_day",
     "festival",
     "festival_and_witness",
@@ -49,5 +53,7 @@ __all__ = [
     "programme_toml",
     "published",
     "published_programme",
+    "published_slot_exact",
+    "slot_exact_and_witness",
     "with_interest",
 ]

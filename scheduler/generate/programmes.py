@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -421,3 +421,120 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.interest).write_text(interest_csv(data["interest"]), encoding="utf-8")
         data["festival"]["interest"] = Path(args.interest).name
     print(toml_text(data, args.seed, shape), end="")
+
+
+@dataclass(frozen=True)
+class SlotExact:
+    """A conference given as slot-based schedulers take one: one grid of equal slots a day
+    shared by every room, each talk exactly one slot long; tight where rooms' features
+    and capacities, speakers and prerequisites (`after`) leave few places."""
+
+    sessions: int = 216
+    venues: int = 20
+    days: int = 3
+    slots: int = 6  # a day, in every room
+    length: int = 45  # minutes of a talk and of a slot
+    fill: float = 0.9  # share of the slots the hidden timetable uses, at most
+    needs: float = 0.5  # share of talks needing a feature of a room
+    after: float = 0.15  # share of talks that must follow another (a prerequisite)
+
+
+def slot_exact_and_witness(
+    seed: int, shape: SlotExact = SlotExact()
+) -> tuple[dict[str, Any], list[tuple[str, str, datetime, datetime]]]:
+    """A slot-exact conference of `shape.sessions` talks and a hidden timetable it admits.
+
+    The slots of a day start at 09:00, one an hour (`length` minutes and the
+    changeover). Talks in the hidden timetable take random free slots; each needs
+    one of its room's features at the `needs` share and seats from a third of the
+    room to all of it, so that it fits few rooms; speakers give one to three talks;
+    a talk at the `after` share follows one that the hidden timetable runs earlier.
+    """
+    rng = random.Random(f"slot-exact:{seed}")
+    zone = ZoneInfo("Asia/Shanghai")
+    start = date(2024, 4, 9) + timedelta(weeks=rng.randrange(0, 20))  # a Tuesday
+    window = [start + timedelta(days=i) for i in range(shape.days)]
+    gap = 60 - shape.length % 60 if shape.length % 60 else 0
+    grid = [9 * 60 + k * (shape.length + gap) for k in range(shape.slots)]
+    closes = grid[-1] + shape.length
+    if closes > 24 * 60 or shape.sessions > shape.fill * shape.venues * shape.days * shape.slots:
+        raise ValueError(f"{shape} is too dense to generate (seed {seed})")
+    venues = [
+        {
+            "id": f"r{v:03d}",
+            "name": f"{v + 1} 号厅",
+            "city": "上海",
+            "address": f"上海国际会议中心 {v + 1} 号厅",
+            "capacity": rng.choice((60, 100, 100, 200, 400)),
+            "hours": f"{clock(grid[0])}-{clock(closes)}",
+            "features": sorted(rng.sample(FEATURES, rng.randint(0, 2))),
+            "slots": [f"{clock(t)}-{clock(t + shape.length)}" for t in grid],
+        }
+        for v in range(shape.venues)
+    ]
+    places = [(v, d, k) for v in range(shape.venues) for d in range(shape.days) for k in grid]
+    taken = rng.sample(places, shape.sessions)
+    tracks = [
+        {"id": f"t{i:02d}", "name": f"分论坛 {i + 1}", "color": COLORS[i % len(COLORS)]}
+        for i in range(max(3, shape.sessions // 24))
+    ]
+    people: list[dict[str, Any]] = []
+    talks_of: list[list[int]] = []
+    sessions: list[dict[str, Any]] = []
+    for i, (v, d, t) in enumerate(taken):
+        room = venues[v]
+        mine = [p for p, talks in enumerate(talks_of) if len(talks) < 3]
+        p = rng.choice(mine) if mine and rng.random() < 0.3 else -1
+        if p < 0 or any(taken[j][1:] == (d, t) for j in talks_of[p]):
+            p = len(people)
+            people.append({"id": f"p{p:04d}", "name": f"讲者 {p}"})
+            talks_of.append([])
+        talks_of[p].append(i)
+        session: dict[str, Any] = {
+            "id": f"s{i:04d}",
+            "title": f"报告 {i}",
+            "track": rng.choice(tracks)["id"],
+            "duration": f"{shape.length}m",
+            "attendance": rng.randint(room["capacity"] // 3, room["capacity"]),
+            "people": [f"p{p:04d}"],
+        }
+        if room["features"] and rng.random() < shape.needs:
+            session["needs"] = [rng.choice(room["features"])]
+        earlier = [j for j in range(i) if taken[j][1:] < (d, t)]
+        if earlier and rng.random() < shape.after:
+            session["after"] = [f"s{rng.choice(earlier):04d}"]
+        sessions.append(session)
+    data: dict[str, Any] = {
+        "festival": {
+            "id": f"slot-exact-{seed}",
+            "name": f"生成的大会 {seed}",
+            "timezone": zone.key,
+            "language": "zh-CN",
+            "start": window[0],
+            "end": window[-1],
+            "days": "all",
+            "step": "15m",
+        },
+        "weights": {"spread": 0, "track_days": 0, "room_fit": 1},
+        "tracks": tracks,
+        "venues": venues,
+        "people": people,
+        "sessions": sessions,
+    }
+
+    def instant(d: int, minute: int) -> datetime:
+        moment = datetime.combine(window[d], datetime.min.time(), zone)
+        return (moment + timedelta(minutes=minute)).astimezone(UTC)
+
+    placements = [
+        (f"s{i:04d}", venues[v]["id"], instant(d, t), instant(d, t + shape.length))
+        for i, (v, d, t) in enumerate(taken)
+    ]
+    return data, placements
+
+
+def published_slot_exact(seed: int, shape: SlotExact = SlotExact()) -> tuple[Festival, Timetable]:
+    """A generated slot-exact conference, loaded as a user's file would be, and its hidden
+    timetable."""
+    data, witness = slot_exact_and_witness(seed, shape)
+    return loaded(data, witness, seed, shape, f"slot-exact-{seed}.toml")
