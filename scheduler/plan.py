@@ -280,21 +280,26 @@ def outputs(
     attendees_before: interest.Clashes | None = None,
 ) -> dict[str, bytes]:
     """Every published file, rendered in memory: relative path → bytes."""
-    files = pages(festival, timetable, entries, attendees, attendees_before)
+    files = pages(festival, timetable, entries, shown_clashes(attendees, attendees_before))
     files.update(ical.outputs(festival, entries))
     return files
+
+
+def shown_clashes(
+    attendees: interest.Clashes | None, attendees_before: interest.Clashes | None
+) -> Mapping[str, object] | None:
+    """Attendees' clashes as timetable.json shows them (None without interest)."""
+    return interest.as_json(attendees, attendees_before) if attendees is not None else None
 
 
 def pages(
     festival: Festival,
     timetable: Timetable,
     entries: tuple[Entry, ...],
-    attendees: interest.Clashes | None = None,
-    attendees_before: interest.Clashes | None = None,
+    clashes: Mapping[str, object] | None,
 ) -> dict[str, bytes]:
     """The published files other than feeds: `timetable.json` and the page."""
-    shown = interest.as_json(attendees, attendees_before) if attendees is not None else None
-    files = timetable_json.outputs(festival, timetable, entries, shown)
+    files = timetable_json.outputs(festival, timetable, entries, clashes)
     files.update(html.outputs(festival, timetable, entries))
     return files
 
@@ -429,7 +434,7 @@ def release_plan(
     attendees = attendee_clashes(festival, timetable)
     before = previous_timetable(festival, published)
     attendees_before = attendee_clashes(festival, before) if before is not None else None
-    files = pages(festival, timetable, entries, attendees, attendees_before)
+    files = pages(festival, timetable, entries, shown_clashes(attendees, attendees_before))
     feeds = ical.feeds(festival, entries)
     digests = ical.digests(festival, feeds)
     kept = rendered.intact(out, digests)

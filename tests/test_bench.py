@@ -11,24 +11,21 @@ from conftest import ROOT
 pytest.importorskip("conference_scheduler")
 
 
-def test_the_benchmark_prints_both_tables_for_a_tiny_programme():
+def comparison(*options: str) -> subprocess.CompletedProcess:
+    """benchmarks/conference.py run with `options`; its exit checked."""
     run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "conference.py"),
-            "--sizes",
-            "12",
-            "--seconds",
-            "10",
-            "--rival-seconds",
-            "60",
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / "conference.py"), *options],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert run.returncode == 0, run.stderr
+    return run
+
+
+def test_the_benchmark_prints_both_tables_for_a_tiny_programme():
+    run = comparison("--sizes", "12", "--seconds", "10", "--rival-seconds", "60")
     rows = [line for line in run.stdout.splitlines() if line.startswith("| 12 |")]
     assert len(rows) == 2, run.stdout
     plan_row = [cell.strip() for cell in rows[0].strip("|").split("|")]
@@ -43,24 +40,7 @@ def test_the_benchmark_prints_both_tables_for_a_tiny_programme():
 
 
 def test_on_slot_exact_programmes_both_schedulers_solve_the_same_problem():
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "conference.py"),
-            "--sizes",
-            "20",
-            "--seconds",
-            "10",
-            "--rival-seconds",
-            "60",
-            "--slot-exact",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
+    run = comparison("--sizes", "20", "--seconds", "10", "--rival-seconds", "60", "--slot-exact")
     rows = [line for line in run.stdout.splitlines() if line.startswith("| 20 |")]
     assert len(rows) == 1, run.stdout  # no re-plan table
     row = [cell.strip() for cell in rows[0].strip("|").split("|")]

@@ -258,16 +258,7 @@ def programme_and_witness(
             session["prefer"] = prefer
         sessions.append(session)
 
-    head: dict[str, Any] = {
-        "id": f"conference-{seed}",
-        "name": f"生成的大会 {seed}",
-        "timezone": zone.key,
-        "language": "zh-CN",
-        "start": window[0],
-        "end": window[-1],
-        "days": "all",
-        "step": f"{step}m",
-    }
+    head = _conference_head(f"conference-{seed}", seed, zone, window, step)
     if exclusive:
         head["exclusive_tags"] = exclusive
     data: dict[str, Any] = {
@@ -333,6 +324,22 @@ def programme_and_witness(
         (f"s{i:04d}", venues[w.venue]["id"], *w.span()) for i, w in sorted(witness.items())
     ]
     return data, placements
+
+
+def _conference_head(
+    festival_id: str, seed: int, zone: ZoneInfo, window: list[date], step: int
+) -> dict[str, Any]:
+    """The `[festival]` table of a generated conference held every day of `window`."""
+    return {
+        "id": festival_id,
+        "name": f"生成的大会 {seed}",
+        "timezone": zone.key,
+        "language": "zh-CN",
+        "start": window[0],
+        "end": window[-1],
+        "days": "all",
+        "step": f"{step}m",
+    }
 
 
 def _wishes(
@@ -505,16 +512,7 @@ def slot_exact_and_witness(
             session["after"] = [f"s{rng.choice(earlier):04d}"]
         sessions.append(session)
     data: dict[str, Any] = {
-        "festival": {
-            "id": f"slot-exact-{seed}",
-            "name": f"生成的大会 {seed}",
-            "timezone": zone.key,
-            "language": "zh-CN",
-            "start": window[0],
-            "end": window[-1],
-            "days": "all",
-            "step": "15m",
-        },
+        "festival": _conference_head(f"slot-exact-{seed}", seed, zone, window, 15),
         "weights": {"spread": 0, "track_days": 0, "room_fit": 1},
         "tracks": tracks,
         "venues": venues,
