@@ -303,6 +303,15 @@ def test_renaming_the_festival_renders_every_feed_again(default_festival, tmp_pa
     assert all("中国电信科技周".encode() in b for b in published_feeds(tmp_path).values())
 
 
+def test_a_new_release_renders_every_feed_again(default_festival, tmp_path, monkeypatch):
+    plan_into(default_festival, tmp_path)
+    monkeypatch.setattr(ical, "__version__", "99.0.0")
+    rendered = rendering_recorded(monkeypatch)
+    plan_into(default_festival, tmp_path, at=datetime(2023, 9, 20, tzinfo=UTC))
+    assert sorted(rendered) == sorted(published_feeds(tmp_path))
+    assert all(b"festival 99.0.0" in b for b in published_feeds(tmp_path).values())
+
+
 def test_a_failure_during_writing_leaves_the_previous_feeds_intact(
     default_festival, tmp_path, monkeypatch
 ):

@@ -251,11 +251,13 @@ def digests(festival: Festival, listed: Iterable[Feed]) -> dict[str, str]:
 
     Covers the feed, its entries, everything of the festival a feed shows (names, times,
     addresses, language, the zone and the years its VTIMEZONE spans) and the code that
-    renders it (this package's files and the `icalendar` release)."""
+    renders it (this package's files and release, which PRODID names, and the `icalendar`
+    release)."""
     context = hashlib.sha256(_code_digest())
     context.update(
         repr(
             (
+                __version__,
                 festival.id,
                 festival.name,
                 festival.description,
