@@ -194,10 +194,12 @@ def plan(
 ) -> None:
     """Plan the festival in CONFIG and publish the timetable and calendar feeds.
 
-    CONFIG defaults to config/festival.toml. Writes OUT/timetable.json and the
-    iCalendar feeds (OUT/festival.ics, OUT/tracks/, OUT/venues/, OUT/people/)
-    and prints the timetable. When OUT already holds a published plan, moves
-    as few sessions as the rules allow and prints what changed. Exits 1 if no
+    CONFIG defaults to config/festival.toml. Writes OUT/timetable.json, the
+    iCalendar feeds (OUT/festival.ics, OUT/tracks/, OUT/venues/, OUT/people/),
+    the page (OUT/index.html) and the programme for conference apps
+    (OUT/schedule.json, OUT/schedule.xml), and prints the timetable. When OUT
+    already holds a published plan, moves as few sessions as the rules allow
+    and prints what changed. Exits 1 if no
     timetable keeps every rule (naming a smallest set of clashing rules), 2 on
     bad input, 4 if OUT cannot be written, 130 on Ctrl-C; in every such case
     nothing in OUT is touched.
@@ -388,6 +390,67 @@ def diff_command(old: Path, new: Path, as_json: bool) -> None:
         click.echo(json.dumps(diff.to_json(changes, zone), ensure_ascii=False, indent=2))
     else:
         click.echo(diff.render(changes, zone))
+
+
+@cli.command(name="import")
+@click.argument("schedule_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the definition here (default: print it).",
+)
+@click.option(
+    "--fixed",
+    is_flag=True,
+    help="Fix every event where it was published, instead of wishing for it.",
+)
+@click.option("--force", is_flag=True, help="Replace --output if it exists.")
+def import_command(schedule_path: Path, output: Path | None, fixed: bool, force: bool) -> None:
+    """Write a festival definition from a frab or c3voc schedule.xml or schedule.json.
+
+    Rooms become venues, events become sessions (keeping their guids and
+    ids), persons become people. Each event wishes for its published room
+    and start, so that `festival plan` keeps the published programme where
+    the rules allow; with --fixed, each is fixed there. Problems in the
+    source (overlaps, a person in two rooms at once, odd durations, repeated
+    ids, ...) are listed; what is consistent is imported.
+
+    Example:
+
+        festival import schedule.xml -o config/imported.toml
+    """
+    from . import config, frab_reader, importer
+    from .errors import InternalError
+
+    if output is not None and output.exists() and not force:
+        raise Failed(f"{output}: exists; pass --force to replace it", 2)
+    with reported():
+        schedule = frab_reader.read(schedule_path)
+        imported = importer.definition(schedule, fixed=fixed, origin=schedule_path.name)
+    try:
+        config.loads(imported.text, source=str(output or "<imported>"))
+    except config.ConfigError as error:  # a bug of the importer: never written
+        with reported():
+            raise InternalError(
+                f"internal error: the imported definition does not pass its own check; "
+                f"nothing was written. Please report this:\n{error}"
+            ) from None
+    for problem in imported.problems:
+        click.echo(f"Warning: {schedule_path}: {problem}", err=True)
+    if output is None:
+        click.echo(imported.text, nl=False)
+    else:
+        with reported():
+            importer.write(imported.text, output)
+    click.echo(
+        f"Imported {imported.sessions} sessions, {imported.venues} rooms and "
+        f"{imported.people} people from {schedule_path}"
+        + (f" into {output}" if output else "")
+        + (f"; {len(imported.problems)} problem(s) listed above." if imported.problems else "."),
+        err=True,
+    )
 
 
 @cli.command()

@@ -161,6 +161,9 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
         ("sessions", sessions),
     ):
         _check_unique(kind, items, r)
+    for kind, items in (("venues", venues), ("people", people), ("sessions", sessions)):
+        _check_unique(kind, items, r, "guid")
+    _check_unique("sessions", sessions, r, "event_id")
     if not sessions:
         r.fail("sessions", "no sessions; add at least one [[sessions]] table")
     if not venues:
@@ -234,6 +237,7 @@ def _festival_fields(head: dict[str, Any], r: Reader) -> dict[str, Any]:
         "language": r.get(head, "language", p, r.language, default="en"),
         "exclusive_tags": r.get(head, "exclusive_tags", p, r.texts, default=()),
         "one_track_per_block": r.get(head, "one_track_per_block", p, r.flag, default=False),
+        "acronym": r.get(head, "acronym", p, r.acronym, default=""),
     }
 
 
@@ -278,6 +282,7 @@ def _venue(t: dict[str, Any], p: str, r: Reader) -> Venue:
         features=frozenset(r.get(t, "features", p, r.texts, default=())),
         closed=r.get(t, "closed", p, r.periods, default=()),
         changeover=r.get(t, "changeover", p, r.minutes, default=0),
+        guid=r.get(t, "guid", p, r.guid, default=""),
         slots=r.get(t, "slots", p, lambda v, w: _slots(v, w, r), default=()),
         dated_slots=r.get(t, "slots", p, lambda v, w: _dated_slots(v, w, r), default=()),
         blocks=r.get(t, "blocks", p, lambda v, w: _slots(v, w, r, "blocks"), default=()),
@@ -329,6 +334,7 @@ def _person(t: dict[str, Any], p: str, r: Reader, default_break: int) -> Person:
         name=r.get(t, "name", p, r.line, default=person_id),
         unavailable=r.get(t, "unavailable", p, r.periods, default=()),
         break_=r.get(t, "break", p, r.minutes, default=default_break),
+        guid=r.get(t, "guid", p, r.guid, default=""),
     )
 
 
@@ -357,6 +363,9 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         not_with=r.get(t, "not_with", p, r.slugs, default=()),
         unavailable=r.get(t, "unavailable", p, r.periods, default=()),
         span=r.get(t, "span", p, r.positive, default=1),
+        language=r.get(t, "language", p, r.language_tag, default=""),
+        guid=r.get(t, "guid", p, r.guid, default=""),
+        event_id=r.get(t, "event_id", p, r.event_id),
     )
 
 
@@ -551,17 +560,21 @@ def _tag_weights(value: Any, r: Reader) -> tuple[tuple[str, int], ...]:
     return tuple(weights)
 
 
-def _check_unique(kind: str, items: list[Any], r: Reader) -> None:
-    seen: dict[str, int] = {}
+def _check_unique(kind: str, items: list[Any], r: Reader, key: str = "id") -> None:
+    """Each item's `key` (when given) used once among `items`."""
+    seen: dict[Any, int] = {}
     for index, item in enumerate(items):
-        if item.id in seen:
+        value = getattr(item, key)
+        if value in ("", None):
+            continue
+        if value in seen:
             r.fail(
-                f"{kind}[{index}].id",
-                f"duplicate id {item.id!r}; already used by "
-                f"{kind}[{seen[item.id]}] (line {r.lines.line(f'{kind}[{seen[item.id]}]')})",
+                f"{kind}[{index}].{key}",
+                f"duplicate {key} {value!r}; already used by "
+                f"{kind}[{seen[value]}] (line {r.lines.line(f'{kind}[{seen[value]}]')})",
             )
         else:
-            seen[item.id] = index
+            seen[value] = index
 
 
 def _check_references(f: Festival, r: Reader) -> None:

@@ -99,6 +99,8 @@ class Venue:
     features: frozenset[str] = frozenset()
     closed: tuple[Period, ...] = ()
     changeover: int = 0  # minutes needed between two sessions
+    #: the room's UUID in conference-app exports (kept from an imported programme)
+    guid: str = ""
     #: the `blocks` key: windows of a day (minutes after midnight) that hold sessions, every
     #: day; with `[festival] one_track_per_block`, each holds sessions of one track
     blocks: tuple[tuple[int, int], ...] = ()
@@ -148,6 +150,8 @@ class Person:
     unavailable: tuple[Period, ...] = ()
     #: the `break` key: least minutes between the end of one of their sessions and the next
     break_: int = field(default=0, metadata={"key": "break"})
+    #: the person's UUID in conference-app exports (kept from an imported programme)
+    guid: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,11 @@ class Session:
     not_with: tuple[str, ...] = ()  # session ids this one must not overlap (shared audience)
     span: int = 1  # consecutive slots it may take in a venue with `slots`
     unavailable: tuple[Period, ...] = ()  # when the session cannot run (a crew, a stage, …)
+    language: str = ""  # the language it is held in (BCP 47); empty: the festival's
+    #: the event's UUID and number in conference-app exports (kept from an imported
+    #: programme; otherwise derived, and the number recorded in timetable.json)
+    guid: str = ""
+    event_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +321,9 @@ class Festival:
     exclusive_tags: tuple[str, ...] = ()
     #: every block of a venue's `blocks` holds sessions of one track only
     one_track_per_block: bool = False
+    #: the short name conference apps file the programme under (schedule.json/xml);
+    #: empty: derived from `id`
+    acronym: str = ""
     #: what attendees chose to see, from the `interest` file (`scheduler.interest`)
     interest: tuple[Choice, ...] = field(default=(), compare=False, repr=False)
     # tables of their own in the definition, not keys of [festival]
@@ -431,3 +443,5 @@ class Entry:
     sequence: int
     last_modified: datetime  # aware, UTC
     digest: str  # hash of what calendars show; a change updates `last_modified`
+    #: the event's number in conference-app exports: stable for the life of the festival
+    number: int = 0

@@ -17,7 +17,7 @@ from . import days, errors, interest, rendered, revisions, solver, validate
 from .diff import Change, diff
 from .model import Entry, Festival, Keep, Placement, Status, Timetable, Violation
 from .publish import Published, locked, publish
-from .writers import html, ical, timetable_json
+from .writers import frab, html, ical, timetable_json
 
 
 class NoTimetable(errors.NoTimetableError):
@@ -298,9 +298,11 @@ def pages(
     entries: tuple[Entry, ...],
     clashes: Mapping[str, object] | None,
 ) -> dict[str, bytes]:
-    """The published files other than feeds: `timetable.json` and the page."""
+    """The published files other than feeds: `timetable.json`, the page, and the
+    programme for conference apps (`schedule.json`, `schedule.xml`)."""
     files = timetable_json.outputs(festival, timetable, entries, clashes)
     files.update(html.outputs(festival, timetable, entries))
+    files.update(frab.outputs(festival, entries))
     return files
 
 

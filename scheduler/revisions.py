@@ -114,7 +114,30 @@ def revise(
         cancelled = replace(old, status="CANCELLED", sequence=old.sequence + 1, last_modified=now)
         revised.append(replace(cancelled, digest=_digest(festival, cancelled)))
     revised.sort(key=lambda e: (e.start, e.venue, e.session))
-    return tuple(revised)
+    return tuple(numbered(festival, revised, baseline))
+
+
+def numbered(
+    festival: Festival, entries: list[Entry], baseline: Mapping[str, Entry]
+) -> list[Entry]:
+    """`entries` with their event numbers (`Entry.number`, the `id` of conference-app
+    exports): a session's `event_id` if the definition gives one, else its published
+    number, else the next number never used, in time order. No two entries share one."""
+    numbers = {s.id: s.event_id for s in festival.sessions if s.event_id is not None}
+    taken = set(numbers.values())
+    for entry in entries:
+        old = baseline.get(entry.session)
+        if entry.session not in numbers and old is not None and old.number not in taken | {0}:
+            numbers[entry.session] = old.number
+            taken.add(old.number)
+    following = max(taken | {old.number for old in baseline.values()}, default=0) + 1
+    for entry in entries:
+        if entry.session not in numbers:
+            while following in taken:
+                following += 1
+            numbers[entry.session] = following
+            taken.add(following)
+    return [replace(e, number=numbers[e.session]) for e in entries]
 
 
 def entry_to_json(festival: Festival, entry: Entry) -> dict[str, Any]:
@@ -133,6 +156,7 @@ def entry_to_json(festival: Festival, entry: Entry) -> dict[str, Any]:
         "sequence": entry.sequence,
         "last_modified": entry.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "digest": entry.digest,
+        "number": entry.number,
     }
 
 
@@ -215,6 +239,11 @@ class _Reader:
             last_modified = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
         except ValueError:
             raise self.fail(f"{where}.last_modified", "expected a real date and time") from None
+        number = item.get("number", 0)
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise self.fail(f"{where}.number", f"expected a whole number, found {_kind(number)}")
+        if not 0 <= number <= MAX_SEQUENCE:
+            raise self.fail(f"{where}.number", f"expected a number from 0 to {MAX_SEQUENCE}")
         track = item.get("track")
         if track is not None and not isinstance(track, str):
             raise self.fail(f"{where}.track", f"expected an id or null, found {_kind(track)}")
@@ -233,6 +262,7 @@ class _Reader:
             sequence=sequence,
             last_modified=last_modified,
             digest=self.text(item, "digest", where, ""),
+            number=number,
         )
 
 
@@ -296,10 +326,17 @@ def read_published(path: str | Path) -> PublishedPlan:
     if not isinstance(sessions, list):
         raise r.fail("sessions", f"expected a list, found {_kind(sessions)}")
     entries: dict[str, Entry] = {}
+    numbers: dict[int, str] = {}
     for index, item in enumerate(sessions):
         entry = r.entry(item, f"sessions[{index}]")
         if entry.session in entries:
             raise r.fail(f"sessions[{index}].id", f"{entry.session!r} appears twice")
+        if entry.number and entry.number in numbers:
+            raise r.fail(
+                f"sessions[{index}].number",
+                f"{entry.number} is also the number of {numbers[entry.number]!r}",
+            )
+        numbers[entry.number] = entry.session
         entries[entry.session] = entry
     return PublishedPlan(owner, zone_name, entries)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,10 @@ from .labels import LANGUAGES
 from .model import Period
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+#: what the c3voc schedule format allows as an acronym, without a leading '-'
+ACRONYM = re.compile(r"[a-z0-9_][a-z0-9_]{3,59}(-2[0-9]{3}-[a-z]{1,40})?")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
+MAX_EVENT_ID = 2**31 - 1
 #: characters no text may hold: control characters other than tab and newline
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$")
@@ -363,6 +368,44 @@ class Reader:
         value = self.text(value, where).strip()
         if not re.fullmatch(r"https?://[^\s/]+\S*", value) or len(value) > 2000:
             raise Bad(f"{show(value)} is not a web address; expected https://…")
+        return value
+
+    def acronym(self, value: Any, where: str) -> str:
+        """The name conference apps file the programme under: what the c3voc schedule
+        format allows, starting with a letter, digit or '_'."""
+        value = self.text(value, where)
+        if not ACRONYM.fullmatch(value):
+            raise Bad(
+                f"{show(value)} is not an acronym conference apps accept; expected at least "
+                "four lower-case letters, digits or '_', optionally followed by a year and "
+                'a word, e.g. "pycon_de" or "gecco-2026-main"'
+            )
+        return value
+
+    def guid(self, value: Any, where: str) -> str:
+        """A UUID, written in its canonical lower-case form."""
+        text = self.text(value, where)
+        try:
+            if len(text) > 45:
+                raise ValueError(text)
+            return str(uuid.UUID(text))
+        except ValueError:
+            raise Bad(
+                f'{show(text)} is not a UUID; expected e.g. "a0a0fcfe-b7fb-46e3-84b6-97a5406016b4"'
+            ) from None
+
+    def event_id(self, value: Any, where: str) -> int:
+        """A positive event number, as conference apps store it (32 bits)."""
+        number = self.positive(value, where)
+        if number > MAX_EVENT_ID:
+            raise Bad(f"{show(number)} is too large; expected at most {MAX_EVENT_ID:,}")
+        return number
+
+    def language_tag(self, value: Any, where: str) -> str:
+        """A session's language as a BCP 47 tag, e.g. "en", "de" or "zh-CN"."""
+        value = self.text(value, where).strip()
+        if not LANGUAGE_TAG.fullmatch(value):
+            raise Bad(f'{show(value)} is not a language tag; expected e.g. "en", "de" or "zh-CN"')
         return value
 
     def language(self, value: Any, where: str) -> str:

@@ -175,7 +175,7 @@ def test_feed_url_gives_source_and_url_and_colour_names(tmp_path):
     assert calendar["SOURCE"] == calendar["URL"] == "https://feeds.example.org/x/tracks/cloud.ics"
     assert calendar["COLOR"] == "teal"  # the nearest CSS colour name
     keynote = next(e for e in calendar.events if e["UID"] == "keynote@small")
-    assert keynote["URL"] == "https://fest.example.org/#keynote"
+    assert keynote["URL"] == "https://fest.example.org/#session-keynote"  # the page's anchor
     assert "REFRESH-INTERVAL;VALUE=DURATION:PT6H" in (tmp_path / "tracks/cloud.ics").read_text()
 
 

@@ -10,6 +10,7 @@ same seed and shape always give the same text.
 from __future__ import annotations
 
 import random
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -85,6 +86,8 @@ def festival_and_witness(
 
     #: draws of rules added later, apart, so that earlier rules draw as they always did
     later = random.Random(f"{seed}:later")
+    # what conference-app exports carry (drawn apart, so that the rest stays as it was)
+    interchange = random.Random(f"{seed}:interchange")
 
     cities = list(CITIES[: max(1, shape.cities)])
     venues: list[dict[str, Any]] = []
@@ -228,6 +231,8 @@ def festival_and_witness(
         "days": rule_text,
         "step": f"{step}m",
     }
+    if interchange.random() < shape.rules:
+        head["acronym"] = f"gen_{seed}"[:60].ljust(4, "_")
     free_days = [d for d in usable if not load[d]]
     if free_days and some():
         head["blackout"] = [rng.choice(free_days)]
@@ -263,6 +268,12 @@ def festival_and_witness(
             "duration": f"{durations[i]}m",
             "attendance": rng.randint(0, home["capacity"]),
         }
+        if interchange.random() < shape.rules / 2:
+            session["language"] = interchange.choice(("en", "de", "zh-CN"))
+        if interchange.random() < shape.rules / 2:
+            session["event_id"] = 1000 + i
+        if interchange.random() < shape.rules / 3:
+            session["guid"] = str(uuid.UUID(int=interchange.getrandbits(128), version=4))
         if home["features"] and some():
             session["needs"] = [rng.choice(home["features"])]
         if some():

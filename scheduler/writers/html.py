@@ -19,6 +19,7 @@ from babel.dates import format_interval, format_skeleton
 from .. import days
 from ..labels import LOCALES, label
 from ..model import Entry, Festival, Timetable
+from . import links
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("scheduler", "templates"),
@@ -101,6 +102,7 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
         venue = venues.get(entry.venue)
         return {
             "id": entry.session,
+            "anchor": links.session_anchor(entry.session),
             "title": entry.title,
             "time": f"{clock(entry.start)}–{clock(entry.end)}",
             "venue": venue.name if venue else entry.venue,

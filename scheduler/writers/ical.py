@@ -30,6 +30,7 @@ import webcolors
 from .. import __version__, days
 from ..labels import label
 from ..model import Entry, Festival
+from . import links
 
 PRODID = "-//festival-scheduler//festival {version}//EN"
 END = b"END:VCALENDAR\r\n"
@@ -98,7 +99,7 @@ def _event(festival: Festival, entry: Entry, names: dict[str, str]) -> icalendar
         description=_description(festival, entry, track, names),
         categories=[track] if track else (),
         status=entry.status,
-        url=f"{festival.url}#{entry.session}" if festival.url else None,
+        url=links.session_url(festival, entry.session) or None,
     )
     return event
 
