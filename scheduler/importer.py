@@ -41,7 +41,7 @@ import webcolors
 from . import __version__
 from .errors import CannotWrite
 from .frab_reader import Event, Schedule
-from .values import ACRONYM, LANGUAGE_TAG, MAX_EVENT_ID, SLUG, ZONE_NAME
+from .values import ACRONYM, LANGUAGE_TAG, MAX_EVENT_ID, MAX_WINDOW, SLUG, ZONE_NAME
 
 #: how much each part of the published place weighs: the room before the time
 ROOM_WEIGHT = 20
@@ -251,7 +251,9 @@ def definition(schedule: Schedule, *, fixed: bool = False, origin: str = "") -> 
             )
         )
 
+    placed = _within_window(schedule, placed, problems)
     _report_outside_days(placed, problems)
+    _report_off_grid(placed, step, problems)
     wished_only = _report_clashes(placed, problems, fixed)
     crossing = {p.session for p in placed if _crosses_midnight(p)}
     for p in placed:
@@ -270,7 +272,7 @@ def definition(schedule: Schedule, *, fixed: bool = False, origin: str = "") -> 
         step,
         fixed,
         wished_only,
-        crossing,
+        crossing | {p.session for p in placed if not _on_grid(p, step)},
         origin,
         problems,
     )
@@ -278,6 +280,50 @@ def definition(schedule: Schedule, *, fixed: bool = False, origin: str = "") -> 
     return Imported(
         tomlkit.dumps(document), tuple(problems), len(placed), len(venue_ids), len(people)
     )
+
+
+def _within_window(schedule: Schedule, placed: list[_Placed], problems: list[str]) -> list[_Placed]:
+    """Events on the conference's dates; one outside them is reported, and kept while the
+    festival's window stays within a year (`MAX_WINDOW`), else left out."""
+    dates = sorted(p.start.date() for p in placed)
+    first = schedule.start or (dates[len(dates) // 2] if dates else None)
+    last = schedule.end or first
+    if first is None or last is None:
+        return placed
+    first, last = min(first, last), max(first, last)
+    kept = []
+    for p in sorted(placed, key=lambda p: abs((p.start.date() - first).days)):
+        day = p.start.date()
+        if first <= day <= last:
+            kept.append(p)
+            continue
+        wider = (max(last, day) - min(first, day)).days
+        if wider < MAX_WINDOW:
+            problems.append(
+                f"{p.event.about()}: on {day}, outside the conference's dates "
+                f"({schedule.start} to {schedule.end}); imported, the festival's window widened"
+            )
+            first, last = min(first, day), max(last, day)
+            kept.append(p)
+        else:
+            problems.append(
+                f"{p.event.about()}: on {day}, a year or more from the conference's dates; left out"
+            )
+    order = {id(p): i for i, p in enumerate(placed)}
+    return sorted(kept, key=lambda p: order[id(p)])
+
+
+def _report_off_grid(placed: list[_Placed], step: int, problems: list[str]) -> None:
+    for p in placed:
+        if (p.start.hour * 60 + p.start.minute) % step:
+            problems.append(
+                f"{p.event.about()}: starts at {p.start:%H:%M}, off the {step}-minute grid; "
+                "only its room is kept"
+            )
+
+
+def _on_grid(p: _Placed, step: int) -> bool:
+    return (p.start.hour * 60 + p.start.minute) % step == 0
 
 
 def _end(p: _Placed) -> datetime:
@@ -360,7 +406,7 @@ def _document(
     step: int,
     fixed: bool,
     wished_only: set[str],
-    crossing: set[str],
+    room_only: set[str],
     origin: str,
     problems: list[str],
 ) -> tomlkit.TOMLDocument:
@@ -391,7 +437,7 @@ def _document(
             doc.add(tomlkit.comment(f"  - {_one_line(problem)}"))
     doc.add(tomlkit.nl())
 
-    dates = [p.start.date() for p in placed] + [_end(p).date() for p in placed]
+    dates = [p.start.date() for p in placed]
     dates += [d for d in (schedule.start, schedule.end) if d]
     first = min(dates, default=date.today())
     last = max(dates, default=first)
@@ -434,7 +480,7 @@ def _document(
     venues = tomlkit.aot()
     for name in room_order:
         vid = venue_ids[name]
-        mine = [p for p in placed if p.venue == vid and p.session not in crossing]
+        mine = [p for p in placed if p.venue == vid]
         table = tomlkit.table()
         table["id"] = vid
         table["name"] = _one_line(name) or vid
@@ -475,7 +521,11 @@ def _document(
     for p in placed:
         sessions.append(
             _session(
-                p, track_ids, people, fixed and p.session not in wished_only, p.session in crossing
+                p,
+                track_ids,
+                people,
+                fixed and p.session not in wished_only | room_only,
+                p.session in room_only,
             )
         )
     doc["sessions"] = sessions
@@ -497,15 +547,21 @@ def _colour(given: str, index: int) -> str:
 
 
 def _hours(events: list[_Placed]) -> str:
-    """From the earliest start to the latest end of `events` on the wall clock."""
+    """From the earliest start to the latest end of `events` on the wall clock, widened
+    so that each of them fits (one that runs past midnight, or one that is longer than
+    the wall clock shows on a day the clocks go back)."""
     if not events:
         return "00:00-24:00"
-    opens = min(p.start.hour * 60 + p.start.minute for p in events)
-    closes = max(
-        1440 if _end(p).date() > p.start.date() else _end(p).hour * 60 + _end(p).minute
-        for p in events
-    )
+    opens = min(_minute(p.start) for p in events)
+    closes = max(1440 if _end(p).date() > p.start.date() else _minute(_end(p)) for p in events)
+    longest = max(p.minutes for p in events)
+    closes = max(closes, min(1440, opens + longest))
+    opens = min(opens, closes - longest)
     return f"{opens // 60:02d}:{opens % 60:02d}-{closes // 60:02d}:{closes % 60:02d}"
+
+
+def _minute(moment: datetime) -> int:
+    return moment.hour * 60 + moment.minute
 
 
 def _session(
@@ -513,7 +569,7 @@ def _session(
     track_ids: dict[str, str],
     people: dict[str, tuple[str, str, str]],
     fixed: bool,
-    crossing: bool,
+    room_only: bool,
 ) -> tomlkit.items.Table:
     event = p.event
     table = tomlkit.table()
@@ -545,7 +601,7 @@ def _session(
         room = tomlkit.inline_table()
         room.update({"venues": [p.venue], "weight": ROOM_WEIGHT})
         wishes.append(room)
-        if not crossing:
+        if not room_only:
             end = _end(p)
             window = tomlkit.inline_table()
             window["dates"] = [p.start.date()]

@@ -71,14 +71,21 @@ def offset(zone: str, day: str, clock: str) -> str:
     return f"{text[:3]}:{text[3:]}"
 
 
-def frab_xml(events: list[dict], *, zone: str = "Europe/Berlin", day_end: str = "22:00") -> bytes:
+def frab_xml(
+    events: list[dict],
+    *,
+    zone: str = "Europe/Berlin",
+    day_end: str = "22:00",
+    window: tuple[str, str] | None = None,
+) -> bytes:
     """A frab-style schedule.xml of `events`, written here from the format's description:
     each event's `day`, `start` (wall clock on `zone`, or with an explicit `offset`),
-    `duration`, `room`, `title`, and optionally `persons` as (id, name) pairs."""
+    `duration`, `room`, `title`, and optionally `persons` as (id, name) pairs. The
+    conference's dates are `window`, else the events' first and last."""
     days: dict[str, dict[str, list[dict]]] = {}
     for event in events:
         days.setdefault(event["day"], {}).setdefault(event["room"], []).append(event)
-    first, last = min(days), max(days)
+    first, last = window or (min(days), max(days))
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         "<schedule>",
@@ -155,13 +162,20 @@ MESSY = [
     dict(id=10, day=SUN, room="Saal 1", start="12:00", duration="00:30", title="Nobody listed"),
     dict(id=11, day=SUN, room="Saal 1", start="13:00", duration="00:30", title="Nameless",
          persons=[(13, "")]),
+    # off the grid, past midnight, decades away
+    dict(id=12, day=SAT, room="Saal 2", start="10:07", duration="00:30", title="Off the grid",
+         persons=[]),
+    dict(id=13, day=SAT, room="Saal 1", start="23:30", duration="01:00", title="Past midnight",
+         persons=[]),
+    dict(id=14, day="1970-01-01", room="Saal 1", start="10:00", duration="00:30",
+         title="Epoch", persons=[]),
 ]  # fmt: skip
 
 
 @pytest.fixture
 def messy_xml(tmp_path) -> Path:
     path = tmp_path / "schedule.xml"
-    path.write_bytes(frab_xml(MESSY))
+    path.write_bytes(frab_xml(MESSY, window=(SAT, SUN)))
     return path
 
 
@@ -182,10 +196,14 @@ def test_messy_frab_xml_imports_what_is_consistent_and_lists_every_problem(messy
     assert "id 1 is used by an earlier event" in problem_about(problems, 1, "Duplicate id")[0]
     assert "lists no persons" in problem_about(problems, 10, "Nobody listed")[0]
     assert "person without a name" in problem_about(problems, 11, "Nameless")[0]
+    assert "off the 15-minute grid" in problem_about(problems, 12, "Off the grid")[0]
+    assert "runs past midnight" in " ".join(problem_about(problems, 13, "Past midnight"))
+    assert "a year or more from the conference's dates" in problem_about(problems, 14, "Epoch")[0]
     festival = config.loads(imported.text)
     titles = {s.title for s in festival.sessions}
-    assert titles == {e["title"] for e in MESSY} - {"Empty", "Marathon"}
-    assert imported.sessions == len(MESSY) - 2
+    assert titles == {e["title"] for e in MESSY} - {"Empty", "Marathon", "Epoch"}
+    assert imported.sessions == len(MESSY) - 3
+    assert (festival.start.isoformat(), festival.end.isoformat()) == (SAT, SUN)
     by_title = {s.title: s for s in festival.sessions}
     assert by_title["Opening"].description == "Welcome.\nAll of you."
     assert by_title["Duplicate id"].event_id is None  # its id goes to the first
@@ -199,7 +217,8 @@ def test_messy_frab_xml_imports_what_is_consistent_and_lists_every_problem(messy
     plan = planning.plan(festival, out=tmp_path / "out", at=PUBLISHED_AT)
     assert validate.violations(festival, plan.timetable) == []
     kept = kept_in_place(festival, plan.timetable)
-    assert kept >= len(festival.sessions) - 2  # at most one of each clashing pair moves
+    # at most one of each clashing pair moves; the off-grid one cannot keep its start
+    assert kept >= len(festival.sessions) - 3
 
 
 def kept_in_place(festival, timetable) -> int:
@@ -220,7 +239,8 @@ def test_fixed_import_fixes_the_consistent_events_and_plans(messy_xml, tmp_path)
     imported = importer.definition(frab_reader.read(messy_xml), fixed=True)
     festival = config.loads(imported.text)
     fixed = {s.title: s.fixed for s in festival.sessions if s.fixed}
-    assert 'Clashing "quoted"' not in fixed and "Ada in two" not in fixed
+    for loose in ('Clashing "quoted"', "Ada in two", "Off the grid", "Past midnight"):
+        assert loose not in fixed
     assert fixed["Through the gap"].start == datetime(2024, 3, 31, 0, 30, tzinfo=UTC)
     assert "only the first is fixed" in problem_about(imported.problems, 4, 'Clashing "quoted"')[0]
     plan = planning.plan(festival, out=tmp_path / "out", at=PUBLISHED_AT)
@@ -355,7 +375,7 @@ def test_cli_writes_a_definition_that_festival_check_accepts(messy_xml, tmp_path
     result = runner.invoke(cli, ["import", str(messy_xml), "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert "Warning: " in result.stderr and "event 8 'Marathon'" in result.stderr
-    assert f"Imported 10 sessions, 2 rooms and 6 people from {messy_xml} into {target}" in (
+    assert f"Imported 12 sessions, 2 rooms and 6 people from {messy_xml} into {target}" in (
         result.stderr
     )
     assert runner.invoke(cli, ["check", str(target)]).exit_code == 0
