@@ -121,6 +121,15 @@ config_argument = click.argument(
     type=click.Path(dir_okay=False, path_type=Path),
 )
 
+by_option = click.option(
+    "--by",
+    type=click.Choice(["session", "person"]),
+    default="session",
+    show_default=True,
+    help="List the changes session by session, or person by person (what changed for "
+    "each person: the list to send to the people affected).",
+)
+
 
 def _load(config_path: Path | None) -> Festival:
     from . import config, days
@@ -181,6 +190,7 @@ def cli() -> None:
     is_flag=True,
     help="Print a line on stderr for each better timetable found (for logs).",
 )
+@by_option
 @solver_options
 def plan(
     config_path: Path | None,
@@ -190,6 +200,7 @@ def plan(
     freeze_until: datetime | None,
     quiet: bool,
     verbose: bool,
+    by: str,
     solving: dict[str, Any],
 ) -> None:
     """Plan the festival in CONFIG and publish the timetable and calendar feeds.
@@ -270,7 +281,11 @@ def plan(
         click.echo(terminal.clash_line(done.attendees, done.attendees_before, festival))
     if done.changes:
         click.echo("\nChanges since the published plan:")
-        click.echo(diff.render(list(done.changes), days.zone(festival)))
+        if by == "person":
+            names = {p.id: p.name for p in festival.people}
+            click.echo(diff.render_by_person(list(done.changes), days.zone(festival), names))
+        else:
+            click.echo(diff.render(list(done.changes), days.zone(festival)))
     elif done.timetable.moves:
         click.echo("No changes to the published plan.")
     assert done.published is not None
@@ -359,7 +374,8 @@ def check(config_path: Path | None, explain: bool, time_limit: float) -> None:
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-def diff_command(old: Path, new: Path, as_json: bool) -> None:
+@by_option
+def diff_command(old: Path, new: Path, as_json: bool, by: str) -> None:
     """Show what changed between two published timetable.json files.
 
     Lists moved sessions with their old and new date, time and venue, and
@@ -387,7 +403,12 @@ def diff_command(old: Path, new: Path, as_json: bool) -> None:
     changes = diff.diff(before.entries, after.entries.values())
     zone = ZoneInfo(after.timezone)
     if as_json:
-        click.echo(json.dumps(diff.to_json(changes, zone), ensure_ascii=False, indent=2))
+        found = (
+            diff.by_person_json(changes, zone) if by == "person" else diff.to_json(changes, zone)
+        )
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    elif by == "person":
+        click.echo(diff.render_by_person(changes, zone))
     else:
         click.echo(diff.render(changes, zone))
 

@@ -144,3 +144,83 @@ def to_json(changes: list[Change], zone: ZoneInfo) -> list[dict[str, Any]]:
         }
         for c in changes
     ]
+
+
+class PersonKind(StrEnum):
+    """What a session's change is to one of its people (in report order)."""
+
+    MOVED = "moved"
+    JOINED = "joined"  # they are in a session they were not in: new, or newly theirs
+    LEFT = "left"  # a session they were in is cancelled, or no longer theirs
+    UPDATED = "updated"
+
+
+PERSON_KINDS = tuple(PersonKind)
+
+
+@dataclass(frozen=True)
+class PersonChange:
+    """One change as one person sees it."""
+
+    kind: PersonKind
+    change: Change
+
+
+def by_person(changes: Iterable[Change]) -> dict[str, list[PersonChange]]:
+    """For each person a change concerns (in its old or new people), what it means to
+    them, in time order; people sorted by id."""
+    found: dict[str, list[PersonChange]] = {}
+    for c in changes:
+        before = set(c.old.people) if c.old is not None and c.old.status == "CONFIRMED" else set()
+        after = set(c.new.people) if c.new is not None and c.new.status == "CONFIRMED" else set()
+        for person in sorted(before | after):
+            if person not in before:
+                kind = PersonKind.JOINED
+            elif person not in after:
+                kind = PersonKind.LEFT
+            elif c.kind == Kind.MOVED:
+                kind = PersonKind.MOVED
+            else:
+                kind = PersonKind.UPDATED
+            found.setdefault(person, []).append(PersonChange(kind, c))
+    return dict(sorted(found.items()))
+
+
+def render_by_person(
+    changes: list[Change], zone: ZoneInfo, names: Mapping[str, str] | None = None
+) -> str:
+    """The changes person by person: the list an organiser sends to the people affected.
+    `names` gives people's names by id (else ids alone)."""
+    names = names or {}
+    grouped = by_person(changes)
+    if not grouped:
+        return "No changes for anybody's sessions."
+    lines = []
+    for person, seen in grouped.items():
+        name = f" ({names[person]})" if person in names else ""
+        lines.append(f"{person}{name}: {len(seen)} change{'s' if len(seen) != 1 else ''}")
+        for item in seen:
+            c = item.change
+            head = f"  {item.kind:<8} {c.session} ({c.title})"
+            if item.kind == PersonKind.MOVED:
+                assert c.old and c.new
+                lines.append(f"{head}: {_slot(c.old, zone)} → {_slot(c.new, zone)}")
+            elif item.kind == PersonKind.JOINED:
+                assert c.new
+                lines.append(f"{head}: {_slot(c.new, zone)}")
+            elif item.kind == PersonKind.LEFT:
+                assert c.old
+                was = "cancelled" if c.kind == Kind.CANCELLED else "no longer yours"
+                lines.append(f"{head}: {was}, was {_slot(c.old, zone)}")
+            else:
+                lines.append(f"{head}: title, people, description or location text changed")
+    lines.append(f"{len(grouped)} {'person' if len(grouped) == 1 else 'people'} affected.")
+    return "\n".join(lines)
+
+
+def by_person_json(changes: list[Change], zone: ZoneInfo) -> dict[str, list[dict[str, Any]]]:
+    """`by_person` as JSON-ready data: each person's changes with what they are to them."""
+    return {
+        person: [{"for_person": item.kind, **to_json([item.change], zone)[0]} for item in seen]
+        for person, seen in by_person(changes).items()
+    }

@@ -46,6 +46,16 @@ ENGLISH = {
     "page.free_slot": "free slot",
     "page.not_a_festival_day": "no sessions this day",
     "page.updated": "Plan status: {status}",
+    "atom.title": "Changes to {festival}",
+    "atom.entry": "{count} change(s) published",
+    "change.moved": "Moved",
+    "change.added": "Added",
+    "change.cancelled": "Cancelled",
+    "change.updated": "Updated",
+    "change.updated_text": "title, people, description or location changed",
+    "agenda.name": "{festival} · my agenda",
+    "agenda.description": "{count} chosen sessions of {festival}",
+    "agenda.unknown": "; not in the programme, left out: {ids}",
 }
 
 

@@ -17,7 +17,7 @@ from . import days, errors, interest, rendered, revisions, solver, validate
 from .diff import Change, diff
 from .model import Entry, Festival, Keep, Placement, Status, Timetable, Violation
 from .publish import Published, locked, publish
-from .writers import frab, html, ical, timetable_json
+from .writers import atom, frab, html, ical, timetable_json
 
 
 class NoTimetable(errors.NoTimetableError):
@@ -442,12 +442,22 @@ def release_plan(
     kept = rendered.intact(out, digests)
     feeds_now = ical.render(festival, [f for f in feeds if f.path not in kept])
     files.update(feeds_now)
+    previous_changes = _read_if_present(out / atom.PATH) if out is not None else None
+    files.update(atom.outputs(festival, entries, changes, at, previous_changes))
     written = None
     if out is not None:
         files.update(retired_feeds(festival, out, digests.keys()))
         files[rendered.RECORD] = rendered.record(digests, feeds_now, kept)
         written = publish(files, out, locked_by_caller=True, kept=kept.keys())
     return Release(entries, changes, written, attendees, attendees_before)
+
+
+def _read_if_present(path: Path) -> bytes | None:
+    """A published file's bytes (None if missing or unreadable: it is written anew)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def attendee_clashes(festival: Festival, timetable: Timetable) -> interest.Clashes | None:

@@ -19,6 +19,7 @@ head makes room for the new one.
 from __future__ import annotations
 
 import asyncio
+import json
 import mimetypes
 import os
 import resource
@@ -29,6 +30,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -36,13 +38,14 @@ from zoneinfo import ZoneInfo
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
+from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from . import diff, revisions
+from . import agenda, diff, revisions
 
 CACHE_CONTROL = "public, max-age=60"
 HEADER_TIMEOUT = 10.0  # seconds a client has to send a whole request head
@@ -235,11 +238,66 @@ def server_config(folder: str | Path, host: str, port: int, **extra: Any) -> Any
     )
 
 
+class _Agenda:
+    """`/agenda.ics?s=<id>,<id>,…`: an attendee's agenda, built on each request from the
+    published festival.ics (`scheduler.agenda`), with its own ETag and Last-Modified.
+    The parsed feed is kept until the file changes."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._feed: tuple[tuple[int, int, int], agenda.Programme, str] | None = None
+
+    def _programme(self) -> tuple[agenda.Programme, str, float] | None:
+        """The published programme, its language, and when it was published."""
+        path = self.folder / "festival.ics"
+        try:
+            with open(path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                key = (info.st_ino, info.st_mtime_ns, info.st_size)
+                if self._feed is None or self._feed[0] != key:
+                    programme = agenda.cut(handle.read())
+                    self._feed = (key, programme, self._language())
+        except (OSError, ValueError):
+            return None
+        return self._feed[1], self._feed[2], info.st_mtime
+
+    def _language(self) -> str:
+        try:
+            published = json.loads((self.folder / "timetable.json").read_text(encoding="utf-8"))
+            language = published["festival"].get("language", "en")
+            return language if isinstance(language, str) else "en"
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return "en"
+
+    async def respond(self, request: Request) -> Response:
+        found = self._programme()
+        if found is None:
+            return Response("nothing is published here yet\n", status_code=404)
+        programme, language, modified = found
+        wanted, bad = agenda.selection(request.query_params.get("s", ""))
+        tag = agenda.etag(programme, [*wanted, *(f"!{b}" for b in bad)])
+        headers = {"etag": tag, "last-modified": formatdate(modified, usegmt=True)}
+        if tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+            return NotModifiedResponse(Headers(headers=headers))
+        body = agenda.render(programme, wanted, bad, language)
+        response = Response(
+            b"" if request.method == "HEAD" else body,
+            headers=headers,
+            media_type="text/calendar; charset=utf-8",
+        )
+        response.headers["content-length"] = str(len(body))
+        return response
+
+
 def app(folder: str | Path) -> Starlette:
-    """The ASGI application serving `folder` (its index.html at /)."""
+    """The ASGI application serving `folder` (its index.html at /, and /agenda.ics)."""
     folder = Path(folder).resolve()
     static = _Snapshots(directory=folder, html=True, follow_symlink=False)
-    return Starlette(routes=[Mount("/", app=static)], middleware=[Middleware(_CalendarHeaders)])
+    routes = [
+        Route("/agenda.ics", _Agenda(folder).respond, methods=["GET", "HEAD"]),
+        Mount("/", app=static),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(_CalendarHeaders)])
 
 
 def run(folder: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:

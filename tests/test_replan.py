@@ -354,3 +354,47 @@ def test_diff_refuses_plans_of_two_festivals(tmp_path):
     planning.plan(config.loads(SMALL.replace('id = "small"', 'id = "other"')), out=b, at=FIRST)
     result = CliRunner().invoke(cli, ["diff", str(a / "timetable.json"), str(b / "timetable.json")])
     assert result.exit_code == 2 and "compare two plans of one festival" in result.output
+
+
+def test_changes_person_by_person_say_what_each_person_must_know(tmp_path):
+    """A moved session, one a person joins, one a person leaves, and a cancelled one:
+    `--by person` lists, for each person concerned, what it means to them."""
+    base = SMALL.replace('people = ["ceo"]\n', 'people = ["ceo", "cto"]\n', 1)
+    base += '\n[[people]]\nid = "cto"\nname = "技术总监"\n'
+    base += '\n[[sessions]]\nid = "panel"\ntitle = "圆桌"\nduration = "1h"\npeople = ["cto"]\n'
+    (tmp_path / "a.toml").write_text(base, encoding="utf-8")
+    runner = CliRunner()
+    out = tmp_path / "out"
+    assert runner.invoke(cli, ["plan", str(tmp_path / "a.toml"), "--out", str(out)]).exit_code == 0
+    old = tmp_path / "old.json"
+    old.write_bytes((out / "timetable.json").read_bytes())
+    sessions = {s["id"]: s for s in json.loads(old.read_text(encoding="utf-8"))["sessions"]}
+    keynote_day = sessions["keynote"]["start"][:10]
+    changed = base.replace("blackout = []", "").replace(
+        'days = "workdays:CN"', f'days = "workdays:CN"\nblackout = [{keynote_day}]'
+    )
+    changed = changed.replace(  # the CTO leaves the keynote and joins the workshop
+        'people = ["ceo", "cto"]\n', 'people = ["ceo"]\n', 1
+    ).replace('attendance = 30\npeople = ["ceo"]', 'attendance = 30\npeople = ["ceo", "cto"]')
+    cut = changed.index('\n[[sessions]]\nid = "panel"')
+    changed = changed[:cut] + "\n"  # the panel is cancelled
+    (tmp_path / "b.toml").write_text(changed, encoding="utf-8")
+    result = runner.invoke(
+        cli, ["plan", str(tmp_path / "b.toml"), "--out", str(out), "--by", "person"]
+    )
+    assert result.exit_code == 0, result.output
+    text = result.output[result.output.index("Changes since the published plan:") :]
+    ceo = text[text.index("ceo (总经理)") : text.index("cto (技术总监)")]
+    cto = text[text.index("cto (技术总监)") :]
+    assert re.search(r"moved +keynote \(主旨演讲\): " + keynote_day, ceo)
+    assert re.search(r"updated +workshop \(工作坊\): ", ceo)  # the CTO joins it
+    assert re.search(r"left +keynote \(主旨演讲\): no longer yours, was " + keynote_day, cto)
+    assert re.search(r"joined +workshop \(工作坊\): ", cto)
+    assert re.search(r"left +panel \(圆桌\): cancelled, was ", cto)
+    assert "2 people affected." in cto
+    shown = runner.invoke(
+        cli, ["diff", str(old), str(out / "timetable.json"), "--by", "person", "--json"]
+    )
+    found = json.loads(shown.output)
+    assert sorted(c["for_person"] for c in found["ceo"]) == ["moved", "updated"]
+    assert sorted(c["for_person"] for c in found["cto"]) == ["joined", "left", "left"]

@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import icalendar
+import ics
 import pytest
 import uvicorn
+import vobject
 from conftest import SMALL
 
 from scheduler import config, serve
@@ -491,3 +494,70 @@ def test_slow_clients_past_the_open_file_limit_do_not_hang_the_others(tmp_path):
     assert (-1, False) not in answers
     served = sum(answer == (200, True) for answer in answers)
     assert served >= 0.8 * len(answers) and served >= 10, answers
+
+
+def agenda_events(data: bytes) -> dict[str, icalendar.Event]:
+    """The agenda's events by UID, read by three independent parsers that must agree."""
+    calendar = icalendar.Calendar.from_ical(data)
+    by_icalendar = {str(e["UID"]): e for e in calendar.events}
+    by_vobject = {e.uid.value for e in getattr(vobject.readOne(data.decode()), "vevent_list", [])}
+    by_ics = {e.uid for e in ics.Calendar(data.decode()).events}
+    assert set(by_icalendar) == by_vobject == by_ics
+    return by_icalendar
+
+
+def test_an_agenda_feed_holds_exactly_the_chosen_sessions_as_the_feeds_do(site):
+    folder, running = site
+    response = httpx.get(f"{running.url}/agenda.ics", params={"s": "workshop,keynote"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert response.headers["cache-control"] == "public, max-age=60"
+    events = agenda_events(response.content)
+    assert set(events) == {"keynote@small", "workshop@small"}
+    festival = (folder / "festival.ics").read_bytes()
+    for uid in events:  # byte for byte the festival feed's event
+        block = response.content.split(f"UID:{uid}".encode())[0].rsplit(b"BEGIN:VEVENT", 1)[1]
+        assert block in festival
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert "my agenda" in str(calendar["X-WR-CALNAME"])
+    head = httpx.head(f"{running.url}/agenda.ics", params={"s": "workshop,keynote"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == response.headers["content-length"]
+
+
+def test_an_agenda_ignores_what_is_not_in_the_programme_and_says_so(site):
+    _, running = site
+    for query in ("keynote,ghost,Not An Id,,keynote", "%00<script>", ",".join(["x"] * 5000)):
+        response = httpx.get(f"{running.url}/agenda.ics?s={query}")
+        assert response.status_code == 200, query  # never an error page in a calendar
+        events = agenda_events(response.content)
+        assert set(events) <= {"keynote@small"}
+    described = icalendar.Calendar.from_ical(
+        httpx.get(f"{running.url}/agenda.ics", params={"s": "keynote,ghost"}).content
+    )["X-WR-CALDESC"]
+    assert "ghost" in str(described) and "1 chosen sessions" in str(described)
+    empty = httpx.get(f"{running.url}/agenda.ics")
+    assert agenda_events(empty.content) == {}
+
+
+def test_a_re_plan_reaches_the_agenda_with_a_new_sequence_and_etag(site):
+    folder, running = site
+    first = httpx.get(f"{running.url}/agenda.ics", params={"s": "keynote"})
+    etag = first.headers["etag"]
+    assert (
+        httpx.get(
+            f"{running.url}/agenda.ics", params={"s": "keynote"}, headers={"If-None-Match": etag}
+        ).status_code
+        == 304
+    )
+    before = agenda_events(first.content)["keynote@small"]
+    day = before.start.date().isoformat()
+    moved = SMALL.replace('days = "workdays:CN"', f'days = "workdays:CN"\nblackout = [{day}]')
+    planning.plan(config.loads(moved), out=folder, at=datetime(2023, 9, 2, tzinfo=UTC))
+    again = httpx.get(
+        f"{running.url}/agenda.ics", params={"s": "keynote"}, headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 200 and again.headers["etag"] != etag
+    after = agenda_events(again.content)["keynote@small"]
+    assert after.start.date().isoformat() != day
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1

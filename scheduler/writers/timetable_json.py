@@ -26,6 +26,7 @@ def render(
             "id": festival.id,
             "name": festival.name,
             "timezone": festival.timezone,
+            "language": festival.language,
             "start": festival.start.isoformat(),
             "end": festival.end.isoformat(),
         },
