@@ -45,7 +45,18 @@ ENGLISH = {
     "page.no_sessions": "No sessions",
     "page.free_slot": "free slot",
     "page.not_a_festival_day": "no sessions this day",
-    "page.updated": "Plan status: {status}",
+    "page.updated": "Last updated {when}",
+    "page.all_tracks": "All tracks",
+    "page.star": "Star {title}",
+    "page.agenda": "My agenda",
+    "page.agenda_help": (
+        "Star sessions to build your agenda; it is kept in this browser. Subscribe to it to "
+        "keep it up to date in your calendar, or download it once."
+    ),
+    "page.agenda_subscribe": "Subscribe to my agenda:",
+    "page.download": "Download .ics",
+    "page.add_to_calendar": "Add to my calendar",
+    "page.track_filter": "Show",
     "atom.title": "Changes to {festival}",
     "atom.entry": "{count} change(s) published",
     "change.moved": "Moved",

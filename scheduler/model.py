@@ -445,3 +445,5 @@ class Entry:
     digest: str  # hash of what calendars show; a change updates `last_modified`
     #: the event's number in conference-app exports: stable for the life of the festival
     number: int = 0
+    #: where it started before the last re-plan that moved it (None: never moved)
+    previous_start: datetime | None = None

@@ -97,10 +97,15 @@ def revise(
         old = baseline.get(entry.session)
         if old is None:
             revised.append(entry)
-        elif old.digest == entry.digest:
-            revised.append(replace(entry, sequence=old.sequence, last_modified=old.last_modified))
-        else:  # anything a subscriber sees changed: a new revision
-            revised.append(replace(entry, sequence=old.sequence + 1))
+        else:
+            moved = old.status == "CONFIRMED" and old.start != entry.start
+            previous = old.start if moved else old.previous_start
+            entry = replace(entry, previous_start=previous)
+            if old.digest == entry.digest:
+                entry = replace(entry, sequence=old.sequence, last_modified=old.last_modified)
+            else:  # anything a subscriber sees changed: a new revision
+                entry = replace(entry, sequence=old.sequence + 1)
+            revised.append(entry)
     kept = {e.session for e in revised}
     for old in baseline.values():
         if old.session in kept:
@@ -157,6 +162,11 @@ def entry_to_json(festival: Festival, entry: Entry) -> dict[str, Any]:
         "last_modified": entry.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "digest": entry.digest,
         "number": entry.number,
+        **(
+            {"previous_start": days.iso(festival, entry.previous_start)}
+            if entry.previous_start is not None
+            else {}
+        ),
     }
 
 
@@ -263,6 +273,9 @@ class _Reader:
             last_modified=last_modified,
             digest=self.text(item, "digest", where, ""),
             number=number,
+            previous_start=self.moment(item, "previous_start", where)
+            if "previous_start" in item
+            else None,
         )
 
 

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import icalendar
 import pytest
+import vobject
 from conftest import DEFAULT_CONFIG
 from test_serve import Running
 
-from scheduler import config
+from scheduler import config, generate
 from scheduler import plan as planning
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -82,3 +86,155 @@ def test_default_festival_page_in_chromium(tmp_path):
             assert outside == []  # the page fetched nothing from anywhere else
         finally:
             browser.close()
+
+
+AXE = Path(__file__).resolve().parent.parent / ".cache" / "npm" / "node_modules" / "axe-core"
+
+
+@contextmanager
+def chromium_on(folder: Path):
+    """A headless Chromium page on `festival serve` of `folder`."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with Running(folder) as running, playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            context = browser.new_context(accept_downloads=True)
+            yield running, context.new_page()
+        finally:
+            browser.close()
+
+
+def uids(data: bytes) -> set[str]:
+    calendar = icalendar.Calendar.from_ical(data)
+    by_vobject = {e.uid.value for e in getattr(vobject.readOne(data.decode()), "vevent_list", [])}
+    found = {str(e["UID"]) for e in calendar.events}
+    assert found == by_vobject
+    return found
+
+
+def test_starred_sessions_become_a_live_agenda_feed_and_a_download(tmp_path):
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    festival = config.loads(text)
+    folder = tmp_path / "calendars"
+    planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    chosen = [s.id for s in festival.sessions if s.id in ("opening", "quantum", "ai")]
+    assert len(chosen) == 3
+    with chromium_on(folder) as (running, page):
+        page.goto(f"{running.url}/")
+        for sid in chosen:
+            page.locator(f"#session-{sid} button.star").click()
+        assert page.locator("#agenda-list li").count() == 3
+        page.locator("#agenda-links").wait_for(state="visible")
+        href = page.locator("#agenda-https").get_attribute("href")
+        assert href.startswith(f"{running.url}/agenda.ics?s=")
+        webcal = page.locator("#agenda-webcal").get_attribute("href")
+        assert webcal == href.replace("http://", "webcal://", 1)
+        feed = httpx.get(href)
+        assert uids(feed.content) == {f"{sid}@{festival.id}" for sid in chosen}
+        page.reload()  # kept in the browser
+        assert page.locator("#agenda-list li").count() == 3
+        with page.expect_download() as download:
+            page.locator("#agenda-download").click()
+        assert uids(Path(download.value.path()).read_bytes()) == uids(feed.content)
+        with page.expect_download() as one:
+            page.locator("#session-ai button.add").click()
+        assert uids(Path(one.value.path()).read_bytes()) == {f"ai@{festival.id}"}
+        # a re-plan moves a starred session: the same address shows it moved, SEQUENCE + 1
+        before = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(feed.content).events}
+        quantum = before[f"quantum@{festival.id}"]
+        closed_on = quantum.start.date().isoformat()
+        closure = 'closed = ["2023-10-30..2023-11-01"]'
+        moved = text.replace(closure, f'closed = ["2023-10-30..2023-11-01", {closed_on}]')
+        planning.plan(config.loads(moved), out=folder, at=datetime(2023, 9, 5, tzinfo=UTC))
+        after = {
+            str(e["UID"]): e for e in icalendar.Calendar.from_ical(httpx.get(href).content).events
+        }
+        assert after[f"quantum@{festival.id}"].start != quantum.start
+        assert int(after[f"quantum@{festival.id}"]["SEQUENCE"]) == int(quantum["SEQUENCE"]) + 1
+
+
+def test_the_track_filter_shows_only_that_track(tmp_path):
+    festival = config.load(DEFAULT_CONFIG)
+    folder = tmp_path / "calendars"
+    planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    track = festival.tracks[1].id
+    with chromium_on(folder) as (running, page):
+        page.goto(f"{running.url}/")
+        page.select_option("#track-filter", track)
+        shown = page.eval_on_selector_all(
+            "#programme .session", "els => els.filter(e => !e.hidden).map(e => e.dataset.track)"
+        )
+        assert shown and set(shown) == {track}
+        page.select_option("#track-filter", "")
+        assert page.locator("#programme .session:visible").count() == len(festival.sessions)
+
+
+def test_every_anchor_a_feed_links_to_exists(tmp_path):
+    festival = config.load(DEFAULT_CONFIG)
+    folder = tmp_path / "calendars"
+    planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    with chromium_on(folder) as (running, page):  # published again with its address
+        served = replace(festival, feed_url=f"{running.url}/")
+        planning.plan(served, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+        calendar = icalendar.Calendar.from_ical((folder / "festival.ics").read_bytes())
+        targets = {str(e["URL"]) for e in calendar.events}
+        assert len(targets) == len(festival.sessions)
+        for target in sorted(targets):
+            page.goto(target)
+            anchor = target.split("#", 1)[1]
+            assert page.locator(f"#{anchor}").count() == 1, target
+
+
+def conference(folder: Path):
+    """A generated 150-talk, 10-room, 3-day conference, published into `folder`."""
+    festival = generate.published_programme(5, generate.Programme(sessions=150, venues=10, days=3))[
+        0
+    ]
+    planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    return festival
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("example", ["default", "conference"])
+@pytest.mark.parametrize("width", [1400, 390])
+def test_no_serious_accessibility_violation(tmp_path, example, width):
+    folder = tmp_path / "calendars"
+    if example == "default":
+        festival = config.load(DEFAULT_CONFIG)
+        planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    else:
+        festival = conference(folder)
+    with chromium_on(folder) as (running, page):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{running.url}/")
+        for session in festival.sessions:  # every session reachable in the list
+            assert page.locator(f"#session-{session.id}").count() == 1
+        page.add_script_tag(path=str(AXE / "axe.min.js"))
+        result = page.evaluate(
+            "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        )
+        serious = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (.ci/run installs it)")
+def test_the_accessibility_check_finds_what_it_should(tmp_path):
+    """White text on deepskyblue (2.1:1) and an image without text: both reported."""
+    folder = tmp_path / "calendars"
+    folder.mkdir()
+    (folder / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><title>t</title></head><body><main>'
+        '<p style="color:#fff;background:deepskyblue">badge</p><img src="x.png"></main></body>'
+        "</html>",
+        encoding="utf-8",
+    )
+    with chromium_on(folder) as (running, page):
+        page.goto(f"{running.url}/")
+        page.add_script_tag(path=str(AXE / "axe.min.js"))
+        result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+        found = {v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")}
+        assert {"color-contrast", "image-alt"} <= found

@@ -66,7 +66,7 @@ def test_absolute_links_with_a_feed_url(tmp_path):
     google = re.search(r'href="(https://calendar\.google\.com/[^"]+people%2Fceo\.ics)"', page)
     cid = parse_qs(urlparse(google.group(1).replace("&amp;", "&")).query)["cid"][0]
     assert cid == "webcal://feeds.example.org/x/people/ceo.ics"
-    assert "<script>" not in page  # absolute links need no script
+    assert "a.subscribe" not in page  # absolute links need no script to fix them
 
 
 def test_titles_are_escaped_not_run(tmp_path):
@@ -141,3 +141,91 @@ def test_the_calendar_shows_a_venues_slot_grid_and_the_track_of_each_block(tmp_p
     assert "主旨演讲" in hall
     times = re.findall(r'<span class="time">(\d\d:\d\d)', hall)  # sessions and free slots
     assert times == sorted(times)
+
+
+def styles(page: str) -> list[tuple[str, str]]:
+    """(track colour, text colour) of every element that sets both."""
+    return re.findall(r"--track: ([#\w]+); --on-track: (#[0-9a-f]{6})", page)
+
+
+@pytest.mark.parametrize("colour", ["deepskyblue", "gold", "navy", "#00ff00", "gray", "crimson"])
+def test_text_on_a_track_colour_meets_wcag_aa(colour):
+    from scheduler.writers.html import contrast, text_on
+
+    assert contrast(text_on(colour), colour) >= 4.5
+
+
+def test_every_badge_on_the_page_is_readable(default_page):
+    from scheduler.writers.html import contrast
+
+    pairs = styles(default_page)
+    assert len(pairs) >= len(config.load(DEFAULT_CONFIG).sessions)
+    for background, text in pairs:
+        assert contrast(text, background) >= 4.5, (background, text)
+
+
+def test_the_footer_says_when_the_plan_last_changed_in_words_not_solver_status(default_page):
+    footer = default_page[default_page.index("<footer>") :]
+    assert "最后更新：" in footer and "(Asia/Shanghai)" in footer
+    for word in ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "计划状态", "Plan status"):
+        assert word not in default_page
+
+
+def test_descriptions_and_a_filter_of_every_track(default_page):
+    festival = config.load(DEFAULT_CONFIG)
+    for session in festival.sessions:
+        if session.description:
+            assert f'<p class="description">{session.description}</p>' in default_page
+    for track in festival.tracks:
+        assert f'<option value="{track.id}">{track.name}</option>' in default_page
+    assert 'class="to-calendar" href="#calendar"' in default_page  # hidden with it on phones
+
+
+def json_ld(page: str) -> dict:
+    import json
+
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_structured_data_lists_every_session_with_offsets(default_page):
+    data = json_ld(default_page)
+    festival = config.load(DEFAULT_CONFIG)
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Event"
+    events = {e["@id"]: e for e in data["subEvent"]}
+    assert set(events) == {f"#session-{s.id}" for s in festival.sessions}
+    for event in events.values():
+        for key in ("startDate", "endDate"):
+            assert datetime.fromisoformat(event[key]).utcoffset() is not None
+        assert event["eventStatus"] == "https://schema.org/EventScheduled"
+        assert event["location"]["address"]["addressLocality"]
+
+
+def test_a_moved_session_is_rescheduled_with_its_previous_start_until_it_moves_again(tmp_path):
+    out = tmp_path / "out"
+    planning.plan(config.loads(SMALL), out=out, at=AT)
+    first = {e["@id"]: e for e in json_ld((out / "index.html").read_text())["subEvent"]}
+    keynote = first["#session-keynote"]
+    day = keynote["startDate"][:10]
+    moved = SMALL.replace('days = "workdays:CN"', f'days = "workdays:CN"\nblackout = [{day}]')
+    moved = moved.replace('[[sessions]]\nid = "workshop"', '[[sessions]]\nid = "gone"')
+    for run in range(2):  # the re-plan, then an unchanged re-run: still rescheduled
+        planning.plan(config.loads(moved), out=out, at=datetime(2023, 9, 2 + run, tzinfo=UTC))
+        page = (out / "index.html").read_text()
+        events = {e["@id"]: e for e in json_ld(page)["subEvent"]}
+        now = events["#session-keynote"]
+        assert now["eventStatus"] == "https://schema.org/EventRescheduled"
+        assert now["previousStartDate"] == keynote["startDate"] != now["startDate"]
+        assert events["#session-workshop"]["eventStatus"] == "https://schema.org/EventCancelled"
+        assert "previousStartDate" not in events["#session-gone"]
+
+
+def test_structured_data_cannot_end_its_script_element(tmp_path):
+    text = SMALL.replace('title = "主旨演讲"', 'title = "</script><script>alert(1)</script>"')
+    out = tmp_path / "out"
+    planning.plan(config.loads(text), out=out, at=AT)
+    page = (out / "index.html").read_text()
+    assert page.count("</script>") == page.count("<script")  # only the page's own
+    data = json_ld(page)
+    assert "</script><script>alert(1)</script>" in {e["name"] for e in data["subEvent"]}

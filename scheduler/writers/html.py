@@ -9,11 +9,13 @@ dates and weekday names come from Babel in the festival's language.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from urllib.parse import quote
 
 import jinja2
+import webcolors
 from babel.dates import format_interval, format_skeleton
 
 from .. import days
@@ -40,6 +42,29 @@ class Feed:
     https: str
     webcal: str
     google: str
+
+
+def _luminance(color: str) -> float:
+    """WCAG relative luminance of a CSS colour (name or #RRGGBB)."""
+    rgb = webcolors.hex_to_rgb(color) if color.startswith("#") else webcolors.name_to_rgb(color)
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two CSS colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(color: str) -> str:
+    """Black or white, whichever reads better on `color`."""
+    return "#000000" if contrast("#000000", color) >= contrast("#ffffff", color) else "#ffffff"
 
 
 def feed_links(festival: Festival, path: str) -> tuple[str, str, str]:
@@ -109,7 +134,10 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
             "city": entry.city,
             "track": track.name if track else "",
             "color": track.color if track else "gray",
+            "on_color": text_on(track.color if track else "gray"),
+            "track_id": entry.track or "",
             "people": separator.join(people.get(p, p) for p in entry.people),
+            "description": entry.description,
             "cancelled": entry.status == "CANCELLED",
         }
 
@@ -202,9 +230,105 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
         programme=programme,
         feeds=_grouped(_feeds(festival)),
         absolute=bool(festival.feed_url),
-        status=timetable.status,
+        updated=_updated(festival, entries, locale),
+        jsonld=_script_json(structured_data(festival, entries)),
+        tracks=[{"id": t.id, "name": t.name} for t in festival.tracks],
+        agenda_base=f"{festival.feed_url}agenda.ics" if festival.feed_url else "",
     )
     return page.encode("utf-8")
+
+
+def _updated(festival: Festival, entries: tuple[Entry, ...], locale: str) -> str:
+    """When the programme last changed (its newest session change), on the festival's
+    clock: the same on every re-run that changes nothing."""
+    latest = max((e.last_modified for e in entries), default=None)
+    if latest is None:
+        return ""
+    wall = days.local(festival, latest)
+    day = format_skeleton("yMMMd", wall.date(), locale=locale)
+    return f"{day} {format_skeleton('Hm', wall.time(), locale=locale)} ({festival.timezone})"
+
+
+def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
+    """schema.org JSON-LD: the festival as an Event, each session as a subEvent with its
+    place, performers and status (rescheduled: with its previous start)."""
+    venues = {v.id: v for v in festival.venues}
+    people = {p.id: p.name for p in festival.people}
+
+    def place(entry: Entry) -> dict:
+        venue = venues.get(entry.venue)
+        address = {"@type": "PostalAddress", "addressLocality": entry.city}
+        if venue is not None and venue.address:
+            address["streetAddress"] = venue.address
+        return {
+            "@type": "Place",
+            "name": venue.name if venue else entry.venue,
+            "address": address,
+        }
+
+    def status(entry: Entry) -> str:
+        if entry.status == "CANCELLED":
+            return "https://schema.org/EventCancelled"
+        if entry.previous_start is not None:
+            return "https://schema.org/EventRescheduled"
+        return "https://schema.org/EventScheduled"
+
+    sub_events = []
+    for entry in entries:
+        item = {
+            "@type": "Event",
+            "@id": f"#{links.session_anchor(entry.session)}",
+            "name": entry.title,
+            "startDate": days.iso(festival, entry.start),
+            "endDate": days.iso(festival, entry.end),
+            "eventStatus": status(entry),
+            "location": place(entry),
+        }
+        if entry.previous_start is not None and entry.status != "CANCELLED":
+            item["previousStartDate"] = days.iso(festival, entry.previous_start)
+        if entry.people:
+            item["performer"] = [
+                {"@type": "Person", "name": people.get(p, p)} for p in entry.people
+            ]
+        if entry.description:
+            item["description"] = entry.description
+        url = links.session_url(festival, entry.session)
+        if url:
+            item["url"] = url
+        sub_events.append(item)
+    found: dict = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": festival.name,
+        "startDate": festival.start.isoformat(),
+        "endDate": festival.end.isoformat(),
+        "eventStatus": "https://schema.org/EventScheduled",
+        "inLanguage": festival.language,
+        "location": [
+            {
+                "@type": "Place",
+                "name": v.name,
+                "address": {
+                    "@type": "PostalAddress",
+                    "addressLocality": v.city,
+                    **({"streetAddress": v.address} if v.address else {}),
+                },
+            }
+            for v in festival.venues
+        ],
+        "subEvent": sub_events,
+    }
+    if festival.description:
+        found["description"] = festival.description
+    if links.page_url(festival):
+        found["url"] = links.page_url(festival)
+    return found
+
+
+def _script_json(value: dict) -> str:
+    """JSON safe inside a <script> element: no '<', '>' or '&' that could end it."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _wall_minute(festival: Festival, moment: datetime) -> int:
