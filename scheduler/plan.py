@@ -297,11 +297,13 @@ def pages(
     timetable: Timetable,
     entries: tuple[Entry, ...],
     clashes: Mapping[str, object] | None,
+    latest: atom.AtomEntry | None = None,
 ) -> dict[str, bytes]:
-    """The published files other than feeds: `timetable.json`, the page, and the
-    programme for conference apps (`schedule.json`, `schedule.xml`)."""
+    """The published files other than feeds: `timetable.json`, the page (with the
+    `latest` revision's changes), and the programme for conference apps
+    (`schedule.json`, `schedule.xml`)."""
     files = timetable_json.outputs(festival, timetable, entries, clashes)
-    files.update(html.outputs(festival, timetable, entries))
+    files.update(html.outputs(festival, timetable, entries, latest))
     files.update(frab.outputs(festival, entries))
     return files
 
@@ -436,14 +438,16 @@ def release_plan(
     attendees = attendee_clashes(festival, timetable)
     before = previous_timetable(festival, published)
     attendees_before = attendee_clashes(festival, before) if before is not None else None
-    files = pages(festival, timetable, entries, shown_clashes(attendees, attendees_before))
+    previous_changes = _read_if_present(out / atom.PATH) if out is not None else None
+    changes_history = atom.history(festival, changes, at, previous_changes)
+    latest = changes_history[0] if changes_history else None
+    files = pages(festival, timetable, entries, shown_clashes(attendees, attendees_before), latest)
+    files.update(atom.outputs(festival, entries, changes_history))
     feeds = ical.feeds(festival, entries)
     digests = ical.digests(festival, feeds)
     kept = rendered.intact(out, digests)
     feeds_now = ical.render(festival, [f for f in feeds if f.path not in kept])
     files.update(feeds_now)
-    previous_changes = _read_if_present(out / atom.PATH) if out is not None else None
-    files.update(atom.outputs(festival, entries, changes, at, previous_changes))
     written = None
     if out is not None:
         files.update(retired_feeds(festival, out, digests.keys()))

@@ -95,3 +95,22 @@ def local_day(folder: Path, session: str) -> str:
     """The published date of `session` on the festival's clock."""
     sessions = json.loads((folder / "timetable.json").read_text(encoding="utf-8"))["sessions"]
     return next(s["start"][:10] for s in sessions if s["id"] == session)
+
+
+def test_the_page_shows_the_latest_changes_until_the_next_ones(published):
+    assert 'id="changes"' not in (published / "index.html").read_text(encoding="utf-8")
+    day = local_day(published, "keynote")
+    moved = with_blackout(day)
+    planning.plan(config.loads(moved), out=published, at=SECOND)
+    for at in (SECOND, THIRD):  # the re-plan, then an unchanged re-run
+        planning.plan(config.loads(moved), out=published, at=at)
+        page = (published / "index.html").read_text(encoding="utf-8")
+        section = page[page.index('<details id="changes"') : page.index("</details>")]
+        assert "最新变更" in section and "调整：主旨演讲：" in section and day in section
+    renamed = moved.replace('title = "工作坊"', 'title = "动手工作坊"')
+    planning.plan(config.loads(renamed), out=published, at=THIRD)
+    page = (published / "index.html").read_text(encoding="utf-8")
+    section = page[page.index('<details id="changes"') : page.index("</details>")]
+    assert "更名：动手工作坊：工作坊 → 动手工作坊" in section
+    assert "主旨演讲" not in section  # only the latest revision's changes
+    assert parsed(published).entries[0].summary.count("<li>") == 1

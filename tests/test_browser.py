@@ -1,18 +1,18 @@
 """The timetable page in real headless Chromium, served by `festival serve`.
 
 Needs Debian's `chromium` (`.ci/run` installs it); skipped where it is absent.
-Set FESTIVAL_SCREENSHOT=docs/timetable.png to refresh the README's screenshot.
+The README's screenshots come from docs/screenshots.py.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import httpx
 import icalendar
@@ -78,11 +78,6 @@ def test_default_festival_page_in_chromium(tmp_path):
                 assert response.headers["content-type"] == "text/calendar; charset=utf-8"
             shot = page.screenshot(full_page=True)
             assert len(shot) > 20_000 and shot.startswith(b"\x89PNG")
-            target = os.environ.get("FESTIVAL_SCREENSHOT")
-            if target:
-                page.evaluate("window.scrollTo(0, 0)")
-                clip = {"x": 0, "y": 0, "width": 1280, "height": 1500}
-                Path(target).write_bytes(page.screenshot(full_page=True, clip=clip))
             assert outside == []  # the page fetched nothing from anywhere else
         finally:
             browser.close()
@@ -238,3 +233,35 @@ def test_the_accessibility_check_finds_what_it_should(tmp_path):
         result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
         found = {v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")}
         assert {"color-contrast", "image-alt"} <= found
+
+
+def test_a_dense_programme_opens_day_by_day_with_every_session_reachable(tmp_path):
+    folder = tmp_path / "calendars"
+    festival = conference(folder)
+    zone = ZoneInfo(festival.timezone)
+    with chromium_on(folder) as (running, page):
+        day_two = festival.start + timedelta(days=1)
+        # while the festival is on: today's tab, and a "now" line at 10:02
+        page.clock.set_fixed_time(datetime.combine(day_two, time(10, 2), tzinfo=zone))
+        page.set_viewport_size({"width": 1400, "height": 900})
+        page.goto(f"{running.url}/")
+        assert page.locator("main").get_attribute("data-view") == "day"
+        assert page.locator("#calendar").is_hidden() and page.locator("#days").is_visible()
+        today = page.locator(f"#tab-{day_two.isoformat()}")
+        assert today.get_attribute("aria-selected") == "true"
+        assert page.locator(f"#panel-{day_two.isoformat()} .now").count() == 1
+        reached = set()
+        tabs = page.locator('[role="tab"]')
+        tabs.first.focus()
+        page.keyboard.press("Home")
+        for _ in range(tabs.count()):  # walk the days with the keyboard
+            panel = page.locator('[role="tabpanel"]:not([hidden])')
+            hrefs = panel.locator("a.item").evaluate_all("els => els.map(a => a.hash)")
+            assert all(page.locator(h).count() == 1 for h in hrefs)
+            reached |= {h.removeprefix("#session-") for h in hrefs}
+            page.keyboard.press("ArrowRight")
+        assert reached == {s.id for s in festival.sessions}
+        page.locator('.views button[data-view="month"]').click()
+        assert page.locator("#calendar").is_visible() and page.locator("#days").is_hidden()
+        page.set_viewport_size({"width": 390, "height": 800})  # a phone: the list
+        assert page.locator("#days").is_hidden() and page.locator("#programme").is_visible()

@@ -61,12 +61,14 @@ def test_absolute_links_with_a_feed_url(tmp_path):
     text = SMALL.replace('step = "30m"', 'step = "30m"\nfeed_url = "https://feeds.example.org/x/"')
     planning.plan(config.loads(text), out=tmp_path, at=AT)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert 'href="webcal://feeds.example.org/x/people/ceo.ics"' in page
-    assert 'href="https://feeds.example.org/x/people/ceo.ics"' in page
-    google = re.search(r'href="(https://calendar\.google\.com/[^"]+people%2Fceo\.ics)"', page)
+    assert 'href="webcal://feeds.example.org/x/tracks/cloud.ics"' in page
+    assert 'href="https://feeds.example.org/x/tracks/cloud.ics"' in page
+    google = re.search(r'href="(https://calendar\.google\.com/[^"]+tracks%2Fcloud\.ics)"', page)
     cid = parse_qs(urlparse(google.group(1).replace("&amp;", "&")).query)["cid"][0]
-    assert cid == "webcal://feeds.example.org/x/people/ceo.ics"
-    assert "a.subscribe" not in page  # absolute links need no script to fix them
+    assert cid == "webcal://feeds.example.org/x/tracks/cloud.ics"
+    # a person's feed: its plain link in the page (the browser adds the other two)
+    assert 'href="https://feeds.example.org/x/people/ceo.ics"' in page
+    assert 'href="webcal://feeds.example.org/x/people/ceo.ics"' not in page
 
 
 def test_titles_are_escaped_not_run(tmp_path):
@@ -178,7 +180,7 @@ def test_descriptions_and_a_filter_of_every_track(default_page):
             assert f'<p class="description">{session.description}</p>' in default_page
     for track in festival.tracks:
         assert f'<option value="{track.id}">{track.name}</option>' in default_page
-    assert 'class="to-calendar" href="#calendar"' in default_page  # hidden with it on phones
+    assert 'class="to-calendar" href="#views"' in default_page  # hidden with them on phones
 
 
 def json_ld(page: str) -> dict:

@@ -10,6 +10,7 @@ re-plan adds exactly one entry.
 from __future__ import annotations
 
 import html
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,12 +34,17 @@ KEEP = 100  # entries kept; older revisions drop off the feed
 
 @dataclass(frozen=True)
 class AtomEntry:
-    """One published revision's entry, as written."""
+    """One published revision's entry: its changes, one line of text each."""
 
     id: str
     title: str
     updated: str  # RFC 3339, UTC
-    content: str  # HTML
+    items: tuple[str, ...]
+
+    @property
+    def content(self) -> str:
+        """The changes as the entry's HTML content."""
+        return "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in self.items) + "</ul>"
 
 
 def read_entries(data: bytes | None) -> list[AtomEntry]:
@@ -54,8 +60,9 @@ def read_entries(data: bytes | None) -> list[AtomEntry]:
     for element in root.findall(f"{{{NS}}}entry"):
         parts = [element.findtext(f"{{{NS}}}{key}") for key in ("id", "title", "updated")]
         content = element.findtext(f"{{{NS}}}content") or ""
+        items = tuple(html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", content, re.S))
         if all(parts):
-            found.append(AtomEntry(*(str(p) for p in parts), content))
+            found.append(AtomEntry(*(str(p) for p in parts), items))
     return found
 
 
@@ -86,19 +93,19 @@ def entry_for(festival: Festival, changes: Sequence[Change], at: datetime) -> At
         elif c.kind == Kind.CANCELLED:
             assert c.old
             what = _place(festival, c.old, venues)
+        elif c.old is not None and c.new is not None and c.old.title != c.new.title:
+            kind = label(language, "change.renamed")
+            what = f"{c.old.title} → {c.new.title}"
         else:
-            assert c.new
             what = label(language, "change.updated_text")
-        items.append(
-            f"<li>{html.escape(kind)}{colon}{html.escape(c.title)}{colon}{html.escape(what)}</li>"
-        )
+        items.append(f"{kind}{colon}{c.title}{colon}{what}")
     stamp = at.astimezone(UTC).replace(microsecond=0)
     name = f"festival:{festival.id}/changes/{stamp.isoformat()}"
     return AtomEntry(
         id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}",
         title=label(language, "atom.entry", count=str(len(changes))),
         updated=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        content=f"<ul>{''.join(items)}</ul>",
+        items=tuple(items),
     )
 
 
@@ -156,16 +163,20 @@ def _quiet_since(festival: Festival, entries: tuple[Entry, ...]) -> str:
     return latest.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def outputs(
-    festival: Festival,
-    entries: tuple[Entry, ...],
-    changes: Sequence[Change],
-    at: datetime,
-    previous: bytes | None,
-) -> dict[str, bytes]:
-    """`changes.atom`: the previous publication's entries, and one for `changes` if any."""
-    history = read_entries(previous)
+def history(
+    festival: Festival, changes: Sequence[Change], at: datetime, previous: bytes | None
+) -> list[AtomEntry]:
+    """The entries to publish, newest first: the previous publication's, and one for
+    `changes` if any."""
+    found = read_entries(previous)
     if changes:
         new = entry_for(festival, changes, at)
-        history = [new, *(e for e in history if e.id != new.id)]
-    return {PATH: render(festival, entries, history)}
+        found = [new, *(e for e in found if e.id != new.id)]
+    return found[:KEEP]
+
+
+def outputs(
+    festival: Festival, entries: tuple[Entry, ...], entries_history: Sequence[AtomEntry]
+) -> dict[str, bytes]:
+    """`changes.atom`, rendered."""
+    return {PATH: render(festival, entries, entries_history)}

@@ -10,8 +10,9 @@ dates and weekday names come from Babel in the festival's language.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
 
 import jinja2
@@ -22,6 +23,7 @@ from .. import days
 from ..labels import LOCALES, label
 from ..model import Entry, Festival, Timetable
 from . import links
+from .atom import AtomEntry
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("scheduler", "templates"),
@@ -42,6 +44,14 @@ class Feed:
     https: str
     webcal: str
     google: str
+    #: only the plain link in the page (a person's feed): the script adds the others
+    compact: bool = False
+
+
+#: sessions on the busiest day above which the page opens on the day view
+DENSE = 8
+#: minutes a row of the day view stands for
+ROW = 5
 
 
 def _luminance(color: str) -> float:
@@ -89,7 +99,10 @@ def _feeds(festival: Festival) -> list[Feed]:
     items += [
         (label(language, "page.people"), p.name, f"people/{p.id}.ics") for p in festival.people
     ]
-    return [Feed(group, name, path, *feed_links(festival, path)) for group, name, path in items]
+    return [
+        Feed(group, name, path, *feed_links(festival, path), compact=path.startswith("people/"))
+        for group, name, path in items
+    ]
 
 
 def _grouped(feeds: list[Feed]) -> list[tuple[str, list[Feed]]]:
@@ -99,8 +112,14 @@ def _grouped(feeds: list[Feed]) -> list[tuple[str, list[Feed]]]:
     return list(groups.items())
 
 
-def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]) -> bytes:
-    """The page as UTF-8 bytes; the same inputs give the same bytes."""
+def render(
+    festival: Festival,
+    timetable: Timetable,
+    entries: tuple[Entry, ...],
+    latest: AtomEntry | None = None,
+) -> bytes:
+    """The page as UTF-8 bytes, with the `latest` revision's changes; the same inputs
+    give the same bytes."""
     locale = LOCALES.get(festival.language, "en")
     language = festival.language
     usable = set(days.festival_days(festival))
@@ -211,6 +230,11 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
                 "cells": [cell(vid, day, todays) for vid, _, _ in columns],
             }
         )
+    busiest = max((len(items) for items in by_day.values()), default=0)
+    day_views = [
+        _day_view(festival, day, items, format_skeleton("MMMEd", day, locale=locale), view, hm)
+        for day, items in sorted(by_day.items())
+    ]
     programme = [
         {
             "date": format_skeleton("yMMMEd", day, locale=locale),
@@ -234,8 +258,62 @@ def render(festival: Festival, timetable: Timetable, entries: tuple[Entry, ...])
         jsonld=_script_json(structured_data(festival, entries)),
         tracks=[{"id": t.id, "name": t.name} for t in festival.tracks],
         agenda_base=f"{festival.feed_url}agenda.ics" if festival.feed_url else "",
+        day_views=day_views,
+        latest=latest,
+        latest_when=_when_published(festival, latest.updated, locale) if latest else "",
+        view="day" if busiest > DENSE else "month",
+        row=ROW,
+        window=[
+            days.midnight(days.zone(festival), festival.start).isoformat(),
+            days.midnight(days.zone(festival), festival.end + timedelta(days=1)).isoformat(),
+        ],
     )
     return page.encode("utf-8")
+
+
+def _day_view(
+    festival: Festival,
+    day: date,
+    items: list[Entry],
+    title: str,
+    view: Callable[[Entry], dict],
+    hm: Callable[[int], str],
+) -> dict:
+    """One day on a time axis: venues across, time down in `ROW`-minute rows from the
+    day's first start to its last end, each session spanning its rows."""
+    begins = {e.session: _wall_minute(festival, e.start) for e in items}
+    first = min(begins.values()) // 60 * 60
+    last = max(begins[e.session] + _minutes(e) for e in items)
+    used = [v for v in festival.venues if any(e.venue == v.id for e in items)]
+    used_ids = [v.id for v in used]
+    extra = sorted({e.venue for e in items} - set(used_ids))  # only cancelled ones name them
+    columns = {vid: i + 2 for i, vid in enumerate(used_ids + extra)}
+    names = [v.name for v in used] + extra
+    sessions = []
+    for e in items:
+        top = (begins[e.session] - first) // ROW + 2
+        rows = max(1, -(-_minutes(e) // ROW))
+        sessions.append({**view(e), "column": columns[e.venue], "top": top, "bottom": top + rows})
+    hours = [
+        {"label": hm(minute), "row": (minute - first) // ROW + 2}
+        for minute in range(first, last, 60)
+    ]
+    return {
+        "iso": day.isoformat(),
+        "title": title,
+        "venues": names,
+        "rows": -(-(last - first) // ROW),
+        "first": first,
+        "hours": hours,
+        "sessions": sessions,
+    }
+
+
+def _when_published(festival: Festival, stamp: str, locale: str) -> str:
+    """An RFC 3339 UTC time on the festival's clock, in its language."""
+    wall = days.local(festival, datetime.fromisoformat(stamp.replace("Z", "+00:00")))
+    day = format_skeleton("yMMMd", wall.date(), locale=locale)
+    return f"{day} {format_skeleton('Hm', wall.time(), locale=locale)}"
 
 
 def _updated(festival: Festival, entries: tuple[Entry, ...], locale: str) -> str:
@@ -342,6 +420,10 @@ def _minutes(entry: Entry) -> int:
 
 
 def outputs(
-    festival: Festival, timetable: Timetable, entries: tuple[Entry, ...]
+    festival: Festival,
+    timetable: Timetable,
+    entries: tuple[Entry, ...],
+    latest: AtomEntry | None = None,
 ) -> dict[str, bytes]:
-    return {"index.html": render(festival, timetable, entries)}
+    """`index.html`, rendered."""
+    return {"index.html": render(festival, timetable, entries, latest)}
