@@ -263,5 +263,7 @@ def test_a_dense_programme_opens_day_by_day_with_every_session_reachable(tmp_pat
         assert reached == {s.id for s in festival.sessions}
         page.locator('.views button[data-view="month"]').click()
         assert page.locator("#calendar").is_visible() and page.locator("#days").is_hidden()
+        shown = page.locator("#calendar .session .title").all_inner_texts()
+        assert sorted(shown) == sorted(s.title for s in festival.sessions)  # all in the month
         page.set_viewport_size({"width": 390, "height": 800})  # a phone: the list
         assert page.locator("#days").is_hidden() and page.locator("#programme").is_visible()

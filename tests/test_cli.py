@@ -100,7 +100,7 @@ def test_rerun_is_byte_identical_and_leaves_files_untouched(runner, published):
     before = snapshot(published)
     result = runner.invoke(cli, ["plan", "f.toml", "--out", "calendars"])
     assert result.exit_code == 0
-    assert "0 files written, 9 unchanged" in result.output
+    assert "0 files written, 10 unchanged" in result.output
     assert snapshot(published) == before
 
 

@@ -175,6 +175,9 @@ def test_the_footer_says_when_the_plan_last_changed_in_words_not_solver_status(d
 
 def test_descriptions_and_a_filter_of_every_track(default_page):
     festival = config.load(DEFAULT_CONFIG)
+    for venue in festival.venues:  # each session's entry says where, with the address
+        if venue.address:
+            assert f'<span class="who">{venue.address}</span>' in default_page
     for session in festival.sessions:
         if session.description:
             assert f'<p class="description">{session.description}</p>' in default_page

@@ -150,6 +150,7 @@ def render(
             "title": entry.title,
             "time": f"{clock(entry.start)}–{clock(entry.end)}",
             "venue": venue.name if venue else entry.venue,
+            "address": venue.address if venue else "",
             "city": entry.city,
             "track": track.name if track else "",
             "color": track.color if track else "gray",
