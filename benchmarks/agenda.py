@@ -23,10 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import paired
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,24 +40,13 @@ def free_port() -> int:
 def publish(folder: Path, sessions: int, seed: int) -> list[str]:
     """Publish a generated festival into `folder`; its session ids."""
     sys.path.insert(0, str(ROOT))
-    from scheduler import generate, solver, validate
-    from scheduler import plan as planning
-    from scheduler.model import Status
+    from scheduler import generate
 
     shape = generate.Shape(
         sessions=sessions, venues=40, people=840, tracks=12, days=max(3, sessions // 50),
         cities=4, rules=0.2,
     )  # fmt: skip
-    festival, timetable = generate.published(seed, shape)
-    assert validate.violations(festival, timetable) == []
-    timetable = planning.replace(
-        timetable, objective=validate.score(festival, timetable)["total"], status=Status.FEASIBLE
-    )
-    planning.schedule = lambda festival, **_: (
-        solver.Result(Status.FEASIBLE, timetable, 0.0),
-        timetable,
-    )
-    planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    paired.publish_as_planned(*generate.published(seed, shape), folder)
     return [s["id"] for s in json.loads((folder / "timetable.json").read_text())["sessions"]]
 
 

@@ -23,8 +23,9 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+import paired
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,21 +37,10 @@ FLAGS = [
 
 
 def publish(folder: Path, sessions: int, seed: int) -> None:
-    from scheduler import generate, solver, validate
-    from scheduler import plan as planning
-    from scheduler.model import Status
+    from scheduler import generate
 
-    festival, timetable = generate.published_programme(
-        seed, generate.Programme(sessions=sessions, days=3)
-    )
-    timetable = planning.replace(
-        timetable, objective=validate.score(festival, timetable)["total"], status=Status.FEASIBLE
-    )
-    planning.schedule = lambda festival, **_: (
-        solver.Result(Status.FEASIBLE, timetable, 0.0),
-        timetable,
-    )
-    planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    shape = generate.Programme(sessions=sessions, days=3)
+    paired.publish_as_planned(*generate.published_programme(seed, shape), folder)
 
 
 def main() -> None:

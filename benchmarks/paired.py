@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,3 +53,26 @@ def probe(tree: Path, script: str, *args: object) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"{tree}: {done.stderr.strip()}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def publish_as_planned(festival: Any, timetable: Any, folder: Path) -> None:
+    """Publish `timetable` (a generator's valid one) into `folder` as `festival plan`
+    would, without solving: everything after the solve runs for real."""
+    sys.path.insert(0, str(ROOT))
+    from datetime import UTC, datetime
+
+    from scheduler import plan as planning
+    from scheduler import solver, validate
+    from scheduler.model import Status
+
+    assert validate.violations(festival, timetable) == []
+    timetable = planning.replace(
+        timetable, objective=validate.score(festival, timetable)["total"], status=Status.FEASIBLE
+    )
+    solved = solver.Result(Status.FEASIBLE, timetable, 0.0)
+    schedule = planning.schedule
+    planning.schedule = lambda festival, **_: (solved, timetable)
+    try:
+        planning.plan(festival, out=folder, at=datetime(2023, 9, 1, tzinfo=UTC))
+    finally:
+        planning.schedule = schedule
