@@ -50,6 +50,7 @@ DEFAULT_STEP = 5
 #: colours for tracks the source gives none, in turn
 PALETTE = ("teal", "royalblue", "darkorange", "mediumpurple", "crimson", "seagreen", "goldenrod")
 LONGEST = 24 * 60  # minutes: a session lies within one day
+UUID = r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"  # canonical, lower case
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def definition(schedule: Schedule, *, fixed: bool = False, origin: str = "") -> 
             )
             number = None
         guid = event.guid.lower()
-        if guid and not re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", guid):
+        if guid and not re.fullmatch(UUID, guid):
             problems.append(f"{about}: guid {event.guid!r} is not a UUID; a new guid is given")
             guid = ""
         if guid and guid in guids:
@@ -315,7 +316,7 @@ def _within_window(schedule: Schedule, placed: list[_Placed], problems: list[str
 
 def _report_off_grid(placed: list[_Placed], step: int, problems: list[str]) -> None:
     for p in placed:
-        if (p.start.hour * 60 + p.start.minute) % step:
+        if not _on_grid(p, step):
             problems.append(
                 f"{p.event.about()}: starts at {p.start:%H:%M}, off the {step}-minute grid; "
                 "only its room is kept"
@@ -323,7 +324,7 @@ def _report_off_grid(placed: list[_Placed], step: int, problems: list[str]) -> N
 
 
 def _on_grid(p: _Placed, step: int) -> bool:
-    return (p.start.hour * 60 + p.start.minute) % step == 0
+    return _minute(p.start) % step == 0
 
 
 def _end(p: _Placed) -> datetime:
@@ -489,7 +490,7 @@ def _document(
         if not capacity.get(name):
             table["capacity"].comment("unknown")
         table["hours"] = _hours(mine)
-        if re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", guid_of.get(name, "")):
+        if re.fullmatch(UUID, guid_of.get(name, "")):
             table["guid"] = guid_of[name]
         venues.append(table)
     doc["venues"] = venues
@@ -508,10 +509,7 @@ def _document(
             table = tomlkit.table()
             table["id"] = pid
             table["name"] = name
-            if (
-                re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", guid)
-                and guid not in seen_guids
-            ):
+            if re.fullmatch(UUID, guid) and guid not in seen_guids:
                 table["guid"] = guid
                 seen_guids.add(guid)
             listed.append(table)

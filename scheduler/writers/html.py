@@ -310,11 +310,16 @@ def _day_view(
     }
 
 
-def _when_published(festival: Festival, stamp: str, locale: str) -> str:
-    """An RFC 3339 UTC time on the festival's clock, in its language."""
-    wall = days.local(festival, datetime.fromisoformat(stamp.replace("Z", "+00:00")))
+def _wall_text(festival: Festival, moment: datetime, locale: str) -> str:
+    """An instant as a date and time on the festival's clock, in its language."""
+    wall = days.local(festival, moment)
     day = format_skeleton("yMMMd", wall.date(), locale=locale)
     return f"{day} {format_skeleton('Hm', wall.time(), locale=locale)}"
+
+
+def _when_published(festival: Festival, stamp: str, locale: str) -> str:
+    """An RFC 3339 UTC time (an Atom entry's `updated`) as `_wall_text`."""
+    return _wall_text(festival, datetime.fromisoformat(stamp.replace("Z", "+00:00")), locale)
 
 
 def _updated(festival: Festival, entries: tuple[Entry, ...], locale: str) -> str:
@@ -323,9 +328,7 @@ def _updated(festival: Festival, entries: tuple[Entry, ...], locale: str) -> str
     latest = max((e.last_modified for e in entries), default=None)
     if latest is None:
         return ""
-    wall = days.local(festival, latest)
-    day = format_skeleton("yMMMd", wall.date(), locale=locale)
-    return f"{day} {format_skeleton('Hm', wall.time(), locale=locale)} ({festival.timezone})"
+    return f"{_wall_text(festival, latest, locale)} ({festival.timezone})"
 
 
 def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
