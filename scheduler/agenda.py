@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import icalendar
 
-from .labels import label
+from .labels import counted, label
+from .writers import ical
 
 MAX_IDS = 300  # sessions in one agenda
 MAX_QUERY = 8_000  # characters of the selection read at all
@@ -95,18 +96,19 @@ def render(programme: Programme, wanted: list[str], bad: list[str], language: st
     chosen = [programme.events[sid] for sid in wanted if sid in programme.events]
     unknown = [sid for sid in wanted if sid not in programme.events] + bad
     calendar = icalendar.Calendar.from_ical(programme.head + END)
-    name = str(calendar.get("X-WR-CALNAME", calendar.get("NAME", programme.festival)))
+    name = (
+        ical.calendar_text(calendar, "X-WR-CALNAME")
+        or ical.calendar_text(calendar, "NAME")
+        or programme.festival
+    )
     agenda_name = label(language, "agenda.name", festival=name)
-    for key in ("NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC", "UID", "SOURCE", "URL"):
+    for key in ("UID", "SOURCE", "URL"):
         calendar.pop(key, None)
-    described = label(language, "agenda.description", count=str(len(chosen)), festival=name)
+    described = counted(language, "agenda.description", len(chosen), festival=name)
     if unknown:
         listed = label(language, "list_separator").join(unknown[:50])
         described += label(language, "agenda.unknown", ids=listed)
-    calendar.add("NAME", agenda_name)
-    calendar.add("X-WR-CALNAME", agenda_name)
-    calendar.add("DESCRIPTION", described)
-    calendar.add("X-WR-CALDESC", described)
+    ical.set_calendar_text(calendar, agenda_name, described)
     chosen_digest = hashlib.sha256(",".join(wanted).encode()).hexdigest()[:16]
     calendar.add("UID", f"{programme.festival}/agenda/{chosen_digest}")
     head = calendar.to_ical().removesuffix(END)

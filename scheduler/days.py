@@ -142,6 +142,16 @@ def is_unambiguous(moment: datetime) -> bool:
     return instant(moment.tzinfo, wall) == moment.astimezone(UTC)  # type: ignore[arg-type]
 
 
+def shows_twice(moment: datetime) -> bool:
+    """Whether the wall-clock reading of an aware `moment` also names another instant: it
+    falls in the hour repeated when clocks go back (first or second pass).
+
+    With a TZID such a time is ambiguous in practice: RFC 5545 means the first pass,
+    but calendar clients differ, so feeds write it in UTC and the page names its zone.
+    """
+    return moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset()
+
+
 class Clock:
     """The solver's time axis: whole minutes elapsed since the festival's first instant.
 

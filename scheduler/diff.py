@@ -71,7 +71,8 @@ def diff(
                     reasons.get(entry.session, ""),
                 )
             )
-        elif before.digest != entry.digest:
+        elif before.digest != entry.digest and before.sequence != entry.sequence:
+            # a new revision (a digest written by an older version alone is none)
             changes.append(Change(Kind.UPDATED, entry.session, entry.title, before, entry))
     for sid, before in old.items():
         if sid not in seen and before.status != "CANCELLED":
@@ -103,7 +104,7 @@ def render(changes: list[Change], zone: ZoneInfo) -> str:
             assert c.old
             line = f"{head}: was {_slot(c.old, zone)}"
         else:
-            line = f"{head}: title, people, description or location text changed"
+            line = f"{head}: title, track, people, description or location text changed"
         lines.append(line)
     counts = ", ".join(
         f"{sum(c.kind == k for c in changes)} {k}"
@@ -213,7 +214,7 @@ def render_by_person(
                 was = "cancelled" if c.kind == Kind.CANCELLED else "no longer yours"
                 lines.append(f"{head}: {was}, was {_slot(c.old, zone)}")
             else:
-                lines.append(f"{head}: title, people, description or location text changed")
+                lines.append(f"{head}: title, track, people, description or location text changed")
     lines.append(f"{len(grouped)} {'person' if len(grouped) == 1 else 'people'} affected.")
     return "\n".join(lines)
 

@@ -7,10 +7,15 @@ key as `msgctxt`). Dates and weekday names come from Babel's CLDR data.
 
 from __future__ import annotations
 
+import gettext
+import io
 from functools import lru_cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 LANGUAGES = ("en", "zh-CN")
 #: the Babel locale of each language, for dates, weekday names and catalogs
@@ -63,28 +68,42 @@ ENGLISH = {
     "page.add_to_calendar": "Add to my calendar",
     "page.track_filter": "Show",
     "atom.title": "Changes to {festival}",
-    "atom.entry": "{count} change(s) published",
     "change.moved": "Moved",
     "change.added": "Added",
     "change.cancelled": "Cancelled",
     "change.updated": "Updated",
     "change.renamed": "Renamed",
     "page.changes": "Latest changes",
-    "change.updated_text": "title, people, description or location changed",
+    "change.updated_text": "title, track, people, description or location changed",
     "agenda.name": "{festival} · my agenda",
-    "agenda.description": "{count} chosen sessions of {festival}",
     "agenda.unknown": "; not in the programme, left out: {ids}",
+}
+#: words that depend on a number ({count}): the English singular and plural; other
+#: languages give as many forms as their catalog's Plural-Forms rule chooses from
+PLURAL = {
+    "atom.entry": ("{count} change published", "{count} changes published"),
+    "agenda.description": (
+        "{count} chosen session of {festival}",
+        "{count} chosen sessions of {festival}",
+    ),
 }
 
 
 @lru_cache(maxsize=8)
-def _translations(locale: str) -> dict[str, str]:
-    """key → translated text, from the locale's catalog (empty if it has none)."""
+def _catalog(locale: str) -> Catalog | None:
     path = CATALOGS / locale / "LC_MESSAGES" / "festival.po"
     if not path.exists():
-        return {}
+        return None
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
+        return read_po(handle, locale=locale)
+
+
+def _translations(locale: str) -> dict[str, str | tuple[str, ...]]:
+    """key → translated text (a tuple of forms for the words of `PLURAL`), from the
+    locale's catalog (empty if it has none)."""
+    catalog = _catalog(locale)
+    if catalog is None:
+        return {}
     return {
         message.context: message.string
         for message in catalog
@@ -92,7 +111,30 @@ def _translations(locale: str) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=8)
+def _gettext(locale: str) -> gettext.NullTranslations:
+    """The locale's catalog as gettext translations: its Plural-Forms rule chooses among
+    plural forms (English without a catalog: one for 1, the other for the rest)."""
+    catalog = _catalog(locale)
+    if catalog is None:
+        return gettext.NullTranslations()
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
 def label(language: str, key: str, **values: str) -> str:
     """The text for `key` in `language`, with `{placeholders}` filled in."""
     text = _translations(LOCALES.get(language, "en")).get(key, ENGLISH[key])
+    assert isinstance(text, str), key
     return text.format(**values)
+
+
+def counted(language: str, key: str, count: int, **values: str) -> str:
+    """The words of `PLURAL[key]` for `count` in `language` (its plural rule), with
+    `{count}` and the other `{placeholders}` filled in."""
+    locale = LOCALES.get(language, "en")
+    singular, plural = PLURAL[key]
+    text = _gettext(locale).npgettext(key, singular, plural, count)
+    return text.format(count=count, **values)

@@ -4,7 +4,9 @@ The new publication is built as a complete folder beside the old one
 (`.NAME.festival-new`): every file of the old folder is hard-linked into it
 (so unchanged files keep their inode and modification time, and any HTTP cache
 keyed on them stays valid), and only the files whose bytes changed are written
-anew. The two folders are then swapped in one step with Linux's
+anew, each modified in a later whole second than the file it replaces (so
+Last-Modified moves forward with every publication that changes a file). The
+two folders are then swapped in one step with Linux's
 `renameat2(RENAME_EXCHANGE)`, and the old one, now under the staging name, is
 deleted. A kill at any instant leaves either the old folder or the new one in
 place; the next run (or `festival serve` starting) deletes what was left
@@ -197,6 +199,7 @@ def _publish(files: Mapping[str, bytes], folder: Path, kept: tuple[str, ...]) ->
         written = [new / _safe(relative) for relative in changed]
         for target, relative in zip(written, changed, strict=True):
             _write(target, files[relative])
+            _modified_after(target, folder / _safe(relative))
         _make_durable(new, written)
         _swap_in(new, folder)
     except OSError as error:
@@ -287,6 +290,20 @@ def _write(target: Path, data: bytes) -> None:
     with open(temporary, "wb") as handle:
         handle.write(data)
     os.replace(temporary, target)
+
+
+def _modified_after(target: Path, previous: Path) -> None:
+    """Give the new file at `target` a modification time in a later whole second than the
+    file it replaces at `previous` (if any): HTTP's Last-Modified counts whole seconds, so
+    a client holding the old file's date must not be told, by a second publication within
+    that second, that nothing changed. Set a little ahead of the clock when need be."""
+    try:
+        before = os.stat(previous).st_mtime_ns
+    except OSError:
+        return
+    later = (before // 1_000_000_000 + 1) * 1_000_000_000
+    if os.stat(target).st_mtime_ns < later:
+        os.utime(target, ns=(later, later))
 
 
 def _make_durable(root: Path, written: list[Path]) -> None:

@@ -4,7 +4,8 @@ The previous `timetable.json` is the published plan (the *baseline*). Comparing
 the new timetable with it, each session keeps its `sequence` and
 `last_modified` when nothing calendars show changed, so its event stays
 byte-identical in every feed. Any change a subscriber sees (time, venue,
-status, title, people, description, location text) is a new revision:
+status, title, people, description, location text, and the names of its track
+and people) is a new revision:
 `sequence + 1` and a new `last_modified` (Google Calendar and Outlook.com
 ignore an updated event whose SEQUENCE did not increase). A session removed
 from the definition stays published as cancelled until it has ended.
@@ -48,7 +49,16 @@ def _wall_text(festival: Festival, moment: datetime) -> str:
 
 
 def _digest(festival: Festival, entry: Entry) -> str:
-    shown = [
+    """A hash of everything a subscriber sees of the session: its text, its place and
+    times, and the names its track and people have now (a rename is a new revision)."""
+    track = next((t.name for t in festival.tracks if t.id == entry.track), entry.track)
+    names = {p.id: p.name for p in festival.people}
+    shown = [*_legacy_shown(festival, entry), track, [names.get(p, p) for p in entry.people]]
+    return _hash(shown)
+
+
+def _legacy_shown(festival: Festival, entry: Entry) -> list[Any]:
+    return [
         entry.title,
         entry.track,
         entry.venue,
@@ -59,6 +69,15 @@ def _digest(festival: Festival, entry: Entry) -> str:
         _wall_text(festival, entry.end),
         entry.status,
     ]
+
+
+def _legacy_digest(festival: Festival, entry: Entry) -> str:
+    """The digest as versions before names were part of it wrote it: a baseline that
+    matches it is unchanged (so an upgrade alone revises nothing)."""
+    return _hash(_legacy_shown(festival, entry))
+
+
+def _hash(shown: list[Any]) -> str:
     text = json.dumps(shown, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -101,7 +120,7 @@ def revise(
             moved = old.status == "CONFIRMED" and old.start != entry.start
             previous = old.start if moved else old.previous_start
             entry = replace(entry, previous_start=previous)
-            if old.digest == entry.digest:
+            if old.digest in (entry.digest, _legacy_digest(festival, entry)):
                 entry = replace(entry, sequence=old.sequence, last_modified=old.last_modified)
             else:  # anything a subscriber sees changed: a new revision
                 entry = replace(entry, sequence=old.sequence + 1)

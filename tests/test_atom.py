@@ -87,7 +87,7 @@ def test_english_festivals_get_english_words(tmp_path):
     planning.plan(config.loads(changed), out=out, at=SECOND)
     feed = parsed(out)
     assert feed.feed.title == "Changes to Small fest"
-    assert feed.entries[0].title == "1 change(s) published"
+    assert feed.entries[0].title == "1 change published"
     assert feed.entries[0].summary.startswith("<ul><li>Moved: ")
 
 

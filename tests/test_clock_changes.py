@@ -109,9 +109,66 @@ def test_the_repeated_hour_holds_two_sessions_at_the_same_wall_clock_time(tmp_pa
     by_ics = {e.begin.datetime.astimezone(UTC) for e in ics.Calendar(data.decode()).events}
     assert len(expected) == 25
     assert by_icalendar == by_vobject == by_ics == expected
-    # the second 01:00 is written in UTC: with a TZID it would be read as the first
-    assert b"DTSTART:20241103T060000Z" in data
-    assert b"DTSTART;TZID=America/New_York:20241103T010000" in data
+    # both 01:00s are written in UTC: with a TZID, clients disagree on which pass it means
+    assert b"DTSTART:20241103T050000Z" in data and b"DTSTART:20241103T060000Z" in data
+    assert_no_tzid_time_in_a_repeated_hour(data, "America/New_York")
+
+
+def assert_no_tzid_time_in_a_repeated_hour(data: bytes, zone: str) -> None:
+    """Every DTSTART/DTEND given on the zone's clock names one instant only."""
+    tz = ZoneInfo(zone)
+    for text in re_tzid_times(data, zone):
+        wall = datetime.strptime(text, "%Y%m%dT%H%M%S")
+        first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+        assert first.utcoffset() == second.utcoffset(), f"{text} is ambiguous in {zone}"
+
+
+def re_tzid_times(data: bytes, zone: str) -> list[str]:
+    import re
+
+    unfolded = data.decode().replace("\r\n ", "")
+    return re.findall(rf"^DT(?:START|END);TZID={zone}:(\d{{8}}T\d{{6}})\r$", unfolded, re.M)
+
+
+def test_a_session_ending_at_the_first_one_oclock_of_the_fall_back_night_is_unambiguous(
+    tmp_path,
+):
+    """00:00-01:00 EDT ends at the first 01:00: five of seven parsers read
+    `DTEND;TZID=America/New_York:20241103T010000` as the second (a 90-minute session
+    that overlaps the next). Both passes, start and end, must read the same everywhere."""
+    text = all_night("America/New_York", "2024-11-03", 2, minutes=60)
+    text = text.replace('id = "t00"\n', 'id = "t00"\nfixed = "2024-11-03 00:00"\n')
+    text = text.replace('id = "t01"\n', 'id = "t01"\nfixed = "2024-11-03 01:00"\n')
+    festival = config.loads(text)
+    done = planning.plan(
+        festival, out=tmp_path, options=OPTIONS, at=datetime(2024, 10, 1, tzinfo=UTC)
+    )
+    placed = {p.session: p for p in done.timetable.placements}
+    assert placed["t00"].end == placed["t01"].start == datetime(2024, 11, 3, 5, tzinfo=UTC)
+    assert placed["t01"].end == datetime(2024, 11, 3, 6, tzinfo=UTC)  # the second 01:00
+    data = (tmp_path / "festival.ics").read_bytes()
+    assert_no_tzid_time_in_a_repeated_hour(data, "America/New_York")
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "01:00 EDT" in page and "01:00 EST" in page  # the page names both passes too
+    for read in (
+        lambda: {
+            str(e["UID"]): (e.start, e.end) for e in icalendar.Calendar.from_ical(data).events
+        },
+        lambda: {
+            e.uid.value: (e.dtstart.value, e.dtend.value)
+            for e in vobject.readOne(data.decode()).vevent_list
+        },
+        lambda: {
+            e.uid: (e.begin.datetime, e.end.datetime) for e in ics.Calendar(data.decode()).events
+        },
+    ):
+        found = read()
+        for sid in ("t00", "t01"):
+            start, end = found[f"{sid}@night"]
+            assert (start.astimezone(UTC), end.astimezone(UTC)) == (
+                placed[sid].start,
+                placed[sid].end,
+            )
 
 
 def test_a_fixed_time_in_the_repeated_hour_means_its_first_occurrence():

@@ -106,12 +106,30 @@ def test_every_word_has_a_chinese_translation_in_the_catalog():
     from scheduler import labels
 
     translated = labels._translations("zh_CN")
-    assert set(translated) == set(labels.ENGLISH)
-    for key, english in labels.ENGLISH.items():
-        names = sorted(set(re.findall(r"{(\w+)}", english)))
-        assert sorted(set(re.findall(r"{(\w+)}", translated[key]))) == names, key
+    assert set(translated) == set(labels.ENGLISH) | set(labels.PLURAL)
+    for key, english in [*labels.ENGLISH.items(), *labels.PLURAL.items()]:
+        forms = [english] if isinstance(english, str) else english
+        names = sorted(set(re.findall(r"{(\w+)}", forms[0])))
+        shown = [translated[key]] if isinstance(translated[key], str) else translated[key]
+        for form in shown:
+            assert sorted(set(re.findall(r"{(\w+)}", form))) == names, key
     assert labels.label("zh-CN", "page.subscribe") == "订阅日历"
     assert labels.label("en", "page.subscribe") == "Subscribe"
+
+
+def test_counts_take_each_languages_plural_form():
+    """'1 chosen sessions' no more: English has one form for 1 and another for the rest,
+    Chinese one form for every number (the catalog's Plural-Forms rule)."""
+    from scheduler.labels import counted
+
+    assert counted("en", "atom.entry", 1) == "1 change published"
+    assert counted("en", "atom.entry", 0) == "0 changes published"
+    assert counted("en", "atom.entry", 2) == "2 changes published"
+    one = counted("en", "agenda.description", 1, festival="F")
+    assert one == "1 chosen session of F"
+    assert counted("en", "agenda.description", 21, festival="F") == "21 chosen sessions of F"
+    assert counted("zh-CN", "atom.entry", 1) == "发布了 1 项变更"
+    assert counted("zh-CN", "atom.entry", 5) == "发布了 5 项变更"
 
 
 def test_the_calendar_shows_a_venues_slot_grid_and_the_track_of_each_block(tmp_path):

@@ -387,3 +387,120 @@ def test_feeds_are_what_icalendar_itself_writes_for_them(tmp_path):
         mine = {p.session for p in result.timetable.placements}
         mine = {s for s in mine if person.id in festival.session(s).people}
         assert held == {ical.event_uid(festival, s) for s in mine}
+
+
+AWKWARD_NAME = 'Data, ML & Web; 2024 \\ "main"'
+
+
+def test_a_festival_name_with_commas_semicolons_and_backslashes_reads_back_whole(tmp_path):
+    """NAME, X-WR-CALNAME, DESCRIPTION and X-WR-CALDESC are TEXT: `,` `;` `\\` escaped,
+    so every parser reads the whole name, in every feed and in the served agenda."""
+    name = AWKWARD_NAME
+    text = SMALL.replace('name = "小型测试节"', 'name = "Data, ML & Web; 2024 \\\\ \\"main\\""')
+    text = text.replace('step = "30m"', 'step = "30m"\ndescription = "Talks; data, ML \\\\ web"')
+    festival = config.loads(text)
+    assert festival.name == name
+    plan_into(festival, tmp_path)
+    for path in ics_files(tmp_path):
+        data = path.read_bytes()
+        parsed = icalendar.Calendar.from_ical(data)
+        by_vobject = vobject.readOne(data.decode())
+        shown = ical.calendar_text(parsed, "X-WR-CALNAME")
+        assert shown.startswith(name), path
+        assert ical.calendar_text(parsed, "NAME") == shown
+        assert by_vobject.contents["x-wr-calname"][0].value == shown, path
+        assert by_vobject.contents["name"][0].value == shown, path
+        assert str(parsed["DESCRIPTION"]) == ical.calendar_text(parsed, "X-WR-CALDESC")
+        assert by_vobject.contents["x-wr-caldesc"][0].value == str(parsed["DESCRIPTION"])
+        ics.Calendar(data.decode())  # a third parser accepts it
+        unfolded = data.decode().replace("\r\n ", "")
+        for key in ("NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC"):
+            line = re.search(rf"^{key}:(.*)\r$", unfolded, re.M).group(1)
+            assert not re.search(r"(?<!\\)(?:\\\\)*[,;]", line), (path, line)  # none bare
+    festival_feed = icalendar.Calendar.from_ical((tmp_path / "festival.ics").read_bytes())
+    assert str(festival_feed["DESCRIPTION"]) == "Talks; data, ML \\ web"
+
+
+def test_the_agenda_of_an_awkwardly_named_festival_escapes_its_own_name(tmp_path):
+    from scheduler import agenda
+
+    text = SMALL.replace('name = "小型测试节"', 'name = "Data, ML & Web; 2024 \\\\ \\"main\\""')
+    plan_into(config.loads(text), tmp_path)
+    programme = agenda.cut((tmp_path / "festival.ics").read_bytes())
+    data = agenda.render(programme, ["keynote"], ["x;y,z"], "en")
+    parsed = vobject.readOne(data.decode())
+    assert parsed.contents["x-wr-calname"][0].value == f"{AWKWARD_NAME} · my agenda"
+    described = parsed.contents["x-wr-caldesc"][0].value
+    assert described.startswith(f"1 chosen session of {AWKWARD_NAME}")
+    assert str(icalendar.Calendar.from_ical(data)["DESCRIPTION"]) == described
+
+
+def events_by_uid(data: bytes) -> dict[str, icalendar.Event]:
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(data).events}
+
+
+def test_renaming_a_track_a_person_or_a_venue_is_a_new_revision_of_what_shows_it(tmp_path):
+    """Google Calendar and Outlook keep an event whose SEQUENCE did not grow: every event
+    whose text shows the renamed track, person or venue gets SEQUENCE + 1, the others
+    keep theirs (and their bytes)."""
+    festival, _ = generate.published_programme(4, generate.Programme(sessions=40, venues=4))
+    plan_into(festival, tmp_path, at=datetime(2024, 1, 1, tzinfo=UTC))
+    before = events_by_uid((tmp_path / "festival.ics").read_bytes())
+    track = festival.tracks[0]
+    person = next(p for p in festival.people if any(p.id in s.people for s in festival.sessions))
+    venue = festival.venues[0]
+    renamed = replace(
+        festival,
+        tracks=tuple(
+            replace(t, name=f"{t.name} (renamed)") if t == track else t for t in festival.tracks
+        ),
+        people=tuple(
+            replace(p, name=f"{p.name} Jr.") if p == person else p for p in festival.people
+        ),
+        venues=tuple(
+            replace(v, name=f"{v.name} Hall") if v == venue else v for v in festival.venues
+        ),
+    )
+    done = plan_into(renamed, tmp_path, at=datetime(2024, 1, 2, tzinfo=UTC))
+    after = events_by_uid((tmp_path / "festival.ics").read_bytes())
+    placed = {p.session: p for p in done.timetable.placements}
+    showing = {
+        s.id
+        for s in festival.sessions
+        if s.track == track.id or person.id in s.people or placed[s.id].venue == venue.id
+    }
+    assert showing and len(showing) < len(festival.sessions)
+    for sid in (s.id for s in festival.sessions):
+        uid = ical.event_uid(festival, sid)
+        if sid in showing:
+            assert after[uid]["SEQUENCE"] == before[uid]["SEQUENCE"] + 1, sid
+            assert after[uid].last_modified == datetime(2024, 1, 2, tzinfo=UTC)
+        else:
+            assert after[uid].to_ical() == before[uid].to_ical(), sid
+    track_feed = events_by_uid((tmp_path / f"tracks/{track.id}.ics").read_bytes())
+    assert track_feed and all(e["SEQUENCE"] >= 1 for e in track_feed.values())
+    assert all(f"{track.name} (renamed)" in e.categories for e in track_feed.values())
+    updated = {c.session for c in done.changes}
+    assert updated == showing  # each reported as updated, nothing else
+
+
+def test_a_baseline_written_before_names_counted_revises_nothing(tmp_path):
+    """Upgrading alone is no change: a timetable.json whose digests were written without
+    the names (as older versions did) is matched, and no event gets a new SEQUENCE."""
+    import json
+
+    from scheduler import revisions
+
+    festival = config.load(DEFAULT_CONFIG)
+    plan_into(festival, tmp_path)
+    path = tmp_path / "timetable.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    old = revisions.read_published(path).entries
+    for item in document["sessions"]:
+        item["digest"] = revisions._legacy_digest(festival, old[item["id"]])
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    before = (tmp_path / "festival.ics").read_bytes()
+    done = plan_into(festival, tmp_path, at=datetime(2023, 9, 5, tzinfo=UTC))
+    assert done.changes == ()
+    assert (tmp_path / "festival.ics").read_bytes() == before
+    assert all(e.sequence == old[e.session].sequence for e in done.entries)

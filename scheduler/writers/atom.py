@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 
 from .. import __version__, days
 from ..diff import Change, Kind
-from ..labels import label
+from ..labels import counted, label
 from ..model import Entry, Festival
 from . import links
 
@@ -103,7 +103,7 @@ def entry_for(festival: Festival, changes: Sequence[Change], at: datetime) -> At
     name = f"festival:{festival.id}/changes/{stamp.isoformat()}"
     return AtomEntry(
         id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}",
-        title=label(language, "atom.entry", count=str(len(changes))),
+        title=counted(language, "atom.entry", len(changes)),
         updated=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         items=tuple(items),
     )

@@ -139,7 +139,7 @@ def render(
         """A time of day; with its zone's abbreviation where the wall clock shows it twice."""
         wall = days.local(festival, moment)
         shown = hour_minute(wall.time())
-        return shown if days.is_unambiguous(wall) else f"{shown} {wall.tzname()}"
+        return f"{shown} {wall.tzname()}" if days.shows_twice(wall) else shown
 
     def view(entry: Entry) -> dict:
         track = tracks.get(entry.track) if entry.track else None

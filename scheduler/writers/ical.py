@@ -1,9 +1,10 @@
 """iCalendar feeds: the whole festival, and one per track, venue and person.
 
 Built with the `icalendar` library. Every event has a stable UID, times with
-the festival's TZID and a matching VTIMEZONE (a time in the second pass of an
-hour repeated when clocks go back is written in UTC instead: with a TZID it
-would be read as the first pass, RFC 5545 §3.3.5), and DTSTAMP / LAST-MODIFIED set
+the festival's TZID and a matching VTIMEZONE (a time inside an hour repeated when
+clocks go back is written in UTC instead: RFC 5545 §3.3.5 reads a TZID time there as
+the first pass, but clients differ, so neither pass is left to them), and DTSTAMP /
+LAST-MODIFIED set
 to when the session last changed, so an unchanged plan gives byte-identical
 files. Feeds are subscriptions, not invitations: no METHOD property.
 
@@ -26,6 +27,7 @@ from typing import Any
 
 import icalendar
 import webcolors
+from icalendar.parser import unescape_backslash
 
 from .. import __version__, days
 from ..labels import label
@@ -80,9 +82,10 @@ def _description(festival: Festival, entry: Entry, track: str | None, names: dic
 
 def _when(festival: Festival, moment: datetime) -> datetime:
     """An event time: on the festival's clock with its TZID, or in UTC where the wall
-    clock shows that time twice."""
+    clock shows that time twice (either pass of a repeated hour: clients disagree on
+    which one a TZID time there means)."""
     wall = days.local(festival, moment)
-    return wall if days.is_unambiguous(wall) else moment.astimezone(UTC)
+    return moment.astimezone(UTC) if days.shows_twice(wall) else wall
 
 
 def _event(festival: Festival, entry: Entry, names: dict[str, str]) -> icalendar.Event:
@@ -102,6 +105,34 @@ def _event(festival: Festival, entry: Entry, names: dict[str, str]) -> icalendar
         url=links.session_url(festival, entry.session) or None,
     )
     return event
+
+
+#: the calendar's own text properties: its name and description, each under the RFC 7986
+#: name and the older X-WR name clients still read
+NAME_KEYS = ("NAME", "X-WR-CALNAME")
+DESCRIPTION_KEYS = ("DESCRIPTION", "X-WR-CALDESC")
+
+
+def set_calendar_text(calendar: icalendar.Calendar, name: str, description: str) -> None:
+    """Give `calendar` its name and description as TEXT values (`,` `;` `\\` and line ends
+    escaped by `icalendar`'s own type), replacing any it had."""
+    for keys, text in ((NAME_KEYS, name), (DESCRIPTION_KEYS, description)):
+        for key in keys:
+            calendar.pop(key, None)
+            calendar.add(key, icalendar.vText(text))
+
+
+def calendar_text(calendar: icalendar.Calendar, key: str) -> str | None:
+    """A calendar's own TEXT property as written (`set_calendar_text`), unescaped; None if
+    it has none. (The parser keeps unregistered properties such as X-WR-CALNAME raw.)"""
+    value = calendar.get(key)
+    if value is None:
+        return None
+    if isinstance(value, list):  # written more than once: the first
+        value = value[0]
+    raw = value.to_ical() if hasattr(value, "to_ical") else str(value)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return unescape_backslash(text)
 
 
 def timezone_component(festival: Festival) -> icalendar.Timezone:
@@ -132,13 +163,12 @@ def feed(
     calendar = icalendar.Calendar.new(
         prodid=PRODID.format(version=__version__),
         uid=f"{festival.id}/{path.removesuffix('.ics')}",
-        name=name,
-        description=description,
         refresh_interval=refresh,
         color=css_color_name(color) if color else None,
         source=address,
         url=address,
     )
+    set_calendar_text(calendar, name, description)
     calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(refresh))
     calendar.add("X-WR-TIMEZONE", festival.timezone)
@@ -307,7 +337,7 @@ def retired(festival: Festival, path: str, previous: bytes) -> bytes:
     instead of keeping them as ghosts. The calendar keeps its published name.
     """
     try:
-        name = str(icalendar.Calendar.from_ical(previous).get("X-WR-CALNAME", path))
+        name = calendar_text(icalendar.Calendar.from_ical(previous), "X-WR-CALNAME") or path
     except (ValueError, KeyError, IndexError, TypeError):  # not a calendar any more
         name = path
     name = " ".join(name.split()) or path  # one line, whatever the old file held
