@@ -164,6 +164,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     for kind, items in (("venues", venues), ("people", people), ("sessions", sessions)):
         _check_unique(kind, items, r, "guid")
     _check_unique("sessions", sessions, r, "event_id")
+    _check_unique("people", people, r, "person_id")
     if not sessions:
         r.fail("sessions", "no sessions; add at least one [[sessions]] table")
     if not venues:
@@ -238,6 +239,10 @@ def _festival_fields(head: dict[str, Any], r: Reader) -> dict[str, Any]:
         "exclusive_tags": r.get(head, "exclusive_tags", p, r.texts, default=()),
         "one_track_per_block": r.get(head, "one_track_per_block", p, r.flag, default=False),
         "acronym": r.get(head, "acronym", p, r.acronym, default=""),
+        "site": r.get(head, "venue", p, r.line, default=""),
+        "city": r.get(head, "city", p, r.line, default=""),
+        "organizer": r.get(head, "organizer", p, r.line, default=""),
+        "image": r.get(head, "image", p, r.url, default=""),
     }
 
 
@@ -335,6 +340,7 @@ def _person(t: dict[str, Any], p: str, r: Reader, default_break: int) -> Person:
         unavailable=r.get(t, "unavailable", p, r.periods, default=()),
         break_=r.get(t, "break", p, r.minutes, default=default_break),
         guid=r.get(t, "guid", p, r.guid, default=""),
+        person_id=r.get(t, "person_id", p, r.event_id),
     )
 
 
@@ -366,6 +372,11 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         language=r.get(t, "language", p, r.language_tag, default=""),
         guid=r.get(t, "guid", p, r.guid, default=""),
         event_id=r.get(t, "event_id", p, r.event_id),
+        kind=r.get(t, "type", p, r.kind, default=""),
+        subtitle=r.get(t, "subtitle", p, r.line, default=""),
+        abstract=r.get(t, "abstract", p, r.text, default=""),
+        links=r.get(t, "links", p, r.links, default=()),
+        do_not_record=r.get(t, "do_not_record", p, r.flag, default=False),
     )
 
 

@@ -152,6 +152,17 @@ class Person:
     break_: int = field(default=0, metadata={"key": "break"})
     #: the person's UUID in conference-app exports (kept from an imported programme)
     guid: str = ""
+    #: the person's number in conference-app exports (kept from an imported programme;
+    #: otherwise given once and recorded in timetable.json)
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link conference apps show with a session: slides, a recording, a project page."""
+
+    title: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -216,6 +227,13 @@ class Session:
     #: programme; otherwise derived, and the number recorded in timetable.json)
     guid: str = ""
     event_id: int | None = None
+    #: the `type` key: what kind of session it is in conference-app exports ("talk",
+    #: "workshop", "keynote", …; empty: "talk")
+    kind: str = field(default="", metadata={"key": "type"})
+    subtitle: str = ""  # a second line under the title
+    abstract: str = ""  # a short summary, shown before the description
+    links: tuple[Link, ...] = ()
+    do_not_record: bool = False  # the speakers do not want it recorded or streamed
 
 
 @dataclass(frozen=True)
@@ -324,6 +342,14 @@ class Festival:
     #: the short name conference apps file the programme under (schedule.json/xml);
     #: empty: derived from `id`
     acronym: str = ""
+    #: the `venue` key: where the festival as a whole takes place (a campus, a convention
+    #: centre), and its `city`, as conference apps show them; empty city: the venues' one
+    #: city, if they share it
+    site: str = field(default="", metadata={"key": "venue"})
+    city: str = ""
+    #: who runs it, and a picture of it (web address), for search engines and link previews
+    organizer: str = ""
+    image: str = ""
     #: what attendees chose to see, from the `interest` file (`scheduler.interest`)
     interest: tuple[Choice, ...] = field(default=(), compare=False, repr=False)
     # tables of their own in the definition, not keys of [festival]
@@ -447,3 +473,5 @@ class Entry:
     number: int = 0
     #: where it started before the last re-plan that moved it (None: never moved)
     previous_start: datetime | None = None
+    subtitle: str = ""
+    abstract: str = ""

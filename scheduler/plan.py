@@ -236,11 +236,12 @@ def now() -> datetime:
 
 def published_baseline(
     festival: Festival, out: str | Path | None, baseline: str | Path | None = None
-) -> dict[str, Entry]:
-    """The published plan: `baseline`, else `out/timetable.json` if present, else {}."""
+) -> revisions.PublishedPlan:
+    """The published plan: `baseline`, else `out/timetable.json` if present, else an
+    empty one."""
     if baseline is None:
         if out is None or not (Path(out) / "timetable.json").exists():
-            return {}
+            return revisions.PublishedPlan(festival.id, festival.timezone, {})
         baseline = Path(out) / "timetable.json"
     return revisions.read_baseline(baseline, festival)
 
@@ -279,8 +280,11 @@ def outputs(
     attendees: interest.Clashes | None = None,
     attendees_before: interest.Clashes | None = None,
 ) -> dict[str, bytes]:
-    """Every published file, rendered in memory: relative path → bytes."""
-    files = pages(festival, timetable, entries, shown_clashes(attendees, attendees_before))
+    """Every published file of a first publication, rendered in memory: relative path →
+    bytes."""
+    people = revisions.person_numbers(festival, {})
+    clashes = shown_clashes(attendees, attendees_before)
+    files = pages(festival, timetable, entries, people, clashes)
     files.update(ical.outputs(festival, entries))
     return files
 
@@ -296,15 +300,16 @@ def pages(
     festival: Festival,
     timetable: Timetable,
     entries: tuple[Entry, ...],
+    people: Mapping[str, int],
     clashes: Mapping[str, object] | None,
     latest: atom.AtomEntry | None = None,
 ) -> dict[str, bytes]:
     """The published files other than feeds: `timetable.json`, the page (with the
     `latest` revision's changes), and the programme for conference apps
-    (`schedule.json`, `schedule.xml`)."""
-    files = timetable_json.outputs(festival, timetable, entries, clashes)
+    (`schedule.json`, `schedule.xml`; `people` are the people's numbers there)."""
+    files = timetable_json.outputs(festival, timetable, entries, people, clashes)
     files.update(html.outputs(festival, timetable, entries, latest))
-    files.update(frab.outputs(festival, entries))
+    files.update(frab.outputs(festival, entries, people))
     return files
 
 
@@ -376,7 +381,7 @@ def _plan(
     accept: Callable[[solver.Result, Timetable], bool] | None,
 ) -> Plan:
     published = published_baseline(festival, out, baseline)
-    previous = None if fresh else previous_timetable(festival, published)
+    previous = None if fresh else previous_timetable(festival, published.entries)
     keep = kept_sessions(festival, previous, freeze_until)
     result, timetable = schedule(
         festival,
@@ -416,17 +421,19 @@ class Release:
 def release_plan(
     festival: Festival,
     timetable: Timetable,
-    published: Mapping[str, Entry],
+    plan: revisions.PublishedPlan,
     previous: Timetable | None,
     out: Path | None,
     at: datetime,
 ) -> Release:
-    """Revise `timetable` against the `published` plan, render it and publish it into `out`
-    (None: render only). The caller holds `out`'s lock.
+    """Revise `timetable` against the published `plan`, render it and publish it into
+    `out` (None: render only). The caller holds `out`'s lock.
 
     Feeds that `out` already publishes, rendered from the same sessions and settings,
     are neither rendered nor written again (`rendered`)."""
+    published = plan.entries
     entries = revisions.revise(festival, timetable, published, at)
+    people = revisions.person_numbers(festival, plan.people)
     reasons = {}
     if previous is not None:
         placed = {p.session: p for p in timetable.placements}
@@ -441,7 +448,8 @@ def release_plan(
     previous_changes = _read_if_present(out / atom.PATH) if out is not None else None
     changes_history = atom.history(festival, changes, at, previous_changes)
     latest = changes_history[0] if changes_history else None
-    files = pages(festival, timetable, entries, shown_clashes(attendees, attendees_before), latest)
+    clashes = shown_clashes(attendees, attendees_before)
+    files = pages(festival, timetable, entries, people, clashes, latest)
     files.update(atom.outputs(festival, entries, changes_history))
     feeds = ical.feeds(festival, entries)
     digests = ical.digests(festival, feeds)

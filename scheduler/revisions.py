@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ def _digest(festival: Festival, entry: Entry) -> str:
     track = next((t.name for t in festival.tracks if t.id == entry.track), entry.track)
     names = {p.id: p.name for p in festival.people}
     shown = [*_legacy_shown(festival, entry), track, [names.get(p, p) for p in entry.people]]
-    return _hash(shown)
+    return _hash([*shown, entry.subtitle, entry.abstract])
 
 
 def _legacy_shown(festival: Festival, entry: Entry) -> list[Any]:
@@ -101,6 +101,8 @@ def _fresh_entries(festival: Festival, timetable: Timetable, now: datetime) -> l
             sequence=0,
             last_modified=now,
             digest="",
+            subtitle=s.subtitle,
+            abstract=s.abstract,
         )
         entries.append(replace(entry, digest=_digest(festival, entry)))
     return entries
@@ -164,6 +166,27 @@ def numbered(
     return [replace(e, number=numbers[e.session]) for e in entries]
 
 
+def person_numbers(festival: Festival, published: Mapping[str, int]) -> dict[str, int]:
+    """Each person's number in conference-app exports (a `<person id>`), by person id:
+    their `person_id` if the definition gives one, else their published number, else the
+    next number never used, in definition order. Published numbers of people no longer
+    defined stay reserved (listed too), so a number never passes to another person."""
+    numbers = {p.id: p.person_id for p in festival.people if p.person_id is not None}
+    taken = set(numbers.values())
+    for person, number in sorted(published.items(), key=lambda item: item[1]):
+        if person not in numbers and number not in taken:
+            numbers[person] = number
+            taken.add(number)
+    following = max(taken | set(published.values()), default=0) + 1
+    for p in festival.people:
+        if p.id not in numbers:
+            while following in taken:
+                following += 1
+            numbers[p.id] = following
+            taken.add(following)
+    return dict(sorted(numbers.items(), key=lambda item: (item[1], item[0])))
+
+
 def entry_to_json(festival: Festival, entry: Entry) -> dict[str, Any]:
     return {
         "id": entry.session,
@@ -186,6 +209,8 @@ def entry_to_json(festival: Festival, entry: Entry) -> dict[str, Any]:
             if entry.previous_start is not None
             else {}
         ),
+        **({"subtitle": entry.subtitle} if entry.subtitle else {}),
+        **({"abstract": entry.abstract} if entry.abstract else {}),
     }
 
 
@@ -295,7 +320,28 @@ class _Reader:
             previous_start=self.moment(item, "previous_start", where)
             if "previous_start" in item
             else None,
+            subtitle=self.text(item, "subtitle", where, ""),
+            abstract=self.text(item, "abstract", where, ""),
         )
+
+    def numbers(self, value: Any, where: str) -> dict[str, int]:
+        """The people's numbers: an object of person id → number, each number once."""
+        table = self.table(value if value is not None else {}, where)
+        found: dict[str, int] = {}
+        owners: dict[int, str] = {}
+        for person, number in table.items():
+            at = f"{where}.{person}"
+            if not _SLUG.fullmatch(person):
+                raise self.fail(at, "expected a person id of lower-case letters and digits")
+            if not isinstance(number, int) or isinstance(number, bool):
+                raise self.fail(at, f"expected a whole number, found {_kind(number)}")
+            if not 1 <= number <= MAX_SEQUENCE:
+                raise self.fail(at, f"expected a number from 1 to {MAX_SEQUENCE}")
+            if number in owners:
+                raise self.fail(at, f"{number} is also the number of {owners[number]!r}")
+            owners[number] = person
+            found[person] = number
+        return found
 
 
 def _kind(value: Any) -> str:
@@ -315,11 +361,13 @@ def _kind(value: Any) -> str:
 
 @dataclass(frozen=True)
 class PublishedPlan:
-    """A timetable.json as read back: whose it is, and its entries by session id."""
+    """A timetable.json as read back: whose it is, its entries by session id, and the
+    people's numbers in conference-app exports by person id."""
 
     festival: str
     timezone: str
     entries: dict[str, Entry]
+    people: dict[str, int] = field(default_factory=dict)
 
 
 def read_published(path: str | Path) -> PublishedPlan:
@@ -370,11 +418,12 @@ def read_published(path: str | Path) -> PublishedPlan:
             )
         numbers[entry.number] = entry.session
         entries[entry.session] = entry
-    return PublishedPlan(owner, zone_name, entries)
+    people = r.numbers(document.get("people"), "people")
+    return PublishedPlan(owner, zone_name, entries, people)
 
 
-def read_baseline(path: str | Path, festival: Festival) -> dict[str, Entry]:
-    """The published entries of `festival` in `path` (a timetable.json), by session id.
+def read_baseline(path: str | Path, festival: Festival) -> PublishedPlan:
+    """The published plan of `festival` in `path` (a timetable.json).
 
     Times are instants, so a festival that changed time zone keeps its events where
     they were in time."""
@@ -384,4 +433,4 @@ def read_baseline(path: str | Path, festival: Festival) -> dict[str, Entry]:
             f"{path}: the published timetable belongs to festival {published.festival!r}, not "
             f"{festival.id!r}; publish into another folder or pass --baseline"
         )
-    return published.entries
+    return published

@@ -23,7 +23,7 @@ from . import days
 from .errors import BadInput
 from .keylines import KeyLines
 from .labels import LANGUAGES
-from .model import Period
+from .model import Link, Period
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 #: what the c3voc schedule format allows as an acronym, without a leading '-'
@@ -400,6 +400,33 @@ class Reader:
         if number > MAX_EVENT_ID:
             raise Bad(f"{show(number)} is too large; expected at most {MAX_EVENT_ID:,}")
         return number
+
+    def kind(self, value: Any, where: str) -> str:
+        """What kind of session it is, as conference apps show it: a short word or two."""
+        value = self.line(value, where).strip()
+        if not value or len(value) > 60:
+            raise Bad(f'{show(value)} is not a session type; expected e.g. "talk" or "workshop"')
+        return value
+
+    def links(self, value: Any, where: str) -> tuple[Link, ...]:
+        """Links as a list of tables, each with a `title` and a web address `url`."""
+        if not isinstance(value, list):
+            raise Bad(
+                'expected a list of links, e.g. links = [{ title = "Slides", '
+                'url = "https://example.org/slides.pdf" }]'
+            )
+        found = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict) or set(item) - {"title", "url"} or "url" not in item:
+                raise Bad(f'[{index}] is not a link; expected {{ title = "…", url = "https://…" }}')
+            for key in ("url", "title"):
+                try:
+                    checked = self.url if key == "url" else self.line
+                    checked(item.get(key, ""), where)
+                except Bad as bad:
+                    raise Bad(f"[{index}].{key}: {bad}") from None
+            found.append(Link(item.get("title") or item["url"].strip(), item["url"].strip()))
+        return tuple(found)
 
     def language_tag(self, value: Any, where: str) -> str:
         """A session's language as a BCP 47 tag, e.g. "en", "de" or "zh-CN"."""

@@ -507,8 +507,8 @@ def test_the_conference_example_plans_with_every_goal_it_weighs(tmp_path):
     attendees = published["solver"]["attendees"]
     assert attendees["clashes"] == penalties["attendee_clash"]
     assert f"{attendees['with_clash']} of {len(festival.interest)} have a clash" in result.output
-    entries = revisions.read_baseline(out / "timetable.json", festival)
-    timetable = plan.previous_timetable(festival, entries)
+    published = revisions.read_baseline(out / "timetable.json", festival)
+    timetable = plan.previous_timetable(festival, published.entries)
     assert len(timetable.placements) == len(festival.sessions)
     assert validate.violations(festival, timetable) == []
 

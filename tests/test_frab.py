@@ -43,6 +43,7 @@ EVENT_ALLOWED = EVENT_KEYS | {
     "code", "logo", "end", "recording_license", "do_not_record", "do_not_stream",
     "feedback_url", "origin_url", "attachments",
 }  # fmt: skip
+REFERENCE_TYPES = {"slides", "paper", "web", "blog", "article", "media", "related", "activitypub"}
 XSD_EVENT_REQUIRED = {"room", "title", "type", "date", "start", "duration", "abstract", "track"}
 XSD_EVENT_ALLOWED = XSD_EVENT_REQUIRED | {
     "subtitle", "slug", "logo", "persons", "language", "description", "recording", "links",
@@ -117,9 +118,18 @@ def assert_follows_the_format(document: dict, festival) -> None:
         for key in ("subtitle", "track", "language", "abstract", "description"):
             assert event[key] is None or isinstance(event[key], str)
         for person in event["persons"]:
-            assert person["name"] and is_uuid(person["guid"])
-            assert not {"name", "public_name", "id"} <= set(person)
-        assert event["links"] == []
+            # both person styles of the format at once, as readers in the wild need: frab's
+            # integer id and public_name (ConfClerk, pyfahrplan, c3voc's c3data), pretalx's
+            # name; the schema's oneOf between the two styles is the one rule relaxed
+            assert set(person) == {"id", "name", "public_name", "guid"}
+            assert person["name"] and person["public_name"] == person["name"]
+            assert isinstance(person["id"], int) and 1 <= person["id"] <= 2**31 - 1
+            assert is_uuid(person["guid"])
+        for link in event["links"]:
+            assert set(link) <= {"type", "url", "title"} and "url" in link
+            assert link.get("type", "related") in REFERENCE_TYPES
+            assert re.match(r"^https?://", link["url"])
+        assert isinstance(event.get("do_not_record", False), bool)
         for key in seen:
             assert event[key] not in seen[key], f"{key} {event[key]} twice"
             seen[key].add(event[key])
@@ -169,7 +179,28 @@ def assert_xml_follows_the_format(data: bytes, document: dict) -> None:
                 assert (event.findtext("track") or None) == twin["track"]
                 names = [p.text for p in event.find("persons").findall("person")]
                 assert names == [p["name"] for p in twin["persons"]]
+                ids = [int(p.get("id")) for p in event.find("persons").findall("person")]
+                assert ids == [p["id"] for p in twin["persons"]]
+                links = [(a.get("href"), a.text) for a in event.find("links").findall("link")]
+                assert links == [(link["url"], link["title"]) for link in twin["links"]]
+                optout = event.find("recording").findtext("optout")
+                assert optout == ("true" if twin["do_not_record"] else "false")
     assert json_events == {}  # every event of the JSON is in the XML
+    assert_person_ids_are_one_per_person(root)
+
+
+def assert_person_ids_are_one_per_person(root: ElementTree.Element) -> None:
+    """Every <person> has an integer id, and one id names one person across the file
+    (ConfClerk keys persons by id: a missing one loses them, a shared one merges them)."""
+    by_id: dict[int, set[str]] = {}
+    by_guid: dict[str, set[int]] = {}
+    for person in root.iter("person"):
+        number = int(person.get("id"))
+        assert number >= 1
+        by_id.setdefault(number, set()).add(person.get("guid"))
+        by_guid.setdefault(person.get("guid"), set()).add(number)
+    assert all(len(guids) == 1 for guids in by_id.values())
+    assert all(len(numbers) == 1 for numbers in by_guid.values())
 
 
 def assert_matches_timetable(document: dict, timetable: dict, festival) -> None:
@@ -418,3 +449,175 @@ def test_baseline_with_a_repeated_number_is_refused(published, tmp_path):
     path.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(revisions.BaselineError, match=r"sessions\[1\]\.number: 1 is also"):
         revisions.read_published(path)
+
+
+def test_people_keep_their_numbers_across_re_plans_and_renames_and_none_is_reused(tmp_path):
+    """Each person's <person id> is given once, recorded in timetable.json and kept: a
+    re-plan that moves sessions and renames people keeps every number; a person removed
+    keeps theirs reserved, so a new person gets a number never used."""
+    festival, _ = generate.published_programme(6, generate.Programme(sessions=40, venues=4))
+    out = tmp_path / "out"
+    planning.plan(festival, out=out, at=PUBLISHED_AT)
+    recorded = read(out, "timetable.json")["people"]
+    assert set(recorded) == {p.id for p in festival.people}
+    assert sorted(recorded.values()) == list(range(1, len(festival.people) + 1))
+
+    def exported(folder: Path) -> dict[str, int]:
+        """guid → number, from schedule.xml's <person> elements."""
+        root = ElementTree.fromstring((folder / "schedule.xml").read_bytes())
+        assert_person_ids_are_one_per_person(root)
+        return {p.get("guid"): int(p.get("id")) for p in root.iter("person")}
+
+    before = exported(out)
+    assert before and len(set(before.values())) == len(before)
+    renamed = replace(
+        festival,
+        people=tuple(replace(p, name=f"{p.name} (Dr.)") for p in festival.people[1:]),
+        sessions=tuple(
+            replace(s, people=tuple(p for p in s.people if p != festival.people[0].id))
+            for s in festival.sessions
+        ),
+        venues=festival.venues[1:] + festival.venues[:1],
+    )
+    newcomer = replace(festival.people[1], id="newcomer", name="Newcomer", guid="")
+    with_newcomer = replace(
+        renamed,
+        people=(*renamed.people, newcomer),
+        sessions=(replace(renamed.sessions[0], people=("newcomer",)), *renamed.sessions[1:]),
+    )
+    planning.plan(with_newcomer, out=out, at=LATER)
+    after = read(out, "timetable.json")["people"]
+    gone = festival.people[0].id
+    assert after[gone] == recorded[gone]  # reserved, not given to anyone else
+    assert all(after[p] == recorded[p] for p in recorded)
+    assert after["newcomer"] == max(recorded.values()) + 1
+    kept = exported(out)
+    assert all(kept[guid] == number for guid, number in kept.items() if guid in before)
+    document = read(out)
+    names = {p["id"]: p["name"] for _, _, e in events_of(document) for p in e["persons"]}
+    assert names[after[festival.people[1].id]] == f"{festival.people[1].name} (Dr.)"
+
+
+def test_a_defined_person_id_wins_and_is_checked(tmp_path):
+    text = SMALL.replace('name = "总经理"', 'name = "总经理"\nperson_id = 228')
+    planning.plan(config.loads(text), out=tmp_path, at=PUBLISHED_AT)
+    root = ElementTree.fromstring((tmp_path / "schedule.xml").read_bytes())
+    assert {p.get("id") for p in root.iter("person")} == {"228"}
+    assert read(tmp_path, "timetable.json")["people"] == {"ceo": 228}
+    twice = SMALL.replace(
+        '[[people]]\nid = "ceo"\nname = "总经理"',
+        '[[people]]\nid = "ceo"\nname = "总经理"\nperson_id = 7\n\n'
+        '[[people]]\nid = "cfo"\nname = "财务官"\nperson_id = 7',
+    )
+    with pytest.raises(ConfigError, match=r"people\[1\]\.person_id: duplicate person_id 7"):
+        config.loads(twice)
+    with pytest.raises(ConfigError, match=r"people\[0\]\.person_id: must be at least 1"):
+        config.loads(text.replace("person_id = 228", "person_id = 0"))
+
+
+@pytest.mark.parametrize(
+    ("people", "expected"),
+    [
+        ('"nope"', "people: expected an object"),
+        ('{"ceo": "one"}', "people.ceo: expected a whole number, found text"),
+        ('{"ceo": 0}', "people.ceo: expected a number from 1 to"),
+        ('{"ceo": 3, "cfo": 3}', "people.cfo: 3 is also the number of 'ceo'"),
+        ('{"Not An Id": 3}', "people.Not An Id: expected a person id"),
+    ],
+)
+def test_a_baseline_with_bad_person_numbers_is_refused(tmp_path, people, expected):
+    planning.plan(config.loads(SMALL), out=tmp_path, at=PUBLISHED_AT)
+    path = tmp_path / "timetable.json"
+    text = path.read_text(encoding="utf-8")
+    document = json.loads(text)
+    document["people"] = json.loads(people)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(revisions.BaselineError) as refused:
+        revisions.read_published(path)
+    assert expected in str(refused.value)
+
+
+def test_where_the_festival_takes_place_is_in_schedule_xml():
+    """ConfClerk's "Where" comes from <conference><venue> and <city>: given by the
+    definition, the city else the one city all venues share."""
+    one_city = SMALL.replace('city = "上海"', 'city = "北京"')
+    placed = config.loads(
+        one_city.replace('id = "small"', 'id = "small"\nvenue = "国家会议中心 <A&B>"')
+    )
+    conference = ElementTree.fromstring(frab.outputs(placed, ())["schedule.xml"]).find("conference")
+    assert conference.findtext("venue") == "国家会议中心 <A&B>"
+    assert conference.findtext("city") == "北京"
+    two_cities = ElementTree.fromstring(frab.outputs(config.loads(SMALL), ())["schedule.xml"])
+    assert two_cities.find("conference/city") is None  # two cities and no [festival] city
+    named = config.loads(SMALL.replace('id = "small"', 'id = "small"\ncity = "京沪"'))
+    root = ElementTree.fromstring(frab.outputs(named, ())["schedule.xml"])
+    assert root.findtext("conference/city") == "京沪"
+    assert (
+        "venue"
+        not in json.loads(frab.outputs(placed, ())["schedule.json"])["schedule"]["conference"]
+    )  # the JSON schema allows no such key
+
+
+def test_what_a_session_states_for_apps_is_exported_and_shown():
+    """type, subtitle, abstract (apart from the description), links and do_not_record:
+    in schedule.json and schedule.xml, and the subtitle and abstract in the feeds."""
+    text = SMALL.replace(
+        'people = ["ceo"]\n\n[[sessions]]',
+        'people = ["ceo"]\ntype = "keynote"\nsubtitle = "Twenty years, in one hour"\n'
+        'abstract = "Short & sweet <summary>."\ndescription = "The long text."\n'
+        'links = [{ title = "Slides", url = "https://example.org/s.pdf?a=1&b=2" }, '
+        '{ url = "https://example.org/" }]\ndo_not_record = true\n\n[[sessions]]',
+        1,
+    )
+    festival = config.loads(text)
+    done = planning.plan(festival, out=None, at=PUBLISHED_AT)
+    files = frab.outputs(festival, done.entries)
+    document = json.loads(files["schedule.json"])
+    events = {e["slug"].rsplit("-", 1)[-1]: e for _, _, e in events_of(document)}
+    keynote, workshop = events["keynote"], events["workshop"]
+    assert keynote["type"] == "keynote" and workshop["type"] == "talk"
+    assert keynote["subtitle"] == "Twenty years, in one hour"
+    assert keynote["abstract"] == "Short & sweet <summary>."
+    assert keynote["description"] == "The long text."
+    assert keynote["links"] == [
+        {"title": "Slides", "url": "https://example.org/s.pdf?a=1&b=2", "type": "related"},
+        {"title": "https://example.org/", "url": "https://example.org/", "type": "related"},
+    ]
+    assert keynote["do_not_record"] is True and workshop["do_not_record"] is False
+    assert_follows_the_format(document, festival)
+    assert_xml_follows_the_format(files["schedule.xml"], document)
+    root = ElementTree.fromstring(files["schedule.xml"])
+    event = next(e for e in root.iter("event") if e.findtext("slug").endswith("keynote"))
+    assert event.findtext("abstract") == "Short & sweet <summary>."
+    assert event.find("links/link").get("href") == "https://example.org/s.pdf?a=1&b=2"
+    from scheduler.writers import ical
+
+    feed = ical.outputs(festival, done.entries)["festival.ics"]
+    import icalendar
+
+    shown = next(
+        str(e["DESCRIPTION"])
+        for e in icalendar.Calendar.from_ical(feed).events
+        if str(e["UID"]).startswith("keynote@")
+    )
+    assert shown.endswith(
+        "\n\nTwenty years, in one hour\n\nShort & sweet <summary>.\n\nThe long text."
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('type = ""', "sessions[0].type: '' is not a session type"),
+        ('subtitle = "two\\nlines"', "sessions[0].subtitle: 'two\\nlines' runs over several lines"),
+        ('links = "https://x.org"', "sessions[0].links: expected a list of links"),
+        ('links = [{ url = "ftp://x" }]', "sessions[0].links: [0].url: 'ftp://x' is not a web"),
+        ('links = [{ title = "x" }]', "sessions[0].links: [0] is not a link"),
+        ("do_not_record = 1", "sessions[0].do_not_record: 1 is not true or false"),
+    ],
+)
+def test_bad_app_keys_are_one_line_each(line, expected):
+    text = SMALL.replace('duration = "2h"', f'duration = "2h"\n{line}')
+    with pytest.raises(ConfigError) as refused:
+        config.loads(text)
+    assert f"<string>:39: {expected}" in str(refused.value)

@@ -55,6 +55,26 @@ class Shape:
     pinned: float = 0.0  # chance that a session is pinned (it matters in re-plans only)
 
 
+def app_fields(apps: random.Random, i: int, chance: float) -> dict[str, Any]:
+    """What conference apps show of session `i` beyond its title, each drawn with
+    `chance`: a type, a subtitle, an abstract, links, and whether it may be recorded."""
+    found: dict[str, Any] = {}
+    if apps.random() < chance / 2:
+        found["type"] = apps.choice(("talk", "workshop", "keynote", "Lightning talk"))
+    if apps.random() < chance / 3:
+        found["subtitle"] = f"副标题 {i}; with, punctuation"
+    if apps.random() < chance / 2:
+        found["abstract"] = f"摘要 {i}: <what> & why\nsecond line"
+    if apps.random() < chance / 3:
+        found["links"] = [
+            {"title": f"Slides {i}", "url": f"https://example.org/{i}/slides.pdf?a=1&b=2"},
+            {"url": f"https://example.org/{i}/"},
+        ][: apps.randint(1, 2)]
+    if apps.random() < chance / 3:
+        found["do_not_record"] = True
+    return found
+
+
 def festival(seed: int, shape: Shape = Shape()) -> dict[str, Any]:
     """A feasible festival definition as TOML-ready data."""
     return festival_and_witness(seed, shape)[0]
@@ -88,6 +108,8 @@ def festival_and_witness(
     later = random.Random(f"{seed}:later")
     # what conference-app exports carry (drawn apart, so that the rest stays as it was)
     interchange = random.Random(f"{seed}:interchange")
+    # what apps show beyond that: types, subtitles, abstracts, links, person numbers
+    apps = random.Random(f"{seed}:apps")
 
     cities = list(CITIES[: max(1, shape.cities)])
     venues: list[dict[str, Any]] = []
@@ -198,6 +220,8 @@ def festival_and_witness(
             rest = max((r for r in (15, 30, 60) if r <= min(gaps)), default=0)
             if rest:
                 person["break"] = f"{rest}m"
+        if apps.random() < shape.rules / 2:
+            person["person_id"] = 500 + p
         people.append(person)
 
     # A shared audience: a tag on sessions that do not overlap in the hidden timetable,
@@ -233,6 +257,10 @@ def festival_and_witness(
     }
     if interchange.random() < shape.rules:
         head["acronym"] = f"gen_{seed}"[:60].ljust(4, "_")
+    if apps.random() < shape.rules:
+        head["venue"] = '会展中心, Hall "A" & <B>'
+    if apps.random() < shape.rules / 2:
+        head["city"] = cities[0]
     free_days = [d for d in usable if not load[d]]
     if free_days and some():
         head["blackout"] = [rng.choice(free_days)]
@@ -274,6 +302,7 @@ def festival_and_witness(
             session["event_id"] = 1000 + i
         if interchange.random() < shape.rules / 3:
             session["guid"] = str(uuid.UUID(int=interchange.getrandbits(128), version=4))
+        session.update(app_fields(apps, i, shape.rules))
         if home["features"] and some():
             session["needs"] = [rng.choice(home["features"])]
         if some():

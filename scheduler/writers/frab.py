@@ -26,13 +26,14 @@ import json
 import re
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from xml.etree import ElementTree
 
 import webcolors
 
-from .. import __version__, days
+from .. import __version__, days, revisions
 from ..errors import InternalError
 from ..model import Entry, Festival
 from . import links
@@ -113,17 +114,28 @@ def _event(festival: Festival, entry: Entry, room: str, context: dict[str, Any])
         "slug": _slug(festival, entry),
         "url": links.session_url(festival, entry.session) or f"urn:uuid:{guid}",
         "title": _text(entry.title),
-        "subtitle": "",
+        "subtitle": _text(entry.subtitle),
         "track": _text(track.name) if track else None,
-        "type": EVENT_TYPE,
+        "type": _text(session.kind) if session and session.kind else EVENT_TYPE,
         "language": _language(festival, session.language if session else ""),
-        "abstract": "",
+        "abstract": _text(entry.abstract),
         "description": _text(entry.description),
+        "do_not_record": bool(session and session.do_not_record),
         "persons": [
-            {"name": _text(p.name), "guid": p.guid or _uuid(festival, "people", p.id)}
+            {
+                # both styles of the format: frab's integer id and public_name, which
+                # ConfClerk and pyfahrplan read, and pretalx's name; guid for all
+                "id": context["numbers"][p.id],
+                "name": _text(p.name),
+                "public_name": _text(p.name),
+                "guid": p.guid or _uuid(festival, "people", p.id),
+            }
             for p in people
         ],
-        "links": [],
+        "links": [
+            {"title": _text(link.title), "url": link.url, "type": "related"}
+            for link in (session.links if session else ())
+        ],
     }
 
 
@@ -148,13 +160,17 @@ def _day_bounds(festival: Festival, day: date, entries: list[Entry]) -> tuple[da
     return start, end
 
 
-def document(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, Any]:
-    """The programme as a c3voc schedule document (`schedule.json`'s content)."""
+def document(
+    festival: Festival, entries: tuple[Entry, ...], people: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """The programme as a c3voc schedule document (`schedule.json`'s content); `people`
+    are the people's numbers (`revisions.person_numbers`; default: a first publication's)."""
     rooms = room_names(festival)
     context = {
         "sessions": {s.id: s for s in festival.sessions},
         "tracks": {t.id: t for t in festival.tracks},
         "people": {p.id: p for p in festival.people},
+        "numbers": people if people is not None else revisions.person_numbers(festival, {}),
     }
     shown = [e for e in entries if e.status == "CONFIRMED"]
     by_day: dict[date, list[Entry]] = defaultdict(list)
@@ -278,8 +294,10 @@ def _add(
     return element
 
 
-def render_xml(found: dict[str, Any]) -> bytes:
-    """`schedule.xml` (the c3voc schedule XSD) from the same document as the JSON."""
+def render_xml(found: dict[str, Any], where: Mapping[str, str] | None = None) -> bytes:
+    """`schedule.xml` (the c3voc schedule XSD) from the same document as the JSON, with
+    `where` the festival takes place (`place`): frab's and FOSDEM's `<venue>` and
+    `<city>`, which ConfClerk shows, though the XSD does not list them."""
     schedule = found["schedule"]
     conference = schedule["conference"]
     root = ElementTree.Element("schedule")
@@ -288,6 +306,8 @@ def render_xml(found: dict[str, Any]) -> bytes:
     head = _add(root, "conference")
     _add(head, "acronym", conference["acronym"])
     _add(head, "title", conference["title"])
+    for key, value in (where or {}).items():
+        _add(head, key, value)
     _add(head, "start", conference["start"])
     _add(head, "end", conference["end"])
     _add(head, "days", conference["daysCount"])
@@ -327,11 +347,28 @@ def _xml_event(room: ElementTree.Element, event: dict[str, Any]) -> None:
         _add(element, key, event[key] or "")
     persons = _add(element, "persons")
     for person in event["persons"]:
-        _add(persons, "person", person["name"], guid=person["guid"])
-    _add(element, "links")
+        _add(persons, "person", person["name"], id=person["id"], guid=person["guid"])
+    recording = _add(element, "recording")
+    _add(recording, "license", "")
+    _add(recording, "optout", "true" if event["do_not_record"] else "false")
+    listed = _add(element, "links")
+    for link in event["links"]:
+        _add(listed, "link", link["title"], href=link["url"])
 
 
-def outputs(festival: Festival, entries: tuple[Entry, ...]) -> dict[str, bytes]:
-    """`schedule.json` and `schedule.xml`, rendered."""
-    found = document(festival, entries)
-    return {"schedule.json": render_json(found), "schedule.xml": render_xml(found)}
+def outputs(
+    festival: Festival, entries: tuple[Entry, ...], people: Mapping[str, int] | None = None
+) -> dict[str, bytes]:
+    """`schedule.json` and `schedule.xml`, rendered (`people`: as for `document`)."""
+    found = document(festival, entries, people)
+    where = place(festival)
+    return {"schedule.json": render_json(found), "schedule.xml": render_xml(found, where)}
+
+
+def place(festival: Festival) -> dict[str, str]:
+    """Where the festival takes place as schedule.xml's `<conference>` says it: `venue`
+    and `city` where the definition has them (the city: `[festival] city`, else the one
+    city all venues share). The JSON schema has no such keys, so only the XML has them."""
+    cities = {v.city for v in festival.venues}
+    city = festival.city or (next(iter(cities)) if len(cities) == 1 else "")
+    return {key: _text(value) for key, value in (("venue", festival.site), ("city", city)) if value}

@@ -157,6 +157,8 @@ def render(
             "on_color": text_on(track.color if track else "gray"),
             "track_id": entry.track or "",
             "people": separator.join(people.get(p, p) for p in entry.people),
+            "subtitle": entry.subtitle,
+            "abstract": entry.abstract,
             "description": entry.description,
             "cancelled": entry.status == "CANCELLED",
         }
@@ -372,8 +374,9 @@ def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
             item["performer"] = [
                 {"@type": "Person", "name": people.get(p, p)} for p in entry.people
             ]
-        if entry.description:
-            item["description"] = entry.description
+        text = "\n\n".join(t for t in (entry.abstract, entry.description) if t)
+        if text:
+            item["description"] = text
         url = links.session_url(festival, entry.session)
         if url:
             item["url"] = url

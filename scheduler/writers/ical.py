@@ -75,8 +75,9 @@ def _description(festival: Festival, entry: Entry, track: str | None, names: dic
             f"{label(language, 'people')}{colon}"
             + separator.join(names.get(p, p) for p in entry.people)
         )
-    if entry.description:
-        lines.extend(["", entry.description])
+    for paragraph in (entry.subtitle, entry.abstract, entry.description):
+        if paragraph:
+            lines.extend(["", paragraph])
     return "\n".join(lines)
 
 

@@ -16,10 +16,13 @@ def render(
     festival: Festival,
     timetable: Timetable,
     entries: tuple[Entry, ...],
+    people: Mapping[str, int],
     attendees: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """The published plan as UTF-8 JSON, sessions in time order, byte-stable; with
-    attendees' interest, how many of them have a clash (and had before a re-plan)."""
+    """The published plan as UTF-8 JSON, sessions in time order, byte-stable; the
+    people's numbers in conference-app exports (those of people no longer defined too,
+    so that none is given again); with attendees' interest, how many of them have a
+    clash (and had before a re-plan)."""
     document: dict[str, Any] = {
         "format": FORMAT,
         "festival": {
@@ -39,6 +42,7 @@ def render(
             **({"attendees": dict(attendees)} if attendees is not None else {}),
         },
         "sessions": [entry_to_json(festival, e) for e in entries],
+        "people": dict(people),
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -47,7 +51,8 @@ def outputs(
     festival: Festival,
     timetable: Timetable,
     entries: tuple[Entry, ...],
+    people: Mapping[str, int],
     attendees: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
     """`timetable.json`, rendered."""
-    return {"timetable.json": render(festival, timetable, entries, attendees)}
+    return {"timetable.json": render(festival, timetable, entries, people, attendees)}
