@@ -418,9 +418,18 @@ def diff_command(old: Path, new: Path, as_json: bool, by: str) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Write the definition here (default: print it).",
+    help="Write the definition here (default: print it): a new path, or a regular file "
+    "with --force.",
+)
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    default=None,
+    help="The conference's IANA time zone (e.g. Europe/Brussels), for a schedule that "
+    "names none (FOSDEM's) or names the wrong one; times without a UTC offset are read "
+    "on its clock.",
 )
 @click.option(
     "--fixed",
@@ -428,38 +437,39 @@ def diff_command(old: Path, new: Path, as_json: bool, by: str) -> None:
     help="Fix every event where it was published, instead of wishing for it.",
 )
 @click.option("--force", is_flag=True, help="Replace --output if it exists.")
-def import_command(schedule_path: Path, output: Path | None, fixed: bool, force: bool) -> None:
+def import_command(
+    schedule_path: Path, output: Path | None, timezone: str | None, fixed: bool, force: bool
+) -> None:
     """Write a festival definition from a frab or c3voc schedule.xml or schedule.json.
 
-    Rooms become venues, events become sessions (keeping their guids and
-    ids), persons become people. Each event wishes for its published room
-    and start, so that `festival plan` keeps the published programme where
-    the rules allow; with --fixed, each is fixed there. Problems in the
-    source (overlaps, a person in two rooms at once, odd durations, repeated
-    ids, ...) are listed; what is consistent is imported.
+    Rooms become venues, events become sessions (keeping their guids, ids,
+    types, subtitles, abstracts, links), persons become people. Each event
+    wishes for its published room and start, so that `festival plan` keeps the
+    published programme where the rules allow; with --fixed, each is fixed
+    there. Problems in the source (overlaps, a person in two rooms at once,
+    odd durations, repeated ids, ...) are listed, the first 20 of each kind;
+    what is consistent is imported. A schedule without a time zone needs
+    --timezone. Exits 2, writing nothing, if the file is not a usable schedule.
 
+    \b
     Example:
-
-        festival import schedule.xml -o config/imported.toml
+        festival import schedule.xml --timezone Europe/Brussels -o config/imported.toml
     """
     from . import config, frab_reader, importer
-    from .errors import InternalError
 
-    if output is not None and output.exists() and not force:
-        raise Failed(f"{output}: exists; pass --force to replace it", 2)
     with reported():
+        if output is not None:
+            importer.check_target(output, force)
         schedule = frab_reader.read(schedule_path)
-        imported = importer.definition(schedule, fixed=fixed, origin=schedule_path.name)
-    try:
-        config.loads(imported.text, source=str(output or "<imported>"))
-    except config.ConfigError as error:  # a bug of the importer: never written
-        with reported():
-            raise InternalError(
-                f"internal error: the imported definition does not pass its own check; "
-                f"nothing was written. Please report this:\n{error}"
-            ) from None
-    for problem in imported.problems:
-        click.echo(f"Warning: {schedule_path}: {problem}", err=True)
+        imported = importer.definition(
+            schedule, fixed=fixed, origin=str(schedule_path), timezone=timezone
+        )
+        try:
+            config.loads(imported.text, source=str(output or "<imported>"))
+        except config.ConfigError as error:  # the source says what no definition can hold
+            raise importer.refused_by_check(error, str(schedule_path)) from None
+    for problem in imported.shown_problems():
+        click.echo(f"Warning: {schedule_path}: {problem.strip()}", err=True)
     if output is None:
         click.echo(imported.text, nl=False)
     else:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import days, interest
+from . import days, files, interest
 from .model import (
     Block,
     DayRule,
@@ -76,20 +76,27 @@ ROUTE_KEYS = keys_of(Route)
 TOP_KEYS = {"festival"} | {f.name for f in fields(Festival) if f.metadata.get("table")}
 
 
+#: the largest definition read, in bytes (the largest real programmes take well under 1 MB)
+MAX_BYTES = 64 * 2**20
+
+
 def load(path: str | Path) -> Festival:
-    """Read and check the definition at `path`; raise `ConfigError` on any problem."""
+    """Read and check the definition at `path` (a regular file of UTF-8 text, a byte order
+    mark allowed); raise `ConfigError` on any problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([Problem(str(path), None, "", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([Problem(str(path), None, "", f"cannot be read: {error}")]) from None
+        text = files.read_bounded(path, MAX_BYTES).decode("utf-8-sig")
+    except files.Unreadable as error:
+        raise ConfigError([Problem(str(path), None, "", error.reason)]) from None
+    except UnicodeDecodeError as error:
+        reason = f"is not UTF-8 text ({error.reason} at byte {error.start})"
+        raise ConfigError([Problem(str(path), None, "", reason)]) from None
     return loads(text, source=str(path))
 
 
 def loads(text: str, source: str = "<string>") -> Festival:
     """Read and check a definition given as TOML text."""
+    text = text.removeprefix("\ufeff")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

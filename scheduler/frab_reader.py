@@ -22,10 +22,13 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
 
+from . import files
 from .errors import BadInput
 
 MAX_BYTES = 100 * 2**20
-DURATION = re.compile(r"(\d{1,4}):(\d{2})(?::(\d{2}))?")
+#: H:MM, HH:MM or HH:MM:SS, in ASCII digits
+DURATION = re.compile(r"([0-9]{1,2}):([0-5][0-9])(?::([0-5][0-9]))?")
+BOM = b"\xef\xbb\xbf"
 
 
 class ScheduleError(BadInput, ValueError):
@@ -38,6 +41,13 @@ class Person:
     #: who the person is in the source: "guid:…", "code:…", "id:…" or "name:…"
     key: str
     guid: str = ""
+    number: int | None = None  # frab's integer person id
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,9 @@ class Event:
     description: str
     persons: tuple[Person, ...]
     day: Day | None
+    subtitle: str = ""
+    links: tuple[Link, ...] = ()
+    do_not_record: bool = False
 
     def about(self) -> str:
         """How a message names it: its id and title."""
@@ -96,26 +109,24 @@ class Schedule:
     days: tuple[Day, ...]
     events: tuple[Event, ...]
     problems: tuple[str, ...]
+    venue: str = ""  # where the conference takes place (frab's <venue>)
+    city: str = ""
 
 
 def read(path: str | Path) -> Schedule:
     """The schedule in `path` (XML or JSON, told by its content)."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ScheduleError(f"{path}: larger than {MAX_BYTES // 2**20} MB; not a schedule")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScheduleError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScheduleError(f"{path}: is a folder, not a schedule file") from None
-    except OSError as error:
-        raise ScheduleError(f"{path}: cannot be read: {error.strerror or error}") from None
+        data = files.read_bounded(path, MAX_BYTES)
+    except files.Unreadable as error:
+        raise ScheduleError(f"{path}: {error.reason}") from None
     return parse(data, str(path))
 
 
 def parse(data: bytes, source: str = "<schedule>") -> Schedule:
-    """A schedule from the bytes of a `schedule.xml` or `schedule.json`."""
+    """A schedule from the bytes of a `schedule.xml` or `schedule.json` (a UTF-8 byte
+    order mark is allowed)."""
+    data = data.removeprefix(BOM)
     head = data.lstrip()[:1]
     if head == b"<":
         return _XmlReader(source).read(data)
@@ -157,10 +168,19 @@ def _date(text: str) -> date | None:
 
 
 def _minutes(text: str) -> int | None:
+    """Whole minutes of an H:MM / HH:MM / HH:MM:SS duration (seconds round up); None if
+    it is not one."""
     match = DURATION.fullmatch(text.strip())
-    if not match or int(match.group(2)) > 59:
+    if not match:
         return None
-    return int(match.group(1)) * 60 + int(match.group(2))
+    seconds = int(match.group(3) or 0)
+    return int(match.group(1)) * 60 + int(match.group(2)) + (seconds > 0)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() in ("true", "1", "yes")
 
 
 def _person_key(name: str, guid: str, code: str, number: int | None) -> str:
@@ -190,6 +210,7 @@ class _Reader:
             start = _moment(f"{day.date.isoformat()}T{clock}")
         people = []
         title = " ".join(_text(fields.get("title")).split())
+        links = fields.get("links")
         event = Event(
             number=_int(fields.get("id")),
             guid=_text(fields.get("guid")).strip(),
@@ -201,11 +222,18 @@ class _Reader:
             duration=duration,
             track=" ".join(_text(fields.get("track")).split()),
             language=_text(fields.get("language")).strip(),
-            type=_text(fields.get("type")).strip(),
+            type=" ".join(_text(fields.get("type")).split()),
             abstract=_text(fields.get("abstract")),
             description=_text(fields.get("description")),
             persons=(),
             day=day,
+            subtitle=" ".join(_text(fields.get("subtitle")).split()),
+            links=tuple(
+                Link(" ".join(_text(item.get("title")).split()), _text(item.get("url")).strip())
+                for item in (links if isinstance(links, list) else ())
+                if isinstance(item, dict) and _text(item.get("url")).strip()
+            ),
+            do_not_record=_flag(fields.get("do_not_record")),
         )
         if persons is None:
             self.problems.append(f"{event.about()}: lists no persons (no persons key)")
@@ -216,8 +244,9 @@ class _Reader:
                 self.problems.append(f"{event.about()}: a person without a name was left out")
                 continue
             guid = _text(item.get("guid")).strip()
-            key = _person_key(name, guid, _text(item.get("code")).strip(), _int(item.get("id")))
-            people.append(Person(name, key, guid))
+            number = _int(item.get("id"))
+            key = _person_key(name, guid, _text(item.get("code")).strip(), number)
+            people.append(Person(name, key, guid, number))
         return replace(event, persons=tuple(people))
 
 
@@ -259,8 +288,8 @@ class _JsonReader(_Reader):
             day = Day(
                 _int(item.get("index")) or index,
                 _date(_text(item.get("date"))),
-                _moment(_text(item.get("day_start"))),
-                _moment(_text(item.get("day_end"))),
+                _moment(_text(item.get("day_start") or item.get("start"))),
+                _moment(_text(item.get("day_end") or item.get("end"))),
             )
             days.append(day)
             held = item.get("rooms")
@@ -269,13 +298,9 @@ class _JsonReader(_Reader):
                     if not isinstance(event, dict):
                         continue
                     fields = {**event, "room": event.get("room") or room_name}
-                    persons = event.get("persons")
-                    persons = (
-                        [p for p in persons if isinstance(p, dict)]
-                        if isinstance(persons, list)
-                        else None
-                    )
-                    events.append(self.event(fields, persons, day))
+                    events.append(self.event(fields, _persons(event.get("persons")), day))
+        if isinstance(schedule.get("events"), list):  # c3voc's "schedule 2": events apart
+            events += self._flat_events(schedule, conference, days)
         return Schedule(
             title=" ".join(_text(conference.get("title")).split()),
             acronym=_text(conference.get("acronym")).strip(),
@@ -290,7 +315,57 @@ class _JsonReader(_Reader):
             days=tuple(days),
             events=tuple(events),
             problems=tuple(self.problems),
+            venue=" ".join(_text(conference.get("venue")).split()),
+            city=" ".join(_text(conference.get("city")).split()),
         )
+
+    def _flat_events(
+        self, schedule: dict[str, Any], conference: dict[str, Any], days: list[Day]
+    ) -> list[Event]:
+        """The events of a "schedule 2" document: one list, each with its start and end
+        instants, its room and track as objects, its people as `participants`."""
+        tracks = {
+            _text(t.get("slug")).strip(): _text(t.get("name"))
+            for t in _list(conference.get("tracks"))
+            if isinstance(t, dict)
+        }
+        by_date = {day.date: day for day in days if day.date is not None}
+        found = []
+        for item in _list(schedule.get("events")):
+            if not isinstance(item, dict):
+                continue
+            start, end = _moment(_text(item.get("start"))), _moment(_text(item.get("end")))
+            duration = _text(item.get("duration"))
+            if start is not None and end is not None and start.tzinfo and end.tzinfo:
+                minutes = int((end - start).total_seconds() // 60)
+                duration = f"{minutes // 60:02d}:{minutes % 60:02d}" if minutes > 0 else "0:00"
+            room = item.get("room")
+            track = item.get("track")
+            if isinstance(track, dict):
+                track = track.get("name") or tracks.get(_text(track.get("slug")).strip(), "")
+            fields = {
+                **item,
+                "date": _text(item.get("start")),
+                "start": "",
+                "duration": duration,
+                "room": room.get("name") if isinstance(room, dict) else room,
+                "track": track,
+                "id": item.get("id"),
+            }
+            persons = _persons(item.get("participants", item.get("persons")))
+            day = next(
+                (d for d in days if d.start and d.end and start and d.start <= start < d.end),
+                by_date.get(start.date()) if start is not None else None,
+            )
+            found.append(self.event(fields, persons, day))
+        return found
+
+
+def _persons(value: Any) -> list[dict[str, Any]] | None:
+    """An event's persons as objects (None: the event has no list of persons)."""
+    if not isinstance(value, list):
+        return None
+    return [p for p in value if isinstance(p, dict)]
 
 
 def _list(value: Any) -> list[Any]:
@@ -300,7 +375,7 @@ def _list(value: Any) -> list[Any]:
 class _XmlReader(_Reader):
     def read(self, data: bytes) -> Schedule:
         try:
-            root = defusedxml.ElementTree.fromstring(data)
+            root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
         except ParseError as error:
             line, column = error.position
             raise ScheduleError(
@@ -308,7 +383,9 @@ class _XmlReader(_Reader):
             ) from None
         except DefusedXmlException:
             raise ScheduleError(
-                f"{self.source}: declares entities or a DTD; a schedule.xml needs neither"
+                f"{self.source}: declares a DTD or entities; a schedule.xml needs neither "
+                "(both are refused, so that a file cannot make the reader fetch or expand "
+                "anything)"
             ) from None
         except RecursionError:
             raise ScheduleError(f"{self.source}: nested too deeply to be a schedule") from None
@@ -337,6 +414,11 @@ class _XmlReader(_Reader):
                     fields: dict[str, Any] = {child.tag: child.text or "" for child in event}
                     fields.update(id=event.get("id"), guid=event.get("guid", ""))
                     fields["room"] = fields.get("room") or name
+                    fields["links"] = [
+                        {"url": link.get("href", ""), "title": link.text or ""}
+                        for link in event.findall("links/link")
+                    ]
+                    fields["do_not_record"] = _child(event, "recording/optout")
                     events.append(self.event(fields, _xml_persons(event), day))
         tracks = tuple(
             (" ".join((t.get("name") or t.text or "").split()), t.get("color", ""))
@@ -357,6 +439,8 @@ class _XmlReader(_Reader):
             days=tuple(days),
             events=tuple(events),
             problems=tuple(self.problems),
+            venue=" ".join(_child(conference, "venue").split()),
+            city=" ".join(_child(conference, "city").split()),
         )
 
 

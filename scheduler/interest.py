@@ -11,11 +11,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
+
+from . import files
+from .problems import Capped, more_of_the_same
 
 HEADER = ("attendee", "session")
 #: the largest interest file read, in bytes (a bigger one is a mistake, not a programme)
@@ -39,24 +42,30 @@ class Problem:
 
 
 def parse(text: str, known: Iterable[str]) -> tuple[tuple[Choice, ...], list[Problem]]:
-    """The attendees' choices in CSV `text`, and every problem found (unknown sessions,
-    malformed or duplicate rows, a wrong header, no rows)."""
+    """The attendees' choices in CSV `text`, and the problems found (unknown sessions,
+    malformed or duplicate rows, a wrong header, no rows): the first of each kind
+    (`scheduler.problems`), then how many more. Read row by row: memory grows with the
+    choices, not with the rows."""
     sessions = set(known)
-    problems: list[Problem] = []
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows or not any(rows):
-        return (), [Problem(None, "is empty; expected a header attendee,session and rows")]
-    header = tuple(cell.strip() for cell in rows[0])
+    problems: Capped[Problem] = Capped(lambda n, _: Problem(None, more_of_the_same(n)))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = _rows(reader, problems)
+    header_row = next((row for row in rows if row), None)
+    if header_row is None:
+        empty = Problem(None, "is empty; expected a header attendee,session and rows")
+        return (), problems.items() or [empty]
+    header = tuple(cell.strip() for cell in header_row)
     if header != HEADER:
         shown = ",".join(header)[:60]
         return (), [Problem(1, f"header is {shown!r}; expected exactly attendee,session")]
     chosen: dict[str, list[str]] = {}
     seen: dict[tuple[str, str], int] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for row in rows:
+        line = reader.line_num
         if not row:
             continue  # a blank line
         if len(row) != 2 or not row[0].strip() or not row[1].strip():
-            problems.append(
+            problems.add(
                 Problem(
                     line, f"{','.join(row)[:60]!r} is not attendee,session; expected two values"
                 )
@@ -64,10 +73,10 @@ def parse(text: str, known: Iterable[str]) -> tuple[tuple[Choice, ...], list[Pro
             continue
         attendee, session = row[0].strip(), row[1].strip()
         if session not in sessions:
-            problems.append(Problem(line, f"unknown session {session[:60]!r}"))
+            problems.add(Problem(line, f"unknown session {session[:60]!r}"))
             continue
         if (attendee, session) in seen:
-            problems.append(
+            problems.add(
                 Problem(
                     line,
                     f"{attendee[:60]!r} chose {session!r} already on line "
@@ -78,22 +87,30 @@ def parse(text: str, known: Iterable[str]) -> tuple[tuple[Choice, ...], list[Pro
         seen[(attendee, session)] = line
         chosen.setdefault(attendee, []).append(session)
     if not chosen and not problems:
-        problems.append(Problem(None, "has a header but no rows; expected attendee,session rows"))
-    return tuple(Choice(a, tuple(s)) for a, s in chosen.items()), problems
+        problems.add(Problem(None, "has a header but no rows; expected attendee,session rows"))
+    return tuple(Choice(a, tuple(s)) for a, s in chosen.items()), problems.items()
+
+
+def _rows(reader: Iterator[list[str]], problems: Capped[Problem]) -> Iterator[list[str]]:
+    """The rows of `reader` until the text stops being CSV (said in `problems`)."""
+    try:
+        yield from reader
+    except csv.Error as error:  # e.g. a field longer than csv allows, a NUL byte
+        line = getattr(reader, "line_num", None)
+        problems.add(Problem(line, f"is not CSV from here on ({error}); the rest is not read"))
 
 
 def read(path: Path, known: Iterable[str]) -> tuple[tuple[Choice, ...], list[Problem]]:
-    """`parse` the file at `path` (UTF-8, at most `MAX_BYTES`)."""
+    """`parse` the file at `path`: a regular file of UTF-8 text, at most `MAX_BYTES`
+    (counted as read: a device or a pipe is refused before it is read)."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            return (), [Problem(None, f"is larger than {MAX_BYTES // 2**20} MB")]
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return (), [Problem(None, "no such file")]
+        data = files.read_bounded(path, MAX_BYTES)
+    except files.Unreadable as error:
+        return (), [Problem(None, error.reason)]
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return (), [Problem(None, f"is not UTF-8 text ({error.reason} at byte {error.start})")]
-    except OSError as error:
-        return (), [Problem(None, f"cannot be read: {error.strerror}")]
     return parse(text, known)
 
 

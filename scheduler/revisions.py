@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import days
+from . import days, files
 from .errors import BadInput
 from .model import Entry, Festival, Timetable
 
@@ -223,6 +223,8 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 _ZONE = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
 _LAST_MODIFIED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 MAX_SEQUENCE = 2**31 - 1  # RFC 5545 SEQUENCE is an integer; clients store it in 32 bits
+#: the largest timetable.json read, in bytes (10,000 sessions take about 10 MB)
+MAX_BYTES = 256 * 2**20
 
 
 def _constant(name: str) -> Any:
@@ -374,12 +376,12 @@ def read_published(path: str | Path) -> PublishedPlan:
     """Read a timetable.json written by `festival plan`; raise `BaselineError` if unusable."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise BaselineError(f"{path}: is a folder, not a timetable.json") from None
-    except (OSError, UnicodeDecodeError) as error:
+        text = files.read_bounded(path, MAX_BYTES).decode("utf-8-sig")
+    except files.Unreadable as error:
+        if error.reason == "no such file":
+            raise BaselineError(f"{path}: no such file") from None
+        raise BaselineError(f"{path}: {error.reason}; {ADVICE}") from None
+    except UnicodeDecodeError as error:
         raise BaselineError(f"{path}: cannot be read: {error}; {ADVICE}") from None
     try:
         document = json.loads(text, parse_constant=_constant)

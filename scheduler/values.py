@@ -24,6 +24,7 @@ from .errors import BadInput
 from .keylines import KeyLines
 from .labels import LANGUAGES
 from .model import Link, Period
+from .problems import capped
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 #: what the c3voc schedule format allows as an acronym, without a leading '-'
@@ -71,7 +72,7 @@ class ConfigError(BadInput, ValueError):
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__("\n".join(capped(str(p) for p in self.problems)))
 
 
 class Reader:

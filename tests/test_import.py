@@ -330,7 +330,7 @@ def test_c3voc_json_with_every_kind_of_person(tmp_path):
     path.write_text(json.dumps(c3voc_json(), ensure_ascii=False), encoding="utf-8")
     imported = importer.definition(frab_reader.read(path))
     problems = imported.problems
-    assert "duration '99:99' is not HH:MM" in problem_about(problems, 104, "Broken")[0]
+    assert "duration '99:99' is not H:MM or HH:MM[:SS]" in problem_about(problems, 104, "Broken")[0]
     assert (
         "room 'Saal Pink' is not listed; added" in problem_about(problems, 105, "Unlisted room")[0]
     )
@@ -393,7 +393,7 @@ def test_cli_writes_a_definition_that_festival_check_accepts(messy_xml, tmp_path
         (b"<schedule>\n<conference>\n</schedule>", "schedule.bad:3: not well-formed XML"),
         (
             b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaa">]><schedule>&a;</schedule>',
-            "declares entities or a DTD",
+            "declares a DTD or entities",
         ),
         (b"<html><body/></html>", "not a schedule.xml"),
         (b'{"schedule": {"conference": {"days": [', "schedule.bad:1: not JSON"),
@@ -422,3 +422,365 @@ def test_event_times_in_a_repeated_hour_keep_their_instant(tmp_path):
     assert festival.sessions[0].fixed.start == datetime(2024, 10, 27, 1, 30, tzinfo=UTC)
     plan = planning.plan(festival, out=None, at=PUBLISHED_AT)
     assert plan.timetable.placements[0].start == datetime(2024, 10, 27, 1, 30, tzinfo=UTC)
+
+
+# --- faithful imports: the zone, wall-clock times, what apps show -------------------------
+
+
+def fosdem_like_xml(*, zone_name: str | None = None, offsets: bool = False) -> bytes:
+    """A schedule written as FOSDEM's is: wall-clock times, no time_zone_name, a venue and
+    a city, HTML abstracts, slugs without the acronym, persons with ids, links, a type."""
+    head = f"<time_zone_name>{zone_name}</time_zone_name>" if zone_name else ""
+    at = "+01:00" if offsets else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<schedule>
+  <conference>
+    <title>FOSDEM 2020</title><subtitle/>
+    <venue>ULB (Université Libre de Bruxelles)</venue><city>Brussels</city>
+    <start>2020-02-01</start><end>2020-02-02</end><days>2</days>
+    <day_change>09:00:00</day_change><timeslot_duration>00:05:00</timeslot_duration>{head}
+  </conference>
+  <day index="1" date="2020-02-01">
+    <room name="Janson">
+      <event id="10715">
+        <date>2020-02-01T10:00:00{at}</date>
+        <start>10:00</start><duration>00:50</duration><room>Janson</room>
+        <slug>linux_kernel</slug>
+        <title>The Linux Kernel: We have to finish this thing one day ;)</title>
+        <subtitle>Solving big problems in small steps</subtitle>
+        <track>Keynotes</track><type>keynote</type><language/>
+        <abstract>&lt;p&gt;Today's kernel &amp;amp; the early ones.&lt;/p&gt;&lt;p&gt;Two
+paragraphs.&lt;/p&gt;</abstract>
+        <description>&lt;ul&gt;&lt;li&gt;one&lt;/li&gt;&lt;li&gt;two with &lt;a href="https://kernel.org"&gt;a link&lt;/a&gt;&lt;/li&gt;&lt;/ul&gt;</description>
+        <persons><person id="7368">Thorsten Leemhuis</person></persons>
+        <recording><license/><optout>true</optout></recording>
+        <links>
+          <link href="https://video.fosdem.org/2020/Janson/linux_kernel.webm">Video (WebM)</link>
+          <link href="dat://not-the-web/">Elsewhere</link>
+        </links>
+      </event>
+      <event id="9025">
+        <date>2020-02-01T09:30:00{at}</date>
+        <start>09:30</start><duration>00:25</duration><room>Janson</room>
+        <slug>keynotes_welcome</slug><title>Welcome to FOSDEM 2020</title>
+        <track>Keynotes</track><type>keynote</type>
+        <abstract>&lt;p&gt;Welcome.&lt;/p&gt;</abstract><description/>
+        <persons><person id="6">FOSDEM Staff</person></persons>
+      </event>
+    </room>
+  </day>
+</schedule>
+""".encode()
+
+
+def test_a_schedule_without_a_zone_needs_timezone_and_keeps_its_wall_clock(tmp_path):
+    """FOSDEM's schedule.xml gives Brussels wall-clock times and no zone: read as UTC they
+    were an hour late everywhere. Without --timezone it is refused, naming the option;
+    with it every event starts at its wall-clock time in Brussels."""
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(fosdem_like_xml())
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["import", str(path), "-o", str(tmp_path / "f.toml")])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "--timezone" in refused.stderr and "names no time zone" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "f.toml").exists()
+    target = tmp_path / "f.toml"
+    done = runner.invoke(
+        cli, ["import", str(path), "--timezone", "Europe/Brussels", "-o", str(target)]
+    )
+    assert done.exit_code == 0, done.output
+    festival = config.load(target)
+    assert festival.timezone == "Europe/Brussels"
+    plan = planning.plan(festival, out=tmp_path / "out", at=PUBLISHED_AT)
+    starts = {
+        p.session: p.start.astimezone(ZoneInfo("Europe/Brussels")).strftime("%H:%M")
+        for p in plan.timetable.placements
+    }
+    assert starts == {"linux_kernel": "10:00", "keynotes_welcome": "09:30"}
+    page = (tmp_path / "out/index.html").read_text(encoding="utf-8")
+    assert "Times in Europe/Brussels" in page
+    assert "Today&#39;s kernel &amp; the early ones." in page and "&lt;p&gt;" not in page
+    bad = runner.invoke(cli, ["import", str(path), "--timezone", "Europe/Bruxelles"])
+    assert bad.exit_code == 2 and "--timezone: 'Europe/Bruxelles' is not an IANA" in bad.stderr
+
+
+def test_one_offset_on_every_event_is_a_fixed_offset_zone_and_said_so(tmp_path):
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(fosdem_like_xml(offsets=True))
+    imported = importer.definition(frab_reader.read(path), origin=str(path))
+    assert (
+        "carries the UTC offset +01:00, so the fixed-offset zone Etc/GMT-1"
+        in (imported.problems[0])
+    )
+    assert config.loads(imported.text).timezone == "Etc/GMT-1"
+    differing = fosdem_like_xml(offsets=True).replace(b"09:30:00+01:00", b"09:30:00+02:00")
+    path.write_bytes(differing)
+    with pytest.raises(importer.ImportRefused, match="UTC offsets differ"):
+        importer.definition(frab_reader.read(path), origin=str(path))
+
+
+def test_what_apps_show_is_kept_apart_and_readable(tmp_path):
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(fosdem_like_xml())
+    imported = importer.definition(
+        frab_reader.read(path), origin=str(path), timezone="Europe/Brussels"
+    )
+    festival = config.loads(imported.text)
+    assert (festival.site, festival.city) == ("ULB (Université Libre de Bruxelles)", "Brussels")
+    assert {v.city for v in festival.venues} == {"Brussels"}
+    kernel = festival.session("linux_kernel")  # the slug is the id
+    assert kernel.subtitle == "Solving big problems in small steps"
+    assert kernel.kind == "keynote" and kernel.do_not_record
+    assert kernel.abstract == "Today's kernel & the early ones.\n\nTwo paragraphs."
+    assert kernel.description == "  * one\n  * two with a link [https://kernel.org]" or (
+        "one" in kernel.description and "https://kernel.org" in kernel.description
+    )
+    assert "<" not in kernel.description and "<" not in kernel.abstract
+    assert [(link.title, link.url) for link in kernel.links] == [
+        ("Video (WebM)", "https://video.fosdem.org/2020/Janson/linux_kernel.webm")
+    ]
+    assert any("'dat://not-the-web/' is not a web address" in p for p in imported.problems)
+    person = next(p for p in festival.people if p.name == "Thorsten Leemhuis")
+    assert person.person_id == 7368
+    out = tmp_path / "out"
+    planning.plan(festival, out=out, at=PUBLISHED_AT)
+    exported = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    event = next(e for e in events_of(exported) if e["id"] == 10715)
+    assert event["slug"].endswith("-10715-linux_kernel") and event["type"] == "keynote"
+    assert event["persons"][0]["id"] == 7368 and event["do_not_record"] is True
+    assert event["abstract"] == kernel.abstract and event["subtitle"] == kernel.subtitle
+
+
+def test_fixed_starts_are_wall_clock_times_so_a_new_zone_keeps_them(tmp_path):
+    """Imported fixed places are written on the festival's wall clock: correcting the zone
+    in the definition afterwards keeps every published wall-clock time (instants written
+    with an offset would all shift and, on other days' hours, become infeasible)."""
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(fosdem_like_xml())
+    imported = importer.definition(frab_reader.read(path), fixed=True, timezone="Europe/Brussels")
+    assert "start = 2020-02-01T10:00:00," in imported.text  # no offset
+    moved = config.loads(imported.text.replace("Europe/Brussels", "America/New_York"))
+    wall = {
+        s.id: s.fixed.start.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M")
+        for s in moved.sessions
+    }
+    assert wall == {"linux_kernel": "10:00", "keynotes_welcome": "09:30"}
+    assert planning.plan(moved, out=None, at=PUBLISHED_AT).timetable.placements
+
+
+def pretalx_demo_like() -> dict:
+    """Shaped as pretalx's demo export in the c3voc validator's examples: time_zone_name
+    UTC with events at +01:00, two rooms sharing one guid, persons with id and code but
+    only public_name, a track as a translated text."""
+    events = [
+        {"id": 25, "guid": "8079583e-8321-506c-95af-fd2903a5f075", "date":
+         "2020-12-14T09:00:00+01:00", "start": "09:00", "duration": "00:30", "room": "Gray Room",
+         "slug": "democon-25-focused-hardware", "title": "Focused hardware", "subtitle": "",
+         "track": {"en": "Phased"}, "type": "Talk", "language": "en", "abstract": "Brand!",
+         "description": "Station.", "do_not_record": False, "links": [],
+         "persons": [{"id": 26, "code": "NQTF8Y", "public_name": "Brian Robinson"}]},
+        {"id": 22, "guid": "35173228-cb1a-59de-84f1-cf91b83b8929", "date":
+         "2020-12-14T09:00:00+01:00", "start": "09:00", "duration": "00:30", "room": "Tan Room",
+         "slug": "democon-22-moderator", "title": "Moderator", "subtitle": "",
+         "track": None, "type": "Talk", "language": "en", "abstract": None,
+         "description": None, "persons": [{"id": 23, "code": "CFSPQZ", "public_name": "Thomas"}]},
+    ]  # fmt: skip
+    shared = "b379c473-93b9-4eae-9a09-d482e86cede3"
+    return {
+        "schedule": {
+            "version": "0.1",
+            "conference": {
+                "acronym": "democon", "title": "DemoCon", "start": "2020-12-14",
+                "end": "2020-12-14", "daysCount": 1, "time_zone_name": "UTC",
+                "timeslot_duration": "00:05",
+                "rooms": [{"name": "Gray Room", "guid": shared}, {"name": "Tan Room", "guid": shared}],
+                "days": [{"index": 1, "date": "2020-12-14", "day_start": "2020-12-14T04:00:00+01:00",
+                          "day_end": "2020-12-15T03:59:00+01:00",
+                          "rooms": {"Gray Room": events[:1], "Tan Room": events[1:]}}],
+            },
+        }
+    }  # fmt: skip
+
+
+def schedule2_like() -> dict:
+    """Shaped as a c3voc "schedule 2" document: events in one list with start and end
+    instants, rooms and tracks as objects, people as participants."""
+    return {
+        "$schema": "https://c3voc.de/schema/schedule2#",
+        "schedule": {
+            "version": "2", "base_url": "https://example.org/",
+            "conference": {
+                "acronym": "38c3", "title": "38C3", "start": "2024-12-27T09:30:00+00:00",
+                "end": "2024-12-30T17:45:00+00:00", "time_zone_name": "Europe/Berlin",
+                "tracks": [{"name": "CCC", "slug": "ccc", "colors": {"light": "#F9B000"}}],
+                "rooms": [{"name": "Saal 1", "guid": "ba692ba3-421b-5371-8309-60acc34a3c05",
+                           "capacity": 3025}],
+                "days": [{"index": 1, "date": "2024-12-27", "start": "2024-12-27T09:30:00+00:00",
+                          "end": "2024-12-28T06:00:00+01:00"}],
+            },
+            "events": [
+                {"guid": "270fa44c-821a-577f-8ca3-33e8d4a8c2a7", "code": "HQCCYH", "type": "OTHER",
+                 "start": "2024-12-27T10:30:00+01:00", "end": "2024-12-27T11:00:00+01:00",
+                 "room": {"name": "Saal 1", "guid": "ba692ba3-421b-5371-8309-60acc34a3c05"},
+                 "slug": "38c3-opening-ceremony", "title": "38C3: Opening Ceremony",
+                 "subtitle": None, "language": "en", "track": {"slug": "ccc"},
+                 "abstract": "Glad you could make it!", "description": "Let's kick off.",
+                 "participants": [{"guid": "0c16ffaa-709d-599f-959f-9a38b911361a",
+                                   "name": "Gabriela Bogk", "role": "SPEAKER"}],
+                 "links": [{"url": "https://example.net/", "title": "foo bar"}]},
+                {"guid": "b1740c2f-0c44-5f1b-89ed-456a9eecf0b8", "type": "LECTURE",
+                 "start": "2024-12-28T00:30:00+01:00", "end": "2024-12-28T01:10:00+01:00",
+                 "room": {"name": "Saal 1"}, "slug": "38c3-late-night", "title": "Late night",
+                 "track": {"slug": "ccc"}, "participants": []},
+            ],
+            "persons": [{"guid": "0c16ffaa-709d-599f-959f-9a38b911361a", "name": "Gabriela Bogk"}],
+        },
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", ["pretalx-demo", "schedule-2"])
+def test_the_validators_example_shapes_import_and_plan(shape, tmp_path):
+    document = pretalx_demo_like() if shape == "pretalx-demo" else schedule2_like()
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(path), "-o", str(tmp_path / "d.toml")])
+    assert result.exit_code == 0, result.output
+    festival = config.load(tmp_path / "d.toml")
+    plan = planning.plan(festival, out=tmp_path / "out", at=PUBLISHED_AT)
+    assert validate.violations(festival, plan.timetable) == []
+    assert len(plan.timetable.placements) == 2
+    if shape == "pretalx-demo":
+        assert "has the guid b379c473-93b9-4eae-9a09-d482e86cede3 of room 'Gray Room'" in (
+            result.stderr
+        )
+        guids = [v.guid for v in festival.venues]
+        assert guids[0] == "b379c473-93b9-4eae-9a09-d482e86cede3" and guids[1] == ""
+        assert "carry the UTC offset +01:00, which is not UTC's" in result.stderr
+        starts = {p.start for p in plan.timetable.placements}
+        assert starts == {datetime(2020, 12, 14, 8, 0, tzinfo=UTC)}  # instants kept
+        assert {p.name for p in festival.people} == {"Brian Robinson", "Thomas"}
+    else:
+        late = festival.session("38c3-late-night")
+        assert late.duration == 40 and late.track == "ccc"
+        opening = festival.session("38c3-opening-ceremony")
+        assert opening.abstract == "Glad you could make it!" and opening.links
+        assert [festival.person(p).name for p in opening.people] == ["Gabriela Bogk"]
+        assert "lies outside its day" not in result.stderr  # after midnight: the day before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b'{"schedule": {"conference": {"title": "Empty", "time_zone_name": "UTC", '
+            b'"days": [{"index": 1, "date": "2024-01-01", "rooms": {}}]}}}',
+            "holds no events",
+        ),
+        (
+            b'{"schedule": {"conference": {"time_zone_name": "UTC", "days": [{"date": '
+            b'"2024-01-01", "rooms": {"A": [{"date": "0001-01-01T10:00:00+00:00", '
+            b'"duration": "00:30", "title": "Old"}]}}]}}}',
+            "none of its 1 events can be imported",
+        ),
+        (
+            b'{"schedule": {"version": null, "conference": {"title": null, "acronym": null, '
+            b'"start": null, "end": null, "time_zone_name": null, "days": [{"index": null, '
+            b'"date": null, "rooms": {"A": [{"id": null, "guid": null, "date": null, "start": '
+            b'null, "duration": null, "title": null, "persons": null}]}}]}}}',
+            "names no time zone",
+        ),
+    ],
+)
+def test_a_schedule_with_nothing_to_plan_is_an_input_error(tmp_path, content, message):
+    path = tmp_path / "schedule.json"
+    path.write_bytes(content)
+    target = tmp_path / "out.toml"
+    result = CliRunner().invoke(cli, ["import", str(path), "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    assert "internal error" not in result.output
+    assert not target.exists()
+
+
+def test_far_dates_are_left_out_and_the_rest_plans(tmp_path):
+    events = [
+        dict(id=1, day="2024-05-04", room="A", start="10:00", duration="00:30", title="Real"),
+        dict(id=2, day="1900-01-01", room="A", start="10:00", duration="00:30", title="1900"),
+        dict(id=3, day="9999-12-31", room="A", start="10:00", duration="00:30", title="9999"),
+    ]
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(frab_xml(events, window=("0001-01-01", "9999-12-31")))
+    result = CliRunner().invoke(cli, ["import", str(path), "-o", str(tmp_path / "d.toml")])
+    assert result.exit_code == 0, result.output
+    festival = config.load(tmp_path / "d.toml")
+    assert [s.title for s in festival.sessions] == ["Real"]
+    assert "a year or more from the conference's dates" in result.stderr
+
+
+def test_a_utf8_bom_json_and_strict_durations(tmp_path):
+    document = c3voc_json(problems_too=False)
+    day = document["schedule"]["conference"]["days"][0]["rooms"]["Saal Gelb"]
+    day[0]["duration"] = "1:00:99"  # seconds past 59
+    day[1]["duration"] = "０１:００"  # full-width digits
+    path = tmp_path / "schedule.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(document, ensure_ascii=False).encode())
+    imported = importer.definition(frab_reader.read(path))
+    assert "duration '1:00:99' is not H:MM or HH:MM[:SS]" in imported.problems[0]
+    assert any("duration '０１:００' is not H:MM" in p for p in imported.problems)
+    assert frab_reader._minutes("0:29:30") == 30  # seconds round up
+    assert frab_reader._minutes("00:05:00") == 5
+
+
+def test_a_dtd_without_entities_is_refused_too(tmp_path):
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(
+        b'<?xml version="1.0"?>\n<!DOCTYPE schedule SYSTEM "schedule.dtd">\n<schedule/>'
+    )
+    result = CliRunner().invoke(cli, ["import", str(path)])
+    assert result.exit_code == 2 and "declares a DTD or entities" in result.stderr
+
+
+def test_overlaps_are_found_by_sorting_one_problem_per_event_and_shown_capped(tmp_path):
+    """3,000 events in one room at one time: one problem each (not one per pair: 4.5
+    million), and the warnings show 20 of the kind and how many more."""
+    events = [
+        dict(id=i, day="2024-05-04", room="A", start="10:00", duration="00:30",
+             title=f"Talk {i}", persons=[(i, f"P{i}")])
+        for i in range(1, 3001)
+    ]  # fmt: skip
+    path = tmp_path / "schedule.xml"
+    path.write_bytes(frab_xml(events))
+    target = tmp_path / "d.toml"
+    result = CliRunner().invoke(cli, ["import", str(path), "-o", str(target)])
+    assert result.exit_code == 0, result.output[-2000:]
+    prefix = f"Warning: {path}: "
+    warnings = [line.removeprefix(prefix) for line in result.stderr.splitlines()]
+    assert len([w for w in warnings if w.startswith("event") and "overlaps" in w]) == 20
+    assert "… and 2,979 more of the same kind" in warnings
+    assert "2999 problem(s) listed above" in result.stderr
+    written = target.read_text(encoding="utf-8")
+    assert "# 2999 problem(s) in the source:" in written
+    assert written.count("overlaps event") == 20 and target.stat().st_size < 2 * 2**20
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "symlink", "folder"])
+def test_output_is_written_only_to_a_new_path_or_a_regular_file(tmp_path, messy_xml, kind):
+    import os
+
+    target = tmp_path / "target"
+    if kind == "device":
+        target = Path("/dev/null")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "symlink":
+        (tmp_path / "real.toml").write_text("x = 1\n", encoding="utf-8")
+        target.symlink_to(tmp_path / "real.toml")
+    else:
+        target.mkdir()
+    before = os.lstat(target)
+    result = CliRunner().invoke(cli, ["import", str(messy_xml), "-o", str(target), "--force"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+    after = os.lstat(target)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
