@@ -451,7 +451,8 @@ def fosdem_like_xml(*, zone_name: str | None = None, offsets: bool = False) -> b
         <track>Keynotes</track><type>keynote</type><language/>
         <abstract>&lt;p&gt;Today's kernel &amp;amp; the early ones.&lt;/p&gt;&lt;p&gt;Two
 paragraphs.&lt;/p&gt;</abstract>
-        <description>&lt;ul&gt;&lt;li&gt;one&lt;/li&gt;&lt;li&gt;two with &lt;a href="https://kernel.org"&gt;a link&lt;/a&gt;&lt;/li&gt;&lt;/ul&gt;</description>
+        <description>&lt;ul&gt;&lt;li&gt;one&lt;/li&gt;&lt;li&gt;two with
+&lt;a href="https://kernel.org"&gt;a link&lt;/a&gt;&lt;/li&gt;&lt;/ul&gt;</description>
         <persons><person id="7368">Thorsten Leemhuis</person></persons>
         <recording><license/><optout>true</optout></recording>
         <links>
@@ -594,8 +595,10 @@ def pretalx_demo_like() -> dict:
                 "acronym": "democon", "title": "DemoCon", "start": "2020-12-14",
                 "end": "2020-12-14", "daysCount": 1, "time_zone_name": "UTC",
                 "timeslot_duration": "00:05",
-                "rooms": [{"name": "Gray Room", "guid": shared}, {"name": "Tan Room", "guid": shared}],
-                "days": [{"index": 1, "date": "2020-12-14", "day_start": "2020-12-14T04:00:00+01:00",
+                "rooms": [{"name": "Gray Room", "guid": shared},
+                          {"name": "Tan Room", "guid": shared}],
+                "days": [{"index": 1, "date": "2020-12-14",
+                          "day_start": "2020-12-14T04:00:00+01:00",
                           "day_end": "2020-12-15T03:59:00+01:00",
                           "rooms": {"Gray Room": events[:1], "Tan Room": events[1:]}}],
             },
