@@ -82,3 +82,56 @@ def test_re_plans_of_generated_festivals_validate(seed):
     assert timetable.moves["moved"] >= 1
     assert timetable.placement(target.session) != target
     assert result.status == "OPTIMAL"
+
+
+def unsatisfiable_groups(seed: int):
+    """A generated conference large enough for the neighbourhood search, with a hard
+    `[[together]]` group no timetable keeps: a block whose first session is fixed after
+    its second, a block longer than any room is open, or one day for two sessions fixed
+    on different days."""
+    from dataclasses import replace
+
+    from scheduler.model import Fixed, Together
+
+    festival, hidden = generate.published_programme(seed, generate.Programme(sessions=200))
+    placed = {p.session: p for p in hidden.placements}
+    a, b, c = festival.sessions[:3]
+    kind = seed % 3
+    if kind == 0:  # b must follow a at once, but a is fixed where b's place is taken
+        sessions = (replace(a, fixed=Fixed(placed[a.id].start, placed[a.id].venue)), b)
+        group = Together((b.id, a.id), "block")
+    elif kind == 1:  # back to back for longer than any room is open
+        long = [replace(s, duration=300) for s in (a, b, c)]
+        sessions = tuple(long[:2])
+        group = Together((a.id, b.id, c.id), "block")
+        sessions = (*sessions, long[2])
+    else:  # one day, but fixed on two
+        later = placed[b.id].start + timedelta(days=1)
+        sessions = (
+            replace(a, fixed=Fixed(placed[a.id].start, placed[a.id].venue)),
+            replace(b, fixed=Fixed(later if later.date() != placed[a.id].start.date() else
+                                   placed[b.id].start - timedelta(days=1))),
+        )  # fmt: skip
+        group = Together((a.id, b.id), "day")
+    rest = tuple(s for s in festival.sessions if s.id not in {x.id for x in sessions})
+    return replace(festival, sessions=(*sessions, *rest), together=(group,))
+
+
+@pytest.mark.parametrize("seed", range(3, 9))
+def test_an_unsatisfiable_hard_group_ends_the_solve_never_crashes_it(seed):
+    """The repair of what first fit leaves out must handle sessions of hard groups that
+    have a place of their own (fixed) or none: the solve proves that no timetable exists
+    (or stops at its cap without one), whichever path finds it."""
+    festival = unsatisfiable_groups(seed)
+    assert solver.size_of(festival, solver.starts_table(festival)) > solver.LARGE
+    result = solver.solve(festival, options=solver.Options(time_limit=3, max_seconds=8))
+    assert result.timetable is None and result.status in ("INFEASIBLE", "UNKNOWN")
+
+
+def test_an_unsatisfiable_hard_group_is_explained_with_its_keys():
+    from scheduler import plan as planning
+
+    with pytest.raises(planning.NoTimetable) as raised:
+        planning.schedule(unsatisfiable_groups(5), options=solver.Options(time_limit=3))
+    assert raised.value.result.status == "INFEASIBLE"
+    assert "together[0]" in str(raised.value) or "fixed" in str(raised.value)

@@ -180,10 +180,12 @@ def places_in(placements: Iterable[Placement], clock: Clock) -> dict[str, Place]
 def pinned_except(
     festival: Festival, places: Mapping[str, Place], free: set[str], clock: Clock
 ) -> Festival:
-    """`festival` with every session outside `free` fixed at its place, in its venue only."""
+    """`festival` with every session outside `free` fixed at its place, in its venue only;
+    a session without a place (one of its own `fixed`, or kept, that first fit could not
+    put down) keeps its own rules and is placed with the free ones."""
     sessions = []
     for s in festival.sessions:
-        if s.id in free:
+        if s.id in free or s.id not in places:
             sessions.append(s)
             continue
         vid, start = places[s.id]

@@ -445,6 +445,9 @@ def repair(
         tied.update(o.id for o in festival.sessions if set(o.tags) & exclusive & set(s.tags))
         tied.update(s.not_with)
         tied.update(o.id for o in festival.sessions if sid in o.not_with)
+        for group in festival.together:  # a hard group is placed as one
+            if group.weight is None and sid in group.sessions:
+                tied.update(group.sessions)
     stays = {sid for sid in by_id if by_id[sid].fixed is not None or sid in keep}
     tied -= stays
     rng = random.Random(options.seed)
