@@ -114,11 +114,12 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+#: paths are checked by the library (a folder, a device or a pipe is one line, exit 2)
 config_argument = click.argument(
     "config_path",
     metavar="[CONFIG]",
     required=False,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
 )
 
 by_option = click.option(
@@ -168,7 +169,7 @@ def cli() -> None:
 )
 @click.option(
     "--baseline",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="The published timetable.json to keep close to and whose revisions continue "
     "[default: OUT/timetable.json if it exists].",
 )
@@ -371,8 +372,8 @@ def check(config_path: Path | None, explain: bool, time_limit: float) -> None:
 
 
 @cli.command(name="diff")
-@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 @by_option
 def diff_command(old: Path, new: Path, as_json: bool, by: str) -> None:
@@ -414,7 +415,7 @@ def diff_command(old: Path, new: Path, as_json: bool, by: str) -> None:
 
 
 @cli.command(name="import")
-@click.argument("schedule_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("schedule_path", metavar="FILE", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -489,7 +490,7 @@ def import_command(
     "config_path",
     metavar="[CONFIG]",
     required=False,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
 )
 @click.option(
     "--dir",

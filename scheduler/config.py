@@ -94,6 +94,25 @@ def load(path: str | Path) -> Festival:
     return loads(text, source=str(path))
 
 
+def files_read(path: str | Path) -> list[Path]:
+    """The definition at `path` and every file it names (its `interest` file), as far
+    as they can be told without checking the definition: what a watch must follow."""
+    path = Path(path)
+    found = [path]
+    try:
+        head = tomllib.loads(files.read_bounded(path, MAX_BYTES).decode("utf-8-sig")).get(
+            "festival"
+        )
+    except (files.Unreadable, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return found
+    except ValueError:  # an integer of more digits than Python converts
+        return found
+    name = head.get("interest") if isinstance(head, dict) else None
+    if isinstance(name, str) and name and "\0" not in name:
+        found.append(path.parent / name)
+    return found
+
+
 def loads(text: str, source: str = "<string>") -> Festival:
     """Read and check a definition given as TOML text."""
     text = text.removeprefix("\ufeff")

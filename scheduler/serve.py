@@ -315,23 +315,33 @@ def fingerprint(path: Path) -> bytes | None:
         return None
 
 
+def definition_fingerprint(config: Path) -> tuple[bytes | None, ...] | None:
+    """The bytes of the definition and of every file it reads (`config.files_read`);
+    None while the definition itself cannot be read (e.g. while an editor saves it)."""
+    from .config import files_read
+
+    found = tuple(fingerprint(path) for path in files_read(config))
+    return None if found[0] is None else found
+
+
 def watch(
     config: Path,
     on_change: Callable[[], None],
     stop: threading.Event,
     interval: float = 0.5,
-    seen: bytes | None = None,
+    seen: tuple[bytes | None, ...] | None = None,
     report: Callable[[str], None] = print,
 ) -> None:
-    """Call `on_change` whenever the bytes of `config` change, until `stop` is set.
+    """Call `on_change` whenever the definition `config` or a file it reads (its interest
+    file) changes, until `stop` is set.
 
-    `seen` is the content already planned (default: whatever the file holds when
-    the watch begins, which in a new thread may be later than the caller thinks).
-    Whatever `on_change` raises is reported and the watch goes on.
+    `seen` is what was already planned (`definition_fingerprint`; default: whatever
+    the files hold when the watch begins, which in a new thread may be later than the
+    caller thinks). Whatever `on_change` raises is reported and the watch goes on.
     """
-    last = seen if seen is not None else fingerprint(config)
+    last = seen if seen is not None else definition_fingerprint(config)
     while not stop.wait(interval):
-        now = fingerprint(config)
+        now = definition_fingerprint(config)
         if now is not None and now != last:
             last = now
             try:
@@ -348,14 +358,15 @@ def watch_in_background(
     report: Callable[[str], None],
     stop: threading.Event,
 ) -> threading.Thread:
-    """Re-plan `config` into `folder` whenever it is saved, in a thread, until `stop`.
+    """Re-plan `config` into `folder` whenever it or a file it reads is saved, in a thread,
+    until `stop`.
 
     `plan_options` are `festival plan`'s solver options (e.g. `--time-limit=30`);
     each re-plan runs in a child process and ends after `timeout` seconds (see
     `Replanner`); every outcome goes to `report`.
     """
     replan = Replanner(config, folder, plan_options, timeout, report)
-    seen = fingerprint(config)  # read before the thread starts: a save right after counts
+    seen = definition_fingerprint(config)  # read before the thread starts: a save counts
     thread = threading.Thread(
         target=watch, args=(config, replan, stop, 0.5, seen, report), daemon=True
     )

@@ -190,7 +190,8 @@ def test_watch_replans_on_save_and_keeps_serving_after_a_bad_edit(tmp_path):
 
     stop = threading.Event()
     watcher = threading.Thread(
-        target=serve.watch, args=(source, replan, stop, 0.05, serve.fingerprint(source))
+        target=serve.watch,
+        args=(source, replan, stop, 0.05, serve.definition_fingerprint(source)),
     )
     watcher.start()
     try:
@@ -207,6 +208,33 @@ def test_watch_replans_on_save_and_keeps_serving_after_a_bad_edit(tmp_path):
             time.sleep(0.05)
         assert events[1].startswith("error:") and "sessions[0].duration" in events[1]
         assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == good
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def test_watch_follows_the_interest_file_the_definition_reads(tmp_path):
+    """Editing the attendees' interest file re-plans as editing the definition does; a
+    definition that names another interest file is followed to it."""
+    source = tmp_path / "festival.toml"
+    text = SMALL.replace('step = "30m"', 'step = "30m"\ninterest = "chosen.csv"')
+    source.write_text(text, encoding="utf-8")
+    chosen = tmp_path / "chosen.csv"
+    chosen.write_text("attendee,session\na,keynote\n", encoding="utf-8")
+    changes = threading.Semaphore(0)
+    stop = threading.Event()
+    seen = serve.definition_fingerprint(source)
+    watcher = threading.Thread(target=serve.watch, args=(source, changes.release, stop, 0.05, seen))
+    watcher.start()
+    try:
+        chosen.write_text("attendee,session\na,keynote\na,workshop\n", encoding="utf-8")
+        assert changes.acquire(timeout=30)
+        other = tmp_path / "other.csv"
+        other.write_text("attendee,session\nb,keynote\n", encoding="utf-8")
+        source.write_text(text.replace("chosen.csv", "other.csv"), encoding="utf-8")
+        assert changes.acquire(timeout=30)
+        other.write_text("attendee,session\nb,workshop\n", encoding="utf-8")
+        assert changes.acquire(timeout=30)
     finally:
         stop.set()
         watcher.join()
