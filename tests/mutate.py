@@ -277,3 +277,235 @@ def mutants(text: str, rng: random.Random, count: int) -> Iterator[tuple[str, by
             mutated = mutation(mutated, rng)
         encoding, data = _encode(mutated, rng)
         yield f"{'+'.join(names)} ({encoding})", data
+
+
+# --- hostile schedules to import (frab / c3voc XML and JSON) ---------------------------
+
+WEIRD_SCALARS: list[object] = [
+    None, "", " ", 0, -1, 2**63, 1e308, True, [], {}, "null", "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59+14:00", "1900-01-01", "2024-02-30T10:00:00+01:00", "25:00",
+    "1:00:99", "０１:００", "99:99", "-0:30", "00:00", "23:59:59", "x" * 100_000,
+    "<p>html &amp; <b>bold</b></p>", "名" * 200, "\u202e\u0000\u001b[31m", "Europe/Nowhere",
+    "Etc/GMT+14", "../../etc/passwd", {"en": None, "de": 5},
+]  # fmt: skip
+
+
+def _json_paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _json_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _json_paths(item, (*prefix, index))
+
+
+def _set(document, path, value):
+    target = document
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+
+
+def _json_mutation(document: dict, rng: random.Random) -> tuple[str, object]:
+    """One change to a parsed schedule.json: a value replaced, removed, nested, every
+    scalar nulled, far dates, repeated events, an empty programme."""
+    import copy
+
+    document = copy.deepcopy(document)
+    paths = [p for p in _json_paths(document) if p]
+    kind = rng.choice(
+        ["replace", "replace", "replace", "remove", "nest", "nulls", "dates", "repeat",
+         "empty", "wrong-root", "huge-list"]
+    )  # fmt: skip
+    if kind == "replace":
+        _set(document, rng.choice(paths), rng.choice(WEIRD_SCALARS))
+    elif kind == "remove":
+        path = rng.choice(paths)
+        target = document
+        for part in path[:-1]:
+            target = target[part]
+        del target[path[-1]]
+    elif kind == "nest":  # deeper than Python's recursion: see `schedule_mutants`
+        nested: object = 1
+        for _ in range(rng.choice([20, 300])):
+            nested = [nested]
+        _set(document, rng.choice(paths), nested)
+    elif kind == "nulls":
+        for path in paths:
+            value = document
+            for part in path:
+                value = value[part]
+            if not isinstance(value, dict | list):
+                _set(document, path, None)
+    elif kind == "dates":
+        year = rng.choice(["0001", "1900", "9999", "2199", "2200"])
+        for path in paths:
+            if path[-1] in ("date", "start", "end", "day_start", "day_end"):
+                value = document
+                for part in path:
+                    value = value[part]
+                if isinstance(value, str) and len(value) >= 10:
+                    _set(document, path, year + value[4:])
+    elif kind == "repeat":
+        for path in paths:
+            if len(path) >= 2 and path[-2] == "rooms" and isinstance(path[-1], str):
+                value = document
+                for part in path:
+                    value = value[part]
+                if isinstance(value, list) and value:
+                    _set(document, path, value * rng.choice([2, 50]))
+                    break
+    elif kind == "empty":
+        for day in document.get("schedule", {}).get("conference", {}).get("days", []) or []:
+            if isinstance(day, dict):
+                day["rooms"] = {}
+    elif kind == "wrong-root":
+        return kind, rng.choice([[], [document], "schedule", {"schedule": []}])
+    elif kind == "huge-list":
+        conference = document.get("schedule", {}).get("conference", {})
+        if isinstance(conference, dict):
+            conference["rooms"] = [{"name": f"R{i}", "guid": "g"} for i in range(20_000)]
+    return kind, document
+
+
+XML_ELEMENT = re.compile(rb"<(\w+)([^<>]*)>([^<]*)</\1>")
+
+
+def _xml_mutation(data: bytes, rng: random.Random) -> tuple[str, bytes]:
+    """One change to a schedule.xml's text: entities, a DTD, deep nesting, an element's
+    text or an attribute replaced, elements dropped or repeated, truncation."""
+    kind = rng.choice(
+        ["text", "text", "text", "attribute", "entities", "dtd", "nest", "drop", "repeat",
+         "truncate", "garbage", "far-dates", "empty"]
+    )  # fmt: skip
+    if kind == "entities":
+        bomb = b'<!DOCTYPE schedule [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        return kind, data.replace(b"<schedule>", bomb + b"<schedule>&b;", 1)
+    if kind == "dtd":
+        return kind, data.replace(b"<schedule>", b'<!DOCTYPE schedule SYSTEM "x.dtd"><schedule>', 1)
+    if kind == "nest":
+        depth = rng.choice([100, 5_000, 100_000])
+        return kind, data.replace(
+            b"</conference>", b"<x>" * depth + b"</x>" * depth + b"</conference>", 1
+        )
+    if kind == "truncate":
+        return kind, data[: rng.randrange(len(data) + 1)]
+    if kind == "garbage":
+        at = rng.randrange(len(data) + 1)
+        return kind, data[:at] + bytes(rng.choice(b"<>&;\"'\x00\xff") for _ in range(4)) + data[at:]
+    if kind == "far-dates":
+        year = rng.choice([b"0001", b"1900", b"9999"])
+        return kind, re.sub(rb"20\d\d-(\d\d-\d\d)", year + rb"-\1", data)
+    if kind == "empty":
+        return kind, re.sub(rb"<event [\s\S]*?</event>", b"", data)
+    matches = list(XML_ELEMENT.finditer(data))
+    if not matches:
+        return kind, data
+    match = rng.choice(matches)
+    if kind == "text":
+        value = rng.choice(WEIRD_SCALARS)
+        text = "" if value is None else str(value)
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").encode("utf-8", "replace")
+        return kind, data[: match.start(3)] + escaped + data[match.end(3) :]
+    if kind == "attribute":
+        attributes = list(re.finditer(rb'(\w+)="[^"]*"', data))
+        if not attributes:
+            return kind, data
+        found = rng.choice(attributes)
+        value = rng.choice([b"", b"-1", b"x", b"99999999999999999999", b"0", b"\xc3"])
+        return kind, data[: found.start()] + found.group(1) + b'="' + value + b'"' + data[
+            found.end() :
+        ]
+    if kind == "drop":
+        return kind, data[: match.start()] + data[match.end() :]
+    return kind, data[: match.end()] + match.group(0) * rng.choice([2, 30]) + data[match.end() :]
+
+
+def schedule_mutants(data: bytes, rng: random.Random, count: int) -> Iterator[tuple[str, bytes]]:
+    """`count` hostile variants of a schedule.xml or schedule.json, each one or two
+    mutations, then sometimes a byte order mark, another encoding or bad bytes."""
+    import json
+
+    is_json = data.lstrip()[:1] in (b"{", b"[")
+    for _ in range(count):
+        names = []
+        if is_json:
+            document: object = json.loads(data)
+            for _ in range(rng.choice([1, 1, 2])):
+                if not isinstance(document, dict):
+                    break
+                kind, document = _json_mutation(document, rng)
+                names.append(kind)
+            try:
+                mutated = json.dumps(document, ensure_ascii=False).encode("utf-8")
+            except (ValueError, RecursionError):
+                mutated = data[: len(data) // 2]
+                names.append("unencodable")
+            if rng.random() < 0.05:  # nesting no parser should follow to its end
+                depth = rng.choice([5_000, 200_000])
+                deep = b'"persons": ' + b"[" * depth + b"]" * depth + b", "
+                mutated = mutated.replace(b'"persons": ', deep, 1)
+                names.append(f"nested {depth}")
+        else:
+            mutated = data
+            for _ in range(rng.choice([1, 1, 2])):
+                kind, mutated = _xml_mutation(mutated, rng)
+                names.append(kind)
+        roll = rng.random()
+        if roll < 0.08:
+            mutated, names = b"\xef\xbb\xbf" + mutated, [*names, "bom"]
+        elif roll < 0.11:
+            mutated, names = mutated.decode("utf-8", "replace").encode("utf-16"), [*names, "utf-16"]
+        elif roll < 0.14:
+            at = rng.randrange(len(mutated) + 1)
+            mutated, names = mutated[:at] + b"\xff\xfe\x00" + mutated[at:], [*names, "bad bytes"]
+        yield "+".join(names), mutated
+
+
+# --- hostile interest files (attendee,session CSV) -------------------------------------
+
+
+def interest_mutants(
+    text: str, sessions: list[str], rng: random.Random, count: int
+) -> Iterator[tuple[str, bytes]]:
+    """`count` hostile variants of an interest CSV: wrong headers and columns, unknown
+    and repeated choices, quoting gone wrong, huge fields, NUL bytes, encodings."""
+    lines = text.splitlines()
+    for _ in range(count):
+        kind = rng.choice(
+            ["header", "columns", "unknown", "repeat", "quotes", "huge-field", "nul",
+             "blank", "only-header", "many-rows", "truncate", "encoding", "bom", "semicolons"]
+        )  # fmt: skip
+        body = list(lines)
+        if kind == "header":
+            body[0] = rng.choice(["session,attendee", "attendee;session", "", "a,b,c", "名,会"])
+        elif kind == "columns":
+            body.insert(rng.randrange(1, len(body) + 1), rng.choice(["x", "a,b,c", ",", "a,"]))
+        elif kind == "unknown":
+            body += [f"u{i},nope-{i}" for i in range(rng.choice([1, 500]))]
+        elif kind == "repeat":
+            body += [body[-1]] * rng.choice([1, 5_000])
+        elif kind == "quotes":
+            body.insert(rng.randrange(1, len(body) + 1), '"unclosed,' + rng.choice(sessions))
+        elif kind == "huge-field":
+            body.append('"' + "x" * 300_000 + '",' + rng.choice(sessions))
+        elif kind == "nul":
+            body.append("a\x00b," + rng.choice(sessions))
+        elif kind == "blank":
+            body = ["", "", *body, "", ""]
+        elif kind == "only-header":
+            body = body[:1]
+        elif kind == "many-rows":
+            body += [f"p{i},{rng.choice(sessions)}" for i in range(20_000)]
+        elif kind == "truncate":
+            joined = "\n".join(body)
+            body = [joined[: rng.randrange(len(joined) + 1)]]
+        elif kind == "semicolons":
+            body = [line.replace(",", ";") for line in body]
+        data = ("\n".join(body) + "\n").encode("utf-8")
+        if kind == "encoding":
+            data = data.decode().encode(rng.choice(["utf-16", "gb18030", "latin-1"]), "replace")
+        elif kind == "bom":
+            data = b"\xef\xbb\xbf" + data
+        yield kind, data

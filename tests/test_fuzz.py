@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEFAULT_CONFIG, SMALL, snapshot
+from conftest import DEFAULT_CONFIG, ROOT, SMALL, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mutate import mutants
+from mutate import mutants, schedule_mutants
 
-from scheduler import config, generate, publish, revisions, validate
+from scheduler import config, generate, problems, publish, revisions, validate
 from scheduler.cli import cli
 from scheduler.model import Placement, Timetable
 
@@ -201,3 +201,98 @@ def test_corrupt_published_plans_are_refused_or_survived_never_crashed_on(
         assert all(published[sid].sequence >= old[sid].sequence for sid in old if sid in published)
     compared = run(["diff", str(out / "timetable.json"), str(good_plan / "timetable.json")])
     assert compared[2] is None and compared[0] in (0, 2), compared[1]
+
+
+# --- hostile schedules to import, and hostile interest files ----------------------------
+
+
+def import_bases(tmp_path: Path) -> list[tuple[str, bytes]]:
+    """The schedules mutated: the default festival's and a generated conference's exports
+    (XML and JSON), and schedules shaped as FOSDEM's, pretalx's demo and c3voc's
+    schedule 2 (written in test_import)."""
+    from test_import import fosdem_like_xml, pretalx_demo_like, schedule2_like
+
+    from scheduler import plan as planning
+
+    out = tmp_path / "exported"
+    planning.plan(config.load(DEFAULT_CONFIG), out=out)
+    festival, _ = generate.published_programme(2, generate.Programme(sessions=40, venues=3))
+    generated = tmp_path / "generated"
+    planning.plan(festival, out=generated)
+    return [
+        ("default.xml", (out / "schedule.xml").read_bytes()),
+        ("default.json", (out / "schedule.json").read_bytes()),
+        ("generated.xml", (generated / "schedule.xml").read_bytes()),
+        ("generated.json", (generated / "schedule.json").read_bytes()),
+        ("fosdem.xml", fosdem_like_xml()),
+        ("pretalx.json", json.dumps(pretalx_demo_like()).encode()),
+        ("schedule2.json", json.dumps(schedule2_like()).encode()),
+    ]
+
+
+def test_hostile_schedules_import_or_are_refused_in_one_line(tmp_path):
+    """Entities, nesting, wrong types, nulls, far dates, empty programmes, repeats, BOMs,
+    encodings, truncation: every import ends in 0 or 2, one line on failure, nothing
+    written then; what is written passes the definition's own check, and a sample of
+    it plans (0) or is explained (1)."""
+    rng = random.Random(20261207)
+    outcomes: Counter[int] = Counter()
+    planned = 0
+    for name, data in import_bases(tmp_path):
+        for description, mutant in schedule_mutants(data, rng, 30):
+            source = tmp_path / f"mutant-{name}"
+            source.write_bytes(mutant)
+            target = tmp_path / "imported.toml"
+            target.unlink(missing_ok=True)
+            args = ["import", str(source), "-o", str(target)]
+            args += rng.choice([[], ["--fixed"], ["--timezone", "Europe/Brussels"]])
+            code, output, exception = run(args)
+            where = f"{name}: {description}"
+            assert exception is None, f"{where}: {exception!r}\n{output[-2000:]}"
+            assert "Traceback" not in output and "internal error" not in output, where
+            assert code in (0, 2), f"{where}: exit {code}\n{output[-2000:]}"
+            outcomes[code] += 1
+            if code == 2:
+                errors = [line for line in output.splitlines() if line.startswith("Error: ")]
+                assert len(errors) == 1, f"{where}: {output[-2000:]}"
+                assert not target.exists(), where
+                continue
+            festival = config.load(target)  # what was written passes its own check
+            small = len(festival.sessions) <= 200 and len(festival.venues) <= 50
+            if planned < 12 and small and rng.random() < 0.3:
+                planned += 1
+                code, output, _ = run(["plan", str(target), "--out", str(tmp_path / "p"), "-q",
+                                       *CAPS])  # fmt: skip
+                assert code in (0, 1), f"{where}: plan exit {code}\n{output[-2000:]}"
+                if code == 0:
+                    assert validate.violations(festival, published_timetable(
+                        tmp_path / "p", festival)) == []  # fmt: skip
+                shutil.rmtree(tmp_path / "p", ignore_errors=True)
+    assert sum(outcomes.values()) == 7 * 30
+    assert outcomes[0] > 40 and outcomes[2] > 40, outcomes
+
+
+def test_hostile_interest_files_are_problems_never_crashes(tmp_path):
+    """The attendees' interest file mutated: every check and plan ends in 0, 1 or 2 with
+    one clear message per problem kind (20 at most of each), never a traceback."""
+    from mutate import interest_mutants
+
+    conference = ROOT / "config" / "conference.toml"
+    text = (ROOT / "config" / "conference-interest.csv").read_text(encoding="utf-8")
+    festival = config.load(conference)
+    sessions = [s.id for s in festival.sessions]
+    definition = tmp_path / "conference.toml"
+    definition.write_text(conference.read_text(encoding="utf-8"), encoding="utf-8")
+    rng = random.Random(1207)
+    codes: Counter[int] = Counter()
+    for description, data in interest_mutants(text, sessions, rng, 60):
+        (tmp_path / "conference-interest.csv").write_bytes(data)
+        code, output, exception = run(["check", str(definition)])
+        assert exception is None, f"{description}: {exception!r}"
+        assert code in (0, 1, 2) and "Traceback" not in output, f"{description}\n{output}"
+        codes[code] += 1
+        if code == 2:
+            kinds: Counter[str] = Counter(problems.kind(line) for line in output.splitlines())
+            assert max(kinds.values()) <= 20, description
+            assert len(output) < 20_000, description
+    assert codes[0] > 5 and codes[2] > 20, codes
