@@ -75,6 +75,18 @@ ENGLISH = {
     "change.renamed": "Renamed",
     "page.changes": "Latest changes",
     "change.updated_text": "title, track, people, description or location changed",
+    "page.exports": "For apps",
+    "page.exports_help": (
+        "The programme in the formats conference apps and tools read; give them the address."
+    ),
+    "page.export.xml": (
+        "schedule.xml: conference apps (ConfClerk, Giggity, EventFahrplan), info-beamer "
+        "signage, the Engelsystem volunteer planner"
+    ),
+    "page.export.json": (
+        "schedule.json: the same in c3voc's JSON: the c3voc recording pipeline, pyfahrplan"
+    ),
+    "page.export.atom": "changes.atom: every published change, for a feed reader",
     "agenda.name": "{festival} · my agenda",
     "agenda.unknown": "; not in the programme, left out: {ids}",
 }

@@ -76,6 +76,12 @@ def test_default_festival_page_in_chromium(tmp_path):
                 response = httpx.get(feed_url(href))
                 assert response.status_code == 200, href
                 assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+            for name in ("schedule.xml", "schedule.json", "changes.atom"):  # for apps
+                link = page.locator(f'ul.exports a[href="{name}"]')
+                assert link.is_visible() and link.inner_text() == name
+                assert httpx.get(f"{running.url}/{name}").status_code == 200
+            icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+            assert icon.startswith("data:image/svg+xml,")
             shot = page.screenshot(full_page=True)
             assert len(shot) > 20_000 and shot.startswith(b"\x89PNG")
             assert outside == []  # the page fetched nothing from anywhere else
@@ -119,6 +125,16 @@ def test_starred_sessions_become_a_live_agenda_feed_and_a_download(tmp_path):
         for sid in chosen:
             page.locator(f"#session-{sid} button.star").click()
         assert page.locator("#agenda-list li").count() == 3
+        days = {
+            sid: page.locator(f"#session-{sid}").evaluate(
+                "li => li.closest('ul').previousElementSibling.textContent"
+            )
+            for sid in chosen
+        }
+        shown = page.locator("#agenda-list li").all_inner_texts()
+        for sid, line in zip(chosen, shown, strict=True):  # the day beside each, in order
+            assert line.startswith(days[sid] + " · "), line
+        assert len(set(days.values())) == 3  # three different days, each named
         page.locator("#agenda-links").wait_for(state="visible")
         href = page.locator("#agenda-https").get_attribute("href")
         assert href.startswith(f"{running.url}/agenda.ics?s=")
@@ -250,6 +266,10 @@ def test_a_dense_programme_opens_day_by_day_with_every_session_reachable(tmp_pat
         today = page.locator(f"#tab-{day_two.isoformat()}")
         assert today.get_attribute("aria-selected") == "true"
         assert page.locator(f"#panel-{day_two.isoformat()} .now").count() == 1
+        titled = page.locator('[role="tabpanel"]:not([hidden]) a.item').evaluate_all(
+            "els => els.map(a => [a.title, a.querySelector('.title').textContent])"
+        )
+        assert titled and all(tip.endswith(" " + title) for tip, title in titled)  # tooltips
         reached = set()
         tabs = page.locator('[role="tab"]')
         tabs.first.focus()

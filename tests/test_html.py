@@ -252,3 +252,38 @@ def test_structured_data_cannot_end_its_script_element(tmp_path):
     assert page.count("</script>") == page.count("<script")  # only the page's own
     data = json_ld(page)
     assert "</script><script>alert(1)</script>" in {e["name"] for e in data["subEvent"]}
+
+
+def test_the_page_offers_the_exports_and_previews_in_chat_apps_and_search(tmp_path):
+    """schedule.xml, schedule.json and changes.atom linked, each saying who reads it;
+    OpenGraph tags; JSON-LD with the organizer, the image and how it is attended."""
+    import json
+
+    text = SMALL.replace(
+        'step = "30m"',
+        'step = "30m"\norganizer = "China Telecom"\nimage = "https://example.org/poster.png"\n'
+        'url = "https://fest.example.org/"',
+    )
+    planning.plan(config.loads(text), out=tmp_path, at=AT)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    for name, who in (
+        ("schedule.xml", "ConfClerk"),
+        ("schedule.json", "pyfahrplan"),
+        ("changes.atom", "feed reader"),
+    ):
+        line = re.search(rf'<li><a href="{name}">{name}</a> ([^<]*)</li>', page)
+        assert line and who in line.group(1), name
+    assert '<meta property="og:title" content="小型测试节">' in page
+    assert '<meta property="og:url" content="https://fest.example.org/">' in page
+    assert '<meta property="og:image" content="https://example.org/poster.png">' in page
+    assert '<link rel="icon" href="data:image/svg+xml,' in page
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', page).group(1)
+    )
+    assert data["organizer"] == {"@type": "Organization", "name": "China Telecom"}
+    assert data["image"] == "https://example.org/poster.png"
+    assert data["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    plain = config.loads(SMALL)
+    planning.plan(plain, out=tmp_path / "plain", at=AT)
+    bare = (tmp_path / "plain/index.html").read_text(encoding="utf-8")
+    assert "og:image" not in bare and '"organizer"' not in bare  # only where given

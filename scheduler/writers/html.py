@@ -87,6 +87,22 @@ def feed_links(festival: Festival, path: str) -> tuple[str, str, str]:
     return https, webcal, google
 
 
+#: the programme for apps, each with the words that say who reads it
+EXPORTS = (
+    ("schedule.xml", "page.export.xml"),
+    ("schedule.json", "page.export.json"),
+    ("changes.atom", "page.export.atom"),
+)
+#: the page's icon: a calendar sheet, inline (no request, nothing more to publish)
+FAVICON = "data:image/svg+xml," + quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect x="1" y="2" width="14" height="13" rx="2" fill="#fff" stroke="#1d2330"/>'
+    '<rect x="1" y="2" width="14" height="4" rx="2" fill="#c62828"/>'
+    '<path d="M4 9h2v2H4zm3 0h2v2H7zm3 0h2v2h-2z" fill="#1d2330"/></svg>',
+    safe=" =:/",
+)
+
+
 def _feeds(festival: Festival) -> list[Feed]:
     language = festival.language
     items = [(label(language, "page.whole_festival"), festival.name, "festival.ics")]
@@ -246,11 +262,12 @@ def render(
         }
         for day, items in sorted(by_day.items())
     ]
+    dates = format_interval(festival.start, festival.end, "yMMMd", locale=locale)
     page = _ENVIRONMENT.get_template("index.html.j2").render(
         festival=festival,
         lang=festival.language,
         label=lambda key, **values: label(language, key, **values),
-        dates=format_interval(festival.start, festival.end, "yMMMd", locale=locale),
+        dates=dates,
         zone=festival.timezone,
         venues=[{"name": name, "city": city} for _, name, city in columns],
         grid=grid,
@@ -259,6 +276,14 @@ def render(
         absolute=bool(festival.feed_url),
         updated=_updated(festival, entries, locale),
         jsonld=_script_json(structured_data(festival, entries)),
+        summary=festival.description or f"{dates} · {festival.timezone}",
+        og_locale=locale,
+        page_url=links.page_url(festival),
+        favicon=FAVICON,
+        exports=[
+            {"name": name, "href": f"{festival.feed_url}{name}", "about": label(language, key)}
+            for name, key in EXPORTS
+        ],
         tracks=[{"id": t.id, "name": t.name} for t in festival.tracks],
         agenda_base=f"{festival.feed_url}agenda.ics" if festival.feed_url else "",
         day_views=day_views,
@@ -388,6 +413,8 @@ def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
         "startDate": festival.start.isoformat(),
         "endDate": festival.end.isoformat(),
         "eventStatus": "https://schema.org/EventScheduled",
+        # every session takes place in a venue with a city: attended in person
+        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
         "inLanguage": festival.language,
         "location": [
             {
@@ -407,6 +434,10 @@ def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
         found["description"] = festival.description
     if links.page_url(festival):
         found["url"] = links.page_url(festival)
+    if festival.organizer:
+        found["organizer"] = {"@type": "Organization", "name": festival.organizer}
+    if festival.image:
+        found["image"] = festival.image
     return found
 
 
