@@ -169,6 +169,7 @@ def cli() -> None:
 )
 @click.option(
     "--baseline",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     help="The published timetable.json to keep close to and whose revisions continue "
     "[default: OUT/timetable.json if it exists].",
@@ -419,6 +420,7 @@ def diff_command(old: Path, new: Path, as_json: bool, by: str) -> None:
 @click.option(
     "-o",
     "--output",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     default=None,
     help="Write the definition here (default: print it): a new path, or a regular file "
