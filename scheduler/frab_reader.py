@@ -25,7 +25,8 @@ from defusedxml import DefusedXmlException
 from . import files
 from .errors import BadInput
 
-MAX_BYTES = 100 * 2**20
+#: the largest schedule read, in bytes (FOSDEM 2020, 872 events, takes 2 MB)
+MAX_BYTES = 32 * 2**20
 #: H:MM, HH:MM or HH:MM:SS, in ASCII digits
 DURATION = re.compile(r"([0-9]{1,2}):([0-5][0-9])(?::([0-5][0-9]))?")
 BOM = b"\xef\xbb\xbf"

@@ -93,13 +93,24 @@ def slugify(text: str, fallback: str) -> str:
     return slug or fallback
 
 
-def _unique(wanted: str, taken: set[str]) -> str:
-    found, n = wanted, 2
-    while found in taken:
-        found = f"{wanted}-{n}"
-        n += 1
-    taken.add(found)
-    return found
+class _Ids:
+    """Ids given so far: each new one is the wanted id, else it with the next free
+    "-2", "-3", … (remembered per wanted id, so that many alike cost no more each)."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.following: dict[str, int] = {}
+
+    def __call__(self, wanted: str) -> str:
+        found, n = wanted, self.following.get(wanted, 2)
+        if found in self.taken:
+            found = f"{wanted}-{n}"
+            while found in self.taken:
+                n += 1
+                found = f"{wanted}-{n}"
+            self.following[wanted] = n + 1
+        self.taken.add(found)
+        return found
 
 
 def _one_line(text: str) -> str:
@@ -138,7 +149,7 @@ def _step(schedule: Schedule, problems: list[str]) -> int:
     return DEFAULT_STEP
 
 
-def _session_id(event: Event, acronym: str, taken: set[str]) -> str:
+def _session_id(event: Event, acronym: str, unique: _Ids) -> str:
     """The session's id: the slug's tail after `<acronym>-<id>-` where it is one, else the
     slug itself where it is one, else `e<id>`, else from the guid or the title."""
     slug = event.slug.lower()
@@ -148,12 +159,12 @@ def _session_id(event: Event, acronym: str, taken: set[str]) -> str:
         tail = match.group(1) if match else ""
     for candidate in (tail, slug):
         if candidate and SLUG.match(candidate) and len(candidate) <= 60:
-            return _unique(candidate, taken)
+            return unique(candidate)
     if event.number is not None:
-        return _unique(f"e{event.number}", taken)
+        return unique(f"e{event.number}")
     if event.guid:
-        return _unique(f"e-{event.guid.lower()[:8]}", taken)
-    return _unique(slugify(event.title, "session"), taken)
+        return unique(f"e-{event.guid.lower()[:8]}")
+    return unique(slugify(event.title, "session"))
 
 
 def _person_id(key: str, name: str) -> str:
@@ -231,9 +242,9 @@ class _Rooms:
                     problems.append(
                         f"{p.event.about()}: room {p.event.room!r} is not listed; added"
                     )
-        taken: set[str] = set()
+        unique = _Ids()
         self.ids = {
-            name: _unique(slugify(name, f"room-{index}"), taken)
+            name: unique(slugify(name, f"room-{index}"))
             for index, name in enumerate(self.order, start=1)
         }
         self.capacity = {r.name: r.capacity for r in schedule.rooms}
@@ -293,7 +304,7 @@ class _Writer:
         tracks, track_ids = self._tracks()
         venues = self._venues()
         sessions = tomlkit.aot()
-        session_ids: set[str] = set()
+        session_ids = _Ids()
         for i, p in enumerate(self.placed):
             sid = _session_id(p.event, self.schedule.acronym, session_ids)
             fixed = self.fixed and i not in unfixed
@@ -378,10 +389,10 @@ class _Writer:
                 used.append(name)
         colours = {name: colour for name, colour in self.schedule.tracks}
         track_ids: dict[str, str] = {}
-        taken: set[str] = set()
+        unique = _Ids()
         tracks = tomlkit.aot()
         for index, name in enumerate(used):
-            track_ids[name] = _unique(slugify(name, f"track-{index + 1}"), taken)
+            track_ids[name] = unique(slugify(name, f"track-{index + 1}"))
             table = tomlkit.table()
             table["id"] = track_ids[name]
             table["name"] = name
@@ -415,14 +426,14 @@ class _Writer:
     def _people(self) -> None:
         """Each person once, by their key in the source, with an id, and their guid and
         integer id where no earlier person has them."""
-        person_ids: set[str] = set()
+        person_ids = _Ids()
         guids: set[str] = set()
         numbers: set[int] = set()
         for p in self.placed:
             for person in p.event.persons:
                 if person.key in self.people:
                     continue
-                pid = _unique(_person_id(person.key, person.name), person_ids)
+                pid = person_ids(_person_id(person.key, person.name))
                 guid = person.guid.lower()
                 guid = guid if UUID.fullmatch(guid) and guid not in guids else ""
                 number = person.number
