@@ -25,7 +25,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import re
 import unicodedata
@@ -51,6 +50,7 @@ from .import_checks import (
     within_window,
     zone,
 )
+from .plain_text import one_line, plain
 from .problems import capped
 from .values import ACRONYM, LANGUAGE_TAG, MAX_EVENT_ID, SLUG
 
@@ -62,12 +62,6 @@ TIME_WEIGHT = 10
 DEFAULT_STEP = 5
 #: colours for tracks the source gives none, in turn
 PALETTE = ("teal", "royalblue", "darkorange", "mediumpurple", "crimson", "seagreen", "goldenrod")
-#: what marks text as HTML: a tag the source's editors write, or an entity
-HTML = re.compile(
-    r"</?(p|br|div|span|a|b|i|em|strong|ul|ol|li|h[1-6]|pre|code|blockquote|table|tr|td)\b"
-    r"[^>]*>|&(#\d+|#x[0-9a-f]+|[a-z]+);",
-    re.IGNORECASE,
-)
 WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*")
 
 
@@ -111,31 +105,6 @@ class _Ids:
             self.following[wanted] = n + 1
         self.taken.add(found)
         return found
-
-
-def _one_line(text: str) -> str:
-    return " ".join(_printable(text).split())
-
-
-def _printable(text: str) -> str:
-    """Text a definition accepts: line ends as "\\n", no other control characters."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]", " ", text)
-
-
-def plain(text: str) -> str:
-    """Text as a definition holds it: HTML (as pretalx, frab and FOSDEM write abstracts)
-    turned into plain text with its paragraphs, lists and link targets kept readable."""
-    text = _printable(text).strip()
-    if not HTML.search(text):
-        return text
-    from inscriptis import get_text
-    from inscriptis.model.config import ParserConfig
-
-    shown = get_text(text, ParserConfig(display_links=True))
-    shown = re.sub(r"\[([^\]\n]+)\]\(\1\)", r"\1", shown)  # a link that shows its address
-    shown = re.sub(r"[ \t]+\n", "\n", html.unescape(shown))
-    return _printable(re.sub(r"\n{3,}", "\n\n", shown)).strip()
 
 
 def _step(schedule: Schedule, problems: list[str]) -> int:
@@ -358,13 +327,13 @@ class _Writer:
         if self.problems:
             add(tomlkit.comment(f"{len(self.problems)} problem(s) in the source:"))
             for problem in capped(self.problems):
-                add(tomlkit.comment(f"  - {_one_line(problem)}"))
+                add(tomlkit.comment(f"  - {one_line(problem)}"))
         add(tomlkit.nl())
 
     def _head(self, first: object, last: object) -> tomlkit.items.Table:
         schedule = self.schedule
         head = tomlkit.table()
-        title = _one_line(schedule.title) or "Imported programme"
+        title = one_line(schedule.title) or "Imported programme"
         head["id"] = slugify(schedule.acronym or title, "festival")
         head["name"] = title
         if ACRONYM.fullmatch(schedule.acronym.lower()):
@@ -375,16 +344,16 @@ class _Writer:
         head["step"] = f"{self.step}m"
         if WEB_ADDRESS.fullmatch(schedule.url) and len(schedule.url) <= 2000:
             head["url"] = schedule.url
-        if _one_line(schedule.venue):
-            head["venue"] = _one_line(schedule.venue)
-        if _one_line(schedule.city):
-            head["city"] = _one_line(schedule.city)
+        if one_line(schedule.venue):
+            head["venue"] = one_line(schedule.venue)
+        if one_line(schedule.city):
+            head["city"] = one_line(schedule.city)
         return head
 
     def _tracks(self) -> tuple[tomlkit.items.AoT, dict[str, str]]:
         used: list[str] = []
         for p in self.placed:
-            name = _one_line(p.event.track)
+            name = one_line(p.event.track)
             if name and name not in used:
                 used.append(name)
         colours = {name: colour for name, colour in self.schedule.tracks}
@@ -402,8 +371,8 @@ class _Writer:
 
     def _venues(self) -> tomlkit.items.AoT:
         schedule, rooms = self.schedule, self.rooms
-        city = _one_line(schedule.city) or _one_line(schedule.venue)
-        city = city or _one_line(schedule.title) or "here"
+        city = one_line(schedule.city) or one_line(schedule.venue)
+        city = city or one_line(schedule.title) or "here"
         held: dict[str, list[Placed]] = {}
         for p in self.placed:
             held.setdefault(rooms.venue_of(p), []).append(p)
@@ -412,7 +381,7 @@ class _Writer:
             vid = rooms.ids[name]
             table = tomlkit.table()
             table["id"] = vid
-            table["name"] = _one_line(name) or vid
+            table["name"] = one_line(name) or vid
             table["city"] = city
             table["capacity"] = rooms.capacity.get(name, 0)
             if not rooms.capacity.get(name):
@@ -445,7 +414,7 @@ class _Writer:
                     number = None
                 guids.update([guid] if guid else [])
                 numbers.update([number] if number is not None else [])
-                self.people[person.key] = (pid, _one_line(person.name), guid, number)
+                self.people[person.key] = (pid, one_line(person.name), guid, number)
 
     def _people_table(self) -> tomlkit.items.AoT:
         listed = tomlkit.aot()
@@ -471,14 +440,14 @@ class _Writer:
         event = p.event
         table = tomlkit.table()
         table["id"] = sid
-        table["title"] = _one_line(event.title) or f"Event {event.number or sid}"
-        if _one_line(event.subtitle):
-            table["subtitle"] = _one_line(event.subtitle)
-        kind = _one_line(event.type)[:60].strip()
+        table["title"] = one_line(event.title) or f"Event {event.number or sid}"
+        if one_line(event.subtitle):
+            table["subtitle"] = one_line(event.subtitle)
+        kind = one_line(event.type)[:60].strip()
         if kind:
             table["type"] = kind
         table["duration"] = f"{p.minutes}m"
-        track = _one_line(event.track)
+        track = one_line(event.track)
         if track:
             table["track"] = track_ids[track]
         if LANGUAGE_TAG.fullmatch(event.language.strip()):
@@ -518,7 +487,7 @@ class _Writer:
                 )
                 continue
             item = tomlkit.inline_table()
-            item["title"] = _one_line(link.title) or url
+            item["title"] = one_line(link.title) or url
             item["url"] = url
             links.append(item)
         return links

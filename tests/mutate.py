@@ -290,14 +290,15 @@ WEIRD_SCALARS: list[object] = [
 ]  # fmt: skip
 
 
-def _json_paths(value, prefix=()):
+def json_paths(value, prefix=()):
+    """Every path into a JSON document (keys and list indexes)."""
     yield prefix
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _json_paths(item, (*prefix, key))
+            yield from json_paths(item, (*prefix, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _json_paths(item, (*prefix, index))
+            yield from json_paths(item, (*prefix, index))
 
 
 def _set(document, path, value):
@@ -313,7 +314,7 @@ def _json_mutation(document: dict, rng: random.Random) -> tuple[str, object]:
     import copy
 
     document = copy.deepcopy(document)
-    paths = [p for p in _json_paths(document) if p]
+    paths = [p for p in json_paths(document) if p]
     kind = rng.choice(
         ["replace", "replace", "replace", "remove", "nest", "nulls", "dates", "repeat",
          "empty", "wrong-root", "huge-list"]

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from conftest import DEFAULT_CONFIG, ROOT, SMALL, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mutate import mutants, schedule_mutants
+from mutate import json_paths, mutants, schedule_mutants
 
 from scheduler import config, generate, problems, publish, revisions, validate
 from scheduler.cli import cli
@@ -136,17 +136,6 @@ def good_plan(tmp_path_factory):
     return folder
 
 
-def _paths(value, prefix=()):
-    """Every path into a JSON document (keys and list indexes)."""
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, (*prefix, index))
-
-
 @st.composite
 def corrupt_plans(draw, document: dict) -> str:
     """A timetable.json with one field replaced or removed, or its text damaged."""
@@ -163,7 +152,7 @@ def corrupt_plans(draw, document: dict) -> str:
         return text.replace(
             '"people": [', '"people": ' + "[" * depth + "]" * (depth - 1) + ", [", 1
         )
-    paths = [p for p in _paths(document) if p]
+    paths = [p for p in json_paths(document) if p]
     path = draw(st.sampled_from(paths))
     copy = json.loads(text)
     parent = copy

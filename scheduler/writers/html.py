@@ -21,7 +21,7 @@ from babel.dates import format_interval, format_skeleton
 
 from .. import days
 from ..labels import LOCALES, label
-from ..model import Entry, Festival, Timetable
+from ..model import Entry, Festival, Timetable, Venue
 from . import links
 from .atom import AtomEntry
 
@@ -363,49 +363,6 @@ def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
     place, performers and status (rescheduled: with its previous start)."""
     venues = {v.id: v for v in festival.venues}
     people = {p.id: p.name for p in festival.people}
-
-    def place(entry: Entry) -> dict:
-        venue = venues.get(entry.venue)
-        address = {"@type": "PostalAddress", "addressLocality": entry.city}
-        if venue is not None and venue.address:
-            address["streetAddress"] = venue.address
-        return {
-            "@type": "Place",
-            "name": venue.name if venue else entry.venue,
-            "address": address,
-        }
-
-    def status(entry: Entry) -> str:
-        if entry.status == "CANCELLED":
-            return "https://schema.org/EventCancelled"
-        if entry.previous_start is not None:
-            return "https://schema.org/EventRescheduled"
-        return "https://schema.org/EventScheduled"
-
-    sub_events = []
-    for entry in entries:
-        item = {
-            "@type": "Event",
-            "@id": f"#{links.session_anchor(entry.session)}",
-            "name": entry.title,
-            "startDate": days.iso(festival, entry.start),
-            "endDate": days.iso(festival, entry.end),
-            "eventStatus": status(entry),
-            "location": place(entry),
-        }
-        if entry.previous_start is not None and entry.status != "CANCELLED":
-            item["previousStartDate"] = days.iso(festival, entry.previous_start)
-        if entry.people:
-            item["performer"] = [
-                {"@type": "Person", "name": people.get(p, p)} for p in entry.people
-            ]
-        text = "\n\n".join(t for t in (entry.abstract, entry.description) if t)
-        if text:
-            item["description"] = text
-        url = links.session_url(festival, entry.session)
-        if url:
-            item["url"] = url
-        sub_events.append(item)
     found: dict = {
         "@context": "https://schema.org",
         "@type": "Event",
@@ -428,7 +385,7 @@ def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
             }
             for v in festival.venues
         ],
-        "subEvent": sub_events,
+        "subEvent": [_sub_event(festival, entry, venues, people) for entry in entries],
     }
     if festival.description:
         found["description"] = festival.description
@@ -439,6 +396,46 @@ def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
     if festival.image:
         found["image"] = festival.image
     return found
+
+
+def _sub_event(
+    festival: Festival, entry: Entry, venues: dict[str, Venue], people: dict[str, str]
+) -> dict:
+    """One session as a schema.org Event."""
+    venue = venues.get(entry.venue)
+    address = {"@type": "PostalAddress", "addressLocality": entry.city}
+    if venue is not None and venue.address:
+        address["streetAddress"] = venue.address
+    if entry.status == "CANCELLED":
+        status = "https://schema.org/EventCancelled"
+    elif entry.previous_start is not None:
+        status = "https://schema.org/EventRescheduled"
+    else:
+        status = "https://schema.org/EventScheduled"
+    item = {
+        "@type": "Event",
+        "@id": f"#{links.session_anchor(entry.session)}",
+        "name": entry.title,
+        "startDate": days.iso(festival, entry.start),
+        "endDate": days.iso(festival, entry.end),
+        "eventStatus": status,
+        "location": {
+            "@type": "Place",
+            "name": venue.name if venue else entry.venue,
+            "address": address,
+        },
+    }
+    if entry.previous_start is not None and entry.status != "CANCELLED":
+        item["previousStartDate"] = days.iso(festival, entry.previous_start)
+    if entry.people:
+        item["performer"] = [{"@type": "Person", "name": people.get(p, p)} for p in entry.people]
+    text = "\n\n".join(t for t in (entry.abstract, entry.description) if t)
+    if text:
+        item["description"] = text
+    url = links.session_url(festival, entry.session)
+    if url:
+        item["url"] = url
+    return item
 
 
 def _script_json(value: dict) -> str:
