@@ -787,3 +787,27 @@ def test_output_is_written_only_to_a_new_path_or_a_regular_file(tmp_path, messy_
     assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
     after = os.lstat(target)
     assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+
+
+def test_first_fit_puts_every_imported_talk_at_its_wished_place_first():
+    """An imported programme wishes for its published room and start: first fit reads
+    those places off the wishes and tries them first, so its first timetable already
+    keeps every talk where it was published (when that programme was valid)."""
+    from scheduler import revisions
+    from scheduler.days import Clock
+    from scheduler.solver import starts_table
+    from scheduler.solver.first_fit import first_fit
+
+    shape = generate.Programme(sessions=120, venues=6, durations=generate.SHORT_TALKS, step=5)
+    festival, timetable = generate.published_programme(4, shape)
+    entries = revisions.revise(festival, timetable, {}, PUBLISHED_AT)
+    xml = frab.render_xml(frab.document(festival, entries))
+    imported = config.loads(importer.definition(frab_reader.parse(xml)).text)
+    clock = Clock(imported)
+    places = first_fit(imported, starts_table(imported), clock)
+    assert len(places) == len(imported.sessions)
+    for s in imported.sessions:
+        venue, start = places[s.id]
+        room, when = s.wishes
+        assert venue in room.venues, s.id
+        assert clock.time_of_day(start) == when.time[0], s.id

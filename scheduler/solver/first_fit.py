@@ -397,6 +397,9 @@ def _candidates(
         yield from ((v, t) for v in ranked for t in free(v))
         return
     if s.wishes or s.avoid:  # graded entries: places that miss none first
+        for vid, t in _meeting_every_wish(festival, s, starts, clock, ranked):
+            if room[vid].free(t, t + need[vid]) and not missed_wishes(festival, clock, s, (vid, t)):
+                yield vid, t
         for vid in ranked:
             yield from (
                 (vid, t) for t in free(vid) if not missed_wishes(festival, clock, s, (vid, t))
@@ -420,6 +423,46 @@ def _candidates(
             yield from ((vid, t) for t in free(vid) if liked(vid, t))
     for vid in ranked:
         yield from ((vid, t) for t in free(vid))
+
+
+def _meeting_every_wish(
+    festival: Festival,
+    s: Session,
+    starts: Mapping[str, Sequence[int]],
+    clock: Clock,
+    ranked: Sequence[str],
+) -> Iterator[Place]:
+    """The places that meet every graded `prefer` entry of `s`, read off the entries (the
+    venues, dates and times they name) rather than found by trying every place: an
+    imported session wishing for its published room and start has one. Nothing when the
+    entries narrow nothing down."""
+    venues: set[str] = set(starts)
+    dates: set[int] | None = None
+    first, last = 0, 2 * 1440
+    for wish in s.wishes:
+        if wish.venues:
+            venues &= set(wish.venues)
+        if wish.dates:
+            named = {(d - festival.start).days for d in wish.dates}
+            dates = named if dates is None else dates & named
+        if wish.time is not None:
+            first, last = max(first, wish.time[0]), min(last, wish.time[1])
+    if dates is None and (first, last) == (0, 2 * 1440) and venues == set(starts):
+        return
+    for vid in (v for v in ranked if v in venues):
+        times = starts[vid]
+        if dates is not None:  # the starts on the named days only
+            times = [t for d in sorted(dates) for t in _on_day(times, clock, d)]
+        for t in times:
+            if first <= clock.time_of_day(t) and clock.wall_end(t, s.duration) <= last:
+                yield vid, t
+
+
+def _on_day(times: Sequence[int], clock: Clock, day: int) -> Sequence[int]:
+    """The starts in `times` (sorted) that fall on festival day `day`."""
+    lo = bisect.bisect_left(times, clock.day_start(day))
+    hi = bisect.bisect_left(times, clock.day_start(day + 1))
+    return times[lo:hi]
 
 
 def _owned_first(places: Iterator[Place], owned: Callable[[Place], bool]) -> Iterator[Place]:

@@ -191,14 +191,19 @@ class NeighbourhoodSearch:
 
     def _least_preferences(self) -> tuple[dict[str, int], dict[str, list[Place]]]:
         """The least each session with preferences costs, and the places that cost that;
-        once stopped, only those counted so far (a lower bound still: costs are not
-        negative)."""
+        once stopped (or out of wall-clock time), only those counted so far (a lower bound
+        still: costs are not negative). A session that costs nothing where it is needs no
+        look at its other places: nothing costs less."""
         least: dict[str, int] = {}
         best_places: dict[str, list[Place]] = {}
         for sid, s in self.sessions.items():
-            if self.stop.is_set():
+            if self.stop.is_set() or self.options.left() == 0:
                 break
             if lns.has_local_cost(self.festival, s):
+                here = self.places[sid]
+                if lns.preference_cost(self.festival, self.clock, s, here) == 0:
+                    least[sid], best_places[sid] = 0, [here]
+                    continue
                 least[sid], best_places[sid] = lns.cheapest(
                     self.festival, self.clock, s, self._places_of(sid)
                 )
