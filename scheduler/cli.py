@@ -15,6 +15,7 @@ import functools
 import importlib.resources
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -224,6 +225,7 @@ def plan(
     from . import days, diff, solver, terminal
     from . import plan as planning
 
+    started = time.perf_counter()  # --max-seconds counts from the definition's read
     festival = _load(config_path)
     if config_path is None and not DEFAULT_CONFIG.exists():
         click.echo(
@@ -231,7 +233,10 @@ def plan(
             f"({shipped_festival()}) into {out.absolute()}/",
             err=True,
         )
-    progress = terminal.ProgressLine(enabled=not quiet and sys.stderr.isatty(), verbose=verbose)
+    cap = solving["max_seconds"]
+    progress = terminal.ProgressLine(
+        enabled=not quiet and sys.stderr.isatty(), verbose=verbose, budget=cap, started=started
+    )
     ctrl_c = terminal.CtrlC()
 
     def offer(result: solver.Result, timetable: Any) -> bool:
@@ -253,7 +258,7 @@ def plan(
         return planning.plan(
             festival,
             out=out,
-            options=solver.Options(**solving),
+            options=solver.Options(**solving, deadline=started + cap if cap else None),
             on_progress=progress.update,
             baseline=baseline,
             fresh=fresh,

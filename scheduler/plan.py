@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -130,6 +131,7 @@ def refuse_known_conflicts(
     previous: Timetable | None,
     keep: Mapping[str, Keep],
     time_limit: float = 5.0,
+    deadline: float | None = None,
 ) -> None:
     """Raise `NoTimetable` naming every rule that the places known before any search
     (`known_places`) break among themselves: the validator finds them all at once, and
@@ -150,6 +152,7 @@ def refuse_known_conflicts(
             previous=kept if previous is not None else None,
             keep={sid: why for sid, why in keep.items() if sid in ids},
             time_limit=time_limit,
+            deadline=deadline,
         )
         rules = found.rules if found.status == Status.INFEASIBLE else ()
         explained.append((violation, tuple(_renumbered(festival, part, r) for r in rules)))
@@ -188,9 +191,15 @@ def schedule(
     keep: Mapping[str, Keep] | None = None,
     stop: threading.Event | None = None,
 ) -> tuple[solver.Result, Timetable]:
-    """Solve and independently validate; raise `NoTimetable` or `InvalidTimetable`."""
+    """Solve and independently validate; raise `NoTimetable` or `InvalidTimetable`.
+
+    With `options.max_seconds`, every step (conflicts among known places, the solve, the
+    explanation of an infeasible definition) ends by one deadline: `options.deadline`,
+    else `max_seconds` from now."""
     keep = dict(keep or {})
-    refuse_known_conflicts(festival, previous, keep)
+    if options.max_seconds is not None and options.deadline is None:
+        options = replace(options, deadline=time.perf_counter() + options.max_seconds)
+    refuse_known_conflicts(festival, previous, keep, deadline=options.deadline)
     result = solver.solve(
         festival, options=options, on_progress=on_progress, previous=previous, keep=keep, stop=stop
     )
@@ -198,7 +207,11 @@ def schedule(
         explanation = None
         if result.status == Status.INFEASIBLE and not result.interrupted:
             explanation = solver.explain(
-                festival, previous=previous, keep=keep, time_limit=options.time_limit
+                festival,
+                previous=previous,
+                keep=keep,
+                time_limit=options.time_limit,
+                deadline=options.deadline,
             )
         raise NoTimetable(festival, result, explanation)
     timetable = result.timetable

@@ -103,19 +103,31 @@ def clash_line(now: Clashes, before: Clashes | None, festival: Festival) -> str:
 
 
 class ProgressLine:
-    """A live status line on the terminal while the solver runs: elapsed time
-    (ticking), the phase, the best objective, the proven bound and the gap."""
+    """A live status line on the terminal while the solver runs: elapsed time (ticking)
+    and how much of the --max-seconds budget it is, the phase, the best objective, the
+    proven bound and the gap."""
 
-    def __init__(self, enabled: bool, verbose: bool = False):
+    def __init__(
+        self,
+        enabled: bool,
+        verbose: bool = False,
+        budget: float | None = None,
+        started: float | None = None,
+    ):
         self.enabled = enabled
         self.verbose = verbose
+        self.budget = budget
         self.live: Live | None = None
-        self.started = time.perf_counter()
+        self.started = started if started is not None else time.perf_counter()
         self.best: Progress | None = None
+
+    def _clock(self, elapsed: float) -> str:
+        if self.budget is None:
+            return f"{elapsed:5.1f} s"
+        return f"{elapsed:5.1f} of {self.budget:g} s ({min(1.0, elapsed / self.budget):.0%})"
 
     def __enter__(self) -> ProgressLine:
         if self.enabled:
-            self.started = time.perf_counter()
             self.live = Live(self, console=console(err=True), transient=True, refresh_per_second=4)
             self.live.__enter__()
         return self
@@ -133,22 +145,27 @@ class ProgressLine:
         """A better timetable was found (with --verbose, also a line on stderr)."""
         self.best = progress
         if self.verbose:
+            elapsed = time.perf_counter() - self.started
             click.echo(
-                f"Better timetable after {progress.elapsed:.1f} s: {progress.phase} "
-                f"{progress.objective}, bound {progress.bound}",
+                f"Better timetable after {self._clock(elapsed).strip()}: {progress.phase} "
+                f"{progress.objective}, bound {progress.bound}, gap {_gap(progress):.1%}",
                 err=True,
             )
 
     def __rich__(self) -> Text:
-        elapsed = time.perf_counter() - self.started
+        clock = self._clock(time.perf_counter() - self.started)
         best = self.best
         if best is None:
-            return Text(f"Solving… {elapsed:5.1f} s · no timetable yet · Ctrl-C stops")
-        gap = (best.objective - best.bound) / best.objective if best.objective else 0.0
+            return Text(f"Solving… {clock} · no timetable yet · Ctrl-C stops")
         return Text(
-            f"Solving… {elapsed:5.1f} s · {best.phase}: best {best.objective} · "
-            f"bound {best.bound} · gap {gap:.1%} · Ctrl-C stops with the best so far"
+            f"Solving… {clock} · {best.phase}: best {best.objective} · "
+            f"bound {best.bound} · gap {_gap(best):.1%} · Ctrl-C stops with the best so far"
         )
+
+
+def _gap(best: Progress) -> float:
+    """How far the best objective may be above the optimum, as a share of it."""
+    return (best.objective - best.bound) / best.objective if best.objective else 0.0
 
 
 def confirm(question: str) -> bool:

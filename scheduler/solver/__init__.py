@@ -32,6 +32,7 @@ from ortools.sat.python import cp_model
 from ..model import Festival, Keep, Status, Timetable
 from .engine import (
     Callback,
+    Halt,
     ModelInvalid,
     Options,
     Phase,
@@ -99,9 +100,11 @@ def solve(
     best timetable found so far (`Result.interrupted`).
     """
     started = time.perf_counter()
-    if options.max_seconds is not None:  # one cap for every phase and path of this solve
+    if options.max_seconds is not None and options.deadline is None:
+        # one cap for every phase and path of this solve (a caller that read the
+        # definition first has set the deadline from then)
         options = replace(options, deadline=started + options.max_seconds)
-    stop = stop or threading.Event()
+    halt = Halt(stop or threading.Event(), options.deadline)
     keep = keep or {}
     table = starts_table(festival)
     size = size_of(festival, table)
@@ -114,15 +117,15 @@ def solve(
             previous=previous,
             keep=keep,
             started=started,
-            stop=stop,
+            stop=halt,
         )
         large = search.run()
         if large is not None:
             return large
-        if stop.is_set():
-            return _interrupted(started)
+        if halt.is_set():
+            return _ended_early(started, halt)
     whole = replace(options, time_limit=whole_budget(options.time_limit, size))
-    return _solve_whole(festival, whole, on_progress, previous, keep, started, stop)
+    return _solve_whole(festival, whole, on_progress, previous, keep, started, halt)
 
 
 def whole_budget(time_limit: float, size: int) -> float:
@@ -140,8 +143,15 @@ def size_of(festival: Festival, table: Table) -> int:
     return sum(len(by_venue) for by_venue in table.values()) + PAIR_SIZE * weighed_pairs(festival)
 
 
-def _interrupted(started: float) -> Result:
-    return Result(Status.UNKNOWN, None, time.perf_counter() - started, interrupted=True)
+def _ended_early(started: float, halt: Halt) -> Result:
+    """No timetable: the caller stopped the solve, or its deadline passed, first."""
+    return Result(
+        Status.UNKNOWN,
+        None,
+        time.perf_counter() - started,
+        stopped_by_clock=not halt.interrupted,
+        interrupted=halt.interrupted,
+    )
 
 
 def _solve_whole(
@@ -151,7 +161,7 @@ def _solve_whole(
     previous: Timetable | None,
     keep: Mapping[str, Keep],
     started: float,
-    stop: threading.Event,
+    stop: Halt,
 ) -> Result:
     """Solve the whole festival as one model, from a first-fit hint."""
     try:
@@ -162,7 +172,7 @@ def _solve_whole(
             built.minimize_soft_goals()
         built.hint_first_fit()
     except Stopped:
-        return _interrupted(started)
+        return _ended_early(started, stop)
     #: first fit's timetable, when complete: the first solution, reported at once and kept
     #: should CP-SAT find none before its limit or a stop
     first = built.completed
@@ -230,6 +240,6 @@ def _solve_whole(
         branches=int(totals["branches"]),
         conflicts=int(totals["conflicts"]),
         unplaceable=tuple(built.unplaceable),
-        stopped_by_clock=clocked,
-        interrupted=stop.is_set(),
+        stopped_by_clock=clocked or stop.clocked(),
+        interrupted=stop.interrupted,
     )

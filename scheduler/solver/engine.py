@@ -35,7 +35,37 @@ SLOW_SUBSOLVERS = (
 
 
 class Stopped(Exception):
-    """`stop` was set while a model was being built."""
+    """`stop` was set while a model was being built or first fit was placing sessions."""
+
+
+class Halt(threading.Event):
+    """What ends a solve early, as every part of it checks (`is_set`): the caller's `stop`
+    (Ctrl-C), or the wall-clock `deadline` of `--max-seconds`. Which of the two it was
+    decides what the solve reports: `interrupted` or `clocked`."""
+
+    def __init__(self, stop: threading.Event, deadline: float | None):
+        super().__init__()
+        self.stop = stop
+        self.deadline = deadline
+
+    def is_set(self) -> bool:
+        return self.stop.is_set() or self.clocked()
+
+    def set(self) -> None:
+        self.stop.set()
+
+    @property
+    def interrupted(self) -> bool:
+        """The caller stopped the solve."""
+        return self.stop.is_set()
+
+    def clocked(self) -> bool:
+        """The deadline has passed (and nobody stopped the solve before)."""
+        return (
+            self.deadline is not None
+            and time.perf_counter() >= self.deadline
+            and not self.stop.is_set()
+        )
 
 
 class ModelInvalid(InternalError):

@@ -7,8 +7,10 @@ subset, which is then shrunk to a minimal one by deletion.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -32,8 +34,20 @@ def explain(
     previous: Timetable | None = None,
     keep: Mapping[str, Keep] | None = None,
     time_limit: float = 30.0,
+    deadline: float | None = None,
 ) -> Explanation:
-    """A minimal set of the definition's rules that no timetable can keep together."""
+    """A minimal set of the definition's rules that no timetable can keep together; found
+    within `time_limit` (deterministic) and, when given, by the `time.perf_counter()`
+    instant `deadline` (--max-seconds), past which the set found so far is given as not
+    minimal (or the answer is UNKNOWN, if no conflict was found yet)."""
+
+    def left() -> float | None:
+        return None if deadline is None else deadline - time.perf_counter()
+
+    def cap_time(params: Any) -> None:
+        if deadline is not None:
+            params.max_time_in_seconds = max(0.01, left() or 0.0)
+
     built = Formulation(festival, previous=previous, keep=keep or {}, explain=True)
     guards = list(built.guards.items())
     solver = cp_solver()
@@ -41,6 +55,7 @@ def explain(
     params.num_workers = 1  # with more, or with an objective, the core is not minimised
     params.random_seed = 0
     params.max_deterministic_time = time_limit
+    cap_time(params)
     built.model.add_assumptions([lit for _, lit in guards])
     code = run(solver, built.model)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -55,6 +70,10 @@ def explain(
     index = 0
     params.max_deterministic_time = max(1.0, time_limit / max(1, len(core)))
     while index < len(core):
+        if deadline is not None and (left() or 0.0) <= 0:
+            minimal = False
+            break
+        cap_time(params)
         trial = core[:index] + core[index + 1 :]
         built.model.clear_assumptions()
         built.model.add_assumptions([literal[r] for r in trial])

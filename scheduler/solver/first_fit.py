@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from ..days import Clock
 from ..model import Festival, Session
+from .engine import Stopped
 from .grid import DAY, BlockKey, Blocks, Place, minutes_between, travel_times, window
 from .neighbourhoods import missed_wishes
 
@@ -65,7 +67,8 @@ class _Board:
         clock: Clock,
     ):
         self.festival, self.starts, self.clock = festival, starts, clock
-        size = max((t for by in starts.values() for ts in by.values() for t in ts), default=0)
+        # the latest start of any session (each venue's starts are sorted)
+        size = max((ts[-1] for by in starts.values() for ts in by.values() if ts), default=0)
         size += 2 * DAY
         self.venues = {v.id: v for v in festival.venues}
         self.people = {p.id: p for p in festival.people}
@@ -210,6 +213,7 @@ def first_fit(
     clock: Clock,
     wanted: Mapping[str, Place] | None = None,
     must: Mapping[str, Place] | None = None,
+    stop: threading.Event | None = None,
 ) -> dict[str, Place]:
     """Place as many sessions as first fit can: session id → (venue, start minute).
 
@@ -219,8 +223,10 @@ def first_fit(
     the earliest start in the smallest venue that fits wins; where blocks hold one
     track, a block the session's track holds comes first. A session left out is
     tried once more by moving one or two placed sessions elsewhere to make room.
+    Raises `Stopped` once `stop` is set (checked before each session).
     """
     wanted, must = wanted or {}, must or {}
+    stop = stop or threading.Event()
     board = _Board(festival, starts, clock)
     by_id = board.by_id
     followers: dict[str, list[str]] = defaultdict(list)
@@ -244,6 +250,8 @@ def first_fit(
 
     left_out = []
     for s in _order(festival, starts, must, wanted, followers):
+        if stop.is_set():
+            raise Stopped
         if s.id in must:
             vid, t = must[s.id]
             ok = t in starts[s.id].get(vid, ()) and board.fits(s, vid, t)
@@ -256,6 +264,8 @@ def first_fit(
             left_out.append(s)
     stay = set(must) | {s.id for s in festival.sessions if s.fixed is not None}
     for s in left_out:
+        if stop.is_set():
+            raise Stopped
         _make_room(board, s, followers, stay, somewhere)
     return board.placed
 

@@ -219,7 +219,7 @@ class Formulation:
         """Hint a first-fit placement (`first_fit.first_fit`); returns how many it placed."""
         wanted = {sid: (p.venue, self.minutes(p.start)) for sid, p in self.previous.items()}
         must = {sid: wanted[sid] for sid in self.keep if sid in wanted}
-        places = first_fit(self.festival, self.starts_in, self.clock, wanted, must)
+        places = first_fit(self.festival, self.starts_in, self.clock, wanted, must, self.stop)
         self.hint_places(places)
         return len(places)
 

@@ -25,6 +25,7 @@ from ..days import Clock
 from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Keep, Placement, Status, Timetable
 from . import neighbourhoods as lns
 from .engine import (
+    Halt,
     Options,
     Phase,
     Progress,
@@ -66,7 +67,7 @@ class NeighbourhoodSearch:
         previous: Timetable | None,
         keep: Mapping[str, Keep],
         started: float,
-        stop: threading.Event,
+        stop: Halt,
     ):
         self.festival = festival
         self.table = table
@@ -96,6 +97,9 @@ class NeighbourhoodSearch:
         self.branches = 0
         self.conflicts = 0
         self.clocked = False  # the wall-clock cap ended the search
+        #: the last count of the whole timetable (`_objective`): the places it counted, the
+        #: pinned model and its solver, reused by `_timetable` when nothing moved since
+        self.counted: tuple[dict[str, Place], Formulation, cp_model.CpSolver] | None = None
         #: every goal and rule is local to a day: a step may leave the other days out
         self.local = not festival.together and not any(
             festival.weight(goal) for goal in lns.SPANNING_GOALS
@@ -109,7 +113,12 @@ class NeighbourhoodSearch:
         """The best timetable within the budget; None when first fit and repair cannot
         place every session (the whole model then searches instead)."""
         must = {sid: self.old[sid] for sid in self.keep if sid in self.old}
-        self.places = first_fit(self.festival, self.table, self.clock, self.old, must)
+        try:
+            self.places = first_fit(
+                self.festival, self.table, self.clock, self.old, must, self.stop
+            )
+        except Stopped:
+            return None
         for sid in lns.broken_together(self.festival, self.clock, self.places):
             del self.places[sid]  # first fit does not keep these groups: repair places them
         if len(self.places) < len(self.festival.sessions):
@@ -129,10 +138,14 @@ class NeighbourhoodSearch:
         # first fit's (or repair's) timetable is the first solution: reported before the
         # lower bounds, which look at every place of every session
         first_phase = Phase.FEWEST_MOVES if self.old else Phase.SOFT_GOALS
+        counting = time.perf_counter()
         first = self._objective(first_phase)
         if first is None:
             return None
         self._report(first_phase, first, 0, 1)
+        # the timetable chosen is counted once more at the end (when it moved): the clock
+        # leaves time for that, so that the whole solve keeps within --max-seconds
+        self._reserve(time.perf_counter() - counting if self.counted else 0.0)
         proven = []
         cap = None
         if self.old:
@@ -165,8 +178,8 @@ class NeighbourhoodSearch:
             deterministic_time=self.deterministic_time,
             branches=self.branches,
             conflicts=self.conflicts,
-            stopped_by_clock=self.clocked,
-            interrupted=self.stop.is_set(),
+            stopped_by_clock=self.clocked or self.stop.clocked(),
+            interrupted=self.stop.interrupted,
         )
 
     # --- bounds: what each session costs at best on its own -----------------------
@@ -197,7 +210,7 @@ class NeighbourhoodSearch:
         least: dict[str, int] = {}
         best_places: dict[str, list[Place]] = {}
         for sid, s in self.sessions.items():
-            if self.stop.is_set() or self.options.left() == 0:
+            if self.stop.is_set():  # stopped, or out of wall-clock time
                 break
             if lns.has_local_cost(self.festival, s):
                 here = self.places[sid]
@@ -250,11 +263,18 @@ class NeighbourhoodSearch:
 
     # --- steps --------------------------------------------------------------------
 
+    def _reserve(self, seconds: float) -> None:
+        """End the search `seconds` before the deadline (for the final count)."""
+        if self.stop.deadline is not None and seconds > 0:
+            earlier = self.stop.deadline - seconds
+            self.stop = Halt(self.stop.stop, earlier)
+            self.options = replace(self.options, deadline=earlier)
+
     def _out_of_time(self) -> bool:
-        if self.stop.is_set():
-            return True
-        if self.options.left() == 0:
+        if self.stop.clocked() or self.options.left() == 0:
             self.clocked = True
+            return True
+        if self.stop.is_set():
             return True
         return self.deterministic_time >= self.options.time_limit
 
@@ -365,26 +385,30 @@ class NeighbourhoodSearch:
         local to a day, else read off the whole festival pinned where it is (None: stopped)."""
         if phase == Phase.FEWEST_MOVES or self.local:
             return self._tally(phase)
-        try:
+        try:  # a count of a timetable in hand: only the caller's stop ends it, not the clock
             pinned = Formulation(
                 lns.pinned_except(self.festival, self.places, set(), self.clock),
                 self.previous,
                 self.keep,
-                stop=self.stop,
+                stop=self.stop.stop,
             )
         except Stopped:
             return None
         pinned.minimize_soft_goals()
         solver = cp_solver()
-        deterministic(solver, self.options)
+        deterministic(solver, replace(self.options, max_seconds=None, deadline=None))
         if run(solver, pinned.model) != cp_model.OPTIMAL:
             return None
+        self.counted = (dict(self.places), pinned, solver)
         return pinned.objective_of(solver)
 
     def _timetable(self, status: Status, objective: int, bound: int) -> Timetable | None:
         """The timetable at the current places, with its penalties and moves."""
         if self.local:  # every penalty and move counts per session
             return tally(self.festival, self.places, self.old, self.clock, status, objective, bound)
+        if self.counted is not None and self.counted[0] == self.places:  # counted already
+            _, counted, solver = self.counted
+            return replace(counted.read(solver), status=status, bound=bound)
         # read them off the whole festival with every session where it ended; not stopped
         # by `stop`: after Ctrl-C this is the timetable to publish
         final = Formulation(
