@@ -91,9 +91,10 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--max-seconds",
         type=click.FloatRange(min=0.1),
         default=None,
-        help="Optional wall-clock cap on the whole solve, all phases together. If it, "
-        "rather than --time-limit, stops the solver, the result may differ between runs "
-        "(you are told).",
+        help="Optional wall-clock cap, from reading the definition to the timetable "
+        "chosen, every phase included (first fit, bounds, search, explaining an "
+        "infeasible definition). If it, rather than --time-limit, stops the solver, the "
+        "result may differ between runs (you are told).",
     )
     @functools.wraps(command)
     def wrapper(
