@@ -224,9 +224,14 @@ def test_the_wall_clock_cap_is_one_for_the_whole_solve(monkeypatch):
     """A re-plan solves in two phases: each is capped by the time left of one deadline
     set when the solve started, not by `max_seconds` each."""
     import scheduler.solver as package
+    from scheduler import days
 
-    festival = config.loads(SMALL)
-    previous = solver.solve(festival, options=QUICK).timetable
+    published = config.loads(SMALL)
+    previous = solver.solve(published, options=QUICK).timetable
+    moved = previous.placements[0]  # its venue closes that day: a move is needed
+    festival = generate.close_for_day(
+        published, moved.venue, days.local_date(published, moved.start)
+    )
     caps = []
     real = package.run
 
@@ -588,3 +593,16 @@ def test_two_tracks_fixed_into_one_block_are_explained_by_the_block_rule():
     assert ("venues.blocks", "festival.one_track_per_block") in {
         (r.name, r.key) for r in found.rules
     }
+
+
+def test_a_timetable_that_costs_nothing_is_optimal_without_a_search():
+    """Every penalty is 0 or more: a first timetable of penalty 0 needs no proof (the
+    whole model used to spend seconds proving it), and no bound is ever below 0."""
+    festival = config.loads(SMALL + "\n[weights]\nspread = 0\ntrack_days = 0\n")
+    result = solver.solve(festival, options=QUICK)
+    assert result.status == "OPTIMAL" and result.timetable.objective == 0
+    assert result.deterministic_time == 0.0  # CP-SAT was not asked
+    seen = []
+    costly = config.load(DEFAULT_CONFIG)
+    solver.solve(costly, options=QUICK, on_progress=seen.append)
+    assert seen and all(0 <= p.bound <= p.objective for p in seen)

@@ -192,8 +192,13 @@ def _solve_whole(
         the solve found none in the first phase)."""
         nonlocal clocked
         known = reported if name == first_phase else None
+        if known is not None and known.objective == 0 and first is not None:
+            return cp_model.OPTIMAL, first  # first fit's costs nothing: nothing is better
         cap_wall_clock(solver, options)  # what the deadline leaves for this phase
-        code = run(solver, built.model, Callback(on_progress, name, known), stop)
+        callback = Callback(on_progress, name, known)
+        code = run(solver, built.model, callback, stop)
+        if code == cp_model.FEASIBLE and callback.reached_zero:
+            code = cp_model.OPTIMAL  # stopped at an objective of 0: proven by itself
         final = first if known is not None else None
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             final = (built.read(solver), built.values(solver))

@@ -246,9 +246,14 @@ class Callback(cp_model.CpSolverSolutionCallback):
         self.count = reported.solutions if reported else 0
         self.best = reported.objective if reported else None
         self.offset = reported.elapsed if reported else 0.0
+        #: a timetable of objective 0 was found and the search stopped: it is optimal
+        self.reached_zero = False
 
     def on_solution_callback(self) -> None:
         objective = round(self.objective_value)
+        if objective <= 0:  # nothing costs less than nothing: no proof needed
+            self.reached_zero = True
+            self.stop_search()
         if self.best is not None and objective >= self.best:
             return
         self.count += 1
@@ -258,7 +263,7 @@ class Callback(cp_model.CpSolverSolutionCallback):
                 Progress(
                     self.offset + self.wall_time,
                     objective,
-                    round(self.best_objective_bound),
+                    min(objective, max(0, round(self.best_objective_bound))),
                     self.count,
                     self.phase,
                 )

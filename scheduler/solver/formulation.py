@@ -332,7 +332,8 @@ class Formulation:
             placements=tuple(placements),
             status=status,
             objective=self.objective_of(solver),
-            bound=round(solver.best_objective_bound),
+            # every penalty and move costs 0 or more: so does the best timetable
+            bound=max(0, round(solver.best_objective_bound)),
             penalties=penalties,
             moves=moves,
         )
