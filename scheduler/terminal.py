@@ -76,11 +76,23 @@ def summary(festival: Festival, result: Result, timetable: Timetable) -> str:
         if timetable.penalties.get(g, 0)
     ]
     detail = f" ({', '.join(parts)})" if parts else ""
+    moved = timetable.moves.get("moved", 0)
     if result.proven_optimal:
         head = f"Proven optimal: penalty {timetable.objective}{detail}"
-    else:
+    elif result.moves_proven is False and timetable.objective <= (timetable.bound or 0):
+        # the soft goals are proven for these moves: what is unproven is the moves
         head = (
-            f"Best found, not proven optimal: penalty {timetable.objective}{detail}, "
+            f"Best found: {moved} session{'s' if moved != 1 else ''} moved, not proven the "
+            f"fewest; penalty {timetable.objective}{detail}, the least with those moves"
+        )
+    else:
+        unproven = (
+            f"{moved} session{'s' if moved != 1 else ''} moved, not proven the fewest; "
+            if result.moves_proven is False
+            else ""
+        )
+        head = (
+            f"Best found, not proven optimal: {unproven}penalty {timetable.objective}{detail}, "
             f"lower bound {timetable.bound}"
         )
     clock = (

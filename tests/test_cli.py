@@ -670,3 +670,29 @@ def test_fixed_sessions_that_clash_are_all_named_before_any_search(tmp_path, mon
     assert f"f.toml:{hours}: venues[0].hours" in out
     assert "  - sessions 'a' and 'c' in hall are too close" in out
     assert out.count("\n  - ") == 3
+
+
+@pytest.mark.parametrize(
+    ("moves_proven", "objective", "bound", "expected"),
+    [
+        (None, 15, 15, "Proven optimal: penalty 15"),
+        (False, 0, 0, "Best found: 3 sessions moved, not proven the fewest; penalty 0, the "
+                      "least with those moves"),
+        (False, 40, 10, "Best found, not proven optimal: 3 sessions moved, not proven the "
+                        "fewest; penalty 40"),
+        (True, 40, 10, "Best found, not proven optimal: penalty 40"),
+    ],
+)  # fmt: skip
+def test_the_summary_says_which_part_is_not_proven(moves_proven, objective, bound, expected):
+    """A re-plan by neighbourhoods may prove the penalty for its moves and not the moves:
+    the summary says so, instead of 'not proven optimal: penalty 0, lower bound 0'."""
+    from scheduler import terminal
+    from scheduler.model import Status, Timetable
+
+    festival = config.loads(SMALL)
+    status = Status.OPTIMAL if expected.startswith("Proven") else Status.FEASIBLE
+    timetable = Timetable(festival.id, (), status, objective, bound, {}, {"moved": 3})
+    result = solver.Result(status, timetable, moves_proven=moves_proven)
+    line = terminal.summary(festival, result, timetable)
+    assert line.startswith(expected), line
+    assert "lower bound 0" not in line or objective > 0

@@ -247,4 +247,5 @@ def _solve_whole(
         unplaceable=tuple(built.unplaceable),
         stopped_by_clock=clocked or stop.clocked(),
         interrupted=stop.interrupted,
+        moves_proven=codes[0] == cp_model.OPTIMAL if built.has_moves else None,
     )

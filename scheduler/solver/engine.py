@@ -193,6 +193,8 @@ class Result:
     unplaceable: tuple[str, ...] = field(default=())  # sessions with no eligible venue, why
     stopped_by_clock: bool = False  # the wall-clock cap ended a phase: may not be repeatable
     interrupted: bool = False  # `stop` was set: the best timetable found so far, if any
+    #: re-planning: whether the fewest moves are proven (None: nothing was published)
+    moves_proven: bool | None = None
 
     @property
     def proven_optimal(self) -> bool:

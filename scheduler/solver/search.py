@@ -180,6 +180,7 @@ class NeighbourhoodSearch:
             conflicts=self.conflicts,
             stopped_by_clock=self.clocked or self.stop.clocked(),
             interrupted=self.stop.interrupted,
+            moves_proven=proven[0] if self.old else None,
         )
 
     # --- bounds: what each session costs at best on its own -----------------------
