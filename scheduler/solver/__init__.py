@@ -32,6 +32,7 @@ from ortools.sat.python import cp_model
 from ..model import Festival, Keep, Status, Timetable
 from .engine import (
     Callback,
+    Either,
     Halt,
     ModelInvalid,
     Options,
@@ -196,8 +197,8 @@ def _solve_whole(
             return cp_model.OPTIMAL, first  # first fit's costs nothing: nothing is better
         cap_wall_clock(solver, options)  # what the deadline leaves for this phase
         callback = Callback(on_progress, name, known)
-        code = run(solver, built.model, callback, stop)
-        if code == cp_model.FEASIBLE and callback.reached_zero:
+        code = run(solver, built.model, callback, Either(stop, callback.reached_zero))
+        if code == cp_model.FEASIBLE and callback.reached_zero.is_set():
             code = cp_model.OPTIMAL  # stopped at an objective of 0: proven by itself
         final = first if known is not None else None
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -38,6 +38,17 @@ class Stopped(Exception):
     """`stop` was set while a model was being built or first fit was placing sessions."""
 
 
+class Either(threading.Event):
+    """Set when any of `events` is: stops a solve for any of several reasons."""
+
+    def __init__(self, *events: threading.Event):
+        super().__init__()
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+
 class Halt(threading.Event):
     """What ends a solve early, as every part of it checks (`is_set`): the caller's `stop`
     (Ctrl-C), or the wall-clock `deadline` of `--max-seconds`. Which of the two it was
@@ -248,14 +259,14 @@ class Callback(cp_model.CpSolverSolutionCallback):
         self.count = reported.solutions if reported else 0
         self.best = reported.objective if reported else None
         self.offset = reported.elapsed if reported else 0.0
-        #: a timetable of objective 0 was found and the search stopped: it is optimal
-        self.reached_zero = False
+        #: a timetable of objective 0 was found: it is optimal, the search may stop (never
+        #: stopped from here: CP-SAT 9.15 can abort when stopped while loading its model)
+        self.reached_zero = threading.Event()
 
     def on_solution_callback(self) -> None:
         objective = round(self.objective_value)
         if objective <= 0:  # nothing costs less than nothing: no proof needed
-            self.reached_zero = True
-            self.stop_search()
+            self.reached_zero.set()  # `run` stops the search once that is safe
         if self.best is not None and objective >= self.best:
             return
         self.count += 1
