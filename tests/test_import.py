@@ -811,3 +811,58 @@ def test_first_fit_puts_every_imported_talk_at_its_wished_place_first():
         room, when = s.wishes
         assert venue in room.venues, s.id
         assert clock.time_of_day(start) == when.time[0], s.id
+
+
+def test_an_imported_double_booking_is_planned_and_proven_optimal(tmp_path):
+    """Two talks the source put in one room at one time: one must move, which costs at
+    least its time wish. The search's bound counts that pair, so the plan of a large
+    import (the neighbourhood search) is proven optimal rather than left at bound 0."""
+    from scheduler import revisions, solver
+
+    shape = generate.Programme(sessions=400, venues=20, durations=generate.SHORT_TALKS, step=5)
+    festival, timetable = generate.published_programme(6, shape)
+    entries = revisions.revise(festival, timetable, {}, PUBLISHED_AT)
+    document = frab.document(festival, entries)
+    events = [e for day in document["schedule"]["conference"]["days"]
+              for held in day["rooms"].values() for e in held]  # fmt: skip
+    first, second = events[0], next(e for e in events[1:] if e["room"] != events[0]["room"])
+    for key in ("date", "start", "duration", "room", "end"):
+        second[key] = first[key]  # the same room, the same time
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    imported = importer.definition(frab_reader.read(path))
+    assert any("overlaps" in p for p in imported.problems)
+    definition = config.loads(imported.text)
+    assert solver.size_of(definition, solver.starts_table(definition)) > solver.LARGE
+    result = solver.solve(definition, options=solver.Options(max_seconds=120))
+    assert validate.violations(definition, result.timetable) == []
+    assert result.timetable.objective == importer.TIME_WEIGHT  # one talk keeps its room
+    assert result.status == "OPTIMAL" and result.timetable.bound == importer.TIME_WEIGHT
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_clash_bound_never_exceeds_the_whole_models_proven_optimum(seed, monkeypatch):
+    """Small imports with two talks double-booked (and a person in two places), planned
+    by neighbourhoods (forced) and by the whole model: the neighbourhood search's bound,
+    which counts the clashing pairs, is at most the optimum the whole model proves."""
+    from scheduler import revisions, solver
+
+    shape = generate.Programme(sessions=60, venues=4, durations=generate.SHORT_TALKS, step=5)
+    festival, timetable = generate.published_programme(seed, shape)
+    entries = revisions.revise(festival, timetable, {}, PUBLISHED_AT)
+    document = frab.document(festival, entries)
+    events = [e for day in document["schedule"]["conference"]["days"]
+              for held in day["rooms"].values() for e in held]  # fmt: skip
+    for a, b in ((events[0], events[5]), (events[10], events[20])):
+        for key in ("date", "start", "duration", "room", "end"):
+            b[key] = a[key]
+    events[30]["persons"] = events[31]["persons"] = [{"name": "Dana", "id": 77}]
+    for key in ("date", "start", "duration", "end"):
+        events[31][key] = events[30][key]
+    imported = config.loads(importer.definition(frab_reader.parse(
+        json.dumps(document).encode())).text)  # fmt: skip
+    whole = solver.solve(imported, options=solver.Options(time_limit=60))
+    assert whole.status == "OPTIMAL"
+    monkeypatch.setattr(solver, "LARGE", 0)  # the neighbourhood search, whatever the size
+    by_parts = solver.solve(imported, options=solver.Options(time_limit=60))
+    assert by_parts.timetable.bound <= whole.timetable.objective <= by_parts.timetable.objective

@@ -48,6 +48,10 @@ STALL_REPLAN = 3  # the same when re-planning: only moved sessions can still gai
 STEP_LIMIT = 2.0  # deterministic time for one step of the largest size
 #: tries to place what first fit left out, each freeing twice the sessions, for twice the time
 REPAIR_TRIES = 4
+#: the clash bound looks at no more sessions first fit left off their cheapest places,
+#: and at no session with more cheapest places, than these (beyond: it adds nothing)
+CLASH_SESSIONS = 200
+CLASH_PLACES = 8
 STEP_COST = 0.05  # the least a step counts against the budget, however quick
 
 #: which sessions may gain in the current timetable, and the places where they would
@@ -156,7 +160,7 @@ class NeighbourhoodSearch:
                 return None
             proven.append(cap <= bound)
         least, best_places = self._least_preferences()
-        bound = sum(least.values())
+        bound = sum(least.values()) + self._clashing(least, best_places)
         objective = self._improve(
             Phase.SOFT_GOALS,
             bound,
@@ -222,6 +226,74 @@ class NeighbourhoodSearch:
                     self.festival, self.clock, s, self._places_of(sid)
                 )
         return least, best_places
+
+    def _clashing(self, least: Mapping[str, int], best_places: Mapping[str, list[Place]]) -> int:
+        """What pairs of sessions must cost beyond their own least: a session not at one
+        of its cheapest places because another's cheapest places take them all (the
+        same room at an overlapping time, or a shared person at an overlapping time),
+        so that no timetable has both at their cheapest. For pairs that share no session
+        (a matching), each adds the smaller of the two's least extra cost elsewhere; the
+        sum stays a lower bound. Looks only at sessions first fit could not put at their
+        cheapest (an import's double-booked talks), so it costs nothing otherwise."""
+        festival, clock = self.festival, self.clock
+        if self.stop.is_set():
+            return 0
+        costly = [
+            sid
+            for sid in least
+            if lns.preference_cost(festival, clock, self.sessions[sid], self.places[sid])
+            > least[sid]
+        ]
+        if not costly or len(costly) > CLASH_SESSIONS:
+            return 0
+        where: dict[str, list[str]] = {}  # venue → sessions placed there now
+        for sid, (vid, _) in self.places.items():
+            where.setdefault(vid, []).append(sid)
+        cheapest: dict[str, tuple[list[Place], float]] = {}
+
+        def cheapest_of(sid: str) -> tuple[list[Place], float]:
+            """The session's cheapest places, and the least extra it costs elsewhere."""
+            if sid not in cheapest:
+                s = self.sessions[sid]
+                places = self._places_of(sid)
+                costs = [lns.preference_cost(festival, clock, s, p) for p in places]
+                low = min(costs, default=0)
+                extra = min((c - low for c in costs if c > low), default=float("inf"))
+                cheapest[sid] = ([p for p, c in zip(places, costs, strict=True) if c == low], extra)
+            return cheapest[sid]
+
+        def clash(a: str, pa: Place, b: str, pb: Place) -> bool:
+            """Whether a at pa and b at pb cannot both hold (certainly)."""
+            sa, sb = self.sessions[a], self.sessions[b]
+            apart = pa[1] + sa.duration <= pb[1] or pb[1] + sb.duration <= pa[1]
+            return not apart and (pa[0] == pb[0] or bool(set(sa.people) & set(sb.people)))
+
+        pairs: list[tuple[float, str, str]] = []
+        for a in costly:
+            mine, extra_a = cheapest_of(a)
+            if not mine or len(mine) > CLASH_PLACES:
+                continue
+            rivals = {b for vid, _ in mine for b in where.get(vid, ())}
+            rivals |= {b for b, other in self.sessions.items()
+                       if set(other.people) & set(self.sessions[a].people)}  # fmt: skip
+            for b in sorted(rivals - {a}):
+                if b not in least:
+                    continue
+                theirs, extra_b = cheapest_of(b)
+                if (
+                    theirs
+                    and len(theirs) <= CLASH_PLACES
+                    and all(clash(a, pa, b, pb) for pa in mine for pb in theirs)
+                ):
+                    pairs.append((min(extra_a, extra_b), a, b))
+        used: set[str] = set()
+        added = 0
+        for gain, a, b in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+            if a in used or b in used or gain == float("inf"):
+                continue
+            used |= {a, b}
+            added += int(gain)
+        return added
 
     def _moved(self, least_move: Mapping[str, int]) -> Improvable:
         """Published sessions whose move costs more than it must, and where they would gain."""
