@@ -178,11 +178,14 @@ def large_programme():
 OVERRUN = 0.5
 
 
-@pytest.mark.parametrize("cap", [0.2, 2.5])
+@pytest.mark.parametrize("cap", [0.2, 6.0])
 def test_max_seconds_caps_every_phase_of_a_large_solve(large_programme, cap):
     """--max-seconds is a wall-clock cap on the whole solve, first fit, bounds, search and
     the final count included: the reported time stays within the cap (and a little), the
-    stop reason is the clock, and a timetable found is valid and correctly counted."""
+    stop reason is the clock, and a timetable found is valid and correctly counted. (The
+    larger cap leaves first fit and its count time to finish even on a busy machine:
+    a first timetable complete only after the cap is still counted, which takes about
+    0.4 s here and more under load.)"""
     from scheduler import validate
 
     result = solver.solve(large_programme, options=solver.Options(max_seconds=cap))
