@@ -127,7 +127,7 @@ def run_festival(problem: timefold_model.Problem, name: str, seconds: float, fol
     """One capped `festival plan` in a fresh process, scored by Timefold's rules."""
     definition = folder / f"{name}.toml"
     definition.write_text(timefold_convert.definition(problem, name), encoding="utf-8")
-    out = folder / f"out-{name}-{seconds:g}"
+    out = Path(tempfile.mkdtemp(prefix=f"out-{name}-", dir=folder))  # fresh: no baseline
     command = [sys.executable, "-m", "scheduler", "plan", str(definition), "--out", str(out), "-q"]
     command += ["--max-seconds", f"{seconds:g}", "--time-limit", "1000000"]
     started = time.perf_counter()
@@ -139,7 +139,7 @@ def run_festival(problem: timefold_model.Problem, name: str, seconds: float, fol
     placement = placement_of(problem, timetable)
     missing = len(problem.talks) - len(placement)
     hard, soft = timefold_model.score(problem, placement)
-    return {"hard": hard, "soft": soft, "wall": wall, "missing": missing}
+    return {"hard": hard, "soft": soft, "wall": wall, "missing": missing, "placement": placement}
 
 
 def build_peer(repo: Path) -> str:
@@ -310,6 +310,7 @@ def run_peer(
             f"our scorer {timefold_model.format_score(hard, soft)}"
         )
     return {
+        "placement": placement,
         "hard": hard,
         "soft": soft,
         "wall": wall,
@@ -327,6 +328,24 @@ def check_score(repo: Path, folder: Path) -> None:
     if got != solved.stored_score:
         raise SystemExit(f"scoring differs from Timefold's: {got}, stored {solved.stored_score}")
     print(f"scoring check: the solved 216-talk file scores {got}, as stored", file=sys.stderr)
+
+
+def breakdown(problem: timefold_model.Problem, runs: dict[str, dict]) -> str:
+    """Each constraint's score in each named run's last timetable, largest first."""
+    scores = {}
+    for name, run in runs.items():
+        if run.get("placement"):
+            matched = timefold_model.matches(problem, run["placement"])
+            scores[name] = {c: timefold_model.weighted(problem, c, n) for c, n in matched.items()}
+    names = sorted(
+        {c for s in scores.values() for c in s},
+        key=lambda c: -max(abs(sum(s.get(c, (0, 0)))) for s in scores.values()),
+    )
+    lines = ["| constraint | " + " | ".join(scores) + " |", "|---|" + "---|" * len(scores)]
+    for c in names:
+        cells = [f"{s.get(c, (0, 0))[0] + s.get(c, (0, 0))[1]:,}" for s in scores.values()]
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _median(runs: list[dict], key: str) -> str:
@@ -351,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", default=",".join(str(k) for k in FILES))
     parser.add_argument("--peer", action="store_true", help="run Timefold Solver beside festival")
     parser.add_argument("--check-score", action="store_true")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="each constraint's score in the last run of each"
+    )
     args = parser.parse_args(argv)
     budgets = [float(s) for s in args.seconds.split(",")]
     sizes = [int(s) for s in args.files.split(",")]
@@ -386,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"| {_median(ours, 'wall')} | {peer} |",
                     flush=True,
                 )
+                if args.breakdown:
+                    runs = {"festival": ours[-1], **({"Timefold": theirs[-1]} if theirs else {})}
+                    print("\n" + breakdown(problem, runs) + "\n", file=sys.stderr, flush=True)
     return 0
 
 

@@ -19,10 +19,16 @@ Approximate, because no key says them yet (issue 28):
 - popular talks (no talk in a smaller room than a less popular one): each talk's
   cost of each room is the count of inversions it would make with every other talk
   in its ideal room (talks sorted by favourites into rooms sorted by seats);
-- same-day and room-stability pairs of a theme track: `[[together]] same = "day"`
-  per theme, weighed as moving one talk away from the others;
-- content audience-level flow (beginner before advanced, soft), speaker makespan,
-  audience-type diversity (a reward): not stated;
+- same-day pairs of a theme track or a content tag: `[[together]] same = "day"` per
+  theme and per content, weighed as moving one talk away from the others (a pair
+  costs 900, so n - 1 of them); room stability (same-day pairs of a theme in two
+  rooms) is not stated: `same = "venue"` groups per theme, tried, made the 72-talk
+  set worse (median of 3 runs at 20 s: -868,620 against -839,640 without);
+- content audience-level flow (beginner before advanced, soft): each talk's cost of
+  each timeslot is the count of violations it would make with the talks sharing a
+  content tag in their ideal timeslots (each content's talks spread over the timeline
+  in order of level);
+- speaker makespan, audience-type diversity (a reward): not stated;
 - audience-level and language diversity (rewards for different talks at once): as
   penalties on talks of the same level / language at once (the same up to a constant
   when every timeslot is full);
@@ -37,6 +43,8 @@ from collections import defaultdict
 import tomlkit
 from timefold_model import Problem, Talk
 
+#: a speaker's talks a day apart cost nothing, two days apart 20 x 480: half of it per day
+MAKESPAN_DAY = 20 * 480 // 2
 #: minutes of the usual overlap (two 45-minute talks at once), for pair weights
 OVERLAP = 45
 
@@ -107,9 +115,17 @@ def ideal_rooms(problem: Problem) -> dict[str, str]:
 
 def timeslot_costs(problem: Problem, talk: Talk) -> dict[str, int]:
     """Timefold's soft cost of each compatible timeslot for `talk`: its speakers'
-    preferred and undesired timeslot tags."""
+    preferred and undesired timeslot tags, and the content audience-level flow
+    violations it would make with every talk sharing a content tag, were those in
+    their ideal timeslots (a content's talks ordered by level across the timeline)."""
     timeslots, _ = problem.talk_types[talk.talk_type]
     speakers = [problem.speakers[s] for s in talk.speakers]
+    ideal = ideal_timeslots(problem)
+    mates = [
+        (other, problem.timeslots[ideal[other.key]], len(set(talk.contents) & set(other.contents)))
+        for other in problem.talks
+        if other.key != talk.key and set(talk.contents) & set(other.contents)
+    ]
     costs = {}
     for key in timeslots:
         slot = problem.timeslots[key]
@@ -117,8 +133,38 @@ def timeslot_costs(problem: Problem, talk: Talk) -> dict[str, int]:
         for s in speakers:
             wishes += sum(1 for tag in s.preferred_timeslot_tags if tag not in slot.tags)
             wishes += sum(1 for tag in s.undesired_timeslot_tags if tag in slot.tags)
-        costs[key] = 20 * slot.minutes * wishes
+        flow = 0
+        for other, where, shared in mates:
+            low_late = talk.audience_level < other.audience_level and slot.end > where.start
+            high_early = talk.audience_level > other.audience_level and where.end > slot.start
+            if low_late or high_early:
+                flow += shared * (slot.minutes + where.minutes)
+        costs[key] = 20 * slot.minutes * wishes + 10 * flow
     return costs
+
+
+_IDEAL_SLOTS: dict[int, dict[str, str]] = {}
+
+
+def ideal_timeslots(problem: Problem) -> dict[str, str]:
+    """Each talk's timeslot were every content's talks spread over the timeline in
+    order of audience level (a talk in several contents: its first content)."""
+    if id(problem) in _IDEAL_SLOTS:
+        return _IDEAL_SLOTS[id(problem)]
+    groups: dict[str, list[Talk]] = defaultdict(list)
+    for talk in problem.talks:
+        groups[talk.contents[0] if talk.contents else ""].append(talk)
+    ideal = {}
+    for content, talks in groups.items():
+        talks.sort(key=lambda t: (t.audience_level, t.favourites, t.code))
+        for i, talk in enumerate(talks):
+            slots = sorted(
+                problem.talk_types[talk.talk_type][0], key=lambda k: problem.timeslots[k].start
+            )
+            share = i / (len(talks) - 1) if len(talks) > 1 and content else 0.5
+            ideal[talk.key] = slots[round(share * (len(slots) - 1))]
+    _IDEAL_SLOTS[id(problem)] = ideal
+    return ideal
 
 
 def _allowed_rooms(problem: Problem, talk: Talk) -> list[str]:
@@ -210,6 +256,7 @@ def definition(problem: Problem, name: str) -> str:
 
     tag_weights: dict[str, int] = {}
     themes_of: dict[str, list[str]] = defaultdict(list)
+    contents_of: dict[str, list[str]] = defaultdict(list)
     sessions = tomlkit.aot()
     languages = {t.language for t in problem.talks}
     for talk in problem.talks:
@@ -228,6 +275,7 @@ def definition(problem: Problem, name: str) -> str:
             tag_weights[tags[-1]] = 10 * OVERLAP
         for content in talk.contents:
             tags.append(f"content-{slug(content)}")
+            contents_of[content].append(ids[talk.key])
             tag_weights[tags[-1]] = 100 * OVERLAP
         tags.append(f"level-{talk.audience_level}")
         tag_weights[tags[-1]] = 1 * OVERLAP
@@ -275,14 +323,15 @@ def definition(problem: Problem, name: str) -> str:
             if costs[r] > floor:
                 avoid.append({"venue": room_ids[r], "weight": costs[r] - floor})
         slot_costs = timeslot_costs(problem, talk)
+        least = min(slot_costs.values())
         for key in sorted(slot_costs, key=lambda k: problem.timeslots[k].start):
-            if slot_costs[key]:
+            if slot_costs[key] > least:
                 slot = problem.timeslots[key]
                 avoid.append(
                     {
                         "date": slot.start.date(),
                         "time": f"{slot.start:%H:%M}-{slot.end:%H:%M}",
-                        "weight": slot_costs[key],
+                        "weight": slot_costs[key] - least,
                     }
                 )
         if avoid:
@@ -297,12 +346,23 @@ def definition(problem: Problem, name: str) -> str:
     doc["sessions"] = sessions
 
     together = tomlkit.aot()
-    for _theme, members in sorted(themes_of.items()):
-        if len(members) < 2:
-            continue
-        group = tomlkit.table()
-        group.update({"sessions": members, "same": "day", "weight": 10 * 90 * (len(members) - 1)})
-        together.append(group)
+    for groups, pair in ((themes_of, 10 * 90), (contents_of, 10 * 90)):
+        for _key, members in sorted(groups.items()):
+            if len(members) < 2:
+                continue
+            group = tomlkit.table()
+            group.update({"sessions": members, "same": "day", "weight": pair * (len(members) - 1)})
+            together.append(group)
+    talks_of: dict[str, list[str]] = defaultdict(list)
+    for talk in problem.talks:
+        for s in talk.speakers:
+            talks_of[s].append(ids[talk.key])
+    if len(days) > 2:
+        for members in talks_of.values():
+            if len(members) > 1:
+                group = tomlkit.table()
+                group.update({"sessions": members, "same": "day", "weight": MAKESPAN_DAY})
+                together.append(group)
     if together:
         doc["together"] = together
     weights = tomlkit.table()

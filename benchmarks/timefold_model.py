@@ -372,15 +372,21 @@ def matches(problem: Problem, placement: dict[str, tuple[str, str]]) -> dict[str
     return dict(total)
 
 
+def weighted(problem: Problem, name: str, amount: int) -> tuple[int, int]:
+    """(hard, soft) that `amount` matches of constraint `name` add to the score."""
+    h, s = problem.weight_overrides.get(name, WEIGHTS[name])
+    sign = 1 if name in REWARDS else -1
+    return sign * h * amount, sign * s * amount
+
+
 def score(problem: Problem, placement: dict[str, tuple[str, str]]) -> tuple[int, int]:
     """(hard, soft) as Timefold scores `placement`; unplaced talks score nothing, as in
     Timefold (a complete timetable places them all)."""
     hard = soft = 0
     for name, amount in matches(problem, placement).items():
-        h, s = problem.weight_overrides.get(name, WEIGHTS[name])
-        sign = 1 if name in REWARDS else -1
-        hard += sign * h * amount
-        soft += sign * s * amount
+        h, s = weighted(problem, name, amount)
+        hard += h
+        soft += s
     return hard, soft
 
 
