@@ -28,7 +28,10 @@ Approximate, because no key says them yet (issue 28):
   each timeslot is the count of violations it would make with the talks sharing a
   content tag in their ideal timeslots (each content's talks spread over the timeline
   in order of level);
-- speaker makespan, audience-type diversity (a reward): not stated;
+- speaker makespan (talks on the first and the last of three days): each speaker's
+  talks a `[[together]] same = "day"` group weighing half of it (a day apart is free
+  in Timefold, costs the weight here);
+- audience-type diversity (a reward for sharing an audience type at once): not stated;
 - audience-level and language diversity (rewards for different talks at once): as
   penalties on talks of the same level / language at once (the same up to a constant
   when every timeslot is full);

@@ -337,3 +337,49 @@ def test_the_clock_running_out_keeps_the_best_timetable_found(neighbourhoods_alw
     assert result.stopped_by_clock
     assert result.timetable.objective == min(p.objective for p in reported)
     assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+
+
+def test_a_weighted_group_spread_over_days_makes_its_strays_targets():
+    """A `[[together]]` goal is a target of the search like the other goals spanning days:
+    its sessions away from the group's busiest day, to be moved to that day, charged the
+    group's weight."""
+    from scheduler.model import Together
+
+    festival, published = generate.published_programme(3, generate.Programme(sessions=40, venues=3))
+    clock = days.Clock(festival)
+    places = lns.places_in(published.placements, clock)
+    by_day: dict[int, list[str]] = {}
+    for sid, (_, start) in sorted(places.items()):
+        by_day.setdefault(clock.day(start), []).append(sid)
+    home, other = sorted(by_day, key=lambda d: -len(by_day[d]))[:2]
+    group = (*by_day[home][:2], by_day[other][0])
+    quiet = replace(festival.weights, tag_overlap=(), person_days=0, attendee_clash=0)
+    festival = replace(festival, together=(Together(group, "day", weight=700),), weights=quiet)
+    targets = lns.spanning_gains(festival, clock, places)
+    stray = by_day[other][0]
+    assert set(targets) == {stray}
+    gains, charged = targets[stray]
+    assert charged == 700
+    assert gains(places[group[0]]) and not gains(places[stray])
+
+
+def test_the_search_frees_the_costliest_target_first():
+    """Of many sessions that could do better, the one that costs most is the one a step
+    starts from (each pick is random, in proportion to what each costs beyond its least)."""
+    import random
+
+    festival, published = generate.published_programme(5, generate.Programme(sessions=60, venues=3))
+    clock = days.Clock(festival)
+    places = lns.places_in(published.placements, clock)
+    targets = {sid: [places[sid]] for sid in sorted(places)[:12]}
+    costly = sorted(targets)[7]
+    excess = {sid: 1 for sid in targets} | {costly: 10**6}
+    picked = 0
+    uniform = 0
+    for seed in range(40):
+        free, _ = lns.choose(festival, clock, places, targets, random.Random(seed), 8, excess)
+        picked += costly in free
+        free, _ = lns.choose(festival, clock, places, targets, random.Random(seed), 8)
+        uniform += costly in free
+    assert picked == 40
+    assert uniform < 40  # without what each costs, any of them may be the one

@@ -298,13 +298,15 @@ def choose(
     improvable: Mapping[str, Sequence[Place]],
     rng: random.Random,
     size: int,
+    excess: Mapping[str, int] | None = None,
 ) -> tuple[set[str], set[int]]:
     """Sessions to free: some that could do better, and whatever is in their way.
 
     `improvable` maps sessions that cost more than they could to their better
-    places. For a few of them, one better place is picked and the sessions
-    overlapping it in that venue, and those sharing a person with it on that
-    day, are freed too; random sessions of the same day fill up to `size`.
+    places; `excess`, when given, what each costs beyond its least (a session that
+    costs more is picked first more often). For a few of them, one better place is
+    picked and the sessions overlapping it in that venue, and those sharing a
+    person with it on that day, are freed too; random sessions of the same day fill up to `size`.
     Without improvable sessions, one random day in a random share of venues.
     Returns the sessions and the day offsets they may use: their own days and
     the days of the places picked.
@@ -324,6 +326,9 @@ def choose(
     days_touched: list[int] = []
     candidates = sorted(improvable)
     rng.shuffle(candidates)
+    if excess:  # costlier sessions first, at random in proportion (Efraimidis-Spirakis)
+        keys = {sid: rng.random() ** (1 / max(1, excess.get(sid, 1))) for sid in candidates}
+        candidates.sort(key=keys.__getitem__, reverse=True)
     core: set[str] = set()
     for sid in candidates:
         if len(core) >= max(1, size // 6):
@@ -360,15 +365,23 @@ def choose(
     return free, set(days_touched) | {day_of[sid] for sid in free}
 
 
+#: a session some goal makes costly: a test of the places where it would gain, and what
+#: the goal charges it now (what a step that moves it could win at most, roughly)
+Gain = tuple[Callable[[Place], bool], int]
+
+
 def spanning_gains(
     festival: Festival, clock: Clock, places: Mapping[str, Place]
-) -> dict[str, Callable[[Place], bool]]:
+) -> dict[str, Gain]:
     """Sessions that the goals spanning days make costly, each with a test of the places
-    where it would gain: a person's sessions away from their busiest day when they attend
-    more days than the fewest (`person_days`), and sessions that overlap another with a
-    weighted tag (`tag_overlap`), to any time that does not."""
+    where it would gain and what those goals charge it: a person's sessions away from
+    their busiest day when they attend more days than the fewest (`person_days`), the
+    sessions of a weighted `[[together]]` group away from its busiest day or venue, to
+    that day or venue, and sessions that overlap others with a weighted tag
+    (`tag_overlap`) or chosen with them by attendees, to any time that does not."""
     weights = festival.weights
     found: dict[str, Callable[[Place], bool]] = {}
+    charged: dict[str, int] = defaultdict(int)
     day_of = {sid: clock.day(start) for sid, (_, start) in places.items()}
     if weights.person_days:
         held: dict[str, list[str]] = {}
@@ -383,16 +396,24 @@ def spanning_gains(
                 for sid in mine:
                     if day_of[sid] != busiest:
                         found[sid] = lambda place, day=busiest: clock.day(place[1]) == day
+                        charged[sid] += weights.person_days
+    for sid, (gains, weight) in _together_gains(festival, clock, places).items():
+        found.setdefault(sid, gains)
+        charged[sid] += weight
     by_id = {s.id: s for s in festival.sessions}
     pairs = [
-        (a, b)
+        (a, b, weight)
         for tag, weight in weights.tag_overlap
         if weight
         for a, b in combinations([s.id for s in festival.sessions if tag in s.tags], 2)
     ]
     if weights.attendee_clash:
-        pairs += [p for p in interest.pair_weights(festival.interest) if p[0] in places]
-    for a, b in pairs:
+        pairs += [
+            (a, b, weights.attendee_clash * count)
+            for (a, b), count in interest.pair_weights(festival.interest).items()
+            if a in places
+        ]
+    for a, b, weight in pairs:
         if b not in places:
             continue
         span_a = (places[a][1], places[a][1] + by_id[a].duration)
@@ -404,6 +425,41 @@ def spanning_gains(
                     place[1] + d <= o[0] or o[1] <= place[1]
                 ),
             )
+            charged[a] += weight
+    return {sid: (test, charged[sid]) for sid, test in found.items()}
+
+
+def _together_gains(
+    festival: Festival, clock: Clock, places: Mapping[str, Place]
+) -> dict[str, Gain]:
+    """For each weighted `[[together]]` group of a day or a venue (or both) that `places`
+    spreads out, its sessions away from the group's busiest day and venue, each with a
+    test of the places that join them (ties go to the earliest day, the first venue) and
+    the group's weight."""
+    found: dict[str, Gain] = {}
+    for group in festival.together:
+        ids = [sid for sid in group.sessions if sid in places]
+        if not group.weight or group.same == "block" or len(ids) < 2:
+            continue
+        days = [clock.day(places[sid][1]) for sid in ids]
+        venues = [places[sid][0] for sid in ids]
+        day = max(sorted(set(days)), key=days.count)
+        venue = max(sorted(set(venues)), key=venues.count)
+        by_day = group.same in ("day", "venue-day")
+        by_venue = group.same in ("venue", "venue-day")
+        for sid, d, v in zip(ids, days, venues, strict=True):
+            if (by_day and d != day) or (by_venue and v != venue):
+                test = (
+                    found[sid][0]
+                    if sid in found
+                    else (
+                        lambda place, day=day, venue=venue, by_day=by_day, by_venue=by_venue: (
+                            (not by_day or clock.day(place[1]) == day)
+                            and (not by_venue or place[0] == venue)
+                        )
+                    )
+                )
+                found[sid] = (test, found.get(sid, (test, 0))[1] + group.weight)
     return found
 
 

@@ -317,20 +317,27 @@ class NeighbourhoodSearch:
         unmoved sessions: only moved ones can gain."""
 
         def improvable(current: Mapping[str, Place]) -> Mapping[str, list[Place]]:
-            found: dict[str, Callable[[], list[Place]]] = {
-                sid: (lambda sid=sid: best_places[sid])
-                for sid in least
-                if best_places[sid]
-                and lns.preference_cost(self.festival, self.clock, self.sessions[sid], current[sid])
-                > least[sid]
-            }
-            for sid, gains in lns.spanning_gains(self.festival, self.clock, current).items():
+            found: dict[str, Callable[[], list[Place]]] = {}
+            excess: dict[str, int] = {}
+            for sid in least:
+                if not best_places[sid]:
+                    continue
+                cost = lns.preference_cost(
+                    self.festival, self.clock, self.sessions[sid], current[sid]
+                )
+                if cost > least[sid]:
+                    found[sid] = lambda sid=sid: best_places[sid]
+                    excess[sid] = cost - least[sid]
+            for sid, (gains, charged) in lns.spanning_gains(
+                self.festival, self.clock, current
+            ).items():
                 found.setdefault(
                     sid, lambda sid=sid, gains=gains: [p for p in self._places_of(sid) if gains(p)]
                 )
+                excess[sid] = excess.get(sid, 0) + charged
             if self.old:
                 found = {sid: f for sid, f in found.items() if current[sid] != self.old.get(sid)}
-            return Lazy(found)
+            return Lazy(found, excess)
 
         return improvable
 
@@ -431,13 +438,15 @@ class NeighbourhoodSearch:
             self._report(phase, best, bound, found)
         stall = STALL if self.previous is None else STALL_REPLAN
         while best > bound and stale < stall and not self._out_of_time():
+            targets = improvable(self.places)
             free, days = lns.choose(
                 self.festival,
                 self.clock,
                 self.places,
-                improvable(self.places),
+                targets,
                 self.rng,
                 self.size,
+                getattr(targets, "excess", None),
             )
             size = self.size
             objective = self._step(phase, free, days, cap)
@@ -503,9 +512,15 @@ class Lazy(Mapping[str, list[Place]]):
     """Improvable sessions whose better places are listed only when asked for: a step
     looks at a few of them, and listing a session's places can take thousands of tests."""
 
-    def __init__(self, listers: Mapping[str, Callable[[], list[Place]]]):
+    def __init__(
+        self,
+        listers: Mapping[str, Callable[[], list[Place]]],
+        excess: Mapping[str, int] | None = None,
+    ):
         self.listers = listers
         self.listed: dict[str, list[Place]] = {}
+        #: what each session costs beyond its least, where known: costlier ones go first
+        self.excess = excess
 
     def __getitem__(self, sid: str) -> list[Place]:
         if sid not in self.listed:
