@@ -238,12 +238,11 @@ class NeighbourhoodSearch:
         festival, clock = self.festival, self.clock
         if self.stop.is_set():
             return 0
-        costly = [
-            sid
+        costs_here = {
+            sid: lns.preference_cost(festival, clock, self.sessions[sid], self.places[sid])
             for sid in least
-            if lns.preference_cost(festival, clock, self.sessions[sid], self.places[sid])
-            > least[sid]
-        ]
+        }
+        costly = [sid for sid in least if costs_here[sid] > least[sid]]
         if not costly or len(costly) > CLASH_SESSIONS:
             return 0
         where: dict[str, list[str]] = {}  # venue → sessions placed there now
@@ -268,9 +267,14 @@ class NeighbourhoodSearch:
             apart = pa[1] + sa.duration <= pb[1] or pb[1] + sb.duration <= pa[1]
             return not apart and (pa[0] == pb[0] or bool(set(sa.people) & set(sb.people)))
 
+        def cheapest_places(sid: str) -> list[Place]:
+            """The session's cheapest places: already listed for a session that costs more
+            than its least where it is; listed here (rarely) for one at its least."""
+            return best_places[sid] if costs_here[sid] > least[sid] else cheapest_of(sid)[0]
+
         pairs: list[tuple[float, str, str]] = []
         for a in costly:
-            mine, extra_a = cheapest_of(a)
+            mine = best_places[a]  # a costs more than its least: all its cheapest places
             if not mine or len(mine) > CLASH_PLACES:
                 continue
             rivals = {b for vid, _ in mine for b in where.get(vid, ())}
@@ -279,13 +283,17 @@ class NeighbourhoodSearch:
             for b in sorted(rivals - {a}):
                 if b not in least:
                     continue
-                theirs, extra_b = cheapest_of(b)
+                if costs_here[b] == least[b] and not all(
+                    clash(a, pa, b, self.places[b]) for pa in mine
+                ):
+                    continue  # b's place now is one of its cheapest, and leaves a room
+                theirs = cheapest_places(b)
                 if (
                     theirs
                     and len(theirs) <= CLASH_PLACES
                     and all(clash(a, pa, b, pb) for pa in mine for pb in theirs)
                 ):
-                    pairs.append((min(extra_a, extra_b), a, b))
+                    pairs.append((min(cheapest_of(a)[1], cheapest_of(b)[1]), a, b))
         used: set[str] = set()
         added = 0
         for gain, a, b in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
