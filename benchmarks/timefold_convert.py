@@ -62,13 +62,12 @@ def _period(problem: Problem, slot_key: str) -> str:
     return f"{slot.start:%Y-%m-%d %H:%M}-{slot.end:%H:%M}"
 
 
-def room_costs(problem: Problem, talk: Talk) -> dict[str, int]:
+def room_costs(problem: Problem, talk: Talk, ideal: dict[str, str]) -> dict[str, int]:
     """Timefold's soft cost of each compatible room for `talk` alone: room-tag wishes of
     the talk and its speakers, and the popular-talks inversions it would make."""
     timeslots, rooms = problem.talk_types[talk.talk_type]
     minutes = problem.timeslots[next(iter(timeslots))].minutes
     speakers = [problem.speakers[s] for s in talk.speakers]
-    ideal = ideal_rooms(problem)
     duration = {
         t.key: problem.timeslots[next(iter(problem.talk_types[t.talk_type][0]))].minutes
         for t in problem.talks
@@ -95,14 +94,9 @@ def room_costs(problem: Problem, talk: Talk) -> dict[str, int]:
     return costs
 
 
-_IDEAL: dict[int, dict[str, str]] = {}
-
-
 def ideal_rooms(problem: Problem) -> dict[str, str]:
     """Where each talk sits when talks of a type fill its rooms by favourites, most
     popular in the most seats (each room taking as many talks as the type's timeslots)."""
-    if id(problem) in _IDEAL:
-        return _IDEAL[id(problem)]
     ideal = {}
     for kind, (timeslots, rooms) in problem.talk_types.items():
         talks = sorted(
@@ -112,18 +106,16 @@ def ideal_rooms(problem: Problem) -> dict[str, str]:
         per_room = len(timeslots)
         for i, talk in enumerate(talks):
             ideal[talk.key] = order[min(i // per_room, len(order) - 1)]
-    _IDEAL[id(problem)] = ideal
     return ideal
 
 
-def timeslot_costs(problem: Problem, talk: Talk) -> dict[str, int]:
+def timeslot_costs(problem: Problem, talk: Talk, ideal: dict[str, str]) -> dict[str, int]:
     """Timefold's soft cost of each compatible timeslot for `talk`: its speakers'
     preferred and undesired timeslot tags, and the content audience-level flow
     violations it would make with every talk sharing a content tag, were those in
     their ideal timeslots (a content's talks ordered by level across the timeline)."""
     timeslots, _ = problem.talk_types[talk.talk_type]
     speakers = [problem.speakers[s] for s in talk.speakers]
-    ideal = ideal_timeslots(problem)
     mates = [
         (other, problem.timeslots[ideal[other.key]], len(set(talk.contents) & set(other.contents)))
         for other in problem.talks
@@ -146,14 +138,9 @@ def timeslot_costs(problem: Problem, talk: Talk) -> dict[str, int]:
     return costs
 
 
-_IDEAL_SLOTS: dict[int, dict[str, str]] = {}
-
-
 def ideal_timeslots(problem: Problem) -> dict[str, str]:
     """Each talk's timeslot were every content's talks spread over the timeline in
     order of audience level (a talk in several contents: its first content)."""
-    if id(problem) in _IDEAL_SLOTS:
-        return _IDEAL_SLOTS[id(problem)]
     groups: dict[str, list[Talk]] = defaultdict(list)
     for talk in problem.talks:
         groups[talk.contents[0] if talk.contents else ""].append(talk)
@@ -166,7 +153,6 @@ def ideal_timeslots(problem: Problem) -> dict[str, str]:
             )
             share = i / (len(talks) - 1) if len(talks) > 1 and content else 0.5
             ideal[talk.key] = slots[round(share * (len(slots) - 1))]
-    _IDEAL_SLOTS[id(problem)] = ideal
     return ideal
 
 
@@ -262,8 +248,10 @@ def definition(problem: Problem, name: str) -> str:
     contents_of: dict[str, list[str]] = defaultdict(list)
     sessions = tomlkit.aot()
     languages = {t.language for t in problem.talks}
+    best_rooms, best_slots = ideal_rooms(problem), ideal_timeslots(problem)
     for talk in problem.talks:
         timeslots, _ = problem.talk_types[talk.talk_type]
+        allowed = _allowed_rooms(problem, talk)
         minutes = problem.timeslots[next(iter(timeslots))].minutes
         tags = []
         for theme in talk.theme_tracks:
@@ -294,7 +282,7 @@ def definition(problem: Problem, name: str) -> str:
                 "id": ids[talk.key],
                 "title": talk.title,
                 "duration": f"{minutes}m",
-                "venues": [room_ids[r] for r in _allowed_rooms(problem, talk)],
+                "venues": [room_ids[r] for r in allowed],
             }
         )
         if talk.speakers:
@@ -319,13 +307,12 @@ def definition(problem: Problem, name: str) -> str:
             slot = problem.timeslots[talk.timeslot]
             session["fixed"] = {"start": slot.start, "venue": room_ids[talk.room]}
         avoid = []
-        allowed = _allowed_rooms(problem, talk)
-        costs = room_costs(problem, talk)
+        costs = room_costs(problem, talk, best_rooms)
         floor = min(costs[r] for r in allowed)
         for r in allowed:
             if costs[r] > floor:
                 avoid.append({"venue": room_ids[r], "weight": costs[r] - floor})
-        slot_costs = timeslot_costs(problem, talk)
+        slot_costs = timeslot_costs(problem, talk, best_slots)
         least = min(slot_costs.values())
         for key in sorted(slot_costs, key=lambda k: problem.timeslots[k].start):
             if slot_costs[key] > least:
