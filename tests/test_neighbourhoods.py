@@ -383,3 +383,39 @@ def test_the_search_frees_the_costliest_target_first():
         uniform += costly in free
     assert picked == 40
     assert uniform < 40  # without what each costs, any of them may be the one
+
+
+def test_a_step_into_a_block_held_by_another_track_frees_both_blocks_whole():
+    """Where each block holds one track, a session can only move into another track's
+    block with that whole block moving out: the step frees every session of the block it
+    aims at and of the block it leaves, so the two tracks can trade blocks."""
+    import random
+
+    from scheduler.solver.grid import Blocks
+
+    shape = generate.Programme(sessions=150, venues=10, slots=1.0, blocks=1.0)
+    festival, published = generate.published_programme(3, shape)
+    clock = days.Clock(festival)
+    places = lns.places_in(published.placements, clock)
+    blocks = Blocks(festival, clock)
+    by_id = {s.id: s for s in festival.sessions}
+    members: dict = {}
+    for sid, (vid, start) in places.items():
+        members.setdefault(blocks.of(vid, start), set()).add(sid)
+    sid = next(sid for sid in sorted(places) if by_id[sid].track)
+    own = blocks.of(*places[sid])
+    aim = next(
+        (key, sorted(sids)[0])
+        for key, sids in sorted(members.items())
+        if key[0] != own[0]
+        and clock.day(key[1]) == clock.day(own[1])
+        and len(sids) > 1
+        and by_id[sorted(sids)[0]].track not in (None, by_id[sid].track)
+    )
+    (vid, _, _), holder = aim
+    target = (vid, places[holder][1])
+    both = members[own] | members[aim[0]]
+    for seed in range(10):
+        rng = random.Random(seed)
+        free, _ = lns.choose(festival, clock, places, {sid: [target]}, rng, len(both) + 1)
+        assert both <= free

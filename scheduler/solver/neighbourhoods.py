@@ -26,7 +26,7 @@ from .. import interest
 from ..days import Clock
 from ..model import Festival, Fixed, Period, Placement, Session, Wish
 from .goals import empty_share, fewest_days
-from .grid import Place, Table, travel_times
+from .grid import BlockKey, Blocks, Place, Table, travel_times
 
 
 def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
@@ -306,7 +306,8 @@ def choose(
     places; `excess`, when given, what each costs beyond its least (a session that
     costs more is picked first more often). For a few of them, one better place is
     picked and the sessions overlapping it in that venue, and those sharing a
-    person with it on that day, are freed too; random sessions of the same day fill up to `size`.
+    person with it on that day, are freed too; where blocks hold one track, so are the
+    whole blocks it leaves and enters; random sessions of the same day fill up to `size`.
     Without improvable sessions, one random day in a random share of venues.
     Returns the sessions and the day offsets they may use: their own days and
     the days of the places picked.
@@ -322,6 +323,14 @@ def choose(
     for s in festival.sessions:
         for pid in s.people:
             people_of[pid].add(s.id)
+    # Where blocks hold one track, a session moves into a block only with the whole
+    # block: free the target block and the session's own, so two tracks can trade.
+    blocks = Blocks(festival, clock) if festival.one_track_per_block else None
+    in_block: dict[BlockKey, list[str]] = defaultdict(list)
+    if blocks is not None:
+        for sid, (vid, start) in sorted(places.items()):
+            if blocks.venues[vid].has_blocks:
+                in_block[blocks.of(vid, start)].append(sid)
     free: set[str] = set()
     days_touched: list[int] = []
     candidates = sorted(improvable)
@@ -330,6 +339,7 @@ def choose(
         keys = {sid: rng.random() ** (1 / max(1, excess.get(sid, 1))) for sid in candidates}
         candidates.sort(key=keys.__getitem__, reverse=True)
     core: set[str] = set()
+    whole: set[str] = set()  # the blocks a target leaves or enters: freed whole
     for sid in candidates:
         if len(core) >= max(1, size // 6):
             break
@@ -350,6 +360,9 @@ def choose(
                 free.add(other)
         for pid in by_id[sid].people:
             free.update(o for o in people_of[pid] if day_of[o] == day)
+        if blocks is not None and by_id[sid].track:
+            for key in (blocks.of(target_venue, target), blocks.of(*places[sid])):
+                whole.update(in_block.get(key, ()))
     if not days_touched:
         day = rng.choice(sorted(by_day))
         venues = sorted({vid for (d, vid) in by_day_venue if d == day})
@@ -357,11 +370,13 @@ def choose(
         for vid in chosen:
             free.update(by_day_venue[(day, vid)])
         days_touched.append(day)
+    free |= whole
     pool = [sid for day in sorted(set(days_touched)) for sid in by_day[day] if sid not in free]
     rng.shuffle(pool)
     free.update(pool[: max(0, size - len(free))])
+    kept = core | whole
     if len(free) > size:
-        free = core | set(rng.sample(sorted(free - core), max(0, size - len(core))))
+        free = kept | set(rng.sample(sorted(free - kept), max(0, size - len(kept))))
     return free, set(days_touched) | {day_of[sid] for sid in free}
 
 
