@@ -104,3 +104,45 @@ def test_a_tight_slot_exact_programme_first_fit_cannot_finish_gets_a_timetable()
     assert result.timetable is not None
     assert validate.violations(festival, result.timetable) == []
     assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_congresses_share_one_day_of_sessions_each_holding_one_cluster(seed):
+    """A congress: every room has the same sessions of equal slots, each session of the
+    hidden timetable holds talks of one cluster, speakers give up to three talks, and the
+    hidden timetable keeps every rule."""
+    from collections import Counter
+
+    from scheduler import days
+    from scheduler.solver.grid import Blocks
+
+    shape = generate.Congress(talks=240, venues=6, days=2, track_talks=20)
+    festival, witness = generate.published_congress(seed, shape)
+    assert len(festival.sessions) == shape.talks
+    assert validate.violations(festival, witness) == []
+    assert festival.one_track_per_block
+    assert {v.blocks_on(festival.start) for v in festival.venues} == {
+        festival.venues[0].blocks_on(festival.start)
+    }
+    assert len(festival.venues[0].blocks_on(festival.start)) == shape.blocks
+    assert len(festival.venues[0].slots_on(festival.start)) == shape.blocks * shape.per_block
+    clock, track = days.Clock(festival), {s.id: s.track for s in festival.sessions}
+    blocks = Blocks(festival, clock)
+    held: dict = {}
+    for p in witness.placements:
+        key = blocks.of(p.venue, clock.minute(p.start))
+        held.setdefault(key, set()).add(track[p.session])
+    assert all(len(tracks) == 1 for tracks in held.values())
+    talks = Counter(pid for s in festival.sessions for pid in s.people)
+    assert max(talks.values()) <= 3 < len(festival.people) and min(talks.values()) == 1
+
+
+def test_a_congress_is_planned_validly():
+    """First fit, repair and the search give a congress a valid timetable that the
+    validator scores as the solver does."""
+    shape = generate.Congress(talks=300, venues=8, days=2, track_talks=20)
+    festival, _ = generate.published_congress(3, shape)
+    result = solver.solve(festival, options=solver.Options(time_limit=2))
+    assert result.timetable is not None
+    assert validate.violations(festival, result.timetable) == []
+    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective

@@ -10,6 +10,7 @@ programme.
 from __future__ import annotations
 
 from .common import interest_csv, with_interest
+from .congress import Congress, congress_and_witness, published_congress
 from .festivals import (
     Shape,
     close_for_day,
@@ -38,10 +39,12 @@ __all__ = [
     "AUDIENCES",
     "DURATION_MIX",
     "SHORT_TALKS",
+    "Congress",
     "Programme",
     "Shape",
     "SlotExact",
     "close_for_day",
+    "congress_and_witness",
     "festival",
     "festival_and_witness",
     "festival_toml",
@@ -52,6 +55,7 @@ __all__ = [
     "programme_and_witness",
     "programme_toml",
     "published",
+    "published_congress",
     "published_programme",
     "published_slot_exact",
     "slot_exact_and_witness",
