@@ -157,6 +157,9 @@ def test_each_sessions_cheapest_place_is_the_least_of_all_its_places(seed):
         least, best = lns.cheapest(festival, clock, s, places)
         assert least == min(costs.values())
         assert best == [p for p in places if costs[p] == least]
+        if lns.venue_only(s):  # read off the venues, the same least and places
+            window = (0, max(t for _, t in places))
+            assert lns.cheapest_venues(festival, s, table, window) == (least, best)
 
 
 def test_dense_interest_is_planned_by_neighbourhoods_from_a_first_timetable_at_once(

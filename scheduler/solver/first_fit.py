@@ -90,6 +90,10 @@ class _Board:
         self.blocks = Blocks(festival, clock)
         #: block → its track: named in [[blocks]], or that of the sessions placed in it
         self.track_of_block = dict(self.blocks.named)
+        #: track → the venues where it holds blocks, with how many
+        self.venues_of_track: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for (vid, _, _), track in self.track_of_block.items():
+            self.venues_of_track[track][vid] += 1
         self.in_block: dict[BlockKey, set[str]] = defaultdict(set)
         self.blocked = festival.one_track_per_block and any(v.has_blocks for v in festival.venues)
         #: a person's places so far: session → (venue, start, end)
@@ -183,11 +187,22 @@ class _Board:
             members = self.in_block[block]
             if sign > 0:
                 members.add(s.id)
-                self.track_of_block.setdefault(block, s.track)
+                if block not in self.track_of_block:
+                    self.track_of_block[block] = s.track
+                    self.venues_of_track[s.track][vid] += 1
             else:
                 members.discard(s.id)
                 if not members and block not in self.blocks.named:
-                    self.track_of_block.pop(block, None)
+                    track = self.track_of_block.pop(block, None)
+                    if track is not None:
+                        self._forget(track, vid)
+
+    def _forget(self, track: str, vid: str) -> None:
+        """`track` holds one block fewer in `vid`."""
+        held = self.venues_of_track[track]
+        held[vid] -= 1
+        if not held[vid]:
+            del held[vid]
 
     def in_the_way(self, s: Session, vid: str, t: int) -> set[str]:
         """The placed sessions that hold `vid` while `s` would, and, when its block is held
@@ -240,7 +255,11 @@ def first_fit(
         only = s.fixed.venue if s.fixed is not None else None
         places = _candidates(festival, s, starts[s.id], clock, wanted.get(s.id), board.room)
         if board.blocked and s.track and s.id not in wanted:
-            places = _owned_first(places, lambda p: board.owned(s, p))
+            # the blocks its track holds first: the same order among the venues they are in
+            held = board.venues_of_track.get(s.track, {})
+            mine = {vid: times for vid, times in starts[s.id].items() if vid in held}
+            owned = _candidates(festival, s, mine, clock, None, board.room)
+            places = _owned_first(owned, places, lambda p: p[0] in held and board.owned(s, p))
         for vid, t in places:
             if only is not None and vid != only:
                 continue
@@ -475,15 +494,14 @@ def _on_day(times: Sequence[int], clock: Clock, day: int) -> Sequence[int]:
     return times[lo:hi]
 
 
-def _owned_first(places: Iterator[Place], owned: Callable[[Place], bool]) -> Iterator[Place]:
-    """`places` in their order, those in a block its track already holds first."""
-    later = []
-    for place in places:
-        if owned(place):
-            yield place
-        else:
-            later.append(place)
-    yield from later
+def _owned_first(
+    in_owned_venues: Iterator[Place], places: Iterator[Place], owned: Callable[[Place], bool]
+) -> Iterator[Place]:
+    """`places` in their order, those in a block its track already holds first (found
+    among `in_owned_venues`, the same places in the venues of those blocks only, so that
+    the whole stream is walked only when none of them fits)."""
+    yield from (place for place in in_owned_venues if owned(place))
+    yield from (place for place in places if not owned(place))
 
 
 def _free_starts(times: Sequence[int], busy: _Busy, need: int) -> Iterator[int]:

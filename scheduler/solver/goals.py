@@ -279,19 +279,22 @@ def attendee_clash(m: Formulation) -> list:
     return terms
 
 
-def fewest_days(festival: Festival, person: str) -> int:
-    """The fewest days a person's sessions could need: one, or more when their sessions
-    together last longer than the longest opening day of any venue."""
-    total = sum(s.duration for s in festival.sessions if person in s.people)
-    if not total:
-        return 0
-    longest = max((v.hours_minutes for v in festival.venues), default=1440)
-    return max(1, -(-total // max(1, longest)))
+def fewest_days(festival: Festival) -> dict[str, int]:
+    """Person → the fewest days their sessions could need: one, or more when their
+    sessions together last longer than the longest opening day of any venue (people
+    without sessions: none)."""
+    total: dict[str, int] = {}
+    for s in festival.sessions:
+        for pid in dict.fromkeys(s.people):
+            total[pid] = total.get(pid, 0) + s.duration
+    longest = max(1, max((v.hours_minutes for v in festival.venues), default=1440))
+    return {pid: max(1, -(-minutes // longest)) for pid, minutes in total.items() if minutes}
 
 
 def person_days(m: Formulation) -> list:
     """For each person, the days they attend beyond the fewest their sessions could need."""
     terms: list = []
+    fewest = fewest_days(m.festival)
     for person in m.festival.people:
         mine = m.sessions_of.get(person.id, [])
         if not mine:
@@ -302,7 +305,7 @@ def person_days(m: Formulation) -> list:
             # exactly the days they attend, also in a timetable that is not the best
             m.model.add_max_equality(present, [m.on[s.id][d] for s in mine])
             attends.append(present)
-        terms.append(sum(attends) - fewest_days(m.festival, person.id))
+        terms.append(sum(attends) - fewest.get(person.id, 0))
     return terms
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from ortools.sat.python import cp_model
 
 from ..days import Clock, festival_days
-from ..model import Festival, Period, Session, Venue
+from ..model import Festival, Period, Person, Session, Venue
 
 DAY = 1440
 Place = tuple[str, int]  # (venue id, start minute)
@@ -178,9 +178,12 @@ def window(s: Session, clock: Clock) -> tuple[int, int]:
     return low, high
 
 
-def absences(festival: Festival, s: Session, clock: Clock) -> list[tuple[int, int]]:
-    """When the session or any of its people is unavailable, as minute ranges."""
-    people = {p.id: p for p in festival.people}
+def absences(
+    festival: Festival, s: Session, clock: Clock, people: Mapping[str, Person] | None = None
+) -> list[tuple[int, int]]:
+    """When the session or any of its people is unavailable, as minute ranges (`people`:
+    the festival's people by id, when the caller has them)."""
+    people = people if people is not None else {p.id: p for p in festival.people}
     return [minutes_between(clock, period) for period in s.unavailable] + [
         minutes_between(clock, period) for pid in s.people for period in people[pid].unavailable
     ]

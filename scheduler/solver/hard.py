@@ -9,7 +9,8 @@ order the model adds them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from itertools import combinations, pairwise
 from typing import TYPE_CHECKING, Any
@@ -230,6 +231,7 @@ def venues_blocks(m: Formulation) -> None:
     for j, v in enumerate(m.festival.venues):
         if not v.has_blocks:
             continue
+        here_with_track = [s for s in m.sessions if s.track and v.id in m.at[s.id]]
         windows = {o: block_windows(m.festival, m.clock, v, o) for o in offsets}
         if m.explain:
             guard = m.when(
@@ -253,11 +255,7 @@ def venues_blocks(m: Formulation) -> None:
                 if not (m.festival.one_track_per_block or entry):
                     continue
                 members = [
-                    s
-                    for s in m.sessions
-                    if s.track
-                    and v.id in m.at[s.id]
-                    and any(a <= t and t + s.duration <= b for t in m.grid[s.id])
+                    s for s in here_with_track if _starts_within(m.grid[s.id], a, b - s.duration)
                 ]
                 if entry is None and len({s.track for s in members}) < 2:
                     continue
@@ -710,3 +708,9 @@ RULES: tuple[Callable[[Formulation], None], ...] = (
 
 def _hours(v: Venue) -> str:
     return f"{v.opens // 60:02d}:{v.opens % 60:02d}-{v.closes // 60:02d}:{v.closes % 60:02d}"
+
+
+def _starts_within(grid: Sequence[int], low: int, high: int) -> bool:
+    """Whether the sorted starts `grid` hold one in [low, high]."""
+    i = bisect.bisect_left(grid, low)
+    return i < len(grid) and grid[i] <= high

@@ -121,6 +121,35 @@ def cheapest(
     return least, [p for p, c in zip(places, costs, strict=True) if c == least]
 
 
+def venue_only(s: Session) -> bool:
+    """Whether what `s` costs on its own depends on its venue alone (no wish names a
+    date or a time)."""
+    return not (s.wishes or s.avoid) and (
+        s.prefer is None or (not s.prefer.dates and s.prefer.time is None)
+    )
+
+
+def cheapest_venues(
+    festival: Festival,
+    s: Session,
+    table: Table,
+    window: tuple[int, int],
+    away: Sequence[tuple[int, int]] = (),
+) -> tuple[int, list[Place]]:
+    """`cheapest` for a session whose cost depends on its venue alone (`venue_only`):
+    venues costed once each, cheapest first, and only the places of the cheapest venues
+    that have any listed, rather than every place of every venue."""
+    by_cost: dict[int, list[str]] = defaultdict(list)
+    for vid in table[s.id]:
+        by_cost[_weighed(festival, missed_at_venue(festival, s, vid))].append(vid)
+    for cost in sorted(by_cost):
+        venues = {vid: table[s.id][vid] for vid in by_cost[cost]}
+        places = places_of(s, {s.id: venues}, window, away)
+        if places:
+            return cost, places
+    return 0, []
+
+
 def has_local_cost(festival: Festival, s: Session) -> bool:
     """Whether `s` can cost anything in the goals local to one session."""
     return (
@@ -403,10 +432,11 @@ def spanning_gains(
         for s in festival.sessions:
             for pid in dict.fromkeys(s.people):
                 held.setdefault(pid, []).append(s.id)
+        fewest = fewest_days(festival)
         for person in festival.people:
             mine = held.get(person.id, [])
             attended = {day_of[sid] for sid in mine}
-            if len(attended) > 1 and len(attended) > fewest_days(festival, person.id):
+            if len(attended) > 1 and len(attended) > fewest.get(person.id, 0):
                 busiest = max(sorted(attended), key=lambda d: sum(day_of[s] == d for s in mine))
                 for sid in mine:
                     if day_of[sid] != busiest:

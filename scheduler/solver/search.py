@@ -89,7 +89,10 @@ class NeighbourhoodSearch:
         )
         self.sessions = {s.id: s for s in festival.sessions}
         self.windows = {sid: window(s, self.clock) for sid, s in self.sessions.items()}
-        self.away = {sid: absences(festival, s, self.clock) for sid, s in self.sessions.items()}
+        people = {p.id: p for p in festival.people}
+        self.away = {
+            sid: absences(festival, s, self.clock, people) for sid, s in self.sessions.items()
+        }
         self.rng = random.Random(options.seed)
         self.places: dict[str, Place] = {}
         self.allowed: dict[str, list[Place]] = {}
@@ -221,6 +224,11 @@ class NeighbourhoodSearch:
                 here = self.places[sid]
                 if lns.preference_cost(self.festival, self.clock, s, here) == 0:
                     least[sid], best_places[sid] = 0, [here]
+                    continue
+                if lns.venue_only(s):  # its venue alone decides: no place listed twice
+                    least[sid], best_places[sid] = lns.cheapest_venues(
+                        self.festival, s, self.table, self.windows[sid], self.away[sid]
+                    )
                     continue
                 least[sid], best_places[sid] = lns.cheapest(
                     self.festival, self.clock, s, self._places_of(sid)
@@ -632,11 +640,13 @@ def _contested(
     found: list[str] = []
     seen = set(missing)
     frontier = list(missing)
+    people = {p.id: p for p in festival.people}
     while frontier and len(found) < most:
         count: dict[str, int] = {}
         for sid in frontier:
             s = by_id[sid]
-            own = lns.places_of(s, table, window(s, clock), absences(festival, s, clock))
+            away = absences(festival, s, clock, people)
+            own = lns.places_of(s, table, window(s, clock), away)
             for vid, t in own:
                 v = venues[vid]
                 lo, hi = t, t + s.duration + v.changeover
