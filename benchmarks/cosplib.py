@@ -36,11 +36,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import capped_plan
 import cosplib_convert
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,15 +96,9 @@ def run_festival(tree: Path, instance: dict, name: str, seconds: float, folder: 
         (folder / f"{cosplib_convert.slug(name)}-interest.csv").write_text(
             interest, encoding="utf-8"
         )
-    out = Path(tempfile.mkdtemp(prefix=f"out-{name}-", dir=folder))  # fresh: no baseline
-    command = [sys.executable, "-m", "scheduler", "plan", str(definition), "--out", str(out), "-q"]
-    command += ["--max-seconds", f"{seconds:g}", "--time-limit", "1000000"]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        return {"objective": None, "wall": wall, "error": done.stderr.strip()[-300:]}
-    timetable = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    timetable, wall, error = capped_plan.plan(definition, seconds)
+    if timetable is None:
+        return {"objective": None, "wall": wall, "error": error}
     placement = folder / f"{name}-placement.json"
     placement.write_text(
         json.dumps(cosplib_convert.placement(instance, timetable)), encoding="utf-8"

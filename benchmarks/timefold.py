@@ -39,7 +39,6 @@ the median hard and soft scores over --runs, and the wall seconds of the run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -53,6 +52,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import capped_plan
 import timefold_convert
 import timefold_model
 
@@ -127,15 +127,9 @@ def run_festival(problem: timefold_model.Problem, name: str, seconds: float, fol
     """One capped `festival plan` in a fresh process, scored by Timefold's rules."""
     definition = folder / f"{name}.toml"
     definition.write_text(timefold_convert.definition(problem, name), encoding="utf-8")
-    out = Path(tempfile.mkdtemp(prefix=f"out-{name}-", dir=folder))  # fresh: no baseline
-    command = [sys.executable, "-m", "scheduler", "plan", str(definition), "--out", str(out), "-q"]
-    command += ["--max-seconds", f"{seconds:g}", "--time-limit", "1000000"]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        return {"hard": None, "soft": None, "wall": wall, "error": done.stderr.strip()[-300:]}
-    timetable = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    timetable, wall, error = capped_plan.plan(definition, seconds)
+    if timetable is None:
+        return {"hard": None, "soft": None, "wall": wall, "error": error}
     placement = placement_of(problem, timetable)
     missing = len(problem.talks) - len(placement)
     hard, soft = timefold_model.score(problem, placement)
