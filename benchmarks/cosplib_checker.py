@@ -42,6 +42,11 @@ def _number(value) -> int:
     return int(value)
 
 
+def _table(penalty, rows: int, columns: int) -> list[list[int]]:
+    """A penalty matrix read by index, as plain integers."""
+    return [[_number(penalty(i, j)) for j in range(columns)] for i in range(rows)]
+
+
 def dump(problem) -> dict:
     """The instance as names and numbers, in CoSPLib's own order."""
     sessions = problem.get_session_list()
@@ -87,49 +92,27 @@ def dump(problem) -> dict:
             }
             for s in submissions
         ],
-        "tracks_sessions": [
-            [
-                _number(problem.get_tracks_sessions_penalty_by_index(t, s))
-                for s in range(len(sessions))
-            ]
-            for t in range(len(tracks))
-        ],
-        "tracks_rooms": [
-            [_number(problem.get_tracks_rooms_penalty_by_index(t, r)) for r in range(len(rooms))]
-            for t in range(len(tracks))
-        ],
-        "sessions_rooms": [
-            [_number(problem.get_sessions_rooms_penalty_by_index(s, r)) for r in range(len(rooms))]
-            for s in range(len(sessions))
-        ],
-        "similar_tracks": [
-            [
-                _number(problem.get_tracks_tracks_penalty_by_index(a, b)) if a != b else 0
-                for b in range(len(tracks))
-            ]
-            for a in range(len(tracks))
-        ],
-        "submissions_sessions": [
-            [
-                _number(problem.get_submissions_sessions_penalty_by_index(i, s))
-                for s in range(len(sessions))
-            ]
-            for i in range(len(submissions))
-        ],
-        "submissions_timezones": [
-            [
-                _number(problem.get_submissions_timezones_penalty_by_index(i, s))
-                for s in range(len(sessions))
-            ]
-            for i in range(len(submissions))
-        ],
-        "submissions_rooms": [
-            [
-                _number(problem.get_submissions_rooms_penalty_by_index(i, r))
-                for r in range(len(rooms))
-            ]
-            for i in range(len(submissions))
-        ],
+        "tracks_sessions": _table(
+            problem.get_tracks_sessions_penalty_by_index, len(tracks), len(sessions)
+        ),
+        "tracks_rooms": _table(problem.get_tracks_rooms_penalty_by_index, len(tracks), len(rooms)),
+        "sessions_rooms": _table(
+            problem.get_sessions_rooms_penalty_by_index, len(sessions), len(rooms)
+        ),
+        "similar_tracks": _table(
+            lambda a, b: problem.get_tracks_tracks_penalty_by_index(a, b) if a != b else 0,
+            len(tracks),
+            len(tracks),
+        ),
+        "submissions_sessions": _table(
+            problem.get_submissions_sessions_penalty_by_index, len(submissions), len(sessions)
+        ),
+        "submissions_timezones": _table(
+            problem.get_submissions_timezones_penalty_by_index, len(submissions), len(sessions)
+        ),
+        "submissions_rooms": _table(
+            problem.get_submissions_rooms_penalty_by_index, len(submissions), len(rooms)
+        ),
     }
 
 

@@ -59,73 +59,15 @@ def congress_and_witness(
     cells = [(v, d, k) for v in range(shape.venues) for d in range(shape.days) for k in firsts]
     if shape.talks > len(cells) * shape.per_block:
         raise ValueError(f"{shape} is too dense to generate (seed {seed})")
-    venues = [
-        {
-            "id": f"r{v:03d}",
-            "name": f"Room {v + 1:03d}",
-            "city": "Atlanta",
-            "address": f"Georgia World Congress Center, room {v + 1:03d}",
-            "capacity": rng.choice((60, 80, 100, 100, 150, 200, 300, 500)),
-            "hours": f"{clock(firsts[0])}-{clock(firsts[-1] + span)}",
-            "slots": [
-                f"{clock(t + i * shape.length)}-{clock(t + (i + 1) * shape.length)}"
-                for t in firsts
-                for i in range(shape.per_block)
-            ],
-            "blocks": [f"{clock(t)}-{clock(t + span)}" for t in firsts],
-        }
-        for v in range(shape.venues)
-    ]
-    # tracks' sizes, then their talks poured into consecutive cells of the rooms
-    sizes: list[int] = []
-    left = shape.talks
-    while left > 0:
-        size = min(left, rng.randint(shape.track_talks // 2, shape.track_talks * 3 // 2))
-        sizes.append(size)
-        left -= size
-    needed = sum(-(-size // shape.per_block) for size in sizes)
-    if needed > len(cells):
-        raise ValueError(f"{shape} is too dense to generate (seed {seed})")
-    placed: list[tuple[int, int, int, int, int]] = []  # (track, venue, day, first, slot)
-    cell = 0
-    for track, size in enumerate(sizes):
-        count = -(-size // shape.per_block)  # its sessions, filled as evenly as can be
-        for j in range(count):
-            v, d, t = cells[cell + j]
-            held = size // count + (j < size % count)
-            for slot in sorted(rng.sample(range(shape.per_block), held)):
-                placed.append((track, v, d, t, slot))
-        cell += count
+    venues = _rooms(rng, shape, firsts)
+    placed, clusters = _clusters(rng, shape, cells, seed)
     tracks = [
         {"id": f"c{i:03d}", "name": f"Cluster {i + 1}", "color": COLORS[i % len(COLORS)]}
-        for i in range(len(sizes))
+        for i in range(clusters)
     ]
-    people: list[dict[str, Any]] = []
-    times_of: list[set[tuple[int, int]]] = []
-    sessions: list[dict[str, Any]] = []
     order = list(range(len(placed)))
     rng.shuffle(order)
-    for n, i in enumerate(order):
-        track, v, d, t, slot = placed[i]
-        moment = (d, t + slot * shape.length)
-        repeaters = range(max(0, len(people) - 200), len(people))
-        p = rng.choice(repeaters) if repeaters and rng.random() < shape.repeat else -1
-        if p < 0 or len(times_of[p]) >= 3 or moment in times_of[p]:
-            p = len(people)
-            people.append({"id": f"p{p:05d}", "name": f"Speaker {p + 1}"})
-            times_of.append(set())
-        times_of[p].add(moment)
-        capacity = venues[v]["capacity"]
-        sessions.append(
-            {
-                "id": f"s{n:05d}",
-                "title": f"Talk {n + 1}",
-                "track": tracks[track]["id"],
-                "duration": f"{shape.length}m",
-                "attendance": rng.randint(capacity // 4, capacity),
-                "people": [f"p{p:05d}"],
-            }
-        )
+    people, sessions = _talks(rng, shape, [placed[i] for i in order], venues, tracks)
     data: dict[str, Any] = {
         "festival": {
             "id": f"congress-{seed}",
@@ -160,6 +102,94 @@ def congress_and_witness(
             (f"s{n:05d}", venues[v]["id"], instant(d, begins), instant(d, begins + shape.length))
         )
     return data, witness
+
+
+#: a talk of the hidden timetable: (cluster, room, day, session's first minute, slot)
+Seat = tuple[int, int, int, int, int]
+
+
+def _rooms(rng: random.Random, shape: Congress, firsts: list[int]) -> list[dict[str, Any]]:
+    """Every room with the same day of sessions, cut into slots."""
+    span = shape.per_block * shape.length
+    return [
+        {
+            "id": f"r{v:03d}",
+            "name": f"Room {v + 1:03d}",
+            "city": "Atlanta",
+            "address": f"Georgia World Congress Center, room {v + 1:03d}",
+            "capacity": rng.choice((60, 80, 100, 100, 150, 200, 300, 500)),
+            "hours": f"{clock(firsts[0])}-{clock(firsts[-1] + span)}",
+            "slots": [
+                f"{clock(t + i * shape.length)}-{clock(t + (i + 1) * shape.length)}"
+                for t in firsts
+                for i in range(shape.per_block)
+            ],
+            "blocks": [f"{clock(t)}-{clock(t + span)}" for t in firsts],
+        }
+        for v in range(shape.venues)
+    ]
+
+
+def _clusters(
+    rng: random.Random, shape: Congress, cells: list[tuple[int, int, int]], seed: int
+) -> tuple[list[Seat], int]:
+    """Clusters' sizes, their talks poured into consecutive sessions of the rooms (each
+    session of a cluster filled as evenly as can be); the seats and how many clusters."""
+    sizes: list[int] = []
+    left = shape.talks
+    while left > 0:
+        size = min(left, rng.randint(shape.track_talks // 2, shape.track_talks * 3 // 2))
+        sizes.append(size)
+        left -= size
+    if sum(-(-size // shape.per_block) for size in sizes) > len(cells):
+        raise ValueError(f"{shape} is too dense to generate (seed {seed})")
+    placed: list[Seat] = []
+    cell = 0
+    for track, size in enumerate(sizes):
+        count = -(-size // shape.per_block)
+        for j in range(count):
+            v, d, t = cells[cell + j]
+            held = size // count + (j < size % count)
+            for slot in sorted(rng.sample(range(shape.per_block), held)):
+                placed.append((track, v, d, t, slot))
+        cell += count
+    return placed, len(sizes)
+
+
+def _talks(
+    rng: random.Random,
+    shape: Congress,
+    seats: list[Seat],
+    venues: list[dict[str, Any]],
+    tracks: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The speakers and the talks in the order of `seats`: a recent speaker gives the
+    talk at the `repeat` share (up to three talks, never two at once), else a new one;
+    each talk expects an audience its hidden room fits."""
+    people: list[dict[str, Any]] = []
+    times_of: list[set[tuple[int, int]]] = []
+    sessions: list[dict[str, Any]] = []
+    for n, (track, v, d, t, slot) in enumerate(seats):
+        moment = (d, t + slot * shape.length)
+        repeaters = range(max(0, len(people) - 200), len(people))
+        p = rng.choice(repeaters) if repeaters and rng.random() < shape.repeat else -1
+        if p < 0 or len(times_of[p]) >= 3 or moment in times_of[p]:
+            p = len(people)
+            people.append({"id": f"p{p:05d}", "name": f"Speaker {p + 1}"})
+            times_of.append(set())
+        times_of[p].add(moment)
+        capacity = venues[v]["capacity"]
+        sessions.append(
+            {
+                "id": f"s{n:05d}",
+                "title": f"Talk {n + 1}",
+                "track": tracks[track]["id"],
+                "duration": f"{shape.length}m",
+                "attendance": rng.randint(capacity // 4, capacity),
+                "people": [f"p{p:05d}"],
+            }
+        )
+    return people, sessions
 
 
 def published_congress(seed: int, shape: Congress = Congress()) -> tuple[Festival, Timetable]:

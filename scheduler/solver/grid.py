@@ -99,6 +99,14 @@ class Blocks:
             a, b = (clock.at(day, minute) for minute in entry.window)
             self.named[(entry.venue, a, b)] = entry.track
 
+    def members(self, places: Mapping[str, Place]) -> dict[BlockKey, list[str]]:
+        """The sessions placed in each block (in session id order)."""
+        found: dict[BlockKey, list[str]] = {}
+        for sid, (vid, t) in sorted(places.items()):
+            if self.venues[vid].has_blocks:
+                found.setdefault(self.of(vid, t), []).append(sid)
+        return found
+
     def of(self, vid: str, t: int) -> BlockKey:
         """The block of `vid` holding a start at `t` (`(vid, t, t)` when none does)."""
         day = self.clock.day(t)

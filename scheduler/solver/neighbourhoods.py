@@ -26,7 +26,7 @@ from .. import interest
 from ..days import Clock
 from ..model import Festival, Fixed, Period, Placement, Session, Wish
 from .goals import empty_share, fewest_days
-from .grid import BlockKey, Blocks, Place, Table, travel_times
+from .grid import Blocks, Place, Table, travel_times
 
 
 def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
@@ -355,18 +355,10 @@ def choose(
     # Where blocks hold one track, a session moves into a block only with the whole
     # block: free the target block and the session's own, so two tracks can trade.
     blocks = Blocks(festival, clock) if festival.one_track_per_block else None
-    in_block: dict[BlockKey, list[str]] = defaultdict(list)
-    if blocks is not None:
-        for sid, (vid, start) in sorted(places.items()):
-            if blocks.venues[vid].has_blocks:
-                in_block[blocks.of(vid, start)].append(sid)
+    in_block = blocks.members(places) if blocks is not None else {}
     free: set[str] = set()
     days_touched: list[int] = []
-    candidates = sorted(improvable)
-    rng.shuffle(candidates)
-    if excess:  # costlier sessions first, at random in proportion (Efraimidis-Spirakis)
-        keys = {sid: rng.random() ** (1 / max(1, excess.get(sid, 1))) for sid in candidates}
-        candidates.sort(key=keys.__getitem__, reverse=True)
+    candidates = _picking_order(improvable, rng, excess)
     core: set[str] = set()
     whole: set[str] = set()  # the blocks a target leaves or enters: freed whole
     for sid in candidates:
@@ -407,6 +399,21 @@ def choose(
     if len(free) > size:
         free = kept | set(rng.sample(sorted(free - kept), max(0, size - len(kept))))
     return free, set(days_touched) | {day_of[sid] for sid in free}
+
+
+def _picking_order(
+    improvable: Mapping[str, Sequence[Place]],
+    rng: random.Random,
+    excess: Mapping[str, int] | None,
+) -> list[str]:
+    """The improvable sessions in the order a step looks at them: at random, or with
+    `excess` costlier ones first, at random in proportion (Efraimidis-Spirakis keys)."""
+    candidates = sorted(improvable)
+    rng.shuffle(candidates)
+    if excess:
+        keys = {sid: rng.random() ** (1 / max(1, excess.get(sid, 1))) for sid in candidates}
+        candidates.sort(key=keys.__getitem__, reverse=True)
+    return candidates
 
 
 #: a session some goal makes costly: a test of the places where it would gain, and what

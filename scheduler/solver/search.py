@@ -637,9 +637,10 @@ def _contested(
     blocks = Blocks(festival, clock)
     held_by: dict[BlockKey, set[str]] = {}  # block → the tracks placed in it
     if festival.one_track_per_block:
-        for sid, (vid, t) in places.items():
-            if by_id[sid].track and venues[vid].has_blocks:
-                held_by.setdefault(blocks.of(vid, t), set()).add(by_id[sid].track)
+        for block, members in blocks.members(places).items():
+            tracks = {by_id[sid].track for sid in members if by_id[sid].track}
+            if tracks:
+                held_by[block] = tracks
     found: list[str] = []
     seen = set(missing)
     frontier = list(missing)
