@@ -22,6 +22,7 @@ import vobject
 from scheduler import config, days, solver, validate
 from scheduler import plan as planning
 from scheduler.model import Placement, Timetable
+from scheduler.solver.grid import day_grid
 
 OPTIONS = solver.Options(time_limit=30)
 CHANGES = {
@@ -128,6 +129,15 @@ def re_tzid_times(data: bytes, zone: str) -> list[str]:
 
     unfolded = data.decode().replace("\r\n ", "")
     return re.findall(rf"^DT(?:START|END);TZID={zone}:(\d{{8}}T\d{{6}})\r$", unfolded, re.M)
+
+
+def test_the_start_grid_of_the_fall_back_day_runs_in_time_order():
+    """Blocks find their sessions by bisecting this grid: the repeated hour's second
+    pass comes after the first pass's every time, not interleaved with it."""
+    festival = config.loads(all_night("America/New_York", "2024-11-03", 1))
+    clock = days.Clock(festival)
+    grid = day_grid(clock, 15, 0)
+    assert grid == sorted(grid) and len(grid) == 25 * 4
 
 
 def test_a_session_ending_at_the_first_one_oclock_of_the_fall_back_night_is_unambiguous(

@@ -16,7 +16,7 @@ With `explain=True` every rule instance is switched by its own guard literal
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from .. import days
 from ..model import Festival, Period, Placement, Session, Status, Timetable
 from ..rules import named
 from . import goals, hard
-from .engine import Stopped, cp_solver, run
+from .engine import Stopped, cp_solver, lighten, run
 from .first_fit import first_fit
 from .grid import DAY, day_grid, eligible_venues
 
@@ -227,19 +227,25 @@ class Formulation:
         """Hint sessions' (venue, start minute); completed to every variable if all are placed."""
         self.model.clear_hints()
         unit = self.unit
+        indices: list[int] = []
+        values: list[int] = []
         for sid, (vid, start) in places.items():
             if sid not in self.slot:
                 continue
             day = self.clock.day(start)
-            self.model.add_hint(self.slot[sid], start // unit)
-            self.model.add_hint(self.day[sid], day)
+            indices += (self.slot[sid].index, self.day[sid].index)
+            values += (start // unit, day)
             for d, b in self.on[sid].items():
-                self.model.add_hint(b, int(self.day_offset[d] == day))
+                indices.append(b.index)
+                values.append(int(self.day_offset[d] == day))
             for v, b in self.at[sid].items():
-                self.model.add_hint(b, int(v == vid))
-            for v, begins in self.begins[sid].items():
-                if v == vid:
-                    self.model.add_hint(begins, start // unit)
+                indices.append(b.index)
+                values.append(int(v == vid))
+            begins = self.begins[sid].get(vid)
+            if begins is not None:
+                indices.append(begins.index)
+                values.append(start // unit)
+        _hint(self.model, indices, values)
         if all(s.id in places for s in self.sessions):
             self._complete_hint()
 
@@ -256,6 +262,7 @@ class Formulation:
         params.fix_variables_to_their_hinted_value = True
         params.stop_after_first_solution = True
         params.max_deterministic_time = 5.0
+        lighten(solver)
         code = run(solver, self.model, stop=self.stop)
         self.check_stop()
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -263,9 +270,8 @@ class Formulation:
         completed = replace(self.read(solver, Status.FEASIBLE), bound=0)  # no bound known
         self.completed = (completed, self.values(solver))
         self.model.clear_hints()
-        for index in range(len(self.model.proto.variables)):
-            var = self.model.get_int_var_from_proto_index(index)
-            self.model.add_hint(var, solver.value(var))
+        solution = list(solver.response_proto.solution)
+        _hint(self.model, range(len(solution)), solution)
 
     def values(self, source: Any) -> dict[int, int]:
         """The placement variables' values in a solver or solution callback, by index."""
@@ -284,8 +290,7 @@ class Formulation:
     def hint_from(self, values: Mapping[int, int]) -> None:
         """Start the next phase from a solution (see `values`)."""
         self.model.clear_hints()
-        for index, value in values.items():
-            self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
+        _hint(self.model, values.keys(), values.values())
         self._complete_hint()
 
     def minimize_soft_goals(self) -> None:
@@ -305,10 +310,13 @@ class Formulation:
         reported an objective value above what its own solution scores (2228 for 2223).
         """
         objective = self.model.proto.objective
-        total = sum(
-            coefficient * source.value(self.model.get_int_var_from_proto_index(index))
-            for index, coefficient in zip(objective.vars, objective.coeffs, strict=True)
-        )
+        if isinstance(source, cp_model.CpSolver):  # its whole solution at once
+            solution = list(source.response_proto.solution)
+            values = [solution[index] for index in objective.vars]
+        else:
+            var = self.model.get_int_var_from_proto_index
+            values = [source.value(var(index)) for index in objective.vars]
+        total = sum(c * v for c, v in zip(objective.coeffs, values, strict=True))
         return round(total + objective.offset)
 
     def read(self, solver: Any, status: Status = Status.OPTIMAL) -> Timetable:
@@ -337,6 +345,14 @@ class Formulation:
             penalties=penalties,
             moves=moves,
         )
+
+
+def _hint(model: cp_model.CpModel, indices: Iterable[int], values: Iterable[int]) -> None:
+    """Add hints to `model` for the variables at `indices`, at once (one call per variable
+    costs more than building a neighbourhood's model)."""
+    hint = model.proto.solution_hint
+    hint.vars.extend(indices)
+    hint.values.extend(values)
 
 
 def period_text(start: datetime, end: datetime) -> str:

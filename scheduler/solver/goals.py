@@ -8,6 +8,7 @@ re-plan's first objective.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from itertools import pairwise
@@ -242,10 +243,10 @@ def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntV
     if len(grid_a) == 1:  # a pinned at `at`: b overlaps it if it starts in (at − d_b, at + d_a)
         at = grid_a[0]
         low, high = at - b.duration + 1, at + a.duration - 1
-        inside = [t for t in grid_b if low <= t <= high]
+        inside = bisect_right(grid_b, high) - bisect_left(grid_b, low)  # the grid is sorted
         if not inside:
             return None
-        if len(inside) == len(grid_b):
+        if inside == len(grid_b):
             return 1
         overlap = m.model.new_bool_var(f"overlap.{name}")
         window = cp_model.Domain(low, high)
@@ -270,9 +271,17 @@ def attendee_clash(m: Formulation) -> list:
     """For each pair of sessions that attendees chose together (`[festival] interest`),
     how many chose both, when the two overlap: one Boolean per pair, not per attendee."""
     sessions = {s.id: s for s in m.sessions}
+    # a neighbourhood pins most sessions: a pair of them is decided here, at no model cost
+    pinned = {
+        sid: (g[0], g[0] + s.duration) for sid, s in sessions.items() if len(g := m.grid[sid]) == 1
+    }
     terms: list = []
     for (a, b), count in interest.pair_weights(m.festival.interest).items():
-        if a in sessions and b in sessions:
+        if a in pinned and b in pinned:
+            (a_start, a_end), (b_start, b_end) = pinned[a], pinned[b]
+            if a_start < b_end and b_start < a_end:
+                terms.append(count)
+        elif a in sessions and b in sessions:
             overlap = _overlap(m, sessions[a], sessions[b], f"clash.{a}.{b}")
             if overlap is not None:
                 terms.append(count * overlap)

@@ -35,13 +35,13 @@ def eligible_venues(festival: Festival, session: Session) -> list[Venue]:
 
 def day_grid(clock: Clock, step: int, offset: int, opens: int = 0, closes: int = DAY) -> list[int]:
     """The axis minutes of the wall-clock grid times from `opens` (rounded up to the grid)
-    to before `closes` on day `offset`: a time the clocks skip has none, one they repeat
-    has two."""
+    to before `closes` on day `offset`, in time order: a time the clocks skip has none,
+    one they repeat has two."""
     first = -(-opens // step) * step
     if clock.uniform:
         base = offset * DAY
         return list(range(base + first, base + closes, step))
-    return [t for wall in range(first, closes, step) for t in clock.wall(offset, wall)]
+    return sorted(t for wall in range(first, closes, step) for t in clock.wall(offset, wall))
 
 
 def grid_starts(

@@ -33,6 +33,7 @@ from .engine import (
     Stopped,
     cp_solver,
     deterministic,
+    lighten,
     run,
     spent,
 )
@@ -413,7 +414,7 @@ class NeighbourhoodSearch:
         solver = cp_solver()
         limit = STEP_LIMIT * self.size / NEIGHBOURHOOD
         deterministic(solver, replace(self.options, time_limit=limit))
-        solver.parameters.cp_model_probing_level = 0  # presolve dominates these small solves
+        lighten(solver)
         code = run(solver, built.model, stop=self.stop)
         used, branches, conflicts = spent(solver)
         self.deterministic_time += max(used, STEP_COST)
@@ -498,6 +499,7 @@ class NeighbourhoodSearch:
         pinned.minimize_soft_goals()
         solver = cp_solver()
         deterministic(solver, replace(self.options, max_seconds=None, deadline=None))
+        lighten(solver)
         if run(solver, pinned.model) != cp_model.OPTIMAL:
             return None
         self.counted = (dict(self.places), pinned, solver)
@@ -522,6 +524,7 @@ class NeighbourhoodSearch:
         # every session is pinned: a quick count that the wall-clock cap must not cut short
         # (it may have run out already, ending the search with this timetable its best)
         deterministic(solver, replace(self.options, max_seconds=None, deadline=None))
+        lighten(solver)
         if run(solver, final.model) != cp_model.OPTIMAL:
             return None
         return replace(final.read(solver), status=status, bound=bound)
