@@ -65,7 +65,7 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--time-limit",
         type=click.FloatRange(min=0.01),
-        default=30.0,
+        default=28.0,
         show_default=True,
         help="Solver budget in CP-SAT deterministic time units (a programme solved as one "
         "model gets less as it grows, see the README): reproducible whatever the machine's "

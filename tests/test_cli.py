@@ -181,6 +181,21 @@ def test_group_help_and_version(runner):
     assert runner.invoke(cli, ["--version"]).output.startswith("festival, version ")
 
 
+def test_the_command_line_plans_with_the_librarys_default_budget(runner, tmp_path, monkeypatch):
+    """`festival plan` without options and `solver.solve` without options are one budget."""
+    seen = []
+
+    def recorded(*args, options, **kwargs):
+        seen.append(options)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(plan, "plan", recorded)
+    (tmp_path / "small.toml").write_text(SMALL, encoding="utf-8")
+    runner.invoke(cli, ["plan", str(tmp_path / "small.toml"), "--out", str(tmp_path / "out")])
+    assert seen == [solver.Options()]
+    assert seen[0].time_limit == 28
+
+
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run(
         [sys.executable, "-m", "scheduler", "--help"],

@@ -166,7 +166,7 @@ class Options:
     differ between runs (`Result.stopped_by_clock` says so).
     """
 
-    time_limit: float = 30.0
+    time_limit: float = 28.0
     workers: int = 2
     seed: int = 0
     max_seconds: float | None = None
