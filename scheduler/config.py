@@ -34,6 +34,7 @@ from .model import (
     Venue,
     Weights,
     Wish,
+    clock_window,
 )
 from .values import (
     MAX_WINDOW,
@@ -338,7 +339,7 @@ def _slots(value: Any, where: str, r: Reader, key: str = "slots") -> tuple[tuple
     for (a, b), (c, d) in itertools.pairwise(slots):
         if c < b:
             raise Bad(
-                f"{one} {_clock(c)}-{_clock(d)} starts before the {one} {_clock(a)}-{_clock(b)} "
+                f"{one} {clock_window(c, d)} starts before the {one} {clock_window(a, b)} "
                 f"ends; expected {key} in order, none overlapping"
             )
     return slots
@@ -646,10 +647,10 @@ def _check_references(f: Festival, r: Reader) -> None:
         if block.venue in venues:
             listed = f.venue(block.venue).blocks_on(block.date)
             if block.window not in listed:
-                shown = ", ".join(f"{_clock(a)}-{_clock(b)}" for a, b in listed) or "none"
+                shown = ", ".join(f"{clock_window(a, b)}" for a, b in listed) or "none"
                 r.fail(
                     f"{p}.time",
-                    f"{_clock(block.window[0])}-{_clock(block.window[1])} is not a block of "
+                    f"{clock_window(block.window[0], block.window[1])} is not a block of "
                     f"{block.venue} on {block.date}; expected one of: {shown}",
                 )
         for j in range(i):
@@ -725,13 +726,13 @@ def _check_slots(f: Festival, r: Reader) -> None:
                     if a < v.opens or b > v.closes:
                         r.fail(
                             path,
-                            f"{one} {_clock(a)}-{_clock(b)} is outside the venue's hours "
-                            f"{_clock(v.opens)}-{_clock(v.closes)}; expected {key} inside them",
+                            f"{one} {clock_window(a, b)} is outside the venue's hours "
+                            f"{clock_window(v.opens, v.closes)}; expected {key} inside them",
                         )
                     elif key == "slots" and a % f.step:
                         r.fail(
                             path,
-                            f"slot {_clock(a)}-{_clock(b)} does not start on the {f.step}-minute "
+                            f"slot {clock_window(a, b)} does not start on the {f.step}-minute "
                             "step grid; expected a start on it, or a finer [festival] step",
                         )
 
@@ -764,7 +765,7 @@ def _check_fits_hours(f: Festival, r: Reader) -> None:
             if not fits or s.duration > max(fits)[0]:
                 slots = "slot" if s.span == 1 else f"run of {s.span} consecutive slots"
                 best = (
-                    f"longest: {max(fits)[1]}, {_clock(max(fits)[2])}-{_clock(max(fits)[3])}"
+                    f"longest: {max(fits)[1]}, {clock_window(max(fits)[2], max(fits)[3])}"
                     if fits
                     else "none has that many slots"
                 )
@@ -779,7 +780,7 @@ def _check_fits_hours(f: Festival, r: Reader) -> None:
             r.fail(
                 f"sessions[{i}].duration",
                 f"{_hours(s.duration)} is longer than the opening hours of every venue it may "
-                f"use (longest: {longest.id}, {_clock(longest.opens)}-{_clock(longest.closes)}, "
+                f"use (longest: {longest.id}, {clock_window(longest.opens, longest.closes)}, "
                 f"{_hours(longest.hours_minutes)}); expected at most that",
             )
 
@@ -794,7 +795,3 @@ def _check_calendar(f: Festival, r: Reader) -> None:
 def _hours(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     return f"{hours}h{rest:02d}m" if rest else f"{hours}h"
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"

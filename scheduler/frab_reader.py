@@ -24,6 +24,7 @@ from defusedxml import DefusedXmlException
 
 from . import files
 from .errors import BadInput
+from .model import clock_time
 
 #: the largest schedule read, in bytes (FOSDEM 2020, 872 events, takes 2 MB)
 MAX_BYTES = 32 * 2**20
@@ -339,7 +340,7 @@ class _JsonReader(_Reader):
             duration = _text(item.get("duration"))
             if start is not None and end is not None and start.tzinfo and end.tzinfo:
                 minutes = int((end - start).total_seconds() // 60)
-                duration = f"{minutes // 60:02d}:{minutes % 60:02d}" if minutes > 0 else "0:00"
+                duration = clock_time(minutes) if minutes > 0 else "0:00"
             room = item.get("room")
             track = item.get("track")
             if isinstance(track, dict):

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import BadInput
 from .frab_reader import Event, Schedule
+from .model import clock_time
 from .values import MAX_EVENT_ID, MAX_WINDOW, ZONE_NAME
 
 LONGEST = 24 * 60  # minutes: a session lies within one day
@@ -123,7 +124,7 @@ def _known_zone(name: str) -> bool:
 def _offset(offset: timedelta) -> str:
     minutes = int(offset.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{sign}{clock_time(abs(minutes))}"
 
 
 def placed_events(schedule: Schedule, tz: ZoneInfo, problems: list[str]) -> list[Placed]:

@@ -50,6 +50,7 @@ from .import_checks import (
     within_window,
     zone,
 )
+from .model import clock_window
 from .plain_text import one_line, plain
 from .problems import capped
 from .values import ACRONYM, LANGUAGE_TAG, MAX_EVENT_ID, SLUG
@@ -539,7 +540,7 @@ def _hours(events: list[Placed]) -> str:
     longest = max(p.minutes for p in events)
     closes = max(closes, min(1440, opens + longest))
     opens = min(opens, closes - longest)
-    return f"{opens // 60:02d}:{opens % 60:02d}-{closes // 60:02d}:{closes % 60:02d}"
+    return clock_window(opens, closes)
 
 
 def refused_by_check(error: BadInput, source: str) -> ImportRefused:

@@ -50,6 +50,17 @@ class Keep(StrEnum):
     FROZEN = "frozen"  # published before `--freeze-until`
 
 
+def clock_time(minutes: int) -> str:
+    """A time of day as definitions and messages write it: 570 → "09:30", 1440 → "24:00"
+    (also a length of time in hours and minutes, as frab writes durations)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_window(start: int, end: int) -> str:
+    """Two times of day as one window: "09:00-12:30"."""
+    return f"{clock_time(start)}-{clock_time(end)}"
+
+
 @dataclass(frozen=True)
 class Period:
     """A half-open stretch of time between two instants, `[start, end)`."""

@@ -30,6 +30,7 @@ from .model import (
     Together,
     Violation,
     Wish,
+    clock_window,
 )
 from .rules import named
 
@@ -315,7 +316,7 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
         window = (venues[vid].blocks or dict(venues[vid].dated_blocks)[day])[k]
         tracks = {sessions[sid].track for sid in ids} - {None}
         fixed = owners.get((vid, day, window))
-        shown = f"block {_hm(window[0])}-{_hm(window[1])} of {vid} on {day}"
+        shown = f"block {clock_window(*window)} of {vid} on {day}"
         if fixed is not None and tracks - {fixed}:
             bad(
                 "venues.blocks",
@@ -407,10 +408,6 @@ def among(festival: Festival, placements: Iterable[Placement]) -> list[Violation
     reports."""
     known = {p.session: p for p in placements}
     return violations(festival.only(known), Timetable(festival.id, tuple(known.values())))
-
-
-def _hm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _trip(festival: Festival, here: str, there: str) -> int:

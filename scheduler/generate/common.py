@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import config, days, interest
-from ..model import Festival, Placement, Timetable
+from ..model import Festival, Placement, Timetable, clock_window
 
 CITIES = ("北京", "上海", "广州", "成都", "合肥", "深圳")
 FEATURES = ("stage", "livestream", "lab", "demo-area")
@@ -46,10 +46,6 @@ def clock_changes(zone: ZoneInfo, first: date, last: date) -> list[date]:
             found.append(day)
         day += timedelta(days=1)
     return found
-
-
-def clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def overlaps(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
@@ -225,7 +221,7 @@ def witness_slots(
             cursor = ends
         fill(cursor, closes, slots)
         if slots:
-            table[day.isoformat()] = [f"{clock(a)}-{clock(b)}" for a, b in slots]
+            table[day.isoformat()] = [f"{clock_window(a, b)}" for a, b in slots]
     return table, spans
 
 
@@ -254,7 +250,7 @@ def witness_blocks(
             else:
                 runs.append((track_of[i], ends))
         edges = [opens, *(ends for _, ends in runs[:-1]), closes]
-        blocks = [f"{clock(a)}-{clock(b)}" for a, b in pairwise(edges) if a < b]
+        blocks = [f"{clock_window(a, b)}" for a, b in pairwise(edges) if a < b]
         table[day.isoformat()] = blocks
         owned.extend((day, block, track) for block, (track, _) in zip(blocks, runs, strict=False))
     return table, owned

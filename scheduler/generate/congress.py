@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..model import Festival, Timetable
-from .common import COLORS, clock, loaded
+from ..model import Festival, Timetable, clock_window
+from .common import COLORS, loaded
 
 
 @dataclass(frozen=True)
@@ -118,13 +118,13 @@ def _rooms(rng: random.Random, shape: Congress, firsts: list[int]) -> list[dict[
             "city": "Atlanta",
             "address": f"Georgia World Congress Center, room {v + 1:03d}",
             "capacity": rng.choice((60, 80, 100, 100, 150, 200, 300, 500)),
-            "hours": f"{clock(firsts[0])}-{clock(firsts[-1] + span)}",
+            "hours": clock_window(firsts[0], firsts[-1] + span),
             "slots": [
-                f"{clock(t + i * shape.length)}-{clock(t + (i + 1) * shape.length)}"
+                clock_window(t + i * shape.length, t + (i + 1) * shape.length)
                 for t in firsts
                 for i in range(shape.per_block)
             ],
-            "blocks": [f"{clock(t)}-{clock(t + span)}" for t in firsts],
+            "blocks": [clock_window(t, t + span) for t in firsts],
         }
         for v in range(shape.venues)
     ]

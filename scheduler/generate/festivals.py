@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import days
-from ..model import DayRule, Festival, Period, Timetable
+from ..model import DayRule, Festival, Period, Timetable, clock_time, clock_window
 from .common import (
     CITIES,
     COLORS,
@@ -27,7 +27,6 @@ from .common import (
     FEATURES,
     ZONES,
     Witness,
-    clock,
     clock_changes,
     exists,
     instant,
@@ -125,7 +124,7 @@ def festival_and_witness(
                 "city": cities[i % len(cities)],
                 "address": f"{cities[i % len(cities)]}示例路 {i + 1} 号",
                 "capacity": rng.choice((80, 150, 300, 800)),
-                "hours": f"{clock(opens)}-{clock(closes)}",
+                "hours": clock_window(opens, closes),
                 "features": sorted(rng.sample(FEATURES, rng.randint(0, 3))),
                 "changeover": f"{rng.choice((0, 15, 30, 60))}m",
             }
@@ -327,7 +326,7 @@ def festival_and_witness(
         if earlier and some(shape.rules / 2):
             session["after"] = [f"s{rng.choice(earlier)}"]
         if some(shape.rules / 3):
-            session["fixed"] = {"start": f"{w.day} {clock(w.start)}"}
+            session["fixed"] = {"start": f"{w.day} {clock_time(w.start)}"}
             if some(0.5):
                 session["fixed"]["venue"] = home["id"]
         prefer: dict[str, Any] = {}

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..model import Festival, Timetable
+from ..model import Festival, Timetable, clock_time, clock_window
 from .common import (
     COLORS,
     FEATURES,
     Witness,
-    clock,
     interest_csv,
     loaded,
     toml_text,
@@ -94,7 +93,7 @@ def programme_and_witness(
                 "city": "上海",
                 "address": f"上海国际会议中心 {i + 1} 号厅",
                 "capacity": rng.choice((60, 100, 100, 200, 200, 400, 1000)),
-                "hours": f"{clock(opens)}-{clock(closes)}",
+                "hours": clock_window(opens, closes),
                 "features": sorted(rng.sample(FEATURES, rng.randint(0, 2))),
                 "changeover": f"{rng.choice((0, 0, 0, 15))}m",
             }
@@ -168,7 +167,7 @@ def programme_and_witness(
             span = (8 * 60, 12 * 60) if morning else (12 * 60, 19 * 60)
             busy = [witness[j] for j in talks_of[p] if witness[j].day == window[day]]
             if not any(w.start < span[1] and span[0] < w.end for w in busy):
-                person["unavailable"] = [f"{window[day]} {clock(span[0])}-{clock(span[1])}"]
+                person["unavailable"] = [f"{window[day]} {clock_window(span[0], span[1])}"]
 
     # Audience tags: each exclusive tag goes to talks that do not overlap in the witness.
     tags_of: dict[int, list[str]] = defaultdict(list)
@@ -211,7 +210,7 @@ def programme_and_witness(
             ]
             if free:
                 a, b = rng.choice(free)
-                venue["closed"] = [f"{window[d]} {clock(a)}-{clock(b)}"]
+                venue["closed"] = [f"{window[d]} {clock_window(a, b)}"]
 
     tracks = [
         {"id": f"t{i:02d}", "name": f"分论坛 {i + 1}", "color": COLORS[i % len(COLORS)]}
@@ -240,7 +239,7 @@ def programme_and_witness(
             if others:
                 session["not_with"] = [f"s{others[0]:04d}"]
         if rng.random() < 0.01:
-            session["fixed"] = {"start": f"{w.day} {clock(w.start)}", "venue": home["id"]}
+            session["fixed"] = {"start": f"{w.day} {clock_time(w.start)}", "venue": home["id"]}
         if later.random() < 0.03:  # its room is being set up for half of another day
             day = later.choice(window)
             if day != w.day:
@@ -473,9 +472,9 @@ def slot_exact_and_witness(
             "city": "上海",
             "address": f"上海国际会议中心 {v + 1} 号厅",
             "capacity": rng.choice((60, 100, 100, 200, 400)),
-            "hours": f"{clock(grid[0])}-{clock(closes)}",
+            "hours": clock_window(grid[0], closes),
             "features": sorted(rng.sample(FEATURES, rng.randint(0, 2))),
-            "slots": [f"{clock(t)}-{clock(t + shape.length)}" for t in grid],
+            "slots": [clock_window(t, t + shape.length) for t in grid],
         }
         for v in range(shape.venues)
     ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ortools.sat.python import cp_model
 
 from .. import days
-from ..model import Keep, Period, Session, Venue
+from ..model import Keep, Period, Session, clock_time, clock_window
 from .grid import (
     DAY,
     block_windows,
@@ -163,7 +163,11 @@ def venues_hours(m: Formulation) -> None:
     """
     offsets = [m.day_offset[d] for d in m.days]
     for j, v in enumerate(m.festival.venues):
-        guard = m.when("venues.hours", f"venues[{j}].hours", f"venue {v.id!r} is open {_hours(v)}")
+        guard = m.when(
+            "venues.hours",
+            f"venues[{j}].hours",
+            f"venue {v.id!r} is open {clock_window(v.opens, v.closes)}",
+        )
         for s in m.sessions:
             here = m.at[s.id].get(v.id)
             if here is None:
@@ -259,7 +263,7 @@ def venues_blocks(m: Formulation) -> None:
                 ]
                 if entry is None and len({s.track for s in members}) < 2:
                     continue
-                shown = f"{v.id} {day} {window[0] // 60:02d}:{window[0] % 60:02d}"
+                shown = f"{v.id} {day} {clock_time(window[0])}"
                 if entry is not None:
                     i, block = entry
                     guard = m.when("venues.blocks", f"blocks[{i}]", f"{shown} holds {block.track}")
@@ -704,10 +708,6 @@ RULES: tuple[Callable[[Formulation], None], ...] = (
     sessions_pinned,
     freeze_until,
 )
-
-
-def _hours(v: Venue) -> str:
-    return f"{v.opens // 60:02d}:{v.opens % 60:02d}-{v.closes // 60:02d}:{v.closes % 60:02d}"
 
 
 def _starts_within(grid: Sequence[int], low: int, high: int) -> bool:

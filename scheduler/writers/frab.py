@@ -35,7 +35,7 @@ import webcolors
 
 from .. import __version__, days, revisions
 from ..errors import InternalError
-from ..model import Entry, Festival
+from ..model import Entry, Festival, clock_time
 from . import links
 
 SCHEMA = "https://c3voc.de/schedule/schema.json"
@@ -75,10 +75,6 @@ def room_names(festival: Festival) -> dict[str, str]:
     return names
 
 
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _slug(festival: Festival, entry: Entry) -> str:
     """`<acronym>-<number>-<session id>`: lower-case, ending in a letter or digit."""
     tail = re.sub(r"[^a-z0-9_-]", "_", entry.session.lower()).rstrip("-_") or "session"
@@ -109,7 +105,7 @@ def _event(festival: Festival, entry: Entry, room: str, context: dict[str, Any])
         "date": days.iso(festival, entry.start),
         "start": days.local(festival, entry.start).strftime("%H:%M"),
         "end": days.iso(festival, entry.end),
-        "duration": _hhmm(minutes),
+        "duration": clock_time(minutes),
         "room": room,
         "slug": _slug(festival, entry),
         "url": links.session_url(festival, entry.session) or f"urn:uuid:{guid}",
@@ -199,7 +195,7 @@ def document(
         "start": festival.start.isoformat(),
         "end": festival.end.isoformat(),
         "daysCount": len(day_list),
-        "timeslot_duration": _hhmm(festival.step),
+        "timeslot_duration": clock_time(festival.step),
     }
     if ZONE_NAME.match(festival.timezone):
         conference["time_zone_name"] = festival.timezone
