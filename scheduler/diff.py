@@ -156,9 +156,6 @@ class PersonKind(StrEnum):
     UPDATED = "updated"
 
 
-PERSON_KINDS = tuple(PersonKind)
-
-
 @dataclass(frozen=True)
 class PersonChange:
     """One change as one person sees it."""

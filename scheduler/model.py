@@ -23,7 +23,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from functools import cached_property
+from typing import Literal, TypeVar
 
 from .interest import Choice
 from .rules import Kind, goals, names
@@ -324,9 +325,15 @@ class Weights:
             return 0
         return int(getattr(self, goal))
 
-    def tag_weight(self, tag: str) -> int:
-        """What each overlapping pair of sessions tagged `tag` costs (0: nothing)."""
-        return dict(self.tag_overlap).get(tag, 0)
+
+_Identified = TypeVar("_Identified", "Track", "Venue", "Person", "Session")
+
+
+def _first_by_id(items: tuple[_Identified, ...]) -> dict[str, _Identified]:
+    found: dict[str, _Identified] = {}
+    for item in items:
+        found.setdefault(item.id, item)
+    return found
 
 
 @dataclass(frozen=True)
@@ -388,16 +395,34 @@ class Festival:
         return self.weights.of(goal)
 
     def track(self, track_id: str) -> Track:
-        return next(t for t in self.tracks if t.id == track_id)
+        return self._tracks[track_id]
 
     def venue(self, venue_id: str) -> Venue:
-        return next(v for v in self.venues if v.id == venue_id)
+        return self._venues[venue_id]
 
     def person(self, person_id: str) -> Person:
-        return next(p for p in self.people if p.id == person_id)
+        return self._people[person_id]
 
     def session(self, session_id: str) -> Session:
-        return next(s for s in self.sessions if s.id == session_id)
+        return self._sessions[session_id]
+
+    # id → object, built on first use (a frozen festival never changes; `replace` makes a
+    # new one with none built); the first of a repeated id, as a definition's check finds it
+    @cached_property
+    def _tracks(self) -> dict[str, Track]:
+        return _first_by_id(self.tracks)
+
+    @cached_property
+    def _venues(self) -> dict[str, Venue]:
+        return _first_by_id(self.venues)
+
+    @cached_property
+    def _people(self) -> dict[str, Person]:
+        return _first_by_id(self.people)
+
+    @cached_property
+    def _sessions(self) -> dict[str, Session]:
+        return _first_by_id(self.sessions)
 
     def only(self, ids: Collection[str]) -> Festival:
         """This festival with the sessions `ids` alone: their `after` and `not_with` keep
@@ -435,7 +460,9 @@ class Placement:
 class Timetable:
     festival: str  # the festival id
     placements: tuple[Placement, ...]
-    status: Status = Status.OPTIMAL  # OPTIMAL (proven best) or FEASIBLE
+    #: OPTIMAL (proven best) or FEASIBLE; a timetable built without a solve (known places,
+    #: a published plan read back) claims no proof
+    status: Status = Status.FEASIBLE
     objective: int | None = None
     bound: int | None = None
     penalties: Mapping[str, int] = field(default_factory=dict)
