@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
+from types import MappingProxyType
 from typing import Literal, TypeVar
 
 from .interest import Choice
@@ -395,34 +396,39 @@ class Festival:
         return self.weights.of(goal)
 
     def track(self, track_id: str) -> Track:
-        return self._tracks[track_id]
+        return self.tracks_by_id[track_id]
 
     def venue(self, venue_id: str) -> Venue:
-        return self._venues[venue_id]
+        return self.venues_by_id[venue_id]
 
     def person(self, person_id: str) -> Person:
-        return self._people[person_id]
+        return self.people_by_id[person_id]
 
     def session(self, session_id: str) -> Session:
-        return self._sessions[session_id]
+        return self.sessions_by_id[session_id]
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled and copied without the id maps below: rebuilt on first use."""
+        return {k: v for k, v in self.__dict__.items() if not k.endswith("_by_id")}
 
     # id → object, built on first use (a frozen festival never changes; `replace` makes a
-    # new one with none built); the first of a repeated id, as a definition's check finds it
+    # new one with none built); the first of a repeated id, as a definition's check finds
+    # it. Read them rather than building maps of one's own.
     @cached_property
-    def _tracks(self) -> dict[str, Track]:
-        return _first_by_id(self.tracks)
+    def tracks_by_id(self) -> Mapping[str, Track]:
+        return MappingProxyType(_first_by_id(self.tracks))
 
     @cached_property
-    def _venues(self) -> dict[str, Venue]:
-        return _first_by_id(self.venues)
+    def venues_by_id(self) -> Mapping[str, Venue]:
+        return MappingProxyType(_first_by_id(self.venues))
 
     @cached_property
-    def _people(self) -> dict[str, Person]:
-        return _first_by_id(self.people)
+    def people_by_id(self) -> Mapping[str, Person]:
+        return MappingProxyType(_first_by_id(self.people))
 
     @cached_property
-    def _sessions(self) -> dict[str, Session]:
-        return _first_by_id(self.sessions)
+    def sessions_by_id(self) -> Mapping[str, Session]:
+        return MappingProxyType(_first_by_id(self.sessions))
 
     def only(self, ids: Collection[str]) -> Festival:
         """This festival with the sessions `ids` alone: their `after` and `not_with` keep

@@ -101,9 +101,9 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
 
     if timetable.festival != festival.id:
         bad("timetable.complete", f"timetable is for {timetable.festival!r}, not {festival.id!r}")
-    sessions = {s.id: s for s in festival.sessions}
-    venues = {v.id: v for v in festival.venues}
-    people = {p.id: p for p in festival.people}
+    sessions = festival.sessions_by_id
+    venues = festival.venues_by_id
+    people = festival.people_by_id
     placed: dict[str, Placement] = {}
     for p in timetable.placements:
         if p.session not in sessions:

@@ -70,9 +70,9 @@ class _Board:
         # the latest start of any session (each venue's starts are sorted)
         size = max((ts[-1] for by in starts.values() for ts in by.values() if ts), default=0)
         size += 2 * DAY
-        self.venues = {v.id: v for v in festival.venues}
-        self.people = {p.id: p for p in festival.people}
-        self.by_id = {s.id: s for s in festival.sessions}
+        self.venues = festival.venues_by_id
+        self.people = festival.people_by_id
+        self.by_id = festival.sessions_by_id
         self.room = {vid: _Busy(size) for vid in self.venues}
         self.with_rest: dict[str, _Busy] = defaultdict(lambda: _Busy(size))
         self.away: dict[str, _Busy] = {}
@@ -369,7 +369,7 @@ def _order(
     exists (so that they keep it) first, then the hardest."""
     pinned = {s.id for s in festival.sessions if s.id in must or s.fixed is not None}
     waiting = {s.id: sum(b not in pinned for b in s.after) for s in festival.sessions}
-    by_id = {s.id: s for s in festival.sessions}
+    by_id = festival.sessions_by_id
 
     def priority(s: Session) -> tuple:
         options = sum(len(ts) for ts in starts[s.id].values())

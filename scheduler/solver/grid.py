@@ -90,7 +90,7 @@ class Blocks:
 
     def __init__(self, festival: Festival, clock: Clock):
         self.festival, self.clock = festival, clock
-        self.venues = {v.id: v for v in festival.venues}
+        self.venues = festival.venues_by_id
         self._windows: dict[tuple[str, int], list[tuple[int, int]]] = {}
         #: block → the track `[[blocks]]` gives it
         self.named: dict[BlockKey, str] = {}
@@ -191,7 +191,7 @@ def absences(
 ) -> list[tuple[int, int]]:
     """When the session or any of its people is unavailable, as minute ranges (`people`:
     the festival's people by id, when the caller has them)."""
-    people = people if people is not None else {p.id: p for p in festival.people}
+    people = people if people is not None else festival.people_by_id
     return [minutes_between(clock, period) for period in s.unavailable] + [
         minutes_between(clock, period) for pid in s.people for period in people[pid].unavailable
     ]

@@ -240,7 +240,7 @@ def region(
     Only for definitions whose soft goals and rules are each local to a day (the
     solver checks); returns the festival and the ids left out.
     """
-    by_id = {s.id: s for s in festival.sessions}
+    by_id = festival.sessions_by_id
     inside = {sid for sid in by_id if sid in free or clock.day(places[sid][1]) in days}
 
     def span(sid: str) -> tuple[datetime, datetime]:
@@ -256,7 +256,7 @@ def region(
             if before in free and s.id not in inside:
                 end = latest.get(before, span(s.id)[0])
                 latest[before] = min(end, span(s.id)[0])
-    people = {p.id: p for p in festival.people}
+    people = festival.people_by_id
     farthest: dict[str, int] = defaultdict(int)  # the longest travel from each venue
     for (u, _), (minutes, _) in travel_times(festival).items():
         farthest[u] = max(farthest[u], minutes)
@@ -341,7 +341,7 @@ def choose(
     Returns the sessions and the day offsets they may use: their own days and
     the days of the places picked.
     """
-    by_id = {s.id: s for s in festival.sessions}
+    by_id = festival.sessions_by_id
     by_day_venue: dict[tuple[int, str], list[str]] = defaultdict(list)
     by_day: dict[int, list[str]] = defaultdict(list)
     day_of = {sid: clock.day(start) for sid, (_, start) in places.items()}
@@ -452,7 +452,7 @@ def spanning_gains(
     for sid, (gains, weight) in _together_gains(festival, clock, places).items():
         found.setdefault(sid, gains)
         charged[sid] += weight
-    by_id = {s.id: s for s in festival.sessions}
+    by_id = festival.sessions_by_id
     pairs = [
         (a, b, weight)
         for tag, weight in weights.tag_overlap
@@ -518,7 +518,7 @@ def _together_gains(
 def broken_together(festival: Festival, clock: Clock, places: Mapping[str, Place]) -> set[str]:
     """The sessions of `[[together]]` groups without a weight that `places` keeps apart
     (first fit does not know them): they are placed again by the repair."""
-    by_id = {s.id: s for s in festival.sessions}
+    by_id = festival.sessions_by_id
     changeover = {v.id: v.changeover for v in festival.venues}
     broken: set[str] = set()
     for group in festival.together:

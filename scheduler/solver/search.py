@@ -90,9 +90,9 @@ class NeighbourhoodSearch:
         self.old = lns.places_in(
             (p for p in (previous.placements if previous else ()) if p.session in ids), self.clock
         )
-        self.sessions = {s.id: s for s in festival.sessions}
+        self.sessions = festival.sessions_by_id
         self.windows = {sid: window(s, self.clock) for sid, s in self.sessions.items()}
-        people = {p.id: p for p in festival.people}
+        people = festival.people_by_id
         self.away = {
             sid: absences(festival, s, self.clock, people) for sid, s in self.sessions.items()
         }
@@ -572,7 +572,7 @@ def repair(
     or kept apart from them) and the placed sessions that hold the places they could take
     (`_contested`), pin the rest and solve for any valid timetable. Each of `REPAIR_TRIES`
     tries frees more. None if none works out."""
-    by_id = {s.id: s for s in festival.sessions}
+    by_id = festival.sessions_by_id
     missing = sorted(s.id for s in festival.sessions if s.id not in places)
     tied = set(missing)
     exclusive = set(festival.exclusive_tags)
@@ -628,8 +628,8 @@ def _contested(
     holding a room at a place a missing session could take (or, where blocks hold one
     track, its block), then those holding the places of these, and so on; within a round,
     those in the way of more places first."""
-    venues = {v.id: v for v in festival.venues}
-    by_id = {s.id: s for s in festival.sessions}
+    venues = festival.venues_by_id
+    by_id = festival.sessions_by_id
     in_venue: dict[str, list[tuple[int, str]]] = {}
     for sid, (vid, t) in places.items():
         in_venue.setdefault(vid, []).append((t, sid))
@@ -647,7 +647,7 @@ def _contested(
     found: list[str] = []
     seen = set(missing)
     frontier = list(missing)
-    people = {p.id: p for p in festival.people}
+    people = festival.people_by_id
     while frontier and len(found) < most:
         count: dict[str, int] = {}
         for sid in frontier:

@@ -163,9 +163,9 @@ def document(
     are the people's numbers (`revisions.person_numbers`; default: a first publication's)."""
     rooms = room_names(festival)
     context = {
-        "sessions": {s.id: s for s in festival.sessions},
-        "tracks": {t.id: t for t in festival.tracks},
-        "people": {p.id: p for p in festival.people},
+        "sessions": festival.sessions_by_id,
+        "tracks": festival.tracks_by_id,
+        "people": festival.people_by_id,
         "numbers": people if people is not None else revisions.person_numbers(festival, {}),
     }
     shown = [e for e in entries if e.status == "CONFIRMED"]

@@ -139,8 +139,8 @@ def render(
     locale = LOCALES.get(festival.language, "en")
     language = festival.language
     usable = set(days.festival_days(festival))
-    tracks = {t.id: t for t in festival.tracks}
-    venues = {v.id: v for v in festival.venues}
+    tracks = festival.tracks_by_id
+    venues = festival.venues_by_id
     people = {p.id: p.name for p in festival.people}
     separator = label(language, "list_separator")
 
@@ -361,7 +361,7 @@ def _updated(festival: Festival, entries: tuple[Entry, ...], locale: str) -> str
 def structured_data(festival: Festival, entries: tuple[Entry, ...]) -> dict:
     """schema.org JSON-LD: the festival as an Event, each session as a subEvent with its
     place, performers and status (rescheduled: with its previous start)."""
-    venues = {v.id: v for v in festival.venues}
+    venues = festival.venues_by_id
     people = {p.id: p.name for p in festival.people}
     found: dict = {
         "@context": "https://schema.org",
