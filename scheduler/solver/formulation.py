@@ -1,4 +1,4 @@
-"""The CP-SAT model of one festival, one method per rule family, and how to read it.
+"""The CP-SAT model of one festival: its variables, its hints, and how to read it.
 
 Time is counted in elapsed minutes from the festival's first instant
 (`days.Clock`), so durations and overlaps are right across clock changes.
@@ -7,10 +7,11 @@ day, a day tied to it, a Boolean per day, and one venue: a Boolean per eligible
 venue, each with its own start variable (whose domain keeps the venue's hours
 and closures) gating an optional interval.
 
-Every hard rule of `scheduler.rules` is one method here named after the rule
-(`venues.hours` → `venues_hours`); the soft goals and the moves are in `goals`.
-With `explain=True` every rule instance is switched by its own guard literal
-(see `when`), for `explain.explain` to find a conflicting subset.
+Every hard rule of `scheduler.rules` is one function of `hard` named after the
+rule (`venues.hours` → `hard.venues_hours`), applied here in `hard.RULES`' order;
+the soft goals and the moves are in `goals`. With `explain=True` every rule
+instance is switched by its own guard literal (see `when`), for
+`explain.explain` to find a conflicting subset.
 """
 
 from __future__ import annotations
