@@ -12,7 +12,7 @@ solver minimises.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -92,313 +92,451 @@ def allowed_dates(festival: Festival) -> tuple[date, ...]:
     return tuple(dates)
 
 
-def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
-    """Every hard rule of `festival` that `timetable` breaks (empty when valid)."""
-    found: list[Violation] = []
+class _Check:
+    """What every rule's check reads: the festival, its wall clock, and the placements
+    that name a known session and venue, once each, with aware times."""
 
-    def bad(rule: str, message: str, *sessions: str) -> None:
-        found.append(Violation(named(rule), message, tuple(sessions)))
+    def __init__(self, festival: Festival, placed: dict[str, Placement]):
+        self.festival = festival
+        self.placed = placed
+        self.wall = _Wall(festival)
+        self.sessions = festival.sessions_by_id
+        self.venues = festival.venues_by_id
+        self.people = festival.people_by_id
+        self.usable = set(allowed_dates(festival))
+
+    def day(self, p: Placement) -> date:
+        """The festival's local date on which `p` starts."""
+        return self.wall(p.start).date()
+
+
+#: a check of one placement: (rule, message, sessions) for each rule it breaks
+PlacementCheck = Callable[[_Check, str, Placement], Iterator[tuple[str, str, tuple[str, ...]]]]
+#: a check of the whole timetable
+TimetableCheck = Callable[[_Check], Iterator[tuple[str, str, tuple[str, ...]]]]
+
+
+def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
+    """Every hard rule of `festival` that `timetable` breaks (empty when valid): each
+    placement against the rules of one session (`PLACEMENT_CHECKS`, in that order), then
+    the rules that tie sessions together (`TIMETABLE_CHECKS`)."""
+    found: list[Violation] = []
+    placed = _complete(festival, timetable, found)
+    check = _Check(festival, placed)
+    for sid, p in placed.items():
+        for rule_check in PLACEMENT_CHECKS:
+            for rule, message, sessions in rule_check(check, sid, p):
+                found.append(Violation(named(rule), message, sessions))
+    for timetable_check in TIMETABLE_CHECKS:
+        for rule, message, sessions in timetable_check(check):
+            found.append(Violation(named(rule), message, sessions))
+    return found
+
+
+def _complete(
+    festival: Festival, timetable: Timetable, found: list[Violation]
+) -> dict[str, Placement]:
+    """`timetable.complete`: the timetable is this festival's, places every session once,
+    in a known venue, at aware times. Returns the placements the other rules can judge."""
+
+    def bad(message: str, *sessions: str) -> None:
+        found.append(Violation(named("timetable.complete"), message, sessions))
 
     if timetable.festival != festival.id:
-        bad("timetable.complete", f"timetable is for {timetable.festival!r}, not {festival.id!r}")
-    sessions = festival.sessions_by_id
-    venues = festival.venues_by_id
-    people = festival.people_by_id
+        bad(f"timetable is for {timetable.festival!r}, not {festival.id!r}")
+    sessions, venues = festival.sessions_by_id, festival.venues_by_id
     placed: dict[str, Placement] = {}
     for p in timetable.placements:
         if p.session not in sessions:
-            bad("timetable.complete", f"session {p.session!r} is not in the definition", p.session)
+            bad(f"session {p.session!r} is not in the definition", p.session)
         elif p.session in placed:
-            bad("timetable.complete", f"session {p.session!r} is placed twice", p.session)
+            bad(f"session {p.session!r} is placed twice", p.session)
         elif p.venue not in venues:
-            bad(
-                "timetable.complete",
-                f"session {p.session!r} is in unknown venue {p.venue!r}",
-                p.session,
-            )
+            bad(f"session {p.session!r} is in unknown venue {p.venue!r}", p.session)
         else:
             placed[p.session] = p
     for sid in sessions:
         if sid not in placed:
-            bad("timetable.complete", f"session {sid!r} is missing from the timetable", sid)
-
-    wall = _Wall(festival)
-    _show = wall.show
+            bad(f"session {sid!r} is missing from the timetable", sid)
     for sid, p in list(placed.items()):
         if p.start.tzinfo is None or p.end.tzinfo is None:
-            bad("timetable.complete", f"session {sid!r} has a time without a time zone", sid)
+            bad(f"session {sid!r} has a time without a time zone", sid)
             del placed[sid]
-    usable = set(allowed_dates(festival))
-    per_day: dict[date, list[str]] = defaultdict(list)
-    in_block: dict[tuple[str, date, int], list[str]] = defaultdict(list)
-    for sid, p in placed.items():
-        s, v = sessions[sid], venues[p.venue]
-        local_start = wall(p.start)
-        day = local_start.date()
-        per_day[day].append(sid)
-        if p.end - p.start != timedelta(minutes=s.duration):
-            bad(
-                "sessions.duration",
-                f"session {sid!r} lasts {p.end - p.start}, not {s.duration} minutes",
-                sid,
+    return placed
+
+
+# --- the rules of one session -------------------------------------------------------
+
+
+def _duration(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`sessions.duration`: it lasts its duration, in elapsed time."""
+    s = c.sessions[sid]
+    if p.end - p.start != timedelta(minutes=s.duration):
+        yield (
+            "sessions.duration",
+            f"session {sid!r} lasts {p.end - p.start}, not {s.duration} minutes",
+            (sid,),
+        )
+
+
+def _festival_day(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`festival.window`, `festival.blackout`, `festival.days`: it is on a usable date."""
+    f, day = c.festival, c.day(p)
+    if not f.start <= day <= f.end:
+        yield (
+            "festival.window",
+            f"session {sid!r} on {day} is outside the festival window {f.start}..{f.end}",
+            (sid,),
+        )
+    elif day in f.blackout:
+        yield "festival.blackout", f"session {sid!r} is on blackout date {day}", (sid,)
+    elif day not in c.usable:
+        yield (
+            "festival.days",
+            f"session {sid!r} is on {day}, which is not a {f.days} day",
+            (sid,),
+        )
+
+
+def _one_day(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`sessions.one_day`: it ends by the midnight after its start."""
+    if p.end > _wall_instant(c.wall.zone, c.day(p) + timedelta(days=1), 0):
+        yield "sessions.one_day", f"session {sid!r} runs past midnight", (sid,)
+
+
+def _step(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`festival.step`: it starts on the festival's grid of wall-clock times."""
+    local_start = c.wall(p.start)
+    if _minute_of_day(local_start) % c.festival.step:
+        yield (
+            "festival.step",
+            f"session {sid!r} starts at {local_start:%H:%M}, off the {c.festival.step}-minute grid",
+            (sid,),
+        )
+
+
+def _hours(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`venues.hours`: it lies within its venue's opening hours."""
+    v, day, zone = c.venues[p.venue], c.day(p), c.wall.zone
+    if p.start < _wall_instant(zone, day, v.opens) or p.end > _wall_instant(zone, day, v.closes):
+        yield (
+            "venues.hours",
+            f"session {sid!r} at {c.wall.show(p)} is outside the venue's opening hours",
+            (sid,),
+        )
+
+
+def _block_of(c: _Check, p: Placement) -> int | None:
+    """The index of the block of its venue's day that holds `p` whole (None: none does)."""
+    v, day = c.venues[p.venue], c.day(p)
+    begins = _minute_of_day(c.wall(p.start))
+    ends = _minute_of_day(c.wall(p.end)) if c.wall(p.end).date() == day else 1440
+    windows = v.blocks or dict(v.dated_blocks).get(day, ())
+    return next((k for k, (a, b) in enumerate(windows) if a <= begins and ends <= b), None)
+
+
+def _in_a_block(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`venues.blocks`, first half: in a venue with blocks, it lies inside one."""
+    v = c.venues[p.venue]
+    if (v.blocks or v.dated_blocks) and _block_of(c, p) is None:
+        yield "venues.blocks", f"session {sid!r} at {c.wall.show(p)} lies in no block", (sid,)
+
+
+def _slots(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`venues.slots`: in a venue with slots, it starts at one and ends by its `span`-th."""
+    v, s, day = c.venues[p.venue], c.sessions[sid], c.day(p)
+    if not (v.slots or v.dated_slots):
+        return
+    slots = v.slots or dict(v.dated_slots).get(day, ())
+    begins = _minute_of_day(c.wall(p.start))
+    firsts = [i for i, (a, _) in enumerate(slots) if a == begins and i + s.span <= len(slots)]
+    if not firsts:
+        yield (
+            "venues.slots",
+            f"session {sid!r} at {c.wall.show(p)} does not start at a slot of {p.venue}"
+            + ("" if slots else f", which has none on {day}"),
+            (sid,),
+        )
+    elif p.end > _wall_instant(c.wall.zone, day, slots[firsts[0] + s.span - 1][1]):
+        taken = "its slot" if s.span == 1 else f"its {s.span} slots"
+        yield "venues.slots", f"session {sid!r} at {c.wall.show(p)} runs past {taken}", (sid,)
+
+
+def _closed(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`venues.closed`: it overlaps none of its venue's closures."""
+    for closure in c.venues[p.venue].closed:
+        if closure.overlaps(p.start, p.end):
+            yield (
+                "venues.closed",
+                f"session {sid!r} at {c.wall.show(p)} overlaps the closure "
+                f"{c.wall.moment(closure.start)}–{c.wall.moment(closure.end)}",
+                (sid,),
             )
-        if not festival.start <= day <= festival.end:
-            bad(
-                "festival.window",
-                f"session {sid!r} on {day} is outside the festival window "
-                f"{festival.start}..{festival.end}",
-                sid,
+
+
+def _room(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`venues.capacity`, `sessions.needs`, `sessions.cities`, `sessions.venues`: its
+    venue holds its audience, has what it needs, and is one it may use."""
+    s, v = c.sessions[sid], c.venues[p.venue]
+    if s.attendance > v.capacity:
+        yield (
+            "venues.capacity",
+            f"session {sid!r} expects {s.attendance} people; {p.venue} holds {v.capacity}",
+            (sid,),
+        )
+    if not s.needs <= v.features:
+        missing = ", ".join(sorted(s.needs - v.features))
+        yield "sessions.needs", f"session {sid!r} needs {missing}, which {p.venue} lacks", (sid,)
+    if s.cities and v.city not in s.cities:
+        yield (
+            "sessions.cities",
+            f"session {sid!r} is in {v.city}, not one of {', '.join(s.cities)}",
+            (sid,),
+        )
+    if s.venues and p.venue not in s.venues:
+        yield (
+            "sessions.venues",
+            f"session {sid!r} is at {p.venue}, not one of {', '.join(s.venues)}",
+            (sid,),
+        )
+
+
+def _window(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`sessions.earliest`, `sessions.latest`, `sessions.fixed`: its own time and place."""
+    s, moment = c.sessions[sid], c.wall.moment
+    if s.earliest and p.start < s.earliest:
+        yield (
+            "sessions.earliest",
+            f"session {sid!r} starts {moment(p.start)} before its earliest {moment(s.earliest)}",
+            (sid,),
+        )
+    if s.latest and p.end > s.latest:
+        yield (
+            "sessions.latest",
+            f"session {sid!r} ends {moment(p.end)} after its latest {moment(s.latest)}",
+            (sid,),
+        )
+    if s.fixed:
+        if p.start != s.fixed.start:
+            yield (
+                "sessions.fixed",
+                f"session {sid!r} starts {moment(p.start)}, not its fixed {moment(s.fixed.start)}",
+                (sid,),
             )
-        elif day in festival.blackout:
-            bad("festival.blackout", f"session {sid!r} is on blackout date {day}", sid)
-        elif day not in usable:
-            bad(
-                "festival.days",
-                f"session {sid!r} is on {day}, which is not a {festival.days} day",
-                sid,
+        if s.fixed.venue and p.venue != s.fixed.venue:
+            yield (
+                "sessions.fixed",
+                f"session {sid!r} is at {p.venue}, not its fixed venue {s.fixed.venue}",
+                (sid,),
             )
-        if p.end > _wall_instant(wall.zone, day + timedelta(days=1), 0):
-            bad("sessions.one_day", f"session {sid!r} runs past midnight", sid)
-        if _minute_of_day(local_start) % festival.step:
-            bad(
-                "festival.step",
-                f"session {sid!r} starts at {local_start:%H:%M}, off the "
-                f"{festival.step}-minute grid",
-                sid,
+
+
+def _after(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`sessions.after`: it starts once each session it follows has ended."""
+    for before in c.sessions[sid].after:
+        if before in c.placed and p.start < c.placed[before].end:
+            yield (
+                "sessions.after",
+                f"session {sid!r} starts {c.wall.moment(p.start)} before {before!r} ends "
+                f"{c.wall.moment(c.placed[before].end)}",
+                (sid, before),
             )
-        if p.start < _wall_instant(wall.zone, day, v.opens) or p.end > _wall_instant(
-            wall.zone, day, v.closes
-        ):
-            bad(
-                "venues.hours",
-                f"session {sid!r} at {_show(p)} is outside the venue's opening hours",
-                sid,
-            )
-        if v.blocks or v.dated_blocks:
-            begins = _minute_of_day(local_start)
-            ends = _minute_of_day(wall(p.end)) if wall(p.end).date() == day else 1440
-            held = [
-                k
-                for k, (a, b) in enumerate(v.blocks or dict(v.dated_blocks).get(day, ()))
-                if a <= begins and ends <= b
-            ]
-            if held:
-                in_block[(p.venue, day, held[0])].append(sid)
-            else:
-                bad("venues.blocks", f"session {sid!r} at {_show(p)} lies in no block", sid)
-        if v.slots or v.dated_slots:
-            slots = v.slots or dict(v.dated_slots).get(day, ())
-            begins = _minute_of_day(local_start)
-            firsts = [
-                i for i, (a, _) in enumerate(slots) if a == begins and i + s.span <= len(slots)
-            ]
-            if not firsts:
-                bad(
-                    "venues.slots",
-                    f"session {sid!r} at {_show(p)} does not start at a slot of {p.venue}"
-                    + ("" if slots else f", which has none on {day}"),
-                    sid,
-                )
-            elif p.end > _wall_instant(wall.zone, day, slots[firsts[0] + s.span - 1][1]):
-                taken = "its slot" if s.span == 1 else f"its {s.span} slots"
-                bad("venues.slots", f"session {sid!r} at {_show(p)} runs past {taken}", sid)
-        for closure in v.closed:
-            if closure.overlaps(p.start, p.end):
-                bad(
-                    "venues.closed",
-                    f"session {sid!r} at {_show(p)} overlaps the closure "
-                    f"{wall.moment(closure.start)}–{wall.moment(closure.end)}",
-                    sid,
-                )
-        if s.attendance > v.capacity:
-            bad(
-                "venues.capacity",
-                f"session {sid!r} expects {s.attendance} people; {p.venue} holds {v.capacity}",
-                sid,
-            )
-        if not s.needs <= v.features:
-            missing = ", ".join(sorted(s.needs - v.features))
-            bad("sessions.needs", f"session {sid!r} needs {missing}, which {p.venue} lacks", sid)
-        if s.cities and v.city not in s.cities:
-            bad(
-                "sessions.cities",
-                f"session {sid!r} is in {v.city}, not one of {', '.join(s.cities)}",
-                sid,
-            )
-        if s.venues and p.venue not in s.venues:
-            bad(
-                "sessions.venues",
-                f"session {sid!r} is at {p.venue}, not one of {', '.join(s.venues)}",
-                sid,
-            )
-        if s.earliest and p.start < s.earliest:
-            bad(
-                "sessions.earliest",
-                f"session {sid!r} starts {wall.moment(p.start)} before its earliest "
-                f"{wall.moment(s.earliest)}",
-                sid,
-            )
-        if s.latest and p.end > s.latest:
-            bad(
-                "sessions.latest",
-                f"session {sid!r} ends {wall.moment(p.end)} after its latest "
-                f"{wall.moment(s.latest)}",
-                sid,
-            )
-        if s.fixed:
-            if p.start != s.fixed.start:
-                bad(
-                    "sessions.fixed",
-                    f"session {sid!r} starts {wall.moment(p.start)}, not its fixed "
-                    f"{wall.moment(s.fixed.start)}",
-                    sid,
-                )
-            if s.fixed.venue and p.venue != s.fixed.venue:
-                bad(
-                    "sessions.fixed",
-                    f"session {sid!r} is at {p.venue}, not its fixed venue {s.fixed.venue}",
-                    sid,
-                )
-        for before in s.after:
-            if before in placed and p.start < placed[before].end:
-                bad(
-                    "sessions.after",
-                    f"session {sid!r} starts {wall.moment(p.start)} before {before!r} ends "
-                    f"{wall.moment(placed[before].end)}",
-                    sid,
-                    before,
-                )
-        for pid in s.people:
-            for gap in people[pid].unavailable:
-                if gap.overlaps(p.start, p.end):
-                    bad(
-                        "people.unavailable",
-                        f"{pid} is unavailable "
-                        f"{wall.moment(gap.start)}–{wall.moment(gap.end)} but is in "
-                        f"session {sid!r} at {_show(p)}",
-                        sid,
-                    )
-        for gap in s.unavailable:
+
+
+def _unavailable(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`people.unavailable`, `sessions.unavailable`: it runs when it and its people can."""
+    s, moment = c.sessions[sid], c.wall.moment
+    for pid in s.people:
+        for gap in c.people[pid].unavailable:
             if gap.overlaps(p.start, p.end):
-                bad(
-                    "sessions.unavailable",
-                    f"session {sid!r} is unavailable "
-                    f"{wall.moment(gap.start)}–{wall.moment(gap.end)} but runs at {_show(p)}",
-                    sid,
+                yield (
+                    "people.unavailable",
+                    f"{pid} is unavailable {moment(gap.start)}–{moment(gap.end)} but is in "
+                    f"session {sid!r} at {c.wall.show(p)}",
+                    (sid,),
                 )
+    for gap in s.unavailable:
+        if gap.overlaps(p.start, p.end):
+            yield (
+                "sessions.unavailable",
+                f"session {sid!r} is unavailable {moment(gap.start)}–{moment(gap.end)} but "
+                f"runs at {c.wall.show(p)}",
+                (sid,),
+            )
 
-    if festival.max_sessions_per_day:
-        for day, ids in sorted(per_day.items()):
-            if len(ids) > festival.max_sessions_per_day:
-                bad(
-                    "festival.max_sessions_per_day",
-                    f"{day} holds {len(ids)} sessions, more than {festival.max_sessions_per_day}",
-                    *sorted(ids),
-                )
 
+PLACEMENT_CHECKS: tuple[PlacementCheck, ...] = (
+    _duration,
+    _festival_day,
+    _one_day,
+    _step,
+    _hours,
+    _in_a_block,
+    _slots,
+    _closed,
+    _room,
+    _window,
+    _after,
+    _unavailable,
+)
+
+
+# --- the rules that tie sessions together ---------------------------------------------
+
+
+def _max_sessions_per_day(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`festival.max_sessions_per_day`."""
+    most = c.festival.max_sessions_per_day
+    if not most:
+        return
+    per_day: dict[date, list[str]] = defaultdict(list)
+    for sid, p in c.placed.items():
+        per_day[c.day(p)].append(sid)
+    for day, ids in sorted(per_day.items()):
+        if len(ids) > most:
+            yield (
+                "festival.max_sessions_per_day",
+                f"{day} holds {len(ids)} sessions, more than {most}",
+                tuple(sorted(ids)),
+            )
+
+
+def _changeover(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`venues.changeover`: two sessions of a venue are apart by its changeover."""
     by_venue: dict[str, list[Placement]] = defaultdict(list)
-    for p in placed.values():
+    for p in c.placed.values():
         by_venue[p.venue].append(p)
     for vid, items in sorted(by_venue.items()):
-        gap = timedelta(minutes=venues[vid].changeover)
+        minutes = c.venues[vid].changeover
+        gap = timedelta(minutes=minutes)
         for a, b in combinations(sorted(items, key=lambda p: (p.start, p.session)), 2):
             if b.start < a.end + gap and a.start < b.end + gap:
-                bad(
+                yield (
                     "venues.changeover",
                     f"sessions {a.session!r} and {b.session!r} in {vid} are too close: "
-                    f"{_show(a)} and {_show(b)} (changeover {venues[vid].changeover} min)",
-                    a.session,
-                    b.session,
+                    f"{c.wall.show(a)} and {c.wall.show(b)} (changeover {minutes} min)",
+                    (a.session, b.session),
                 )
 
-    owners = {(b.venue, b.date, b.window): b.track for b in festival.blocks}
+
+def _block_tracks(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`venues.blocks`, second half: a block holds the track `[[blocks]]` names, or one
+    track with `one_track_per_block`."""
+    in_block: dict[tuple[str, date, int], list[str]] = defaultdict(list)
+    for sid, p in c.placed.items():
+        v = c.venues[p.venue]
+        if v.blocks or v.dated_blocks:
+            k = _block_of(c, p)
+            if k is not None:
+                in_block[(p.venue, c.day(p), k)].append(sid)
+    owners = {(b.venue, b.date, b.window): b.track for b in c.festival.blocks}
     for (vid, day, k), ids in sorted(in_block.items()):
-        window = (venues[vid].blocks or dict(venues[vid].dated_blocks)[day])[k]
-        tracks = {sessions[sid].track for sid in ids} - {None}
+        v = c.venues[vid]
+        window = (v.blocks or dict(v.dated_blocks)[day])[k]
+        tracks = {c.sessions[sid].track for sid in ids} - {None}
         fixed = owners.get((vid, day, window))
         shown = f"block {clock_window(*window)} of {vid} on {day}"
         if fixed is not None and tracks - {fixed}:
-            bad(
+            yield (
                 "venues.blocks",
                 f"{shown} is the {fixed!r} track's, but holds {sorted(tracks - {fixed})}",
-                *ids,
+                tuple(ids),
             )
-        elif festival.one_track_per_block and len(tracks) > 1:
-            bad("venues.blocks", f"{shown} holds the tracks {sorted(tracks)}", *ids)
+        elif c.festival.one_track_per_block and len(tracks) > 1:
+            yield "venues.blocks", f"{shown} holds the tracks {sorted(tracks)}", tuple(ids)
 
+
+def _a_persons_day(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`people.break`, `travel`, `people.one_city_per_day`, for each two sessions of one
+    person: never at once, their break between, the trip between venues on top, and one
+    city a day."""
     attended: dict[str, list[Placement]] = defaultdict(list)
-    for sid, p in placed.items():
-        for pid in sessions[sid].people:
+    for sid, p in c.placed.items():
+        for pid in c.sessions[sid].people:
             attended[pid].append(p)
-    for pid in sorted(people):
+    for pid in sorted(c.people):
         mine = sorted(attended[pid], key=lambda p: (p.start, p.session))
-        rest = timedelta(minutes=people[pid].break_)
+        break_ = c.people[pid].break_
+        rest = timedelta(minutes=break_)
         for a, b in combinations(mine, 2):
+            pair = (a.session, b.session)
             if a.start < b.end and b.start < a.end:
-                bad(
-                    "people.break",
-                    f"{pid} is in {a.session!r} and {b.session!r} at once",
-                    a.session,
-                    b.session,
-                )
+                yield "people.break", f"{pid} is in {a.session!r} and {b.session!r} at once", pair
             elif a.end <= b.start < a.end + rest:
-                bad(
+                yield (
                     "people.break",
                     f"{pid} has {(b.start - a.end).seconds // 60} min between {a.session!r} "
-                    f"and {b.session!r}, less than their {people[pid].break_}-minute break",
-                    a.session,
-                    b.session,
+                    f"and {b.session!r}, less than their {break_}-minute break",
+                    pair,
                 )
-            trip = timedelta(minutes=_trip(festival, a.venue, b.venue))
+            trip = timedelta(minutes=_trip(c.festival, a.venue, b.venue))
             if trip and a.end <= b.start < a.end + rest + trip:
-                rested = f", on top of their {people[pid].break_}-minute break" if rest else ""
-                bad(
+                rested = f", on top of their {break_}-minute break" if rest else ""
+                yield (
                     "travel",
                     f"{pid} has {(b.start - a.end).seconds // 60} min from {a.session!r} in "
                     f"{a.venue} to {b.session!r} in {b.venue}; the trip takes "
                     f"{trip.seconds // 60} min{rested}",
-                    a.session,
-                    b.session,
+                    pair,
                 )
-            same_day = wall.date(a.start) == wall.date(b.start)
-            if same_day and venues[a.venue].city != venues[b.venue].city:
-                bad(
+            here, there = c.venues[a.venue].city, c.venues[b.venue].city
+            if c.wall.date(a.start) == c.wall.date(b.start) and here != there:
+                yield (
                     "people.one_city_per_day",
-                    f"{pid} is in {venues[a.venue].city} ({a.session!r}) and "
-                    f"{venues[b.venue].city} ({b.session!r}) on {wall.date(a.start)}",
-                    a.session,
-                    b.session,
+                    f"{pid} is in {here} ({a.session!r}) and {there} ({b.session!r}) on "
+                    f"{c.wall.date(a.start)}",
+                    pair,
                 )
-    for tag in festival.exclusive_tags:
+
+
+def _exclusive_tags(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`festival.exclusive_tags`: two sessions sharing such a tag never overlap."""
+    for tag in c.festival.exclusive_tags:
         tagged = sorted(
-            (p for sid, p in placed.items() if tag in sessions[sid].tags),
+            (p for sid, p in c.placed.items() if tag in c.sessions[sid].tags),
             key=lambda p: (p.start, p.session),
         )
         for a, b in combinations(tagged, 2):
             if a.start < b.end and b.start < a.end:
-                bad(
+                yield (
                     "festival.exclusive_tags",
                     f"sessions {a.session!r} and {b.session!r} share the audience tag {tag!r} "
-                    f"but overlap: {_show(a)} and {_show(b)}",
-                    a.session,
-                    b.session,
+                    f"but overlap: {c.wall.show(a)} and {c.wall.show(b)}",
+                    (a.session, b.session),
                 )
-    for i, group in enumerate(festival.together):
+
+
+def _together(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`together`: each group without a weight is kept."""
+    for i, group in enumerate(c.festival.together):
         if group.weight is None:
-            for what in together_breaks(festival, group, placed):
-                bad("together", f"together[{i}] (same {group.same}): {what}", *group.sessions)
-    for sid, p in sorted(placed.items()):
-        for other in sessions[sid].not_with:
-            q = placed.get(other)
+            for what in together_breaks(c.festival, group, c.placed):
+                yield "together", f"together[{i}] (same {group.same}): {what}", group.sessions
+
+
+def _not_with(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`sessions.not_with`: a session overlaps none it must not."""
+    for sid, p in sorted(c.placed.items()):
+        for other in c.sessions[sid].not_with:
+            q = c.placed.get(other)
             if q is not None and p.start < q.end and q.start < p.end:
-                bad(
+                yield (
                     "sessions.not_with",
                     f"session {sid!r} overlaps {other!r}, which it must not: "
-                    f"{_show(p)} and {_show(q)}",
-                    sid,
-                    other,
+                    f"{c.wall.show(p)} and {c.wall.show(q)}",
+                    (sid, other),
                 )
-    return found
+
+
+TIMETABLE_CHECKS: tuple[TimetableCheck, ...] = (
+    _max_sessions_per_day,
+    _changeover,
+    _block_tracks,
+    _a_persons_day,
+    _exclusive_tags,
+    _together,
+    _not_with,
+)
 
 
 def among(festival: Festival, placements: Iterable[Placement]) -> list[Violation]:
