@@ -36,6 +36,10 @@ class Rule:
     #: a hard rule that becomes a soft goal, under the same name, where the definition
     #: gives it a weight (`[[together]]` with `weight`)
     weighed: bool = False
+    #: a soft goal whose cost is the sum of each session's own, wherever the others are
+    #: (a place's wishes, its room's fit); the others weigh pairs or groups of sessions,
+    #: so that a neighbourhood step must see every day they may tie together
+    per_session: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -269,18 +273,21 @@ RULES: tuple[Rule, ...] = (
         ("weights.prefer_date", "sessions.prefer.dates"),
         "Each session held outside its preferred dates costs the weight.",
         Kind.SOFT,
+        per_session=True,
     ),
     Rule(
         "prefer_venue",
         ("weights.prefer_venue", "sessions.prefer.venues"),
         "Each session held outside its preferred venues costs the weight.",
         Kind.SOFT,
+        per_session=True,
     ),
     Rule(
         "prefer_time",
         ("weights.prefer_time", "sessions.prefer.time"),
         "Each session not inside its preferred time of day costs the weight.",
         Kind.SOFT,
+        per_session=True,
     ),
     Rule(
         "prefer",
@@ -288,6 +295,7 @@ RULES: tuple[Rule, ...] = (
         "Each entry of a session's `prefer` list that its place misses costs the entry's "
         "`weight` (times `[weights] prefer`).",
         Kind.SOFT,
+        per_session=True,
     ),
     Rule(
         "avoid",
@@ -295,6 +303,7 @@ RULES: tuple[Rule, ...] = (
         "Each entry of a session's `avoid` list that its place meets costs the entry's "
         "`weight` (times `[weights] avoid`).",
         Kind.SOFT,
+        per_session=True,
     ),
     Rule(
         "tag_overlap",
@@ -320,6 +329,7 @@ RULES: tuple[Rule, ...] = (
         ("weights.room_fit", "sessions.attendance", "venues.capacity"),
         "Each whole percent of its venue's seats a session leaves empty costs the weight.",
         Kind.SOFT,
+        per_session=True,
     ),
 )
 
@@ -341,6 +351,11 @@ def names(*kinds: Kind) -> tuple[str, ...]:
 def goals() -> tuple[str, ...]:
     """Every soft goal: the soft rules, then the hard rules that a weight makes soft."""
     return names(Kind.SOFT) + tuple(rule.name for rule in RULES if rule.weighed)
+
+
+def spanning_goals() -> tuple[str, ...]:
+    """The soft goals not counted per session (`Rule.per_session`), in registry order."""
+    return tuple(r.name for r in RULES if r.kind == Kind.SOFT and not r.per_session)
 
 
 def table() -> str:

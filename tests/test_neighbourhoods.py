@@ -162,6 +162,30 @@ def test_each_sessions_cheapest_place_is_the_least_of_all_its_places(seed):
             assert lns.cheapest_venues(festival, s, table, window) == (least, best)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_goals_the_registry_counts_per_session_are_what_the_validator_scores(seed):
+    """Steps count what a left-out session costs on its own (`preference_cost`) for the
+    goals `rules` marks per session, and keep every day for the others: per session
+    must mean that the validator's score of every such goal is the sum of those costs."""
+    festival, hidden = generate.published_programme(
+        seed, generate.Programme(sessions=60, venues=4, wishes=0.6, attendees=30)
+    )
+    clock = days.Clock(festival)
+    spanning = {goal: 0 for goal in lns.SPANNING_GOALS}
+    tag_overlap = () if "tag_overlap" in spanning else festival.weights.tag_overlap
+    spanning.pop("tag_overlap", None)
+    local = replace(  # weighted `[[together]]` groups weigh groups too: left out
+        festival,
+        weights=replace(festival.weights, **spanning, tag_overlap=tag_overlap),
+        together=(),
+    )
+    places = lns.places_in(hidden.placements, clock)
+    per_session = sum(lns.preference_cost(local, clock, s, places[s.id]) for s in local.sessions)
+    score = validate.score(local, hidden)
+    assert per_session == score["total"] > 0
+    assert any(festival.weight(goal) for goal in lns.SPANNING_GOALS)  # they were weighed
+
+
 def test_dense_interest_is_planned_by_neighbourhoods_from_a_first_timetable_at_once(
     monkeypatch,
 ):

@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import combinations
 
-from .. import interest
+from .. import interest, rules
 from ..days import Clock
 from ..model import Festival, Fixed, Period, Placement, Session, Wish
 from .goals import empty_share, fewest_days
@@ -159,8 +159,9 @@ def has_local_cost(festival: Festival, s: Session) -> bool:
     )
 
 
-#: soft goals that tie sessions across days: a neighbourhood step then keeps every day
-SPANNING_GOALS = ("spread", "track_days", "tag_overlap", "person_days", "attendee_clash")
+#: soft goals that weigh pairs or groups of sessions (the registry's): a neighbourhood
+#: step then keeps every day, and a session's own cost (`missed`) leaves them out
+SPANNING_GOALS = rules.spanning_goals()
 
 
 def move_kinds(clock: Clock, old: Place, new: Place) -> dict[str, int]:
