@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import days, files, interest
 from .model import (
+    TOGETHER_MODES,
     Block,
     DayRule,
     Festival,
@@ -68,7 +69,6 @@ FIXED_KEYS = keys_of(Fixed)
 PREFER_KEYS = keys_of(Preference)
 WEIGHT_KEYS = keys_of(Weights)
 TOGETHER_KEYS = keys_of(Together)
-TOGETHER_MODES = ("day", "venue", "venue-day", "block")
 BLOCK_KEYS = keys_of(Block)
 WISH_KEYS = {"date", "dates", "venue", "venues", "time", "weight"}
 TRAVEL_KEYS = keys_of(Travel)

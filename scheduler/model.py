@@ -25,7 +25,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 from .interest import Choice
 from .rules import Kind, goals, names
@@ -249,6 +249,11 @@ class Session:
     do_not_record: bool = False  # the speakers do not want it recorded or streamed
 
 
+#: what a `[[together]]` group keeps its sessions to: `same` in the definition
+TogetherMode = Literal["day", "venue", "venue-day", "block"]
+TOGETHER_MODES: tuple[str, ...] = get_args(TogetherMode)
+
+
 @dataclass(frozen=True)
 class Together:
     """Sessions kept together: on one day, in one venue, both, or as a block.
@@ -261,9 +266,19 @@ class Together:
 
     #: the sessions, in order (a `track` is read into its sessions, in definition order)
     sessions: tuple[str, ...]
-    same: Literal["day", "venue", "venue-day", "block"]
+    same: TogetherMode
     weight: int | None = None
     track: str | None = None
+
+    @property
+    def same_day(self) -> bool:
+        """Its sessions share a day ("day", "venue-day")."""
+        return self.same in ("day", "venue-day")
+
+    @property
+    def same_venue(self) -> bool:
+        """Its sessions share a venue ("venue", "venue-day")."""
+        return self.same in ("venue", "venue-day")
 
 
 @dataclass(frozen=True)

@@ -709,10 +709,10 @@ def together_breaks(festival: Festival, group: Together, placed: dict[str, Place
     wall = _Wall(festival)
     here = [placed[sid] for sid in group.sessions if sid in placed]
     found = []
-    if group.same in ("day", "venue-day"):
+    if group.same_day:
         dates = sorted({wall.date(p.start) for p in here})
         found += [f"also on {d}" for d in dates[1:]]
-    if group.same in ("venue", "venue-day"):
+    if group.same_venue:
         venues = sorted({p.venue for p in here}, key=[p.venue for p in here].index)
         found += [f"also in {v}" for v in venues[1:]]
     if group.same == "block":

@@ -347,9 +347,9 @@ def together(m: Formulation) -> list:
         ids = [sid for sid in group.sessions if sid in m.start]
         if not group.weight or len(ids) < 2:
             continue
-        if group.same in ("day", "venue-day"):
+        if group.same_day:
             terms.append(group.weight * _extra(m, [m.on[sid] for sid in ids], f"t{i}.day"))
-        if group.same in ("venue", "venue-day"):
+        if group.same_venue:
             terms.append(group.weight * _extra(m, [m.at[sid] for sid in ids], f"t{i}.venue"))
         if group.same == "block":
             for a, b in pairwise(ids):

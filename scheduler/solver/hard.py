@@ -616,10 +616,10 @@ def together(m: Formulation) -> None:
             continue
         shown = ", ".join(repr(sid) for sid in ids)
         guard = m.when("together", f"together[{i}]", f"sessions {shown}: same {group.same}")
-        if group.same in ("day", "venue-day"):
+        if group.same_day:
             for sid in ids[1:]:
                 m.model.add(m.day[sid] == m.day[ids[0]]).only_enforce_if(guard)
-        if group.same in ("venue", "venue-day"):
+        if group.same_venue:
             for sid in ids[1:]:
                 same_venue(m, ids[0], sid, guard)
         if group.same == "block":

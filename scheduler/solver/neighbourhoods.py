@@ -498,8 +498,8 @@ def _together_gains(
         venues = [places[sid][0] for sid in ids]
         day = max(sorted(set(days)), key=days.count)
         venue = max(sorted(set(venues)), key=venues.count)
-        by_day = group.same in ("day", "venue-day")
-        by_venue = group.same in ("venue", "venue-day")
+        by_day = group.same_day
+        by_venue = group.same_venue
         for sid, d, v in zip(ids, days, venues, strict=True):
             if (by_day and d != day) or (by_venue and v != venue):
                 test = (
@@ -528,9 +528,7 @@ def broken_together(festival: Festival, clock: Clock, places: Mapping[str, Place
             continue
         days = {clock.day(places[sid][1]) for sid in ids}
         venues = {places[sid][0] for sid in ids}
-        apart = (group.same in ("day", "venue-day") and len(days) > 1) or (
-            group.same in ("venue", "venue-day") and len(venues) > 1
-        )
+        apart = (group.same_day and len(days) > 1) or (group.same_venue and len(venues) > 1)
         if group.same == "block":
             for a, b in itertools.pairwise(ids):
                 (va, ta), (vb, tb) = places[a], places[b]
