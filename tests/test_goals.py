@@ -12,7 +12,7 @@ from conftest import SMALL, wall
 from test_config import problems_of
 
 from scheduler import config, generate, solver, validate
-from scheduler.solver import goals
+from scheduler.solver import costs
 
 QUICK = solver.Options(time_limit=10)
 
@@ -128,7 +128,7 @@ def test_rooms_fit_their_audience():
     assert timetable.placement("a").venue == "small"  # 50 in 60 seats, not 500
     # c must be in the big room: 460 of 500 seats empty, 92 %
     assert score["room_fit"] == (100 * 10 // 60) + (100 * 100 // 500) + 92
-    assert goals.empty_share(500, 40) == 92
+    assert costs.empty_share(500, 40) == 92
 
 
 @pytest.mark.parametrize(

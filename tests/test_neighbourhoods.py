@@ -12,6 +12,7 @@ import pytest
 
 from scheduler import config, days, generate, solver, validate
 from scheduler.model import Placement, Timetable
+from scheduler.solver import costs
 from scheduler.solver import neighbourhoods as lns
 from scheduler.solver.first_fit import first_fit
 from scheduler.solver.search import repair
@@ -153,13 +154,13 @@ def test_each_sessions_cheapest_place_is_the_least_of_all_its_places(seed):
     assert festival.weights.room_fit
     for s in festival.sessions:
         places = [(vid, t) for vid, starts in table[s.id].items() for t in starts]
-        costs = {p: lns.preference_cost(festival, clock, s, p) for p in places}
-        least, best = lns.cheapest(festival, clock, s, places)
-        assert least == min(costs.values())
-        assert best == [p for p in places if costs[p] == least]
-        if lns.venue_only(s):  # read off the venues, the same least and places
+        cost_at = {p: costs.preference_cost(festival, clock, s, p) for p in places}
+        least, best = costs.cheapest(festival, clock, s, places)
+        assert least == min(cost_at.values())
+        assert best == [p for p in places if cost_at[p] == least]
+        if costs.venue_only(s):  # read off the venues, the same least and places
             window = (0, max(t for _, t in places))
-            assert lns.cheapest_venues(festival, s, table, window) == (least, best)
+            assert costs.cheapest_venues(festival, s, table, window) == (least, best)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -171,7 +172,7 @@ def test_the_goals_the_registry_counts_per_session_are_what_the_validator_scores
         seed, generate.Programme(sessions=60, venues=4, wishes=0.6, attendees=30)
     )
     clock = days.Clock(festival)
-    spanning = {goal: 0 for goal in lns.SPANNING_GOALS}
+    spanning = {goal: 0 for goal in costs.SPANNING_GOALS}
     tag_overlap = () if "tag_overlap" in spanning else festival.weights.tag_overlap
     spanning.pop("tag_overlap", None)
     local = replace(  # weighted `[[together]]` groups weigh groups too: left out
@@ -180,10 +181,10 @@ def test_the_goals_the_registry_counts_per_session_are_what_the_validator_scores
         together=(),
     )
     places = lns.places_in(hidden.placements, clock)
-    per_session = sum(lns.preference_cost(local, clock, s, places[s.id]) for s in local.sessions)
+    per_session = sum(costs.preference_cost(local, clock, s, places[s.id]) for s in local.sessions)
     score = validate.score(local, hidden)
     assert per_session == score["total"] > 0
-    assert any(festival.weight(goal) for goal in lns.SPANNING_GOALS)  # they were weighed
+    assert any(festival.weight(goal) for goal in costs.SPANNING_GOALS)  # they were weighed
 
 
 def test_dense_interest_is_planned_by_neighbourhoods_from_a_first_timetable_at_once(

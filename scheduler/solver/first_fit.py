@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from ..days import Clock
 from ..model import Festival, Session
+from .costs import missed_wishes
 from .engine import Stopped
 from .grid import DAY, BlockKey, Blocks, Place, minutes_between, travel_times, window
-from .neighbourhoods import missed_wishes
 
 
 class _Busy:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from .. import interest
-from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Session, Wish
+from ..model import MOVE_KINDS, SOFT_GOALS, Session, Wish
+from .costs import empty_share, fewest_days
 
 if TYPE_CHECKING:
     from .formulation import Formulation
@@ -288,18 +289,6 @@ def attendee_clash(m: Formulation) -> list:
     return terms
 
 
-def fewest_days(festival: Festival) -> dict[str, int]:
-    """Person → the fewest days their sessions could need: one, or more when their
-    sessions together last longer than the longest opening day of any venue (people
-    without sessions: none)."""
-    total: dict[str, int] = {}
-    for s in festival.sessions:
-        for pid in dict.fromkeys(s.people):
-            total[pid] = total.get(pid, 0) + s.duration
-    longest = max(1, max((v.hours_minutes for v in festival.venues), default=1440))
-    return {pid: max(1, -(-minutes // longest)) for pid, minutes in total.items() if minutes}
-
-
 def person_days(m: Formulation) -> list:
     """For each person, the days they attend beyond the fewest their sessions could need."""
     terms: list = []
@@ -316,13 +305,6 @@ def person_days(m: Formulation) -> list:
             attends.append(present)
         terms.append(sum(attends) - fewest.get(person.id, 0))
     return terms
-
-
-def empty_share(capacity: int, attendance: int) -> int:
-    """Whole percent of a venue's seats that a session of `attendance` leaves empty."""
-    if not attendance or not capacity:
-        return 0
-    return 100 * max(0, capacity - attendance) // capacity
 
 
 def room_fit(m: Formulation) -> list:

@@ -210,3 +210,18 @@ def complement(forbidden: list[tuple[int, int]], low: int, high: int) -> cp_mode
     if cursor <= high:
         allowed.append([cursor, high])
     return cp_model.Domain.from_intervals(allowed) if allowed else cp_model.Domain(1, 0)
+
+
+def places_of(
+    s: Session, table: Table, window: tuple[int, int], away: Sequence[tuple[int, int]] = ()
+) -> list[Place]:
+    """Every place the session's own rules allow: hours, closures, days, its window,
+    and its people's absences (`away`, as minute ranges)."""
+    only = s.fixed.venue if s.fixed is not None else None
+    return [
+        (vid, t)
+        for vid, starts in table[s.id].items()
+        if only is None or vid == only
+        for t in starts
+        if window[0] <= t <= window[1] and not any(a < t + s.duration and t < b for a, b in away)
+    ]

@@ -3,9 +3,9 @@
 The solver keeps a complete valid placement, frees a small neighbourhood of
 sessions, pins every other session where it is (a fixed start in its one
 venue) and lets CP-SAT re-solve that much smaller festival exactly. This
-module holds the pure parts: what a placement costs, the least any session
-could cost on its own (a proven lower bound, every interaction relaxed), which
-sessions to free, and the pinned festival.
+module holds the pure parts: which sessions to free and why (what the goals
+that weigh pairs or groups charge them), and the pinned festival or region of
+one step. What a place costs one session on its own is `costs`'.
 
 Places are (venue id, start minute) with minutes on the solver's axis
 (`days.Clock`: elapsed minutes from the festival's first instant).
@@ -22,184 +22,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import combinations
 
-from .. import interest, rules
+from .. import interest
 from ..days import Clock
-from ..model import Festival, Fixed, Period, Placement, Session, Wish
-from .goals import empty_share, fewest_days
-from .grid import Blocks, Place, Table, travel_times
-
-
-def missed(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
-    """What `s` at `place` costs in the goals local to one session: goal name → count
-    (1 for each missed preference; `room_fit`'s empty share of the venue)."""
-    vid, start = place
-    found = missed_at_venue(festival, s, vid) | missed_at_time(festival, clock, s, start)
-    return found | missed_wishes(festival, clock, s, place)
-
-
-def missed_wishes(festival: Festival, clock: Clock, s: Session, place: Place) -> dict[str, int]:
-    """The part of `missed` of graded entries, which may tie a venue to a time: the
-    weights of the `prefer` entries `place` misses and of the `avoid` entries it meets."""
-    found = {}
-    for goal, wishes, cost_when_met in (("prefer", s.wishes, False), ("avoid", s.avoid, True)):
-        cost = sum(
-            w.weight for w in wishes if _meets(festival, clock, s, w, place) == cost_when_met
-        )
-        if cost:
-            found[goal] = cost
-    return found
-
-
-def _meets(festival: Festival, clock: Clock, s: Session, wish: Wish, place: Place) -> bool:
-    vid, start = place
-    day = festival.start + timedelta(days=clock.day(start))
-    if wish.dates and day not in wish.dates:
-        return False
-    if wish.venues and vid not in wish.venues:
-        return False
-    if wish.time is not None:
-        first, last = wish.time
-        return first <= clock.time_of_day(start) and clock.wall_end(start, s.duration) <= last
-    return True
-
-
-def missed_at_venue(festival: Festival, s: Session, vid: str) -> dict[str, int]:
-    """The part of `missed` that depends on the venue only."""
-    found = {}
-    if festival.weights.room_fit and s.attendance:
-        share = empty_share(festival.venue(vid).capacity, s.attendance)
-        if share:
-            found["room_fit"] = share
-    if s.prefer and s.prefer.venues and vid not in s.prefer.venues:
-        found["prefer_venue"] = 1
-    return found
-
-
-def missed_at_time(festival: Festival, clock: Clock, s: Session, start: int) -> dict[str, int]:
-    """The part of `missed` that depends on the start only."""
-    found: dict[str, int] = {}
-    if not s.prefer:
-        return found
-    day = festival.start + timedelta(days=clock.day(start))
-    if s.prefer.dates and day not in s.prefer.dates:
-        found["prefer_date"] = 1
-    if s.prefer.time is not None:
-        first, last = s.prefer.time
-        if not (first <= clock.time_of_day(start) and clock.wall_end(start, s.duration) <= last):
-            found["prefer_time"] = 1
-    return found
-
-
-def _weighed(festival: Festival, counts: Mapping[str, int]) -> int:
-    return sum(festival.weight(goal) * count for goal, count in counts.items())
-
-
-def preference_cost(festival: Festival, clock: Clock, s: Session, place: Place) -> int:
-    """What `s` at `place` adds to the goals local to one session (see `missed`)."""
-    return _weighed(festival, missed(festival, clock, s, place))
-
-
-def cheapest(
-    festival: Festival, clock: Clock, s: Session, places: Sequence[Place]
-) -> tuple[int, list[Place]]:
-    """The least `s` costs at any of `places` in the goals local to one session, and the
-    places that cost that: each venue and each start costed once, not each place."""
-    at_venue: dict[str, int] = {}
-    at_time: dict[int, int] = {}
-    graded = bool(s.wishes or s.avoid)
-    costs = []
-    for vid, start in places:
-        if vid not in at_venue:
-            at_venue[vid] = _weighed(festival, missed_at_venue(festival, s, vid))
-        if start not in at_time:
-            at_time[start] = _weighed(festival, missed_at_time(festival, clock, s, start))
-        cost = at_venue[vid] + at_time[start]
-        if graded:
-            cost += _weighed(festival, missed_wishes(festival, clock, s, (vid, start)))
-        costs.append(cost)
-    least = min(costs, default=0)
-    return least, [p for p, c in zip(places, costs, strict=True) if c == least]
-
-
-def venue_only(s: Session) -> bool:
-    """Whether what `s` costs on its own depends on its venue alone (no wish names a
-    date or a time)."""
-    return not (s.wishes or s.avoid) and (
-        s.prefer is None or (not s.prefer.dates and s.prefer.time is None)
-    )
-
-
-def cheapest_venues(
-    festival: Festival,
-    s: Session,
-    table: Table,
-    window: tuple[int, int],
-    away: Sequence[tuple[int, int]] = (),
-) -> tuple[int, list[Place]]:
-    """`cheapest` for a session whose cost depends on its venue alone (`venue_only`):
-    venues costed once each, cheapest first, and only the places of the cheapest venues
-    that have any listed, rather than every place of every venue."""
-    by_cost: dict[int, list[str]] = defaultdict(list)
-    for vid in table[s.id]:
-        by_cost[_weighed(festival, missed_at_venue(festival, s, vid))].append(vid)
-    for cost in sorted(by_cost):
-        venues = {vid: table[s.id][vid] for vid in by_cost[cost]}
-        places = places_of(s, {s.id: venues}, window, away)
-        if places:
-            return cost, places
-    return 0, []
-
-
-def has_local_cost(festival: Festival, s: Session) -> bool:
-    """Whether `s` can cost anything in the goals local to one session."""
-    return (
-        bool(s.prefer)
-        or bool(s.wishes or s.avoid)
-        or bool(festival.weights.room_fit and s.attendance)
-    )
-
-
-#: soft goals that weigh pairs or groups of sessions (the registry's): a neighbourhood
-#: step then keeps every day, and a session's own cost (`missed`) leaves them out
-SPANNING_GOALS = rules.spanning_goals()
-
-
-def move_kinds(clock: Clock, old: Place, new: Place) -> dict[str, int]:
-    """How a published session moved from `old` to `new`: kind → 1 (see `Weights`)."""
-    if old == new:
-        return {}
-    same_day = clock.day(old[1]) == clock.day(new[1])
-    found = {"moved": 1}
-    if not same_day:
-        found["moved_date"] = 1
-    elif old[1] != new[1]:
-        found["moved_time"] = 1
-    if old[0] != new[0]:
-        found["moved_venue"] = 1
-    return found
-
-
-def move_cost(festival: Festival, clock: Clock, big: int, old: Place, new: Place) -> int:
-    """What moving a published session from `old` to `new` adds to the re-plan's disruption."""
-    kinds = move_kinds(clock, old, new)
-    return (big if kinds else 0) + sum(
-        festival.weights.of(kind) for kind in kinds if kind != "moved"
-    )
-
-
-def places_of(
-    s: Session, table: Table, window: tuple[int, int], away: Sequence[tuple[int, int]] = ()
-) -> list[Place]:
-    """Every place the session's own rules allow: hours, closures, days, its window,
-    and its people's absences (`away`, as minute ranges)."""
-    only = s.fixed.venue if s.fixed is not None else None
-    return [
-        (vid, t)
-        for vid, starts in table[s.id].items()
-        if only is None or vid == only
-        for t in starts
-        if window[0] <= t <= window[1] and not any(a < t + s.duration and t < b for a, b in away)
-    ]
+from ..model import Festival, Fixed, Period, Placement
+from .costs import fewest_days
+from .grid import Blocks, Place, travel_times
 
 
 def places_in(placements: Iterable[Placement], clock: Clock) -> dict[str, Place]:

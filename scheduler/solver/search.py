@@ -5,8 +5,8 @@ where they are and solves that festival exactly, starting from the current
 timetable; steps stop at the lower bound (every session at its own cheapest
 place), at the deterministic budget `Options.time_limit`, or at
 `Options.max_seconds`. With a published plan, the fewest moves come first, as in
-`solver.solve`. The pure parts (costs, bounds, which sessions to free, the pinned
-festival) are in `neighbourhoods`.
+`solver.solve`. The pure parts are in `costs` (what a place costs one session, the
+least it can cost) and `neighbourhoods` (which sessions to free, the pinned festival).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from ..days import Clock
 from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Keep, Placement, Status, Timetable
+from . import costs
 from . import neighbourhoods as lns
 from .engine import (
     Halt,
@@ -39,7 +40,7 @@ from .engine import (
 )
 from .first_fit import first_fit
 from .formulation import Formulation
-from .grid import BlockKey, Blocks, Place, Table, absences, window
+from .grid import BlockKey, Blocks, Place, Table, absences, places_of, window
 
 NEIGHBOURHOOD = 60  # sessions freed at each step, at most
 SMALLEST = 8  # ... and at least
@@ -112,7 +113,7 @@ class NeighbourhoodSearch:
         self.counted: tuple[dict[str, Place], Formulation, cp_model.CpSolver] | None = None
         #: every goal and rule is local to a day: a step may leave the other days out
         self.local = not festival.together and not any(
-            festival.weight(goal) for goal in lns.SPANNING_GOALS
+            festival.weight(goal) for goal in costs.SPANNING_GOALS
         )
         #: what one moved session costs: more than every kind of move of all sessions
         self.big = (len(previous.placements) if previous else 0) * sum(
@@ -200,7 +201,7 @@ class NeighbourhoodSearch:
         """Every place the session's own rules allow (computed once)."""
         if sid not in self.allowed:
             s = self.sessions[sid]
-            self.allowed[sid] = lns.places_of(s, self.table, self.windows[sid], self.away[sid])
+            self.allowed[sid] = places_of(s, self.table, self.windows[sid], self.away[sid])
         return self.allowed[sid]
 
     def _least_moves(self) -> dict[str, int]:
@@ -224,17 +225,17 @@ class NeighbourhoodSearch:
         for sid, s in self.sessions.items():
             if self.stop.is_set():  # stopped, or out of wall-clock time
                 break
-            if lns.has_local_cost(self.festival, s):
+            if costs.has_local_cost(self.festival, s):
                 here = self.places[sid]
-                if lns.preference_cost(self.festival, self.clock, s, here) == 0:
+                if costs.preference_cost(self.festival, self.clock, s, here) == 0:
                     least[sid], best_places[sid] = 0, [here]
                     continue
-                if lns.venue_only(s):  # its venue alone decides: no place listed twice
-                    least[sid], best_places[sid] = lns.cheapest_venues(
+                if costs.venue_only(s):  # its venue alone decides: no place listed twice
+                    least[sid], best_places[sid] = costs.cheapest_venues(
                         self.festival, s, self.table, self.windows[sid], self.away[sid]
                     )
                     continue
-                least[sid], best_places[sid] = lns.cheapest(
+                least[sid], best_places[sid] = costs.cheapest(
                     self.festival, self.clock, s, self._places_of(sid)
                 )
         return least, best_places
@@ -251,7 +252,7 @@ class NeighbourhoodSearch:
         if self.stop.is_set():
             return 0
         costs_here = {
-            sid: lns.preference_cost(festival, clock, self.sessions[sid], self.places[sid])
+            sid: costs.preference_cost(festival, clock, self.sessions[sid], self.places[sid])
             for sid in least
         }
         costly = [sid for sid in least if costs_here[sid] > least[sid]]
@@ -267,10 +268,10 @@ class NeighbourhoodSearch:
             if sid not in cheapest:
                 s = self.sessions[sid]
                 places = self._places_of(sid)
-                costs = [lns.preference_cost(festival, clock, s, p) for p in places]
-                low = min(costs, default=0)
-                extra = min((c - low for c in costs if c > low), default=float("inf"))
-                cheapest[sid] = ([p for p, c in zip(places, costs, strict=True) if c == low], extra)
+                paid = [costs.preference_cost(festival, clock, s, p) for p in places]
+                low = min(paid, default=0)
+                extra = min((c - low for c in paid if c > low), default=float("inf"))
+                cheapest[sid] = ([p for p, c in zip(places, paid, strict=True) if c == low], extra)
             return cheapest[sid]
 
         def clash(a: str, pa: Place, b: str, pb: Place) -> bool:
@@ -342,7 +343,7 @@ class NeighbourhoodSearch:
             for sid in least:
                 if not best_places[sid]:
                     continue
-                cost = lns.preference_cost(
+                cost = costs.preference_cost(
                     self.festival, self.clock, self.sessions[sid], current[sid]
                 )
                 if cost > least[sid]:
@@ -382,7 +383,7 @@ class NeighbourhoodSearch:
         """What moving published session `sid` to `place` adds to the disruption."""
         if sid not in self.old:
             return 0
-        return lns.move_cost(self.festival, self.clock, self.big, self.old[sid], place)
+        return costs.move_cost(self.festival, self.clock, self.big, self.old[sid], place)
 
     def _step(self, phase: Phase, free: set[str], days: set[int], cap: int | None) -> int | None:
         """Re-solve one neighbourhood; the whole objective after it, or None."""
@@ -404,7 +405,7 @@ class NeighbourhoodSearch:
                 built.model.add(built.disruption <= cap - outside)
             built.minimize_soft_goals()
             constant = sum(
-                lns.preference_cost(festival, self.clock, self.sessions[sid], places[sid])
+                costs.preference_cost(festival, self.clock, self.sessions[sid], places[sid])
                 for sid in left_out
             )
         try:
@@ -434,7 +435,7 @@ class NeighbourhoodSearch:
         if phase == Phase.FEWEST_MOVES:
             return sum(self._moving_to(sid, self.places[sid]) for sid in self.sessions)
         return sum(
-            lns.preference_cost(self.festival, self.clock, s, self.places[sid])
+            costs.preference_cost(self.festival, self.clock, s, self.places[sid])
             for sid, s in self.sessions.items()
         )
 
@@ -653,7 +654,7 @@ def _contested(
         for sid in frontier:
             s = by_id[sid]
             away = absences(festival, s, clock, people)
-            own = lns.places_of(s, table, window(s, clock), away)
+            own = places_of(s, table, window(s, clock), away)
             for vid, t in own:
                 v = venues[vid]
                 lo, hi = t, t + s.duration + v.changeover
@@ -693,11 +694,11 @@ def tally(
         vid, start = places[s.id]
         begins = clock.moment(start)
         placements.append(Placement(s.id, vid, begins, begins + timedelta(minutes=s.duration)))
-        for goal, count in lns.missed(festival, clock, s, places[s.id]).items():
+        for goal, count in costs.missed(festival, clock, s, places[s.id]).items():
             if goal in penalties:
                 penalties[goal] += count
         if s.id in old:
-            for kind, count in lns.move_kinds(clock, old[s.id], places[s.id]).items():
+            for kind, count in costs.move_kinds(clock, old[s.id], places[s.id]).items():
                 moves[kind] += count
     placements.sort(key=lambda p: (p.start, p.venue, p.session))
     return Timetable(festival.id, tuple(placements), status, objective, bound, penalties, moves)
