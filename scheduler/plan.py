@@ -371,53 +371,38 @@ def plan(
     `publish.PublishError` when the folder cannot be written; in every case
     nothing published is changed.
     """
+
+    def planned(folder: Path | None) -> Plan:
+        published = published_baseline(festival, folder, baseline)
+        previous = None if fresh else previous_timetable(festival, published.entries)
+        keep = kept_sessions(festival, previous, freeze_until)
+        result, timetable = schedule(
+            festival,
+            options=options,
+            on_progress=on_progress,
+            previous=previous,
+            keep=keep,
+            stop=stop,
+        )
+        if result.interrupted and (accept is None or not accept(result, timetable)):
+            raise Interrupted(result, timetable)
+        release = release_plan(festival, timetable, published, previous, folder, at or now())
+        return Plan(
+            festival,
+            result,
+            timetable,
+            validate.score(festival, timetable),
+            release.entries,
+            release.changes,
+            release.published,
+            release.attendees,
+            release.attendees_before,
+        )
+
     if out is None:
-        return _plan(
-            festival, None, options, on_progress, baseline, fresh, at, freeze_until, stop, accept
-        )
+        return planned(None)
     with locked(out, on_wait) as folder:
-        return _plan(
-            festival, folder, options, on_progress, baseline, fresh, at, freeze_until, stop, accept
-        )
-
-
-def _plan(
-    festival: Festival,
-    out: Path | None,
-    options: solver.Options,
-    on_progress: Callable[[solver.Progress], None] | None,
-    baseline: str | Path | None,
-    fresh: bool,
-    at: datetime | None,
-    freeze_until: date | None,
-    stop: threading.Event | None,
-    accept: Callable[[solver.Result, Timetable], bool] | None,
-) -> Plan:
-    published = published_baseline(festival, out, baseline)
-    previous = None if fresh else previous_timetable(festival, published.entries)
-    keep = kept_sessions(festival, previous, freeze_until)
-    result, timetable = schedule(
-        festival,
-        options=options,
-        on_progress=on_progress,
-        previous=previous,
-        keep=keep,
-        stop=stop,
-    )
-    if result.interrupted and (accept is None or not accept(result, timetable)):
-        raise Interrupted(result, timetable)
-    release = release_plan(festival, timetable, published, previous, out, at or now())
-    return Plan(
-        festival,
-        result,
-        timetable,
-        validate.score(festival, timetable),
-        release.entries,
-        release.changes,
-        release.published,
-        release.attendees,
-        release.attendees_before,
-    )
+        return planned(folder)
 
 
 @dataclass(frozen=True)
