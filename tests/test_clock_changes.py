@@ -22,6 +22,7 @@ import vobject
 from scheduler import config, days, solver, validate
 from scheduler import plan as planning
 from scheduler.model import Placement, Timetable
+from scheduler.solver.clock import Clock
 from scheduler.solver.grid import day_grid
 
 OPTIONS = solver.Options(time_limit=30)
@@ -135,7 +136,7 @@ def test_the_start_grid_of_the_fall_back_day_runs_in_time_order():
     """Blocks find their sessions by bisecting this grid: the repeated hour's second
     pass comes after the first pass's every time, not interleaved with it."""
     festival = config.loads(all_night("America/New_York", "2024-11-03", 1))
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     grid = day_grid(clock, 15, 0)
     assert grid == sorted(grid) and len(grid) == 25 * 4
 
@@ -263,7 +264,7 @@ def test_generated_festivals_across_clock_changes_solve_and_validate():
     checked = 0
     for seed in range(400):
         festival = config.loads(generate.festival_toml(seed, shape))
-        clock = days.Clock(festival)
+        clock = Clock(festival)
         if clock.uniform:
             continue
         result = solver.solve(festival, options=OPTIONS)

@@ -9,6 +9,7 @@ import pytest
 
 from scheduler import days
 from scheduler.model import DayRule
+from scheduler.solver.clock import Clock
 
 
 def test_china_national_day_is_off_and_the_make_up_weekend_is_on():
@@ -96,7 +97,7 @@ def test_a_skipped_wall_clock_time_is_read_with_the_offset_before_the_gap():
     assert skipped.astimezone(NEW_YORK).hour == 3
 
 
-def _clock(start: date, end: date, zone: str = "America/New_York") -> days.Clock:
+def _clock(start: date, end: date, zone: str = "America/New_York") -> Clock:
     from dataclasses import replace
 
     from conftest import SMALL
@@ -104,7 +105,7 @@ def _clock(start: date, end: date, zone: str = "America/New_York") -> days.Clock
     from scheduler import config
 
     festival = config.loads(SMALL)
-    return days.Clock(replace(festival, timezone=zone, start=start, end=end))
+    return Clock(replace(festival, timezone=zone, start=start, end=end))
 
 
 def test_clock_days_are_as_long_as_the_time_zone_makes_them():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scheduler import config, generate, solver, validate
+from scheduler.solver.clock import Clock
 
 SIZES = [
     generate.Programme(sessions=12, venues=2, days=2),
@@ -94,12 +95,11 @@ def test_slot_exact_programmes_have_one_shared_grid_and_a_valid_hidden_timetable
 def test_a_tight_slot_exact_programme_first_fit_cannot_finish_gets_a_timetable():
     """216 talks in 18 slots of 20 rooms, with features and prerequisites: first fit leaves
     talks out, and repair and the search still give a valid timetable."""
-    from scheduler import days
     from scheduler.solver.first_fit import first_fit
 
     festival, _ = generate.published_slot_exact(1, generate.SlotExact())
     table = solver.starts_table(festival)
-    assert len(first_fit(festival, table, days.Clock(festival))) < len(festival.sessions)
+    assert len(first_fit(festival, table, Clock(festival))) < len(festival.sessions)
     result = solver.solve(festival, options=solver.Options(time_limit=2))
     assert result.timetable is not None
     assert validate.violations(festival, result.timetable) == []
@@ -113,7 +113,6 @@ def test_congresses_share_one_day_of_sessions_each_holding_one_cluster(seed):
     hidden timetable keeps every rule."""
     from collections import Counter
 
-    from scheduler import days
     from scheduler.solver.grid import Blocks
 
     shape = generate.Congress(talks=240, venues=6, days=2, track_talks=20)
@@ -126,7 +125,7 @@ def test_congresses_share_one_day_of_sessions_each_holding_one_cluster(seed):
     }
     assert len(festival.venues[0].blocks_on(festival.start)) == shape.blocks
     assert len(festival.venues[0].slots_on(festival.start)) == shape.blocks * shape.per_block
-    clock, track = days.Clock(festival), {s.id: s.track for s in festival.sessions}
+    clock, track = Clock(festival), {s.id: s.track for s in festival.sessions}
     blocks = Blocks(festival, clock)
     held: dict = {}
     for p in witness.placements:

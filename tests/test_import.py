@@ -794,8 +794,8 @@ def test_first_fit_puts_every_imported_talk_at_its_wished_place_first():
     those places off the wishes and tries them first, so its first timetable already
     keeps every talk where it was published (when that programme was valid)."""
     from scheduler import revisions
-    from scheduler.days import Clock
     from scheduler.solver import starts_table
+    from scheduler.solver.clock import Clock
     from scheduler.solver.first_fit import first_fit
 
     shape = generate.Programme(sessions=120, venues=6, durations=generate.SHORT_TALKS, step=5)

@@ -14,6 +14,7 @@ from scheduler import config, days, generate, solver, validate
 from scheduler.model import Placement, Timetable
 from scheduler.solver import costs
 from scheduler.solver import neighbourhoods as lns
+from scheduler.solver.clock import Clock
 from scheduler.solver.first_fit import first_fit
 from scheduler.solver.search import repair
 
@@ -21,7 +22,7 @@ OPTIONS = solver.Options(time_limit=20)
 
 
 def as_timetable(festival, places) -> Timetable:
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     placements = []
     for s in festival.sessions:
         venue, start = places[s.id]
@@ -33,7 +34,7 @@ def as_timetable(festival, places) -> Timetable:
 @pytest.mark.parametrize("seed", range(15))
 def test_first_fit_places_are_valid(seed):
     festival, _ = generate.published_programme(seed, generate.Programme(sessions=120, venues=5))
-    places = first_fit(festival, solver.starts_table(festival), days.Clock(festival))
+    places = first_fit(festival, solver.starts_table(festival), Clock(festival))
     assert len(places) == len(festival.sessions)
     assert validate.violations(festival, as_timetable(festival, places)) == []
 
@@ -122,7 +123,7 @@ def test_a_large_replan_moves_as_few_sessions_as_possible(seed, neighbourhoods_a
 
 def test_the_region_of_a_neighbourhood_keeps_what_other_days_impose():
     festival, published = generate.published_programme(2, generate.Programme(sessions=60, venues=4))
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     places = lns.places_in(published.placements, clock)
     speaker = next(
         p for p in festival.people if sum(p.id in s.people for s in festival.sessions) > 1
@@ -150,7 +151,7 @@ def test_neighbourhood_search_is_repeatable(neighbourhoods_always):
 @pytest.mark.parametrize("seed", range(4))
 def test_each_sessions_cheapest_place_is_the_least_of_all_its_places(seed):
     festival, _ = generate.published_programme(seed, generate.Programme(sessions=40, venues=3))
-    clock, table = days.Clock(festival), solver.starts_table(festival)
+    clock, table = Clock(festival), solver.starts_table(festival)
     assert festival.weights.room_fit
     for s in festival.sessions:
         places = [(vid, t) for vid, starts in table[s.id].items() for t in starts]
@@ -171,7 +172,7 @@ def test_the_goals_the_registry_counts_per_session_are_what_the_validator_scores
     festival, hidden = generate.published_programme(
         seed, generate.Programme(sessions=60, venues=4, wishes=0.6, attendees=30)
     )
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     spanning = {goal: 0 for goal in costs.SPANNING_GOALS}
     tag_overlap = () if "tag_overlap" in spanning else festival.weights.tag_overlap
     spanning.pop("tag_overlap", None)
@@ -241,7 +242,7 @@ def test_first_fit_keeps_travel_times_and_session_unavailability():
     checked = set()
     for seed in range(40):
         festival, _ = generate.published(seed, generate.Shape(sessions=10, rules=0.6))
-        places = first_fit(festival, solver.starts_table(festival), days.Clock(festival))
+        places = first_fit(festival, solver.starts_table(festival), Clock(festival))
         placed = replace(festival, sessions=tuple(s for s in festival.sessions if s.id in places))
         problems = validate.violations(placed, as_timetable(placed, places))
         unkept = {"timetable.complete", "together"}  # first fit leaves groups to repair
@@ -288,7 +289,7 @@ def test_first_fit_moves_a_placed_talk_aside_to_make_room():
     """The published plan gave the short talk the long slot; a long talk joins: first fit
     moves the short one to the other slot rather than leaving the long one out."""
     festival = config.loads(TWO_SLOTS)
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     nine = clock.minute(datetime(2023, 9, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     table = solver.starts_table(festival)
     places = first_fit(festival, table, clock, wanted={"short": ("hall", nine)})
@@ -300,7 +301,7 @@ def test_repair_frees_the_talks_that_hold_the_places_of_those_left_out():
     """Given a timetable without the long talk, repair finds the short talk in its only
     slot, frees it and places both."""
     festival = config.loads(TWO_SLOTS)
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     nine = clock.minute(datetime(2023, 9, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     table = solver.starts_table(festival)
     places = repair(
@@ -374,7 +375,7 @@ def test_a_weighted_group_spread_over_days_makes_its_strays_targets():
     from scheduler.model import Together
 
     festival, published = generate.published_programme(3, generate.Programme(sessions=40, venues=3))
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     places = lns.places_in(published.placements, clock)
     by_day: dict[int, list[str]] = {}
     for sid, (_, start) in sorted(places.items()):
@@ -397,7 +398,7 @@ def test_the_search_frees_the_costliest_target_first():
     import random
 
     festival, published = generate.published_programme(5, generate.Programme(sessions=60, venues=3))
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     places = lns.places_in(published.placements, clock)
     targets = {sid: [places[sid]] for sid in sorted(places)[:12]}
     costly = sorted(targets)[7]
@@ -423,7 +424,7 @@ def test_a_step_into_a_block_held_by_another_track_frees_both_blocks_whole():
 
     shape = generate.Programme(sessions=150, venues=10, slots=1.0, blocks=1.0)
     festival, published = generate.published_programme(3, shape)
-    clock = days.Clock(festival)
+    clock = Clock(festival)
     places = lns.places_in(published.placements, clock)
     blocks = Blocks(festival, clock)
     by_id = {s.id: s for s in festival.sessions}

@@ -1,6 +1,6 @@
 """What a place costs: the goals one session is charged on its own, and the moves.
 
-A place is (venue id, start minute on the solver's axis, `days.Clock`). The goals
+A place is (venue id, start minute on the solver's axis, `Clock`). The goals
 the rule registry marks `per_session` (wishes, room fit) are counted here per session
 (`missed`, `preference_cost`), with the least a session can cost anywhere
 (`cheapest`), a lower bound every interaction relaxes. The goals that weigh pairs or
@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from .. import rules
-from ..days import Clock
 from ..model import Festival, Session, Wish
+from .clock import Clock
 from .grid import Place, Table, places_of
 
 

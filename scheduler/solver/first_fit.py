@@ -8,7 +8,7 @@ elsewhere to make room): it may still fail to place a session when a timetable
 exists (repair or the solver then searches without that part of the hint), and
 it never claims optimality.
 
-Times are minutes on the solver's axis (`days.Clock`: elapsed minutes from
+Times are minutes on the solver's axis (`Clock`: elapsed minutes from
 the festival's first instant); `starts[session][venue]` lists the start times the venue allows
 (its hours, closures and the festival days on the grid).
 """
@@ -21,8 +21,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from ..days import Clock
 from ..model import Festival, Session
+from .clock import Clock
 from .costs import missed_wishes
 from .engine import Stopped
 from .grid import DAY, BlockKey, Blocks, Place, minutes_between, travel_times, window

@@ -1,7 +1,7 @@
 """The CP-SAT model of one festival: its variables, its hints, and how to read it.
 
 Time is counted in elapsed minutes from the festival's first instant
-(`days.Clock`), so durations and overlaps are right across clock changes.
+(`Clock`), so durations and overlaps are right across clock changes.
 Each session gets a start on the `step` grid of the wall clock on a festival
 day, a day tied to it, a Boolean per day, and one venue: a Boolean per eligible
 venue, each with its own start variable (whose domain keeps the venue's hours
@@ -28,6 +28,7 @@ from .. import days
 from ..model import Festival, Period, Placement, Session, Status, Timetable
 from ..rules import named
 from . import goals, hard
+from .clock import Clock
 from .engine import Stopped, cp_solver, lighten, run
 from .first_fit import first_fit
 from .grid import DAY, day_grid, eligible_venues
@@ -64,7 +65,7 @@ class Formulation:
         self.completed: tuple[Timetable, dict[int, int]] | None = None
         self.model = cp_model.CpModel()
         self.guards: dict[Instance, cp_model.IntVar] = {}
-        self.clock = days.Clock(festival)
+        self.clock = Clock(festival)
         #: starts are whole multiples of this many minutes (the step, unless a clock
         #: change shifts the grid by less)
         self.unit = self.clock.unit(festival.step)

@@ -1,6 +1,6 @@
 """The minute grid that the model, first fit and the neighbourhood search share.
 
-Times are minutes on the solver's axis (`days.Clock`: elapsed minutes from the
+Times are minutes on the solver's axis (`Clock`: elapsed minutes from the
 festival's first instant). A session may start on the festival's `step` grid of
 the wall clock; `starts_table` lists, for every session and eligible venue, the
 starts that the venue's hours, its closures and the festival days allow.
@@ -13,8 +13,9 @@ from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
-from ..days import Clock, festival_days
+from ..days import festival_days
 from ..model import Festival, Period, Person, Session, Venue
+from .clock import Clock
 
 DAY = 1440
 Place = tuple[str, int]  # (venue id, start minute)

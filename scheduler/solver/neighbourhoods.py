@@ -8,7 +8,7 @@ that weigh pairs or groups charge them), and the pinned festival or region of
 one step. What a place costs one session on its own is `costs`'.
 
 Places are (venue id, start minute) with minutes on the solver's axis
-(`days.Clock`: elapsed minutes from the festival's first instant).
+(`Clock`: elapsed minutes from the festival's first instant).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from itertools import combinations
 
 from .. import interest
-from ..days import Clock
 from ..model import Festival, Fixed, Period, Placement
+from .clock import Clock
 from .costs import fewest_days
 from .grid import Blocks, Place, travel_times
 

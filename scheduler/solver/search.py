@@ -21,10 +21,10 @@ from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
-from ..days import Clock
 from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Keep, Placement, Status, Timetable
 from . import costs
 from . import neighbourhoods as lns
+from .clock import Clock
 from .engine import (
     Halt,
     Options,
