@@ -34,6 +34,7 @@ from .engine import (
     Callback,
     Either,
     Halt,
+    Job,
     ModelInvalid,
     Options,
     Phase,
@@ -109,24 +110,15 @@ def solve(
     keep = keep or {}
     table = starts_table(festival)
     size = size_of(festival, table)
+    job = Job(options, halt, started, previous, keep, on_progress)
     if size > LARGE:
-        search = NeighbourhoodSearch(
-            festival,
-            table,
-            options,
-            on_progress=on_progress,
-            previous=previous,
-            keep=keep,
-            started=started,
-            stop=halt,
-        )
-        large = search.run()
+        large = NeighbourhoodSearch(festival, table, job).run()
         if large is not None:
             return large
         if halt.is_set():
             return _ended_early(started, halt)
     whole = replace(options, time_limit=whole_budget(options.time_limit, size))
-    return _solve_whole(festival, whole, on_progress, previous, keep, started, halt)
+    return _solve_whole(festival, replace(job, options=whole))
 
 
 def whole_budget(time_limit: float, size: int) -> float:
@@ -155,16 +147,10 @@ def _ended_early(started: float, halt: Halt) -> Result:
     )
 
 
-def _solve_whole(
-    festival: Festival,
-    options: Options,
-    on_progress: Callable[[Progress], None] | None,
-    previous: Timetable | None,
-    keep: Mapping[str, Keep],
-    started: float,
-    stop: Halt,
-) -> Result:
+def _solve_whole(festival: Festival, job: Job) -> Result:
     """Solve the whole festival as one model, from a first-fit hint."""
+    options, on_progress, stop, started = job.options, job.on_progress, job.stop, job.started
+    previous, keep = job.previous, job.keep
     try:
         built = Formulation(festival, previous=previous, keep=keep, stop=stop)
         if built.has_moves:

@@ -15,7 +15,7 @@ import functools
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from ..errors import InternalError
-from ..model import Status, Timetable
+from ..model import Keep, Status, Timetable
 
 SLOW_SUBSOLVERS = (
     "core",
@@ -314,3 +314,17 @@ class Callback(cp_model.CpSolverSolutionCallback):
                     self.phase,
                 )
             )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One solve as each of its phases sees it: the options, what ends it early and when
+    it started, the published plan with the sessions that may not move, and where
+    progress goes."""
+
+    options: Options
+    stop: Halt
+    started: float
+    previous: Timetable | None = None
+    keep: Mapping[str, Keep] = field(default_factory=dict)
+    on_progress: Callable[[Progress], None] | None = None

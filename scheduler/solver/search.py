@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -21,13 +20,13 @@ from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
-from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Keep, Placement, Status, Timetable
+from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Placement, Status, Timetable
 from . import costs
 from . import neighbourhoods as lns
 from .clock import Clock
 from .engine import (
     Halt,
-    Options,
+    Job,
     Phase,
     Progress,
     Result,
@@ -65,31 +64,22 @@ Improvable = Callable[[Mapping[str, Place]], Mapping[str, list[Place]]]
 class NeighbourhoodSearch:
     """One search by neighbourhoods: its budget, its state and its steps."""
 
-    def __init__(
-        self,
-        festival: Festival,
-        table: Table,
-        options: Options,
-        *,
-        on_progress: Callable[[Progress], None] | None,
-        previous: Timetable | None,
-        keep: Mapping[str, Keep],
-        started: float,
-        stop: Halt,
-    ):
+    def __init__(self, festival: Festival, table: Table, job: Job):
         self.festival = festival
         self.table = table
-        self.options = options
-        self.on_progress = on_progress
-        self.previous = previous
-        self.keep = keep
-        self.started = started
-        self.stop = stop
+        self.job = job
+        self.options = job.options
+        self.on_progress = job.on_progress
+        self.previous = job.previous
+        self.keep = job.keep
+        self.started = job.started
+        self.stop = job.stop
         self.clock = Clock(festival)
         ids = {s.id for s in festival.sessions}
         #: published places of the sessions still in the definition
         self.old = lns.places_in(
-            (p for p in (previous.placements if previous else ()) if p.session in ids), self.clock
+            (p for p in (job.previous.placements if job.previous else ()) if p.session in ids),
+            self.clock,
         )
         self.sessions = festival.sessions_by_id
         self.windows = {sid: window(s, self.clock) for sid, s in self.sessions.items()}
@@ -97,7 +87,7 @@ class NeighbourhoodSearch:
         self.away = {
             sid: absences(festival, s, self.clock, people) for sid, s in self.sessions.items()
         }
-        self.rng = random.Random(options.seed)
+        self.rng = random.Random(job.options.seed)
         self.places: dict[str, Place] = {}
         self.allowed: dict[str, list[Place]] = {}
         #: sessions freed by the next step: smaller after a step its limit ended, larger
@@ -116,7 +106,7 @@ class NeighbourhoodSearch:
             festival.weight(goal) for goal in costs.SPANNING_GOALS
         )
         #: what one moved session costs: more than every kind of move of all sessions
-        self.big = (len(previous.placements) if previous else 0) * sum(
+        self.big = (len(job.previous.placements) if job.previous else 0) * sum(
             festival.weights.of(k) for k in MOVE_KINDS
         ) + 1
 
@@ -133,16 +123,7 @@ class NeighbourhoodSearch:
         for sid in lns.broken_together(self.festival, self.clock, self.places):
             del self.places[sid]  # first fit does not keep these groups: repair places them
         if len(self.places) < len(self.festival.sessions):
-            repaired = repair(
-                self.festival,
-                self.places,
-                self.table,
-                self.clock,
-                self.options,
-                previous=self.previous,
-                keep=self.keep,
-                stop=self.stop,
-            )
+            repaired = repair(self.festival, self.places, self.table, self.clock, self.job)
             if repaired is None:
                 return None
             self.places = repaired
@@ -370,6 +351,7 @@ class NeighbourhoodSearch:
             earlier = self.stop.deadline - seconds
             self.stop = Halt(self.stop.stop, earlier)
             self.options = replace(self.options, deadline=earlier)
+            self.job = replace(self.job, options=self.options, stop=self.stop)
 
     def _out_of_time(self) -> bool:
         if self.stop.clocked() or self.options.left() == 0:
@@ -558,21 +540,14 @@ class Lazy(Mapping[str, list[Place]]):
 
 
 def repair(
-    festival: Festival,
-    places: dict[str, Place],
-    table: Table,
-    clock: Clock,
-    options: Options,
-    *,
-    previous: Timetable | None,
-    keep: Mapping[str, Keep],
-    stop: threading.Event,
+    festival: Festival, places: dict[str, Place], table: Table, clock: Clock, job: Job
 ) -> dict[str, Place] | None:
     """Place what first fit left out: free those sessions with everything tied to them
     (their `after` neighbours, their people's sessions, sessions sharing an exclusive tag
     or kept apart from them) and the placed sessions that hold the places they could take
     (`_contested`), pin the rest and solve for any valid timetable. Each of `REPAIR_TRIES`
     tries frees more. None if none works out."""
+    options, previous, keep, stop = job.options, job.previous, job.keep, job.stop
     by_id = festival.sessions_by_id
     missing = sorted(s.id for s in festival.sessions if s.id not in places)
     tied = set(missing)
