@@ -271,7 +271,7 @@ def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntV
 def attendee_clash(m: Formulation) -> list:
     """For each pair of sessions that attendees chose together (`[festival] interest`),
     how many chose both, when the two overlap: one Boolean per pair, not per attendee."""
-    sessions = {s.id: s for s in m.sessions}
+    sessions = m.festival.sessions_by_id
     # a neighbourhood pins most sessions: a pair of them is decided here, at no model cost
     pinned = {
         sid: (g[0], g[0] + s.duration) for sid, s in sessions.items() if len(g := m.grid[sid]) == 1

@@ -477,7 +477,7 @@ def festival_exclusive_tags(m: Formulation) -> None:
 
 def sessions_not_with(m: Formulation) -> None:
     """A session never overlaps the sessions in its `not_with` list."""
-    by_id = {s.id: s for s in m.sessions}
+    by_id = m.festival.sessions_by_id
     for s in m.sessions:
         for other in s.not_with:
             guard = m.when(
