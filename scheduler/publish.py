@@ -17,9 +17,11 @@ journal (`.NAME.festival-journal`) is written before the old folder is moved
 aside and the new one moved in; a run that finds the journal completes the
 swap, so the folder is again exactly the new publication.
 
-A lock (`.NAME.festival-lock`, held with `filelock`) makes runs publishing
-into one folder take turns; the caller holds it from reading the published
-plan to writing the new one, so two runs never mix or lose a revision.
+A lock (held with `filelock`) makes runs publishing into one folder take
+turns; the caller holds it from reading the published plan to writing the new
+one, so two runs never mix or lose a revision. Its file lives in the user's
+cache folder, named after the folder's real path (`lock_path`), so nothing is
+left beside the publication.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import filelock
+import platformdirs
 
 from .errors import BadInput, CannotWrite
 
@@ -79,6 +83,19 @@ def _sibling(folder: Path, what: str) -> Path:
     return folder.parent / f".{folder.name}.festival-{what}"
 
 
+def lock_path(folder: Path) -> Path:
+    """The lock file of runs publishing into `folder`: in the user's cache folder, named
+    after the folder's real path (so two spellings of one folder share it). Where the
+    cache cannot be written, a hidden file beside the folder."""
+    real = folder.absolute().parent.resolve() / folder.name
+    locks = Path(platformdirs.user_cache_dir("festival")) / "locks"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return _sibling(folder, "lock")
+    return locks / f"{hashlib.sha256(os.fsencode(real)).hexdigest()[:32]}.lock"
+
+
 def staging_paths(folder: Path) -> list[Path]:
     """Every publishing aid beside `folder` that a finished run leaves no trace of."""
     return [_sibling(folder, what) for what in ("new", "old", "journal")]
@@ -92,7 +109,7 @@ def locked(folder: str | Path, on_wait: Callable[[], None] | None = None) -> Ite
     """
     folder = Path(folder)
     _checked(folder)
-    lock = filelock.FileLock(_sibling(folder, "lock"))
+    lock = filelock.FileLock(lock_path(folder))
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
@@ -123,7 +140,7 @@ def tidy(folder: str | Path) -> None:
     """Finish or clear what a killed run left beside `folder`, unless a run is publishing
     into it now (that run does it)."""
     folder = Path(folder)
-    lock = filelock.FileLock(_sibling(folder, "lock"))
+    lock = filelock.FileLock(lock_path(folder))
     try:
         lock.acquire(timeout=0)
     except (filelock.Timeout, OSError):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +15,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config" / "festival.toml"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Publishing locks (kept in the user's cache folder) go to a folder of the test run's
+    own, inherited by the commands the tests start."""
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="festival-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 # A small, valid festival. Line numbers matter: tests assert them.
 SMALL = """\

@@ -127,7 +127,7 @@ def festival_command(*args: str) -> list[str]:
 
 def wait_until_publishing(out: Path, process: subprocess.Popen) -> None:
     """Return once `process` holds the folder's publishing lock (or has ended)."""
-    lock = filelock.FileLock(out.parent / f".{out.name}.festival-lock")
+    lock = filelock.FileLock(publish.lock_path(out))
     while process.poll() is None:
         try:
             lock.acquire(timeout=0)
@@ -208,7 +208,7 @@ def test_two_plans_into_one_folder_take_turns(tmp_path):
     assert expected[0] != expected[1]
     out = tmp_path / "calendars"
     out.mkdir()
-    held = filelock.FileLock(out.parent / f".{out.name}.festival-lock")
+    held = filelock.FileLock(publish.lock_path(out))
     held.acquire()  # a third run is publishing: both must wait their turn
     runs = [
         subprocess.Popen(

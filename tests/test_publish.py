@@ -13,12 +13,8 @@ from scheduler import publish
 
 
 def beside(folder) -> list[str]:
-    """What publishing left next to the folder (its lock file is kept, nothing else)."""
-    return sorted(
-        p.name
-        for p in folder.parent.iterdir()
-        if p.name.startswith(f".{folder.name}.festival-") and not p.name.endswith("-lock")
-    )
+    """What publishing left next to the folder: nothing, not even its lock."""
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}"))
 
 
 def test_writes_files_and_subfolders(tmp_path):
@@ -29,6 +25,34 @@ def test_writes_files_and_subfolders(tmp_path):
     assert result.written == ("a.json", "tracks/x.ics")
     assert [p.name for p in out.rglob(".*")] == []
     assert beside(out) == []
+
+
+def test_runs_into_one_folder_share_one_lock_in_the_users_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    (tmp_path / "site").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "site")
+    monkeypatch.chdir(tmp_path)
+    spellings = [
+        tmp_path / "site" / "calendars",
+        tmp_path / "link" / "calendars",
+        publish.Path("site/calendars"),
+    ]
+    paths = {publish.lock_path(folder) for folder in spellings}
+    assert len(paths) == 1 and next(iter(paths)).parent.is_relative_to(cache)
+    assert publish.lock_path(tmp_path / "site" / "other") not in paths
+    with publish.locked(spellings[0]):
+        assert next(iter(paths)).exists()
+    assert beside(spellings[0]) == []
+
+
+def test_without_a_writable_cache_the_lock_stays_beside_the_folder(tmp_path, monkeypatch):
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    assert publish.lock_path(out) == tmp_path / ".out.festival-lock"
+    with publish.locked(out):
+        pass
 
 
 def test_unchanged_files_keep_their_inode_and_modification_time(tmp_path):
