@@ -154,10 +154,44 @@ def cli() -> None:
     times and venues with OR-Tools CP-SAT, checks the result with an
     independent validator, and writes calendars/timetable.json.
 
-    Example:
+    Without CONFIG, a command reads config/festival.toml, else the default
+    festival (China Telecom's 2023 Tech Festival).
 
-        festival plan                # the default festival, config/festival.toml
+    \b
+    Start here:
+        festival init my-festival   # a starter in my-festival/config/
+        cd my-festival
+        festival plan               # plan it, publish calendars/
+        festival serve              # the page and feeds on http://127.0.0.1:8000/
     """
+
+
+@cli.command()
+@click.argument("folder", metavar="[FOLDER]", default=Path("."), type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    """Start a programme of your own: write FOLDER/config/festival.toml.
+
+    The starter has one venue, one person and three sessions, with a comment
+    pointing to the reference of every key. `festival plan` run in FOLDER
+    plans it and publishes FOLDER/calendars/. An existing definition is never
+    replaced (exit 2).
+
+    \b
+    Example:
+        festival init my-festival && cd my-festival && festival plan
+    """
+    target = folder / DEFAULT_CONFIG
+    starter = (importlib.resources.files("scheduler") / "starter.toml").read_bytes()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("xb") as file:
+            file.write(starter)
+    except FileExistsError:
+        raise Failed(f"{target} already exists; edit it, or remove it first", 2) from None
+    except OSError as error:
+        raise Failed(f"cannot write {target}: {error.strerror or error}", 2) from None
+    where = "" if folder == Path(".") else f"cd {folder} && "
+    click.echo(f"Wrote {target}: edit it, then run `{where}festival plan`.")
 
 
 @cli.command()
@@ -219,8 +253,8 @@ def plan(
     bad input, 4 if OUT cannot be written, 130 on Ctrl-C; in every such case
     nothing in OUT is touched.
 
+    \b
     Example:
-
         festival plan config/festival.toml --out calendars --freeze-until 2023-10-20
     """
     from . import days, diff, solver, terminal
@@ -327,8 +361,8 @@ def check(config_path: Path | None, explain: bool, time_limit: float) -> None:
     --explain, also decides whether any timetable keeps every rule, and if
     none does, names a smallest set of rules that clash (exit 1).
 
+    \b
     Example:
-
         festival check config/festival.toml --explain
     """
     from . import days
@@ -389,8 +423,8 @@ def diff_command(old: Path, new: Path, as_json: bool, by: str) -> None:
     Lists moved sessions with their old and new date, time and venue, and
     added, cancelled and updated sessions, in time order.
 
+    \b
     Example:
-
         festival diff old/timetable.json calendars/timetable.json --json
     """
     from zoneinfo import ZoneInfo
@@ -514,7 +548,13 @@ def import_command(
     show_default=True,
     help="Address to listen on; 0.0.0.0 serves every interface.",
 )
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on.",
+)
 @click.option(
     "--watch",
     is_flag=True,
@@ -544,8 +584,8 @@ def serve(
     when nothing changed. Re-published files are served at once. With
     --watch, saving CONFIG (default config/festival.toml) re-plans.
 
+    \b
     Example:
-
         festival serve --dir calendars --port 8000 --watch config/festival.toml
     """
     import threading

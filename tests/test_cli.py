@@ -11,6 +11,8 @@ import tomllib
 from datetime import datetime, time
 from pathlib import Path
 
+import click
+import icalendar
 import pytest
 from click.testing import CliRunner
 from conftest import BAD_INPUTS, DEFAULT_CONFIG, ROOT, SMALL, snapshot
@@ -174,6 +176,58 @@ def test_every_command_has_help_with_an_example(runner, command):
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert runner.invoke(cli, [command, "-h"]).output == result.output
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_help_examples_keep_their_lines_and_every_option_says_what_it_does(runner, command):
+    """An example is a command to copy: rewrapped at a narrow terminal it would not run."""
+    docstring = cli.commands[command].help
+    example = docstring.split("Example:", 1)[1].strip().splitlines()[0].strip()
+    narrow = runner.invoke(cli, [command, "--help"], terminal_width=60).output
+    assert example in narrow.splitlines()[narrow.splitlines().index("  Example:") + 1]
+    undocumented = [
+        parameter.opts[-1]
+        for parameter in cli.commands[command].params
+        if isinstance(parameter, click.Option) and not parameter.help
+    ]
+    assert undocumented == []
+
+
+def test_init_then_plan_in_an_empty_folder_publishes_a_page_and_feeds(
+    runner, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "festival plan" in result.output
+    starter = config.load(Path("config/festival.toml"))
+    planned = runner.invoke(cli, ["plan", "--quiet"])
+    assert planned.exit_code == 0, planned.output
+    out = Path("calendars")
+    document = json.loads((out / "timetable.json").read_text(encoding="utf-8"))
+    assert document["festival"]["id"] == starter.id != "ctc-tech-festival-2023"
+    published = revisions.read_published(out / "timetable.json").entries
+    timetable = plan.previous_timetable(starter, published)
+    assert len(timetable.placements) == len(starter.sessions)
+    assert validate.violations(starter, timetable) == []
+    feed = icalendar.Calendar.from_ical((out / "festival.ics").read_bytes())
+    titles = {str(event["SUMMARY"]) for event in feed.walk("VEVENT")}
+    assert titles == {session.title for session in starter.sessions}
+    for person in starter.people:
+        assert (out / "people" / f"{person.id}.ics").is_file()
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert all(session.title in page for session in starter.sessions)
+    assert 'href="festival.ics"' in page
+
+
+def test_init_never_replaces_a_definition(runner, tmp_path):
+    target = tmp_path / "mine" / "config" / "festival.toml"
+    assert runner.invoke(cli, ["init", str(tmp_path / "mine")]).exit_code == 0
+    target.write_text("# my own programme\n", encoding="utf-8")
+    result = runner.invoke(cli, ["init", str(tmp_path / "mine")])
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    assert target.read_text(encoding="utf-8") == "# my own programme\n"
 
 
 def test_group_help_and_version(runner):
