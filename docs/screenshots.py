@@ -1,4 +1,4 @@
-"""Take the README's screenshots of the timetable page in headless Chromium.
+"""Take the documentation's screenshots of the timetable page in headless Chromium.
 
 Usage: python docs/screenshots.py
 

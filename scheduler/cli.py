@@ -68,7 +68,7 @@ def solver_options(command: Callable[..., Any]) -> Callable[..., Any]:
         default=28.0,
         show_default=True,
         help="Solver budget in CP-SAT deterministic time units (a programme solved as one "
-        "model gets less as it grows, see the README): reproducible whatever the machine's "
+        "model gets less as it grows, see docs/replanning.md): reproducible whatever the machine's "
         "load, but not a wall-clock bound (building the model, first fit and much of "
         "CP-SAT's presolve are not counted); --max-seconds caps the wall clock.",
     )

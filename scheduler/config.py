@@ -2,7 +2,7 @@
 
 `load(path)` collects *every* problem it finds and raises one `ConfigError`
 listing them, each as `file:line: key.path: what is wrong; what is expected`.
-The keys are documented in `config/README.md`.
+The keys are documented in `docs/definition.md`.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def loads(text: str, source: str = "<string>") -> Festival:
                     None,
                     "",
                     "holds no definition; expected a [festival] table, [[venues]] and "
-                    "[[sessions]] (see config/README.md)",
+                    "[[sessions]] (see docs/definition.md)",
                 )
             ]
         )

@@ -2,11 +2,11 @@
 
 The validator's violation labels, the infeasibility explanation (`check
 --explain`, `festival plan` exit 1), the change report's reasons and the rule
-table in `config/README.md` all say a rule's `name` from `RULES`. A rule's
+table in `docs/definition.md` all say a rule's `name` from `RULES`. A rule's
 `keys` are the definition keys that state it, as users write them; a rule no key
 states (one city per day) still has a name here, and the docs list it.
 
-Adding a rule starts here: see "Adding a rule" in README.md.
+Adding a rule starts here: see "Adding a rule" in docs/development.md.
 """
 
 from __future__ import annotations
@@ -359,7 +359,7 @@ def spanning_goals() -> tuple[str, ...]:
 
 
 def table() -> str:
-    """The registry as a Markdown table, for `config/README.md`."""
+    """The registry as a Markdown table, for `docs/definition.md`."""
     lines = ["| Rule | Kind | Stated by | What it asks |", "|---|---|---|---|"]
     for rule in RULES:
         keys = ", ".join(f"`{key}`" for key in rule.keys) or "–"

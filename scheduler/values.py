@@ -3,7 +3,7 @@
 `Reader` converts one raw value at a time (an id, a duration, a period, …),
 checks its type and range, and collects a `Problem` (file, line, key, what was
 expected) for each one that is wrong, so that `config` reports all of them at
-once. The limits on values are here, and documented in config/README.md.
+once. The limits on values are here, and documented in docs/definition.md.
 """
 
 from __future__ import annotations

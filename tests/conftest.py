@@ -26,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
+
 # A small, valid festival. Line numbers matter: tests assert them.
 SMALL = """\
 [festival]

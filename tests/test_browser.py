@@ -1,7 +1,7 @@
 """The timetable page in real headless Chromium, served by `festival serve`.
 
 Needs Debian's `chromium` (`.ci/run` installs it); skipped where it is absent.
-The README's screenshots come from docs/screenshots.py.
+The page's screenshots in docs/ come from docs/screenshots.py.
 """
 
 from __future__ import annotations

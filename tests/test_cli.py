@@ -553,7 +553,7 @@ def test_a_damaged_feed_of_a_removed_person_is_replaced_all_the_same(runner, pub
 
 
 def test_the_conference_example_plans_with_every_goal_it_weighs(tmp_path):
-    """`config/conference.toml`, the README's conference example: every goal a real
+    """`config/conference.toml`, the conference example of docs/performance.md: every goal a real
     programme is judged by is in it, and a plan publishes a timetable the validator
     accepts, with its attendees' clashes counted."""
     path = ROOT / "config" / "conference.toml"
@@ -622,7 +622,7 @@ def test_every_session_of_a_slot_programme_sits_in_its_own_slots(tmp_path):
 
 
 def test_the_slot_grid_example_keeps_its_slots_and_one_track_per_block(tmp_path):
-    """`config/slotted.toml`, the README's slot-grid example: every room has slots and
+    """`config/slotted.toml`, the slot-grid example of docs/performance.md: every room has slots and
     half-day blocks; checked from `timetable.json` and the definition alone, each block's
     sessions share one track, and the block [[blocks]] names holds that track."""
     path = ROOT / "config" / "slotted.toml"

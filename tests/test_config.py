@@ -149,7 +149,7 @@ def test_a_line_is_still_found_after_a_multiline_string_holding_brackets():
 def test_an_empty_file_is_one_clear_error(text):
     assert problems_of(text) == [
         "f.toml: holds no definition; expected a [festival] table, [[venues]] and "
-        "[[sessions]] (see config/README.md)"
+        "[[sessions]] (see docs/definition.md)"
     ]
 
 

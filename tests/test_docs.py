@@ -1,16 +1,52 @@
-"""The README shows current command output, and the code is lint clean."""
+"""The README and docs/ show current command output and link to what exists, and the code
+is lint clean."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, cog_is_current
 
+DOCUMENTS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 
-def test_readme_command_output_is_current():
-    assert cog_is_current("README.md")
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_command_output_shown_in_the_documentation_is_current(document):
+    assert cog_is_current(document)
+
+
+def anchors(path: Path) -> set[str]:
+    """The anchors GitHub gives a Markdown file's headings."""
+    found = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            text = line.lstrip("#").strip().lower()
+            found.add(re.sub(r"[^\w\- ]", "", text).replace(" ", "-"))
+    return found
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_every_link_within_the_repository_reaches_a_file_and_heading(document):
+    path = ROOT / document
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", path.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue  # a web address
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        if not linked.exists() or (anchor and anchor not in anchors(linked)):
+            broken.append(target)
+    assert broken == []
+
+
+def test_the_readme_is_a_page_a_newcomer_finishes():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 300
+    assert "festival init" in readme
 
 
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]])
@@ -38,10 +74,10 @@ def test_ruff_is_clean(args):
 )
 def test_every_key_a_definition_takes_is_in_the_reference(table, keys):
     """A key the reader accepts but the reference does not list is one a user cannot
-    find: each is a row of its table's section in config/README.md."""
+    find: each is a row of its table's section in docs/definition.md."""
     from scheduler import config
 
-    text = (ROOT / "config" / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "definition.md").read_text(encoding="utf-8")
     section = text.split(f"## `{table}`", 1)[1].split("\n## ", 1)[0]
     listed = {
         name.strip("` ")

@@ -2,7 +2,7 @@
 
 Adding a rule to `scheduler.rules` without its validator check, its function in
 the model (with an explanation guard), a generator that uses it, or its docs
-entry fails here (README: "Adding a rule").
+entry fails here (docs/development.md: "Adding a rule").
 """
 
 from __future__ import annotations
@@ -221,9 +221,9 @@ def test_generated_festivals_use_each_soft_goal(name, coverage):
 
 @pytest.mark.parametrize("rule", rules.RULES, ids=lambda r: r.name)
 def test_each_rule_is_in_the_definition_reference(rule):
-    text = (ROOT / "config" / "README.md").read_text(encoding="utf-8")
-    assert f"| `{rule.name}` |" in text, f"run: cog -r config/README.md ({rule.name})"
+    text = (ROOT / "docs" / "definition.md").read_text(encoding="utf-8")
+    assert f"| `{rule.name}` |" in text, f"run: cog -r docs/definition.md ({rule.name})"
 
 
 def test_the_rule_table_in_the_reference_is_current():
-    assert cog_is_current("config/README.md")
+    assert cog_is_current("docs/definition.md")
