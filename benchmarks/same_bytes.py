@@ -15,7 +15,10 @@ tree's generator:
 
 Every run publishes at the same instant (`SOURCE_DATE_EPOCH`). The script
 compares the two sets of publications file by file and byte by byte, prints
-the first differences, and exits 1 if any file differs (0 if none).
+the first differences, and exits 1 if any file differs (0 if none). Left out:
+each folder's hidden `.festival-rendered.json`, never served: it records what
+each feed was rendered from, including a digest of the code that rendered it,
+so it changes with every change to the code by design.
 
 Run from the repository's root with the development environment active; each
 tree runs in its own process with its own `scheduler` package on `PYTHONPATH`.
@@ -37,6 +40,8 @@ import tomlkit
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = "1700000000"
+#: the record of what each feed was rendered from, code included (never served)
+RENDERED = ".festival-rendered.json"
 
 #: what each tree runs: `festival plan` once per (definition, folder) line of argv[1]
 RUNNER = """
@@ -121,7 +126,7 @@ def digests(folder: Path) -> dict[str, str]:
     return {
         str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != RENDERED
     }
 
 
