@@ -7,8 +7,6 @@ The keys are documented in `docs/definition.md`.
 
 from __future__ import annotations
 
-import difflib
-import graphlib
 import itertools
 import re
 import tomllib
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import days, files, interest
+from . import cross_checks, files, interest
 from .model import (
     TOGETHER_MODES,
     Block,
@@ -181,17 +179,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     groups = [_together(t, p, r) for p, t in _tables(raw, "together", r)]
     travel = _travel(raw.get("travel", {}), r)
     blocks = [_block(t, p, r) for p, t in _tables(raw, "blocks", r)]
-    for kind, items in (
-        ("tracks", tracks),
-        ("venues", venues),
-        ("people", people),
-        ("sessions", sessions),
-    ):
-        _check_unique(kind, items, r)
-    for kind, items in (("venues", venues), ("people", people), ("sessions", sessions)):
-        _check_unique(kind, items, r, "guid")
-    _check_unique("sessions", sessions, r, "event_id")
-    _check_unique("people", people, r, "person_id")
+    cross_checks.unique_ids(r, tracks=tracks, venues=venues, people=people, sessions=sessions)
     if not sessions:
         r.fail("sessions", "no sessions; add at least one [[sessions]] table")
     if not venues:
@@ -213,11 +201,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     )
     festival = _resolve_tracks(festival, r)
     festival = _read_interest(festival, head, r)
-    _check_references(festival, r)
-    _check_after_cycles(festival, r)
-    _check_slots(festival, r)
-    _check_fits_hours(festival, r)
-    _check_calendar(festival, r)
+    cross_checks.check(festival, r)
     return festival
 
 
@@ -596,202 +580,3 @@ def _tag_weights(value: Any, r: Reader) -> tuple[tuple[str, int], ...]:
         if number is not None:
             weights.append((tag, number))
     return tuple(weights)
-
-
-def _check_unique(kind: str, items: list[Any], r: Reader, key: str = "id") -> None:
-    """Each item's `key` (when given) used once among `items`."""
-    seen: dict[Any, int] = {}
-    for index, item in enumerate(items):
-        value = getattr(item, key)
-        if value in ("", None):
-            continue
-        if value in seen:
-            r.fail(
-                f"{kind}[{index}].{key}",
-                f"duplicate {key} {value!r}; already used by "
-                f"{kind}[{seen[value]}] (line {r.lines.line(f'{kind}[{seen[value]}]')})",
-            )
-        else:
-            seen[value] = index
-
-
-def _check_references(f: Festival, r: Reader) -> None:
-    tracks = {t.id for t in f.tracks}
-    venues = {v.id for v in f.venues}
-    people = {p.id for p in f.people}
-    sessions = {s.id for s in f.sessions}
-    cities = {v.city for v in f.venues}
-
-    def check(path: str, value: str, known: set[str], kind: str) -> None:
-        if value not in known:
-            hint = difflib.get_close_matches(value, sorted(known), n=1)
-            guess = f" (did you mean {hint[0]!r}?)" if hint else ""
-            listed = ", ".join(sorted(known)) or "none defined"
-            r.fail(path, f"unknown {kind} {show(value)}{guess}; expected one of: {listed}")
-
-    tags = {t for s in f.sessions for t in s.tags}
-    for tag in f.exclusive_tags:
-        check("festival.exclusive_tags", tag, tags, "tag (no session has it)")
-    for tag, _ in f.weights.tag_overlap:
-        check(f"weights.tag_overlap.{tag}", tag, tags, "tag (no session has it)")
-        if tag in f.exclusive_tags:
-            r.fail(
-                f"weights.tag_overlap.{tag}",
-                f"{show(tag)} is also in festival.exclusive_tags, where its sessions never "
-                "overlap; expected a tag in one or the other",
-            )
-    for i, block in enumerate(f.blocks):
-        p = f"blocks[{i}]"
-        check(f"{p}.venue", block.venue, venues, "venue")
-        check(f"{p}.track", block.track, tracks, "track")
-        if block.venue in venues:
-            listed = f.venue(block.venue).blocks_on(block.date)
-            if block.window not in listed:
-                shown = ", ".join(f"{clock_window(a, b)}" for a, b in listed) or "none"
-                r.fail(
-                    f"{p}.time",
-                    f"{clock_window(block.window[0], block.window[1])} is not a block of "
-                    f"{block.venue} on {block.date}; expected one of: {shown}",
-                )
-        for j in range(i):
-            other = f.blocks[j]
-            if (other.venue, other.date, other.window) == (block.venue, block.date, block.window):
-                r.fail(p, f"the same block as blocks[{j}]; expected one track per block")
-    for i, route in enumerate(f.travel.between):
-        for v in route.venues:
-            check(f"travel.between[{i}].venues", v, venues, "venue")
-    for i, s in enumerate(f.sessions):
-        p = f"sessions[{i}]"
-        if s.track is not None:
-            check(f"{p}.track", s.track, tracks, "track")
-        for v in s.venues:
-            check(f"{p}.venues", v, venues, "venue")
-        for c in s.cities:
-            check(f"{p}.cities", c, cities, "city")
-        for person in s.people:
-            check(f"{p}.people", person, people, "person")
-        for a in s.after:
-            check(f"{p}.after", a, sessions - {s.id}, "session")
-        for other in s.not_with:
-            check(f"{p}.not_with", other, sessions - {s.id}, "session")
-        for v in s.prefer.venues:
-            check(f"{p}.prefer.venues", v, venues, "venue")
-        for key, wishes in (("prefer", s.wishes), ("avoid", s.avoid)):
-            for j, wish in enumerate(wishes):
-                for v in wish.venues:
-                    check(f"{p}.{key}[{j}]", v, venues, "venue")
-        if s.fixed and s.fixed.venue:
-            check(f"{p}.fixed.venue", s.fixed.venue, venues, "venue")
-        if s.earliest and s.latest and s.latest <= s.earliest:
-            r.fail(f"{p}.latest", f"{s.latest} is not after earliest {s.earliest}")
-    for i, group in enumerate(f.together):
-        if group.track is not None:
-            check(f"together[{i}].track", group.track, tracks, "track")
-        else:
-            for sid in group.sessions:
-                check(f"together[{i}].sessions", sid, sessions, "session")
-
-
-def _check_after_cycles(f: Festival, r: Reader) -> None:
-    """`after` must not loop back on itself (a → b → a)."""
-    order = graphlib.TopologicalSorter({s.id: s.after for s in f.sessions})
-    try:
-        order.prepare()
-    except graphlib.CycleError as error:
-        loop = list(reversed(error.args[1]))  # graphlib lists it from successor to predecessor
-        index = {s.id: i for i, s in enumerate(f.sessions)}
-        shown = loop if len(loop) <= 8 else [*loop[:4], f"… {len(loop) - 6} more …", *loop[-2:]]
-        chain = " → after → ".join(shown)
-        r.fail(
-            f"sessions[{index[loop[0]]}].after",
-            f"'after' forms a cycle: {chain}; expected an order without loops",
-        )
-
-
-def _check_slots(f: Festival, r: Reader) -> None:
-    """Slots and blocks lie inside the venue's hours and fall on festival dates; slots
-    also start on the step grid."""
-    for j, v in enumerate(f.venues):
-        for key, every, dated in (
-            ("blocks", v.blocks, v.dated_blocks),
-            ("slots", v.slots, v.dated_slots),
-        ):
-            where, one = f"venues[{j}].{key}", key[:-1]
-            for day, _ in dated:
-                if not f.start <= day <= f.end:
-                    r.fail(f"{where}.{day}", f"{day} is outside the festival ({f.start}..{f.end})")
-            lists = [(where, every)] + [(f"{where}.{day}", ranges) for day, ranges in dated]
-            for path, ranges in lists:
-                for a, b in ranges:
-                    if a < v.opens or b > v.closes:
-                        r.fail(
-                            path,
-                            f"{one} {clock_window(a, b)} is outside the venue's hours "
-                            f"{clock_window(v.opens, v.closes)}; expected {key} inside them",
-                        )
-                    elif key == "slots" and a % f.step:
-                        r.fail(
-                            path,
-                            f"slot {clock_window(a, b)} does not start on the {f.step}-minute "
-                            "step grid; expected a start on it, or a finer [festival] step",
-                        )
-
-
-def _longest_slots(v: Venue, span: int) -> tuple[int, int] | None:
-    """The longest stretch of `span` consecutive slots of venue `v`, as (start, end)."""
-    days = [v.slots] if v.slots else [slots for _, slots in v.dated_slots]
-    runs = [
-        (slots[i][0], slots[i + span - 1][1])
-        for slots in days
-        for i in range(len(slots) - span + 1)
-    ]
-    return max(runs, key=lambda run: run[1] - run[0], default=None)
-
-
-def _check_fits_hours(f: Festival, r: Reader) -> None:
-    """A session longer than every venue day (or every run of its `span` slots) it may use
-    can never be placed."""
-    for i, s in enumerate(f.sessions):
-        allowed = [
-            v
-            for v in f.venues
-            if (not s.venues or v.id in s.venues) and (not s.cities or v.city in s.cities)
-        ]
-        if not allowed:
-            continue
-        if all(v.has_slots for v in allowed):
-            runs = {v.id: _longest_slots(v, s.span) for v in allowed}
-            fits = [(b - a, vid, a, b) for vid, run in runs.items() if run for a, b in (run,)]
-            if not fits or s.duration > max(fits)[0]:
-                slots = "slot" if s.span == 1 else f"run of {s.span} consecutive slots"
-                best = (
-                    f"longest: {max(fits)[1]}, {clock_window(max(fits)[2], max(fits)[3])}"
-                    if fits
-                    else "none has that many slots"
-                )
-                r.fail(
-                    f"sessions[{i}].duration",
-                    f"{_hours(s.duration)} is longer than every {slots} of the venues it may "
-                    f"use ({best}); expected at most that, or a larger span",
-                )
-            continue
-        longest = max(allowed, key=lambda v: v.hours_minutes)
-        if s.duration > longest.hours_minutes:
-            r.fail(
-                f"sessions[{i}].duration",
-                f"{_hours(s.duration)} is longer than the opening hours of every venue it may "
-                f"use (longest: {longest.id}, {clock_window(longest.opens, longest.closes)}, "
-                f"{_hours(longest.hours_minutes)}); expected at most that",
-            )
-
-
-def _check_calendar(f: Festival, r: Reader) -> None:
-    try:
-        days.working_days(f.days, f.start, f.end)
-    except days.CalendarError as error:
-        r.fail("festival.days", str(error))
-
-
-def _hours(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    return f"{hours}h{rest:02d}m" if rest else f"{hours}h"
