@@ -40,6 +40,10 @@ class Rule:
     #: (a place's wishes, its room's fit); the others weigh pairs or groups of sessions,
     #: so that a neighbourhood step must see every day they may tie together
     per_session: bool = False
+    #: a hard rule that ties a session to particular others (by id, person, audience,
+    #: group, or the room or block they share): placing a session first fit left out
+    #: means freeing those others too (`solver.repair`)
+    ties: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -98,6 +102,7 @@ RULES: tuple[Rule, ...] = (
         ("festival.exclusive_tags", "sessions.tags"),
         "Sessions that share an exclusive tag (an audience) never overlap.",
         Kind.HARD,
+        ties=True,
     ),
     Rule(
         "venues.hours",
@@ -118,6 +123,7 @@ RULES: tuple[Rule, ...] = (
         "In a venue with `blocks`, a session lies inside one block; with "
         "`one_track_per_block`, or a `[[blocks]]` entry, a block's sessions share one track.",
         Kind.HARD,
+        ties=True,
     ),
     Rule(
         "venues.closed",
@@ -130,6 +136,7 @@ RULES: tuple[Rule, ...] = (
         ("venues.changeover",),
         "A venue holds one session at a time, at least `changeover` minutes apart.",
         Kind.HARD,
+        ties=True,
     ),
     Rule(
         "venues.capacity",
@@ -178,12 +185,14 @@ RULES: tuple[Rule, ...] = (
         ("sessions.after",),
         "A session starts after every session in its `after` list has ended.",
         Kind.HARD,
+        ties=True,
     ),
     Rule(
         "sessions.not_with",
         ("sessions.not_with",),
         "A session never overlaps the sessions in its `not_with` list.",
         Kind.HARD,
+        ties=True,
     ),
     Rule(
         "sessions.unavailable",
@@ -196,6 +205,7 @@ RULES: tuple[Rule, ...] = (
         ("people.break", "festival.break", "sessions.people"),
         "A person is in one session at a time, with at least their `break` minutes between two.",
         Kind.HARD,
+        ties=True,
     ),
     Rule(
         "travel",
@@ -203,6 +213,7 @@ RULES: tuple[Rule, ...] = (
         "A person's sessions in two venues are at least the travel time between them apart, "
         "on top of their `break`.",
         Kind.HARD,
+        ties=True,
     ),
     Rule(
         "people.unavailable",
@@ -216,6 +227,7 @@ RULES: tuple[Rule, ...] = (
         "The sessions of a `[[together]]` share a day, a venue, both, or run as a block; "
         "with a `weight`, each extra day or venue, or each broken link of a block, costs it.",
         Kind.HARD,
+        ties=True,
         weighed=True,
     ),
     Rule(
@@ -223,6 +235,7 @@ RULES: tuple[Rule, ...] = (
         ("sessions.people", "venues.city"),
         "A person is in one city per day (no key states it: it always holds).",
         Kind.HARD,
+        ties=True,
     ),
     # --- re-planning --------------------------------------------------------------
     Rule(

@@ -17,7 +17,7 @@ from scheduler.solver import neighbourhoods as lns
 from scheduler.solver.clock import Clock
 from scheduler.solver.engine import Halt, Job
 from scheduler.solver.first_fit import first_fit
-from scheduler.solver.search import repair
+from scheduler.solver.repair import repair
 
 OPTIONS = solver.Options(time_limit=20)
 

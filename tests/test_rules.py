@@ -18,7 +18,7 @@ from scheduler import config, days, generate, rules, validate
 from scheduler import plan as planning
 from scheduler.model import Keep, Period, Timetable, Together, Weights
 from scheduler.rules import Kind
-from scheduler.solver import goals, hard
+from scheduler.solver import goals, hard, repair
 from scheduler.solver.formulation import Formulation
 
 CHECKED = rules.names(Kind.SHAPE, Kind.HARD, Kind.REPLAN)
@@ -166,6 +166,15 @@ def test_every_violation_label_is_a_registry_name(festival, timetable):
 def test_each_hard_rule_has_its_function_in_the_model(name):
     function = name.lstrip("-").replace(".", "_").replace("-", "_")
     assert getattr(hard, function, None) in hard.RULES, f"add hard.{function} to hard.RULES"
+
+
+def test_repair_frees_the_partners_of_every_rule_that_ties_sessions():
+    """A rule tying sessions that repair does not know would leave a session first fit
+    could not place without the room to move what holds it in place."""
+    tying = {rule.name for rule in rules.RULES if rule.ties}
+    assert set(repair.PARTNERS) | repair.IN_THE_WAY == tying
+    assert not set(repair.PARTNERS) & repair.IN_THE_WAY
+    assert all(rules.BY_NAME[name].kind == Kind.HARD for name in tying)
 
 
 def test_each_soft_goal_and_move_is_modelled_validated_and_weighed():

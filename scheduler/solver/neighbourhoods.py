@@ -28,6 +28,9 @@ from .clock import Clock
 from .costs import fewest_days
 from .grid import Blocks, Place, travel_times
 
+NEIGHBOURHOOD = 60  # sessions freed at each step, at most
+STEP_LIMIT = 2.0  # deterministic time for one step of the largest size
+
 
 def places_in(placements: Iterable[Placement], clock: Clock) -> dict[str, Place]:
     """Placements as places: session id → (venue, start minute on the clock's axis)."""

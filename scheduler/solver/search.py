@@ -11,7 +11,6 @@ least it can cost) and `neighbourhoods` (which sessions to free, the pinned fest
 
 from __future__ import annotations
 
-import bisect
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -21,7 +20,7 @@ from datetime import timedelta
 from ortools.sat.python import cp_model
 
 from ..model import MOVE_KINDS, SOFT_GOALS, Festival, Placement, Status, Timetable
-from . import costs
+from . import costs, repair
 from . import neighbourhoods as lns
 from .clock import Clock
 from .engine import (
@@ -39,16 +38,12 @@ from .engine import (
 )
 from .first_fit import first_fit
 from .formulation import Formulation
-from .grid import BlockKey, Blocks, Place, Table, absences, places_of, window
+from .grid import Place, Table, absences, places_of, window
 
-NEIGHBOURHOOD = 60  # sessions freed at each step, at most
-SMALLEST = 8  # ... and at least
+SMALLEST = 8  # sessions freed at each step, at least (at most: `lns.NEIGHBOURHOOD`)
 DENSE_PAIRS = 200  # weighed pairs of sessions (attendees' choices, tags) a first step frees
 STALL = 20  # steps of the largest size without a better timetable that end a phase
 STALL_REPLAN = 3  # the same when re-planning: only moved sessions can still gain
-STEP_LIMIT = 2.0  # deterministic time for one step of the largest size
-#: tries to place what first fit left out, each freeing twice the sessions, for twice the time
-REPAIR_TRIES = 4
 #: the clash bound looks at no more sessions first fit left off their cheapest places,
 #: and at no session with more cheapest places, than these (beyond: it adds nothing)
 CLASH_SESSIONS = 200
@@ -93,7 +88,7 @@ class NeighbourhoodSearch:
         #: sessions freed by the next step: smaller after a step its limit ended, larger
         #: after one solved exactly, so that steps stay exact on dense models (many pairs
         #: of sessions that attendees chose together) and broad on easy ones
-        self.size = lns.first_size(festival, NEIGHBOURHOOD, SMALLEST, DENSE_PAIRS)
+        self.size = lns.first_size(festival, lns.NEIGHBOURHOOD, SMALLEST, DENSE_PAIRS)
         self.deterministic_time = 0.0
         self.branches = 0
         self.conflicts = 0
@@ -123,7 +118,7 @@ class NeighbourhoodSearch:
         for sid in lns.broken_together(self.festival, self.clock, self.places):
             del self.places[sid]  # first fit does not keep these groups: repair places them
         if len(self.places) < len(self.festival.sessions):
-            repaired = repair(self.festival, self.places, self.table, self.clock, self.job)
+            repaired = repair.repair(self.festival, self.places, self.table, self.clock, self.job)
             if repaired is None:
                 return None
             self.places = repaired
@@ -395,7 +390,7 @@ class NeighbourhoodSearch:
         except Stopped:
             return None
         solver = cp_solver()
-        limit = STEP_LIMIT * self.size / NEIGHBOURHOOD
+        limit = lns.STEP_LIMIT * self.size / lns.NEIGHBOURHOOD
         deterministic(solver, replace(self.options, time_limit=limit))
         lighten(solver)
         code = run(solver, built.model, stop=self.stop)
@@ -404,7 +399,7 @@ class NeighbourhoodSearch:
         self.branches += branches
         self.conflicts += conflicts
         if code == cp_model.OPTIMAL:
-            self.size = min(NEIGHBOURHOOD, self.size + max(1, self.size // 8))
+            self.size = min(lns.NEIGHBOURHOOD, self.size + max(1, self.size // 8))
         elif not self.stop.is_set():
             self.size = max(SMALLEST, self.size * 2 // 3)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -453,7 +448,7 @@ class NeighbourhoodSearch:
             )
             size = self.size
             objective = self._step(phase, free, days, cap)
-            stale += size / NEIGHBOURHOOD  # a small step counts for a share of a large one
+            stale += size / lns.NEIGHBOURHOOD  # a small step counts for a share of a large one
             if objective is not None and objective < best:
                 best, stale = objective, 0.0
                 found += 1
@@ -537,119 +532,6 @@ class Lazy(Mapping[str, list[Place]]):
 
     def __len__(self) -> int:
         return len(self.listers)
-
-
-def repair(
-    festival: Festival, places: dict[str, Place], table: Table, clock: Clock, job: Job
-) -> dict[str, Place] | None:
-    """Place what first fit left out: free those sessions with everything tied to them
-    (their `after` neighbours, their people's sessions, sessions sharing an exclusive tag
-    or kept apart from them) and the placed sessions that hold the places they could take
-    (`_contested`), pin the rest and solve for any valid timetable. Each of `REPAIR_TRIES`
-    tries frees more. None if none works out."""
-    options, previous, keep, stop = job.options, job.previous, job.keep, job.stop
-    by_id = festival.sessions_by_id
-    missing = sorted(s.id for s in festival.sessions if s.id not in places)
-    tied = set(missing)
-    exclusive = set(festival.exclusive_tags)
-    for sid in missing:
-        s = by_id[sid]
-        tied.update(b for b in s.after if by_id[b].fixed is None)
-        tied.update(o.id for o in festival.sessions if sid in o.after and o.fixed is None)
-        tied.update(o.id for o in festival.sessions if set(o.people) & set(s.people))
-        tied.update(o.id for o in festival.sessions if set(o.tags) & exclusive & set(s.tags))
-        tied.update(s.not_with)
-        tied.update(o.id for o in festival.sessions if sid in o.not_with)
-        for group in festival.together:  # a hard group is placed as one
-            if group.weight is None and sid in group.sessions:
-                tied.update(group.sessions)
-    stays = {sid for sid in by_id if by_id[sid].fixed is not None or sid in keep}
-    tied -= stays
-    rng = random.Random(options.seed)
-    most = NEIGHBOURHOOD << (REPAIR_TRIES - 1)
-    contested = _contested(festival, places, table, clock, missing, most, rng)
-    contested = [sid for sid in contested if sid not in tied and sid not in stays]
-    for attempt in range(REPAIR_TRIES):
-        free = tied | set(contested[: NEIGHBOURHOOD << attempt])
-        try:  # any valid timetable will do: the search improves it afterwards
-            built = Formulation(
-                lns.pinned_except(festival, places, free, clock), previous, keep, stop=stop
-            )
-            built.hint_places(places)
-        except Stopped:
-            return None
-        solver = cp_solver()
-        limit = min(options.time_limit, STEP_LIMIT * 2**attempt)
-        deterministic(solver, replace(options, time_limit=limit))
-        if options.left() == 0:
-            return None
-        code = run(solver, built.model, stop=stop)
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return lns.places_in(built.read(solver).placements, clock)
-        if stop.is_set() or len(free) - len(tied) >= len(contested):
-            return None
-    return None
-
-
-def _contested(
-    festival: Festival,
-    places: Mapping[str, Place],
-    table: Table,
-    clock: Clock,
-    missing: list[str],
-    most: int,
-    rng: random.Random,
-) -> list[str]:
-    """Up to `most` placed sessions that stand in the way of the `missing` ones: those
-    holding a room at a place a missing session could take (or, where blocks hold one
-    track, its block), then those holding the places of these, and so on; within a round,
-    those in the way of more places first."""
-    venues = festival.venues_by_id
-    by_id = festival.sessions_by_id
-    in_venue: dict[str, list[tuple[int, str]]] = {}
-    for sid, (vid, t) in places.items():
-        in_venue.setdefault(vid, []).append((t, sid))
-    for held in in_venue.values():
-        held.sort()
-    longest = max((s.duration for s in festival.sessions), default=0)
-
-    blocks = Blocks(festival, clock)
-    held_by: dict[BlockKey, set[str]] = {}  # block → the tracks placed in it
-    if festival.one_track_per_block:
-        for block, members in blocks.members(places).items():
-            tracks = {by_id[sid].track for sid in members if by_id[sid].track}
-            if tracks:
-                held_by[block] = tracks
-    found: list[str] = []
-    seen = set(missing)
-    frontier = list(missing)
-    people = festival.people_by_id
-    while frontier and len(found) < most:
-        count: dict[str, int] = {}
-        for sid in frontier:
-            s = by_id[sid]
-            away = absences(festival, s, clock, people)
-            own = places_of(s, table, window(s, clock), away)
-            for vid, t in own:
-                v = venues[vid]
-                lo, hi = t, t + s.duration + v.changeover
-                if s.track and v.has_blocks:
-                    block = blocks.of(vid, t)
-                    if blocks.named.get(block, s.track) != s.track:
-                        continue  # not a place for it
-                    if held_by.get(block, {s.track}) != {s.track}:  # the whole block
-                        lo, hi = min(lo, block[1]), max(hi, block[2])
-                held = in_venue.get(vid, [])
-                first = bisect.bisect_left(held, (lo - longest - v.changeover, ""))
-                for begins, other in held[first:]:
-                    if begins >= hi:
-                        break
-                    if other not in seen and begins + by_id[other].duration + v.changeover > lo:
-                        count[other] = count.get(other, 0) + 1
-        frontier = sorted(count, key=lambda sid: (-count[sid], rng.random()))
-        seen.update(frontier)
-        found.extend(frontier)
-    return found[:most]
 
 
 def tally(
