@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scheduler import validate
+from scheduler import penalties, validate
 from scheduler.generate import Programme, published_programme
 from scheduler.model import Festival
 from scheduler.solver import Options, solve
@@ -81,7 +81,7 @@ def measure(sessions: int, attendees: int, seed: int, cap: float | None, ignore:
     if timetable is None:
         return {"wall": wall, "found": False}
     problems = validate.violations(festival, timetable)
-    total = validate.score(festival, timetable)["total"]
+    total = penalties.score(festival, timetable)["total"]
     clashes = validate_clashes(festival, timetable)
     return {
         "found": True,

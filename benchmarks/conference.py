@@ -58,7 +58,7 @@ from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-from scheduler import days, generate, solver, validate
+from scheduler import days, generate, solver, validate, wall_clock
 from scheduler.model import Festival, Placement, Timetable
 
 ROOMS = {50: 3, 100: 5, 200: 8, 400: 15, 1000: 40, 2000: 80}
@@ -236,7 +236,7 @@ def to_rival(festival: Festival, layout: Timetable):
     zone = days.zone(festival)
     slots = []
     for v in festival.venues:
-        for d in validate.allowed_dates(festival):
+        for d in wall_clock.allowed_dates(festival):
             midnight = datetime.combine(d, clock_time())
             if v.has_slots:  # a slot grid of its own: exactly its slots
                 for a, b in v.slots_on(d):

@@ -61,13 +61,13 @@ def publish_as_planned(festival: Any, timetable: Any, folder: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from datetime import UTC, datetime
 
+    from scheduler import penalties, solver, validate
     from scheduler import plan as planning
-    from scheduler import solver, validate
     from scheduler.model import Status
 
     assert validate.violations(festival, timetable) == []
     timetable = planning.replace(
-        timetable, objective=validate.score(festival, timetable)["total"], status=Status.FEASIBLE
+        timetable, objective=penalties.score(festival, timetable)["total"], status=Status.FEASIBLE
     )
     solved = solver.Result(Status.FEASIBLE, timetable, 0.0)
     schedule = planning.schedule

@@ -40,7 +40,7 @@ import paired
 PROBE = """
 import json, os, sys, time
 from datetime import UTC, datetime
-from scheduler import generate, solver, validate
+from scheduler import generate, penalties, solver, validate
 from scheduler import plan as planning
 from scheduler.model import Status
 
@@ -53,7 +53,7 @@ shape = generate.Shape(
 festival, timetable = generate.published(seed, shape)
 assert validate.violations(festival, timetable) == []
 timetable = planning.replace(
-    timetable, objective=validate.score(festival, timetable)["total"], status=Status.FEASIBLE
+    timetable, objective=penalties.score(festival, timetable)["total"], status=Status.FEASIBLE
 )
 
 def schedule(festival, **_):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from . import days, errors, interest, rendered, revisions, solver, validate
+from . import days, errors, interest, penalties, rendered, revisions, solver, validate
 from .diff import Change, diff
 from .model import Entry, Festival, Keep, Placement, Status, Timetable, Violation
 from .publish import Published, locked, publish
@@ -216,7 +216,7 @@ def schedule(
         raise NoTimetable(festival, result, explanation)
     timetable = result.timetable
     broken = validate.violations(festival, timetable)
-    recomputed = validate.score(festival, timetable)["total"]
+    recomputed = penalties.score(festival, timetable)["total"]
     if recomputed != timetable.objective:
         broken.append(
             Violation(
@@ -227,7 +227,7 @@ def schedule(
         )
     if previous is not None:
         broken.extend(validate.kept(festival, timetable, previous, keep))
-        counted = validate.moves(festival, timetable, previous)
+        counted = penalties.moves(festival, timetable, previous)
         if timetable.moves and counted != dict(timetable.moves):
             broken.append(
                 Violation(
@@ -391,7 +391,7 @@ def plan(
             festival,
             result,
             timetable,
-            validate.score(festival, timetable),
+            penalties.score(festival, timetable),
             release.entries,
             release.changes,
             release.published,

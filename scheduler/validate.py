@@ -5,91 +5,28 @@ solver's model or its minute axis, so a bug in one is caught by the other.
 Durations, overlaps and gaps are judged on instants; days, opening hours and
 the grid on the festival's wall clock, as the definition states them.
 `violations()` returns one `Violation` per broken rule, labelled with the
-config key it comes from; `score()` recomputes the soft-goal penalties the
-solver minimises.
+config key it comes from; `penalties.score()` recomputes the soft-goal penalties
+the solver minimises.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from itertools import combinations, pairwise
-from zoneinfo import ZoneInfo
-
-import holidays
+from datetime import date, timedelta
+from itertools import combinations
 
 from .model import (
-    SOFT_GOALS,
     Festival,
     Placement,
-    Session,
     Timetable,
-    Together,
     Violation,
-    Wish,
     clock_window,
 )
+from .penalties import together_breaks
 from .rules import named
-
-
-def _minute_of_day(moment: datetime) -> int:
-    return moment.hour * 60 + moment.minute
-
-
-def _wall_instant(zone: ZoneInfo, day: date, minutes: int) -> datetime:
-    """The instant the wall clock shows `minutes` after midnight on `day` (its first
-    occurrence; a skipped time with the offset before the skip, as RFC 5545 reads it)."""
-    wall = datetime.combine(day, time()) + timedelta(minutes=minutes)
-    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-
-
-class _Wall:
-    """The festival's wall clock, for showing and judging placements."""
-
-    def __init__(self, festival: Festival):
-        self.zone = ZoneInfo(festival.timezone)
-
-    def __call__(self, moment: datetime) -> datetime:
-        return moment.astimezone(self.zone)
-
-    def show(self, p: Placement) -> str:
-        return f"{p.venue} {self(p.start):%Y-%m-%d %H:%M}–{self(p.end):%H:%M}"
-
-    def moment(self, moment: datetime) -> str:
-        return f"{self(moment):%Y-%m-%d %H:%M}"
-
-    def date(self, moment: datetime) -> date:
-        return self(moment).date()
-
-
-@lru_cache(maxsize=32)
-def allowed_dates(festival: Festival) -> tuple[date, ...]:
-    """The festival's usable dates, computed straight from the holiday library."""
-    dates = []
-    day = festival.start
-    rule = festival.days
-    calendar = None
-    if rule.kind == "workdays":
-        years = list(range(festival.start.year, festival.end.year + 1))
-        calendar = holidays.country_holidays(rule.country, years=years)
-    known_years = {d.year for d in getattr(calendar, "weekend_workdays", ())}
-    substitutes = getattr(calendar, "has_substituted_holidays", False)
-    while day <= festival.end:
-        if rule.kind == "all":
-            ok = True
-        elif rule.kind == "weekdays":
-            ok = day.weekday() < 5
-        elif substitutes and day.year not in known_years:  # weekday fallback
-            ok = day.weekday() < 5 and day not in calendar
-        else:
-            ok = calendar.is_working_day(day)
-        if ok and day not in festival.blackout:
-            dates.append(day)
-        day += timedelta(days=1)
-    return tuple(dates)
+from .wall_clock import Wall, allowed_dates, minute_of_day, wall_instant
 
 
 class _Check:
@@ -99,7 +36,7 @@ class _Check:
     def __init__(self, festival: Festival, placed: dict[str, Placement]):
         self.festival = festival
         self.placed = placed
-        self.wall = _Wall(festival)
+        self.wall = Wall(festival)
         self.sessions = festival.sessions_by_id
         self.venues = festival.venues_by_id
         self.people = festival.people_by_id
@@ -200,14 +137,14 @@ def _festival_day(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str,
 
 def _one_day(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`sessions.one_day`: it ends by the midnight after its start."""
-    if p.end > _wall_instant(c.wall.zone, c.day(p) + timedelta(days=1), 0):
+    if p.end > wall_instant(c.wall.zone, c.day(p) + timedelta(days=1), 0):
         yield "sessions.one_day", f"session {sid!r} runs past midnight", (sid,)
 
 
 def _step(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`festival.step`: it starts on the festival's grid of wall-clock times."""
     local_start = c.wall(p.start)
-    if _minute_of_day(local_start) % c.festival.step:
+    if minute_of_day(local_start) % c.festival.step:
         yield (
             "festival.step",
             f"session {sid!r} starts at {local_start:%H:%M}, off the {c.festival.step}-minute grid",
@@ -218,7 +155,7 @@ def _step(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[s
 def _hours(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`venues.hours`: it lies within its venue's opening hours."""
     v, day, zone = c.venues[p.venue], c.day(p), c.wall.zone
-    if p.start < _wall_instant(zone, day, v.opens) or p.end > _wall_instant(zone, day, v.closes):
+    if p.start < wall_instant(zone, day, v.opens) or p.end > wall_instant(zone, day, v.closes):
         yield (
             "venues.hours",
             f"session {sid!r} at {c.wall.show(p)} is outside the venue's opening hours",
@@ -229,8 +166,8 @@ def _hours(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[
 def _block_of(c: _Check, p: Placement) -> int | None:
     """The index of the block of its venue's day that holds `p` whole (None: none does)."""
     v, day = c.venues[p.venue], c.day(p)
-    begins = _minute_of_day(c.wall(p.start))
-    ends = _minute_of_day(c.wall(p.end)) if c.wall(p.end).date() == day else 1440
+    begins = minute_of_day(c.wall(p.start))
+    ends = minute_of_day(c.wall(p.end)) if c.wall(p.end).date() == day else 1440
     windows = v.blocks or dict(v.dated_blocks).get(day, ())
     return next((k for k, (a, b) in enumerate(windows) if a <= begins and ends <= b), None)
 
@@ -248,7 +185,7 @@ def _slots(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[
     if not (v.slots or v.dated_slots):
         return
     slots = v.slots or dict(v.dated_slots).get(day, ())
-    begins = _minute_of_day(c.wall(p.start))
+    begins = minute_of_day(c.wall(p.start))
     firsts = [i for i, (a, _) in enumerate(slots) if a == begins and i + s.span <= len(slots)]
     if not firsts:
         yield (
@@ -257,7 +194,7 @@ def _slots(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[
             + ("" if slots else f", which has none on {day}"),
             (sid,),
         )
-    elif p.end > _wall_instant(c.wall.zone, day, slots[firsts[0] + s.span - 1][1]):
+    elif p.end > wall_instant(c.wall.zone, day, slots[firsts[0] + s.span - 1][1]):
         taken = "its slot" if s.span == 1 else f"its {s.span} slots"
         yield "venues.slots", f"session {sid!r} at {c.wall.show(p)} runs past {taken}", (sid,)
 
@@ -560,116 +497,11 @@ def _trip(festival: Festival, here: str, there: str) -> int:
     return festival.travel.same_city if same else 0
 
 
-def spread_width(festival: Festival, usable: tuple[date, ...]) -> int:
-    if festival.spread_days:
-        return festival.spread_days
-    return max(1, len(usable) // max(1, len(festival.sessions)))
-
-
-def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
-    """The penalty of each soft goal, plus `total` weighted as in `[weights]`."""
-    placed = {p.session: p for p in timetable.placements}
-    sessions: list[Session] = [s for s in festival.sessions if s.id in placed]
-    usable = allowed_dates(festival)
-    width = spread_width(festival, usable)
-    wall = _Wall(festival)
-    day_of = {s.id: wall.date(placed[s.id].start) for s in sessions}
-    penalty = dict.fromkeys(SOFT_GOALS, 0)
-
-    if len(sessions) >= 2 and usable:
-        for i in range(max(1, len(usable) - width + 1)):
-            window = set(usable[i : i + width])
-            inside = sum(1 for s in sessions if day_of[s.id] in window)
-            penalty["spread"] += inside * (inside - 1) // 2
-    same_track_day = Counter((s.track, day_of[s.id]) for s in sessions if s.track is not None)
-    penalty["track_days"] = sum(n * (n - 1) // 2 for n in same_track_day.values())
-    for s in sessions:
-        p = placed[s.id]
-        if s.prefer.dates and day_of[s.id] not in s.prefer.dates:
-            penalty["prefer_date"] += 1
-        if s.prefer.venues and p.venue not in s.prefer.venues:
-            penalty["prefer_venue"] += 1
-        if s.prefer.time:
-            begins, ends = wall(p.start), wall(p.end)
-            ends_at = _minute_of_day(ends) + 1440 * (ends.date() - begins.date()).days
-            first, last = s.prefer.time
-            if not (first <= _minute_of_day(begins) and ends_at <= last):
-                penalty["prefer_time"] += 1
-    for s in sessions:
-        p = placed[s.id]
-        begins, ends = wall(p.start), wall(p.end)
-        ends_at = _minute_of_day(ends) + 1440 * (ends.date() - begins.date()).days
-
-        where = (day_of[s.id], p.venue, _minute_of_day(begins), ends_at)
-        penalty["prefer"] += sum(w.weight for w in s.wishes if not _meets(w, *where))
-        penalty["avoid"] += sum(w.weight for w in s.avoid if _meets(w, *where))
-    for tag, weight in festival.weights.tag_overlap:
-        tagged = sorted(s.id for s in sessions if tag in s.tags)
-        for a, b in combinations(tagged, 2):
-            if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
-                penalty["tag_overlap"] += weight
-    longest_day = max((v.closes - v.opens for v in festival.venues), default=1440)
-    held: dict[str, list[Session]] = defaultdict(list)
-    for s in sessions:
-        for person in dict.fromkeys(s.people):
-            held[person].append(s)
-    for person in festival.people:
-        mine = held.get(person.id, [])
-        if mine:
-            need = max(1, -(-sum(s.duration for s in mine) // max(1, longest_day)))
-            penalty["person_days"] += len({day_of[s.id] for s in mine}) - need
-    for choice in festival.interest:
-        chosen = sorted(sid for sid in set(choice.sessions) if sid in placed)
-        for a, b in combinations(chosen, 2):
-            if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
-                penalty["attendee_clash"] += 1
-    capacity = {v.id: v.capacity for v in festival.venues}
-    for s in sessions:
-        seats = capacity[placed[s.id].venue]
-        if s.attendance and seats:
-            penalty["room_fit"] += 100 * max(0, seats - s.attendance) // seats
-    for group in festival.together:
-        if group.weight:
-            penalty["together"] += group.weight * len(together_breaks(festival, group, placed))
-    penalty["total"] = sum(festival.weight(g) * penalty[g] for g in SOFT_GOALS)
-    return penalty
-
-
-def _meets(wish: Wish, day: date, venue: str, begins: int, ends: int) -> bool:
-    """Whether a session on `day` in `venue`, from minute `begins` to `ends` of the wall
-    clock, is where `wish` names: each part it gives holds."""
-    in_time = wish.time is None or (wish.time[0] <= begins and ends <= wish.time[1])
-    return (
-        (not wish.dates or day in wish.dates)
-        and (not wish.venues or venue in wish.venues)
-        and in_time
-    )
-
-
-def moves(festival: Festival, timetable: Timetable, previous: Timetable) -> dict[str, int]:
-    """How many published sessions moved, and how (recomputed from the placements)."""
-    wall = _Wall(festival)
-    now = {p.session: p for p in timetable.placements}
-    counted = {"moved": 0, "moved_date": 0, "moved_time": 0, "moved_venue": 0}
-    for old in previous.placements:
-        new = now.get(old.session)
-        if new is None:
-            continue
-        changed_start = new.start != old.start
-        changed_venue = new.venue != old.venue
-        counted["moved"] += changed_start or changed_venue
-        same_date = wall.date(new.start) == wall.date(old.start)
-        counted["moved_date"] += not same_date
-        counted["moved_time"] += changed_start and same_date
-        counted["moved_venue"] += changed_venue
-    return counted
-
-
 def kept(
     festival: Festival, timetable: Timetable, previous: Timetable, keep: dict[str, str]
 ) -> list[Violation]:
     """Sessions that had to stay where they were published but moved."""
-    show = _Wall(festival).show
+    show = Wall(festival).show
     now = {p.session: p for p in timetable.placements}
     found = []
     for old in previous.placements:
@@ -701,25 +533,3 @@ def move_reason(festival: Festival, timetable: Timetable, old: Placement) -> str
     if not mine:
         return "its old place is still valid; it moved to make room for another move"
     return str(mine[0])
-
-
-def together_breaks(festival: Festival, group: Together, placed: dict[str, Placement]) -> list[str]:
-    """What keeps a `[[together]]` group apart, one line per day or venue beyond the first
-    or per broken link of a block (sessions not placed are left out)."""
-    wall = _Wall(festival)
-    here = [placed[sid] for sid in group.sessions if sid in placed]
-    found = []
-    if group.same_day:
-        dates = sorted({wall.date(p.start) for p in here})
-        found += [f"also on {d}" for d in dates[1:]]
-    if group.same_venue:
-        venues = sorted({p.venue for p in here}, key=[p.venue for p in here].index)
-        found += [f"also in {v}" for v in venues[1:]]
-    if group.same == "block":
-        changeover = {v.id: timedelta(minutes=v.changeover) for v in festival.venues}
-        step = timedelta(minutes=festival.step)
-        for a, b in pairwise(here):
-            gap = b.start - (a.end + changeover[a.venue])
-            if a.venue != b.venue or not timedelta(0) <= gap < step:
-                found.append(f"{b.session!r} does not follow {a.session!r} in {a.venue}")
-    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler import config, generate, solver, validate
+from scheduler import config, generate, penalties, solver, validate
 from scheduler.solver.clock import Clock
 
 SIZES = [
@@ -23,7 +23,7 @@ def test_generated_programme_solves_and_validates(seed):
     result = solver.solve(festival, options=solver.Options(time_limit=5))
     assert result.timetable is not None, f"seed {seed}: {result.status}"
     assert validate.violations(festival, result.timetable) == []
-    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+    assert penalties.score(festival, result.timetable)["total"] == result.timetable.objective
 
 
 @pytest.mark.parametrize("seed", range(24))
@@ -103,7 +103,7 @@ def test_a_tight_slot_exact_programme_first_fit_cannot_finish_gets_a_timetable()
     result = solver.solve(festival, options=solver.Options(time_limit=2))
     assert result.timetable is not None
     assert validate.violations(festival, result.timetable) == []
-    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+    assert penalties.score(festival, result.timetable)["total"] == result.timetable.objective
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -144,4 +144,4 @@ def test_a_congress_is_planned_validly():
     result = solver.solve(festival, options=solver.Options(time_limit=2))
     assert result.timetable is not None
     assert validate.violations(festival, result.timetable) == []
-    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+    assert penalties.score(festival, result.timetable)["total"] == result.timetable.objective

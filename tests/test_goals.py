@@ -11,7 +11,7 @@ import pytest
 from conftest import SMALL, wall
 from test_config import problems_of
 
-from scheduler import config, generate, solver, validate
+from scheduler import config, generate, penalties, solver, validate
 from scheduler.solver import costs
 
 QUICK = solver.Options(time_limit=10)
@@ -78,7 +78,7 @@ def solved(weights: str, **edits: str):
     result = solver.solve(festival, options=QUICK)
     assert result.status == "OPTIMAL"
     assert validate.violations(festival, result.timetable) == []
-    score = validate.score(festival, result.timetable)
+    score = penalties.score(festival, result.timetable)
     assert score["total"] == result.timetable.objective  # the validator agrees
     return festival, result.timetable, score
 
@@ -198,7 +198,7 @@ def planned(text: str):
     festival = config.loads(text, source="talks.toml")
     result = solver.solve(festival, options=QUICK)
     assert validate.violations(festival, result.timetable) == []
-    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+    assert penalties.score(festival, result.timetable)["total"] == result.timetable.objective
     return festival, result.timetable
 
 
@@ -232,7 +232,7 @@ def test_a_weighted_group_costs_each_extra_day_and_venue():
     )
     text = text.replace('venues = ["big"]', 'venues = ["big"]\nfixed = 2023-10-11T09:00:00')
     festival, timetable = planned(text)
-    assert validate.score(festival, timetable)["together"] == 4 * (2 + 1)
+    assert penalties.score(festival, timetable)["together"] == 4 * (2 + 1)
     assert timetable.penalties["together"] == 12
 
 
@@ -309,7 +309,7 @@ def test_chosen_sessions_do_not_clash_when_they_need_not(tmp_path):
     timetable = result.timetable
     assert not overlap(timetable, "a", "b") and not overlap(timetable, "a", "c")
     assert not overlap(timetable, "b", "c")
-    score = validate.score(festival, timetable)
+    score = penalties.score(festival, timetable)
     assert score["attendee_clash"] == 0 and score["total"] == timetable.objective
 
 
@@ -323,7 +323,7 @@ def test_unavoidable_clashes_count_each_attendee_and_pair(tmp_path):
     path.write_text(text, encoding="utf-8")
     festival = config.load(path)
     timetable = solver.solve(festival, options=QUICK).timetable
-    assert validate.score(festival, timetable)["attendee_clash"] == 2
+    assert penalties.score(festival, timetable)["attendee_clash"] == 2
     assert timetable.penalties["attendee_clash"] == 2 and timetable.objective == 2 * 5
 
 
@@ -399,7 +399,7 @@ def test_a_timetable_stopped_before_the_best_counts_only_what_it_has():
         result = solver.solve(festival, options=solver.Options(time_limit=0.3))
         assert result.timetable is not None
         statuses.add(result.status)
-        score = validate.score(festival, result.timetable)
+        score = penalties.score(festival, result.timetable)
         assert score["total"] == result.timetable.objective, (seed, result.status)
     assert "FEASIBLE" in statuses  # stopped before a proof, at least once
 
@@ -431,7 +431,7 @@ def test_graded_wishes_weigh_each_entry_and_avoid_what_they_name():
     only = config.loads(text.replace("end = 2023-10-10", "end = 2023-09-28"), source="f.toml")
     forced = solver.solve(only, options=QUICK).timetable
     assert forced.penalties["avoid"] == 9 and forced.penalties["prefer"] == 10
-    assert validate.score(only, forced)["total"] == forced.objective
+    assert penalties.score(only, forced)["total"] == forced.objective
 
 
 def test_weights_prefer_and_avoid_scale_every_entry():
@@ -447,7 +447,7 @@ def test_weights_prefer_and_avoid_scale_every_entry():
         assert result.proven_optimal
         ends = wall(result.timetable.placement("keynote").end)
         assert (ends <= ends.replace(hour=12, minute=0)) == morning
-        assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+        assert penalties.score(festival, result.timetable)["total"] == result.timetable.objective
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import config, days, generate, solver, validate
+from scheduler import config, days, generate, penalties, solver, validate
 from scheduler.model import Placement, Timetable
 from scheduler.solver import costs
 from scheduler.solver import neighbourhoods as lns
@@ -57,7 +57,7 @@ def neighbourhoods_against_whole_model(festival) -> tuple[solver.Result, int]:
     found = solver.solve(festival, options=OPTIONS)
     assert found.timetable is not None
     assert validate.violations(festival, found.timetable) == []
-    assert validate.score(festival, found.timetable)["total"] == found.timetable.objective
+    assert penalties.score(festival, found.timetable)["total"] == found.timetable.objective
     solver.LARGE = 10**9
     best = whole_model_optimum(festival).timetable.objective
     assert found.timetable.bound <= best <= found.timetable.objective
@@ -115,7 +115,7 @@ def test_a_large_replan_moves_as_few_sessions_as_possible(seed, neighbourhoods_a
         != (published.placement(p.session).venue, published.placement(p.session).start)
     }
     assert must <= moved
-    assert validate.moves(festival, found.timetable, published) == dict(found.timetable.moves)
+    assert penalties.moves(festival, found.timetable, published) == dict(found.timetable.moves)
     # as few moves as the whole model proves necessary (often only the closed room's)
     solver.LARGE = 10**9
     fewest = whole_model_optimum(changed, published).timetable.moves["moved"]
@@ -184,7 +184,7 @@ def test_the_goals_the_registry_counts_per_session_are_what_the_validator_scores
     )
     places = lns.places_in(hidden.placements, clock)
     per_session = sum(costs.preference_cost(local, clock, s, places[s.id]) for s in local.sessions)
-    score = validate.score(local, hidden)
+    score = penalties.score(local, hidden)
     assert per_session == score["total"] > 0
     assert any(festival.weight(goal) for goal in costs.SPANNING_GOALS)  # they were weighed
 
@@ -219,7 +219,7 @@ def test_dense_interest_is_planned_by_neighbourhoods_from_a_first_timetable_at_o
     assert result.interrupted and result.timetable is not None
     assert [p.solutions for p in reported] == [1] and bounded == [1]
     assert validate.violations(festival, result.timetable) == []
-    score = validate.score(festival, result.timetable)["total"]
+    score = penalties.score(festival, result.timetable)["total"]
     assert score == result.timetable.objective == reported[0].objective
 
 
@@ -232,7 +232,7 @@ def test_attendee_clashes_around_pinned_sessions_count_exactly(seed, neighbourho
     result = solver.solve(festival, options=solver.Options(time_limit=2))
     assert result.timetable is not None
     assert validate.violations(festival, result.timetable) == []
-    score = validate.score(festival, result.timetable)
+    score = penalties.score(festival, result.timetable)
     assert score["total"] == result.timetable.objective
     assert score["attendee_clash"] == result.timetable.penalties["attendee_clash"]
 
@@ -358,7 +358,7 @@ def test_the_clock_running_out_keeps_the_best_timetable_found(neighbourhoods_alw
     assert len(reported) >= 2 and reported[1].objective < reported[0].objective
     assert result.stopped_by_clock
     assert result.timetable.objective == min(p.objective for p in reported)
-    assert validate.score(festival, result.timetable)["total"] == result.timetable.objective
+    assert penalties.score(festival, result.timetable)["total"] == result.timetable.objective
 
 
 def test_a_weighted_group_spread_over_days_makes_its_strays_targets():

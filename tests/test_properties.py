@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from exhaustive import valid_timetables
 
-from scheduler import days, generate, solver, validate
+from scheduler import days, generate, penalties, solver, validate
 
 OPTIONS = solver.Options(time_limit=20)
 SHAPES = {
@@ -31,14 +31,14 @@ def test_generated_festival_solves_and_validates(seed):
     result = solver.solve(festival, options=OPTIONS)
     assert result.status == "OPTIMAL", f"seed {seed}: {result.status}\n{text}"
     assert validate.violations(festival, result.timetable) == []
-    score = validate.score(festival, result.timetable)
+    score = penalties.score(festival, result.timetable)
     assert score["total"] == result.timetable.objective
     assert {g: score[g] for g in result.timetable.penalties} == dict(result.timetable.penalties)
 
 
 def exhaustive_best(festival) -> int | None:
     """The lowest penalty over every valid timetable, found by the validator alone."""
-    scores = [validate.score(festival, t)["total"] for t in valid_timetables(festival)]
+    scores = [penalties.score(festival, t)["total"] for t in valid_timetables(festival)]
     return min(scores, default=None)
 
 

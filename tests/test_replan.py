@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import DEFAULT_CONFIG, SMALL
 from exhaustive import valid_timetables
 
-from scheduler import config, days, generate, solver, validate
+from scheduler import config, days, generate, penalties, solver
 from scheduler import plan as planning
 from scheduler.cli import cli
 from scheduler.model import Timetable
@@ -118,7 +118,7 @@ def test_exactly_the_sessions_that_must_move_do(tmp_path):
 
 def exhaustive_fewest_moves(festival, previous: Timetable) -> int:
     """The fewest moved sessions over every valid timetable, by the validator alone."""
-    return min(validate.moves(festival, t, previous)["moved"] for t in valid_timetables(festival))
+    return min(penalties.moves(festival, t, previous)["moved"] for t in valid_timetables(festival))
 
 
 def test_moved_sessions_are_the_true_minimum_on_small_festivals():
@@ -136,7 +136,7 @@ def test_moved_sessions_are_the_true_minimum_on_small_festivals():
         if result.status == "INFEASIBLE":
             continue
         assert result.status == "OPTIMAL"
-        moved = validate.moves(festival, result.timetable, previous)["moved"]
+        moved = penalties.moves(festival, result.timetable, previous)["moved"]
         assert moved == result.timetable.moves["moved"] >= 1
         assert moved == exhaustive_fewest_moves(changed, previous), seed
         checked += 1

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, cog_is_current
 from test_validate import AUDIENCE, at, moved
 
-from scheduler import config, days, generate, rules, validate
+from scheduler import config, days, generate, penalties, rules, validate
 from scheduler import plan as planning
 from scheduler.model import Keep, Period, Timetable, Together, Weights
 from scheduler.rules import Kind
@@ -179,9 +179,9 @@ def test_repair_frees_the_partners_of_every_rule_that_ties_sessions():
 
 def test_each_soft_goal_and_move_is_modelled_validated_and_weighed():
     assert set(goals.GOALS) == set(rules.goals())
-    assert set(rules.goals()) <= set(validate.score(*_tiny()))
+    assert set(rules.goals()) <= set(penalties.score(*_tiny()))
     festival, timetable = _tiny()
-    assert set(rules.names(Kind.MOVE)) <= set(validate.moves(festival, timetable, timetable))
+    assert set(rules.names(Kind.MOVE)) <= set(penalties.moves(festival, timetable, timetable))
     weighed = set(vars(Weights()))
     assert set(rules.names(Kind.SOFT, Kind.MOVE)) == weighed
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pytest
 from conftest import DEFAULT_CONFIG, SMALL, wall
 
-from scheduler import config, generate, solver, validate
+from scheduler import config, generate, penalties, solver, validate
 
 QUICK = solver.Options(time_limit=10)
 
@@ -193,7 +193,7 @@ def test_max_seconds_caps_every_phase_of_a_large_solve(large_programme, cap):
     assert result.stopped_by_clock and not result.interrupted
     if result.timetable is not None:
         assert validate.violations(large_programme, result.timetable) == []
-        score = validate.score(large_programme, result.timetable)
+        score = penalties.score(large_programme, result.timetable)
         assert score["total"] == result.timetable.objective
     else:
         assert result.status == "UNKNOWN"
@@ -375,7 +375,7 @@ def test_first_fits_timetable_is_the_first_solution_before_any_search(monkeypatc
     assert searched == 0 and first.solutions == 1
     assert result.interrupted and result.timetable is not None
     assert validate.violations(festival, result.timetable) == []
-    assert validate.score(festival, result.timetable)["total"] == first.objective
+    assert penalties.score(festival, result.timetable)["total"] == first.objective
     assert result.timetable.objective == first.objective and result.status == "FEASIBLE"
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import wall
 
-from scheduler import config, days, validate
+from scheduler import config, days, penalties, validate
 from scheduler.model import Fixed, Timetable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -42,7 +42,7 @@ def rules(festival, timetable) -> set[str]:
 
 def test_the_solved_default_festival_keeps_every_rule(festival, timetable):
     assert validate.violations(festival, timetable) == []
-    assert validate.score(festival, timetable)["total"] == timetable.objective
+    assert penalties.score(festival, timetable)["total"] == timetable.objective
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_score_counts_each_soft_goal(festival, timetable):
     # two network-track sessions on one day: one track_days pair, and spread pairs
     day = timetable.placement("iot").start
     broken = moved(festival, timetable, "space-ground", day.replace(hour=14), "bj-forum")
-    score = validate.score(festival, broken)
+    score = penalties.score(festival, broken)
     assert score["track_days"] == timetable.penalties["track_days"] + 1
     assert score["total"] == sum(
         festival.weights.of(g) * score[g]

@@ -1,0 +1,143 @@
+"""The penalty of a timetable, recomputed independently of the solver: each soft goal's
+count (`score`), and how far a re-plan moved the published sessions (`moves`).
+
+Like the validator, plain Python on aware datetimes and the festival's wall clock;
+nothing is shared with the solver's model.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from itertools import combinations, pairwise
+
+from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Together, Wish
+from .wall_clock import Wall, allowed_dates, minute_of_day
+
+
+def spread_width(festival: Festival, usable: tuple[date, ...]) -> int:
+    """How many usable days the `spread` goal's window covers (`[festival] spread_days`)."""
+    if festival.spread_days:
+        return festival.spread_days
+    return max(1, len(usable) // max(1, len(festival.sessions)))
+
+
+def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
+    """The penalty of each soft goal, plus `total` weighted as in `[weights]`."""
+    placed = {p.session: p for p in timetable.placements}
+    sessions: list[Session] = [s for s in festival.sessions if s.id in placed]
+    usable = allowed_dates(festival)
+    width = spread_width(festival, usable)
+    wall = Wall(festival)
+    day_of = {s.id: wall.date(placed[s.id].start) for s in sessions}
+    penalty = dict.fromkeys(SOFT_GOALS, 0)
+
+    if len(sessions) >= 2 and usable:
+        for i in range(max(1, len(usable) - width + 1)):
+            window = set(usable[i : i + width])
+            inside = sum(1 for s in sessions if day_of[s.id] in window)
+            penalty["spread"] += inside * (inside - 1) // 2
+    same_track_day = Counter((s.track, day_of[s.id]) for s in sessions if s.track is not None)
+    penalty["track_days"] = sum(n * (n - 1) // 2 for n in same_track_day.values())
+    for s in sessions:
+        p = placed[s.id]
+        if s.prefer.dates and day_of[s.id] not in s.prefer.dates:
+            penalty["prefer_date"] += 1
+        if s.prefer.venues and p.venue not in s.prefer.venues:
+            penalty["prefer_venue"] += 1
+        if s.prefer.time:
+            begins, ends = wall(p.start), wall(p.end)
+            ends_at = minute_of_day(ends) + 1440 * (ends.date() - begins.date()).days
+            first, last = s.prefer.time
+            if not (first <= minute_of_day(begins) and ends_at <= last):
+                penalty["prefer_time"] += 1
+    for s in sessions:
+        p = placed[s.id]
+        begins, ends = wall(p.start), wall(p.end)
+        ends_at = minute_of_day(ends) + 1440 * (ends.date() - begins.date()).days
+
+        where = (day_of[s.id], p.venue, minute_of_day(begins), ends_at)
+        penalty["prefer"] += sum(w.weight for w in s.wishes if not _meets(w, *where))
+        penalty["avoid"] += sum(w.weight for w in s.avoid if _meets(w, *where))
+    for tag, weight in festival.weights.tag_overlap:
+        tagged = sorted(s.id for s in sessions if tag in s.tags)
+        for a, b in combinations(tagged, 2):
+            if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
+                penalty["tag_overlap"] += weight
+    longest_day = max((v.closes - v.opens for v in festival.venues), default=1440)
+    held: dict[str, list[Session]] = defaultdict(list)
+    for s in sessions:
+        for person in dict.fromkeys(s.people):
+            held[person].append(s)
+    for person in festival.people:
+        mine = held.get(person.id, [])
+        if mine:
+            need = max(1, -(-sum(s.duration for s in mine) // max(1, longest_day)))
+            penalty["person_days"] += len({day_of[s.id] for s in mine}) - need
+    for choice in festival.interest:
+        chosen = sorted(sid for sid in set(choice.sessions) if sid in placed)
+        for a, b in combinations(chosen, 2):
+            if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
+                penalty["attendee_clash"] += 1
+    capacity = {v.id: v.capacity for v in festival.venues}
+    for s in sessions:
+        seats = capacity[placed[s.id].venue]
+        if s.attendance and seats:
+            penalty["room_fit"] += 100 * max(0, seats - s.attendance) // seats
+    for group in festival.together:
+        if group.weight:
+            penalty["together"] += group.weight * len(together_breaks(festival, group, placed))
+    penalty["total"] = sum(festival.weight(g) * penalty[g] for g in SOFT_GOALS)
+    return penalty
+
+
+def _meets(wish: Wish, day: date, venue: str, begins: int, ends: int) -> bool:
+    """Whether a session on `day` in `venue`, from minute `begins` to `ends` of the wall
+    clock, is where `wish` names: each part it gives holds."""
+    in_time = wish.time is None or (wish.time[0] <= begins and ends <= wish.time[1])
+    return (
+        (not wish.dates or day in wish.dates)
+        and (not wish.venues or venue in wish.venues)
+        and in_time
+    )
+
+
+def moves(festival: Festival, timetable: Timetable, previous: Timetable) -> dict[str, int]:
+    """How many published sessions moved, and how (recomputed from the placements)."""
+    wall = Wall(festival)
+    now = {p.session: p for p in timetable.placements}
+    counted = {"moved": 0, "moved_date": 0, "moved_time": 0, "moved_venue": 0}
+    for old in previous.placements:
+        new = now.get(old.session)
+        if new is None:
+            continue
+        changed_start = new.start != old.start
+        changed_venue = new.venue != old.venue
+        counted["moved"] += changed_start or changed_venue
+        same_date = wall.date(new.start) == wall.date(old.start)
+        counted["moved_date"] += not same_date
+        counted["moved_time"] += changed_start and same_date
+        counted["moved_venue"] += changed_venue
+    return counted
+
+
+def together_breaks(festival: Festival, group: Together, placed: dict[str, Placement]) -> list[str]:
+    """What keeps a `[[together]]` group apart, one line per day or venue beyond the first
+    or per broken link of a block (sessions not placed are left out)."""
+    wall = Wall(festival)
+    here = [placed[sid] for sid in group.sessions if sid in placed]
+    found = []
+    if group.same_day:
+        dates = sorted({wall.date(p.start) for p in here})
+        found += [f"also on {d}" for d in dates[1:]]
+    if group.same_venue:
+        venues = sorted({p.venue for p in here}, key=[p.venue for p in here].index)
+        found += [f"also in {v}" for v in venues[1:]]
+    if group.same == "block":
+        changeover = {v.id: timedelta(minutes=v.changeover) for v in festival.venues}
+        step = timedelta(minutes=festival.step)
+        for a, b in pairwise(here):
+            gap = b.start - (a.end + changeover[a.venue])
+            if a.venue != b.venue or not timedelta(0) <= gap < step:
+                found.append(f"{b.session!r} does not follow {a.session!r} in {a.venue}")
+    return found
