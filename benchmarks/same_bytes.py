@@ -18,7 +18,8 @@ compares the two sets of publications file by file and byte by byte, prints
 the first differences, and exits 1 if any file differs (0 if none). Left out:
 each folder's hidden `.festival-rendered.json`, never served: it records what
 each feed was rendered from, including a digest of the code that rendered it,
-so it changes with every change to the code by design.
+so it changes with every change to the code by design; and what a version
+leaves beside a folder (an older one's lock file), which is no publication.
 
 Run from the repository's root with the development environment active; each
 tree runs in its own process with its own `scheduler` package on `PYTHONPATH`.
@@ -126,7 +127,9 @@ def digests(folder: Path) -> dict[str, str]:
     return {
         str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != RENDERED
+        if path.is_file()
+        and path.name != RENDERED
+        and not path.relative_to(folder).parts[0].startswith(".")  # aids beside a folder
     }
 
 

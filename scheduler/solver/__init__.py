@@ -118,7 +118,7 @@ def solve(
         if halt.is_set():
             return _ended_early(started, halt)
     whole = replace(options, time_limit=whole_budget(options.time_limit, size))
-    return _solve_whole(festival, replace(job, options=whole))
+    return _solve_whole(festival, table, replace(job, options=whole))
 
 
 def whole_budget(time_limit: float, size: int) -> float:
@@ -147,12 +147,13 @@ def _ended_early(started: float, halt: Halt) -> Result:
     )
 
 
-def _solve_whole(festival: Festival, job: Job) -> Result:
-    """Solve the whole festival as one model, from a first-fit hint."""
+def _solve_whole(festival: Festival, table: Table, job: Job) -> Result:
+    """Solve the whole festival as one model (venue starts from `table`), from a first-fit
+    hint."""
     options, on_progress, stop, started = job.options, job.on_progress, job.stop, job.started
     previous, keep = job.previous, job.keep
     try:
-        built = Formulation(festival, previous=previous, keep=keep, stop=stop)
+        built = Formulation(festival, previous=previous, keep=keep, stop=stop, table=table)
         if built.has_moves:
             built.model.minimize(built.disruption)
         else:

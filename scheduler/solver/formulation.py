@@ -31,7 +31,7 @@ from . import goals, hard
 from .clock import Clock
 from .engine import Stopped, cp_solver, lighten, run
 from .first_fit import first_fit
-from .grid import DAY, day_grid, eligible_venues
+from .grid import DAY, Table, day_grid, eligible_venues, starts_table
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,11 @@ class Formulation:
         keep: Mapping[str, str] | None = None,
         explain: bool = False,
         stop: threading.Event | None = None,
+        table: Table | None = None,
     ):
         """`previous`: the published timetable (its moves are counted); `keep`: sessions
-        that may not move, and why. Setting `stop` while the model is built raises
-        `Stopped`."""
+        that may not move, and why; `table`: the festival's `grid.starts_table`, where the
+        caller has it. Setting `stop` while the model is built raises `Stopped`."""
         self.festival = festival
         self.stop = stop or threading.Event()
         self.explain = explain
@@ -97,13 +98,12 @@ class Formulation:
         }
         self.keep = dict(keep or {})
         self.published = len(previous.placements) if previous else 0
-        #: session → eligible venue → the starts its hours and closures allow (a plan only)
-        self.venue_domain: dict[str, dict[str, list[int]]] = {s.id: {} for s in self.sessions}
-        #: the same, for the venues that allow any start, and the matching slot variable
-        self.starts_in: dict[str, dict[str, list[int]]] = {s.id: {} for s in self.sessions}
+        #: session → eligible venue → the starts its days, hours, slots, blocks and closures
+        #: allow (a plan only: explain mode states those rules as guarded constraints); the
+        #: one domain the model's venue starts and first fit both read
+        self.table: Table = {} if explain else table or starts_table(festival)
+        #: session → venue → the session's start there, in grid units (a plan only)
         self.begins: dict[str, dict[str, cp_model.IntVar]] = {s.id: {} for s in self.sessions}
-        self._hours_starts: dict[tuple[str, int, int], list[int]] = {}
-        self._open_starts: dict[tuple[str, int, int], list[int]] = {}
         self.check_stop()
         self._variables()
         for rule in hard.RULES:
@@ -221,7 +221,7 @@ class Formulation:
         """Hint a first-fit placement (`first_fit.first_fit`); returns how many it placed."""
         wanted = {sid: (p.venue, self.minutes(p.start)) for sid, p in self.previous.items()}
         must = {sid: wanted[sid] for sid in self.keep if sid in wanted}
-        places = first_fit(self.festival, self.starts_in, self.clock, wanted, must, self.stop)
+        places = first_fit(self.festival, self.table, self.clock, wanted, must, self.stop)
         self.hint_places(places)
         return len(places)
 

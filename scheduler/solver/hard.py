@@ -24,7 +24,6 @@ from .grid import (
     block_windows,
     complement,
     grid_starts,
-    minutes_between,
     slot_starts,
     travel_times,
 )
@@ -44,8 +43,9 @@ def _avoid(m: Formulation, s: Session, period: Period, *enforce: cp_model.IntVar
 # Some rules are kept by the variables' domains in a plan, and only explain mode,
 # which must be able to switch them off, states them as constraints: the days
 # (`_variables` offers allowed days only), a session's eligible venues (a venue
-# Boolean exists only where `eligible_venues` allows) and the venues' hours and
-# closures (the domain of each venue's start variable, `venue_domain`).
+# Boolean exists only where `eligible_venues` allows) and the venues' hours, slots,
+# blocks and closures (the domain of each venue's start variable: the session's row
+# of `grid.starts_table`, `m.table`, built once before any rule).
 
 
 def festival_days(m: Formulation) -> None:
@@ -156,12 +156,13 @@ def sessions_venues(m: Formulation) -> None:
 def venues_hours(m: Formulation) -> None:
     """A session lies inside the opening hours of its venue.
 
-    In a plan, `venue_domain[session][venue]` becomes the grid starts inside the
-    hours; `venues_closed` takes the closures out of it, and `venues_changeover`
-    makes it the domain of the pair's start variable. Explain mode states the
+    In a plan the venue starts' domains (`m.table`) keep it; explain mode states the
     same starts as a guarded constraint on the session's start.
     """
+    if not m.explain:
+        return
     offsets = [m.day_offset[d] for d in m.days]
+    inside: dict[tuple[str, int], list[int]] = {}
     for j, v in enumerate(m.festival.venues):
         guard = m.when(
             "venues.hours",
@@ -172,31 +173,22 @@ def venues_hours(m: Formulation) -> None:
             here = m.at[s.id].get(v.id)
             if here is None:
                 continue
-            key = (v.id, s.duration, s.span)
-            if key not in m._hours_starts:
-                m._hours_starts[key] = grid_starts(
-                    m.festival,
-                    m.clock,
-                    v,
-                    s.duration,
-                    offsets,
-                    closures=False,
-                    span=None if m.explain else s.span,  # explain: slots on their own
+            key = (v.id, s.duration)
+            if key not in inside:  # slots, blocks and closures are rules of their own here
+                inside[key] = grid_starts(
+                    m.festival, m.clock, v, s.duration, offsets, closures=False, span=None
                 )
-            if m.explain:
-                m.model.add_linear_expression_in_domain(
-                    m.start[s.id], cp_model.Domain.from_values(m._hours_starts[key])
-                ).only_enforce_if(here, *guard)
-            else:
-                m.venue_domain[s.id][v.id] = m._hours_starts[key]
+            m.model.add_linear_expression_in_domain(
+                m.start[s.id], cp_model.Domain.from_values(inside[key])
+            ).only_enforce_if(here, *guard)
 
 
 def venues_slots(m: Formulation) -> None:
     """In a venue with `slots`, a session starts at a slot and ends by the end of the
     `span`-th slot from it.
 
-    In a plan `venues_hours` puts only those starts in `venue_domain`; explain mode
-    states them here, behind a guard per venue.
+    In a plan the venue starts' domains (`m.table`) keep it; explain mode states them
+    here, behind a guard per venue.
     """
     if not m.explain:
         return  # kept by the venue domains
@@ -289,24 +281,12 @@ def venues_blocks(m: Formulation) -> None:
 def venues_closed(m: Formulation) -> None:
     """A session does not overlap a closure of its venue.
 
-    In a plan, the starts that would overlap a closure leave `venue_domain`
-    (see `venues_hours`); explain mode forbids them behind a guard per closure.
+    In a plan the venue starts' domains (`m.table`) keep it; explain mode forbids the
+    overlap behind a guard per closure.
     """
+    if not m.explain:
+        return
     for j, v in enumerate(m.festival.venues):
-        if not m.explain:
-            closed = [minutes_between(m.clock, p) for p in v.closed]
-            for s in m.sessions:
-                if v.id not in m.venue_domain[s.id]:
-                    continue
-                key = (v.id, s.duration, s.span)
-                if key not in m._open_starts:
-                    m._open_starts[key] = [
-                        t
-                        for t in m.venue_domain[s.id][v.id]
-                        if not any(a < t + s.duration and t < b for a, b in closed)
-                    ]
-                m.venue_domain[s.id][v.id] = m._open_starts[key]
-            continue
         for period in v.closed:
             guard = m.when(
                 "venues.closed",
@@ -323,9 +303,9 @@ def venues_closed(m: Formulation) -> None:
 def venues_changeover(m: Formulation) -> None:
     """A venue holds one session at a time, `changeover` minutes apart.
 
-    Each (session, venue) pair has its own start variable, whose domain is
-    `venue_domain` (hours and closures kept), equal to the session's start
-    when the venue is chosen: the alternative-resource formulation.
+    Each (session, venue) pair has its own start variable, whose domain is the pair's
+    starts in `m.table` (days, hours, slots, blocks and closures kept), equal to the
+    session's start when the venue is chosen: the alternative-resource formulation.
     """
     for j, v in enumerate(m.festival.venues):
         guard = m.when(
@@ -345,11 +325,10 @@ def venues_changeover(m: Formulation) -> None:
                 m.model.add_implication(present, here)
                 m.model.add_bool_or([~here, ~guard[0], present])
             else:
-                starts = m.venue_domain[s.id][v.id]
+                starts = m.table[s.id].get(v.id)
                 if not starts:
                     m.model.add(here == 0)
                     continue
-                m.starts_in[s.id][v.id] = starts
                 slot = m.model.new_int_var_from_domain(
                     cp_model.Domain.from_values([t // m.unit for t in starts]),
                     f"{s.id}.slot.{v.id}",
