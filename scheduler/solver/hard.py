@@ -1,43 +1,42 @@
 """The hard rules in the CP-SAT model: one function per rule of `scheduler.rules`.
 
-Each function is named after its rule (`venues.hours` → `venues_hours`) and adds
-that rule to a `Formulation`: as constraints, or, where the variables' domains
-keep it, by building those domains. In explain mode each instance of a rule is
-switched by its own guard literal (`Formulation.when`). `RULES` lists them in the
-order the model adds them.
+Each function is named after its rule (`people.break` → `people_break`) and adds
+that rule to a `Formulation` as constraints; a rule the variables' domains keep in a
+plan is stated here in explain mode only, where each instance of a rule is switched by
+its own guard literal (`Formulation.when`). The rules of where a session may be held
+are in `venue_rules`. `RULES` lists them all, in the order the model adds them (which
+changes the model's text, never its solutions).
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Callable, Sequence
-from datetime import timedelta
+from collections.abc import Callable
 from itertools import combinations, pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from .. import days
-from ..model import Keep, Period, Session, clock_time, clock_window
+from ..model import Keep, Session
 from .grid import (
     DAY,
-    block_windows,
-    complement,
-    grid_starts,
-    slot_starts,
     travel_times,
+)
+from .venue_rules import (
+    avoid_period,
+    sessions_cities,
+    sessions_needs,
+    sessions_venues,
+    venues_blocks,
+    venues_capacity,
+    venues_changeover,
+    venues_closed,
+    venues_hours,
+    venues_slots,
 )
 
 if TYPE_CHECKING:
     from .formulation import Formulation
-
-
-def _avoid(m: Formulation, s: Session, period: Period, *enforce: cp_model.IntVar) -> None:
-    """Session `s` does not overlap `period` (when every `enforce` literal holds)."""
-    forbidden = (m.minutes(period.start) - s.duration + 1, m.minutes(period.end) - 1)
-    allowed = complement([forbidden], 0, m.horizon)
-    if allowed is not None:
-        m.model.add_linear_expression_in_domain(m.start[s.id], allowed).only_enforce_if(*enforce)
 
 
 # Some rules are kept by the variables' domains in a plan, and only explain mode,
@@ -91,259 +90,6 @@ def festival_max_sessions_per_day(m: Formulation) -> None:
     guard = m.when(key, key, f"at most {limit} sessions a day")
     for d in m.days:
         m.model.add(sum(m.on[s.id][d] for s in m.sessions) <= limit).only_enforce_if(guard)
-
-
-def _bar_venues(m: Formulation, name: str, field: str, bars: Any, text: Any) -> None:
-    """Explain mode: session `s` is not in venue `v` where `bars(s, v)`, guarded by
-    the instance of rule `name` at `sessions[i].<field>`. In a plan the venue
-    Boolean does not exist (`eligible_venues`), so there is nothing to add."""
-    if not m.explain:
-        return  # kept by the venue Booleans: only eligible venues have one
-    for s in m.sessions:
-        for v in m.festival.venues:
-            if bars(s, v):
-                guard = m.when(name, f"sessions[{m.index[s.id]}].{field}", text(s))
-                m.model.add(m.at[s.id][v.id] == 0).only_enforce_if(guard)
-
-
-def venues_capacity(m: Formulation) -> None:
-    """A session's expected attendance fits its venue."""
-    biggest = max(x.capacity for x in m.festival.venues)
-    _bar_venues(
-        m,
-        "venues.capacity",
-        "attendance",
-        lambda s, v: v.capacity < s.attendance,
-        lambda s: (
-            f"session {s.id!r} expects {s.attendance} people (the biggest venue holds {biggest})"
-        ),
-    )
-
-
-def sessions_needs(m: Formulation) -> None:
-    """A session's venue has every feature it needs."""
-    _bar_venues(
-        m,
-        "sessions.needs",
-        "needs",
-        lambda s, v: not s.needs <= v.features,
-        lambda s: f"session {s.id!r} needs {', '.join(sorted(s.needs))}",
-    )
-
-
-def sessions_cities(m: Formulation) -> None:
-    """A session with `cities` is held in one of them."""
-    _bar_venues(
-        m,
-        "sessions.cities",
-        "cities",
-        lambda s, v: bool(s.cities) and v.city not in s.cities,
-        lambda s: f"session {s.id!r} must be in {', '.join(s.cities)}",
-    )
-
-
-def sessions_venues(m: Formulation) -> None:
-    """A session with `venues` is held in one of them."""
-    _bar_venues(
-        m,
-        "sessions.venues",
-        "venues",
-        lambda s, v: bool(s.venues) and v.id not in s.venues,
-        lambda s: f"session {s.id!r} must be in venue {', '.join(s.venues)}",
-    )
-
-
-def venues_hours(m: Formulation) -> None:
-    """A session lies inside the opening hours of its venue.
-
-    In a plan the venue starts' domains (`m.table`) keep it; explain mode states the
-    same starts as a guarded constraint on the session's start.
-    """
-    if not m.explain:
-        return
-    offsets = [m.day_offset[d] for d in m.days]
-    inside: dict[tuple[str, int], list[int]] = {}
-    for j, v in enumerate(m.festival.venues):
-        guard = m.when(
-            "venues.hours",
-            f"venues[{j}].hours",
-            f"venue {v.id!r} is open {clock_window(v.opens, v.closes)}",
-        )
-        for s in m.sessions:
-            here = m.at[s.id].get(v.id)
-            if here is None:
-                continue
-            key = (v.id, s.duration)
-            if key not in inside:  # slots, blocks and closures are rules of their own here
-                inside[key] = grid_starts(
-                    m.festival, m.clock, v, s.duration, offsets, closures=False, span=None
-                )
-            m.model.add_linear_expression_in_domain(
-                m.start[s.id], cp_model.Domain.from_values(inside[key])
-            ).only_enforce_if(here, *guard)
-
-
-def venues_slots(m: Formulation) -> None:
-    """In a venue with `slots`, a session starts at a slot and ends by the end of the
-    `span`-th slot from it.
-
-    In a plan the venue starts' domains (`m.table`) keep it; explain mode states them
-    here, behind a guard per venue.
-    """
-    if not m.explain:
-        return  # kept by the venue domains
-    offsets = [m.day_offset[d] for d in m.days]
-    for j, v in enumerate(m.festival.venues):
-        if not v.has_slots:
-            continue
-        guard = m.when("venues.slots", f"venues[{j}].slots", f"venue {v.id!r} has slots")
-        for s in m.sessions:
-            here = m.at[s.id].get(v.id)
-            if here is None:
-                continue
-            starts = [
-                t
-                for o in offsets
-                for t in slot_starts(m.festival, m.clock, v, s.duration, o, s.span)
-            ]
-            m.model.add_linear_expression_in_domain(
-                m.start[s.id], cp_model.Domain.from_values(starts)
-            ).only_enforce_if(here, *guard)
-
-
-def venues_blocks(m: Formulation) -> None:
-    """In a venue with `blocks`, a session lies inside one block; with `[festival]
-    one_track_per_block`, or a `[[blocks]]` entry naming a block's track, the sessions
-    with a track in one block share it.
-
-    In a plan the venue domains keep sessions inside blocks (see `grid_starts`); explain
-    mode states it here. A block that may hold sessions of two tracks gets a track
-    variable, equal to the track of each session whose start falls in the block in that
-    venue; a block with a `[[blocks]]` entry bars the other tracks.
-    """
-    tracks = {t.id: i + 1 for i, t in enumerate(m.festival.tracks)}
-    named = {(b.venue, b.date, b.window): (i, b) for i, b in enumerate(m.festival.blocks)}
-    offsets = [m.day_offset[d] for d in m.days]
-    for j, v in enumerate(m.festival.venues):
-        if not v.has_blocks:
-            continue
-        here_with_track = [s for s in m.sessions if s.track and v.id in m.at[s.id]]
-        windows = {o: block_windows(m.festival, m.clock, v, o) for o in offsets}
-        if m.explain:
-            guard = m.when(
-                "venues.blocks", f"venues[{j}].blocks", f"{v.id!r} holds sessions in blocks"
-            )
-            for s in m.sessions:
-                here = m.at[s.id].get(v.id)
-                if here is not None:
-                    inside = [
-                        t
-                        for t in m.grid[s.id]
-                        if any(a <= t and t + s.duration <= b for a, b in windows[m.clock.day(t)])
-                    ]
-                    m.model.add_linear_expression_in_domain(
-                        m.start[s.id], cp_model.Domain.from_values(inside)
-                    ).only_enforce_if(here, *guard)
-        for o in offsets:
-            day = m.festival.start + timedelta(days=o)
-            for (a, b), window in zip(windows[o], v.blocks_on(day), strict=True):
-                entry = named.get((v.id, day, window))
-                if not (m.festival.one_track_per_block or entry):
-                    continue
-                members = [
-                    s for s in here_with_track if _starts_within(m.grid[s.id], a, b - s.duration)
-                ]
-                if entry is None and len({s.track for s in members}) < 2:
-                    continue
-                shown = f"{v.id} {day} {clock_time(window[0])}"
-                if entry is not None:
-                    i, block = entry
-                    guard = m.when("venues.blocks", f"blocks[{i}]", f"{shown} holds {block.track}")
-                    members = [s for s in members if s.track != block.track]
-                else:
-                    guard = m.when(
-                        "venues.blocks", "festival.one_track_per_block", f"{shown} holds one track"
-                    )
-                    track = m.model.new_int_var(1, len(tracks), f"{shown}.track")
-                for s in members:
-                    inside = m.model.new_bool_var(f"{s.id}.in.{shown}")
-                    outside = cp_model.Domain(a, b - s.duration).complement()
-                    m.model.add_linear_expression_in_domain(m.start[s.id], outside).only_enforce_if(
-                        ~inside
-                    )
-                    here = m.at[s.id][v.id]
-                    if entry is not None:  # another track: not in this block
-                        m.model.add_bool_or([~here, ~inside]).only_enforce_if(*guard)
-                    else:
-                        m.model.add(track == tracks[s.track]).only_enforce_if(here, inside, *guard)
-
-
-def venues_closed(m: Formulation) -> None:
-    """A session does not overlap a closure of its venue.
-
-    In a plan the venue starts' domains (`m.table`) keep it; explain mode forbids the
-    overlap behind a guard per closure.
-    """
-    if not m.explain:
-        return
-    for j, v in enumerate(m.festival.venues):
-        for period in v.closed:
-            guard = m.when(
-                "venues.closed",
-                f"venues[{j}].closed",
-                f"venue {v.id!r} is closed {m.period_shown(period)}",
-            )
-            for s in m.sessions:
-                here = m.at[s.id].get(v.id)
-                if here is None:
-                    continue
-                _avoid(m, s, period, here, *guard)
-
-
-def venues_changeover(m: Formulation) -> None:
-    """A venue holds one session at a time, `changeover` minutes apart.
-
-    Each (session, venue) pair has its own start variable, whose domain is the pair's
-    starts in `m.table` (days, hours, slots, blocks and closures kept), equal to the
-    session's start when the venue is chosen: the alternative-resource formulation.
-    """
-    for j, v in enumerate(m.festival.venues):
-        guard = m.when(
-            "venues.changeover",
-            f"venues[{j}]",
-            f"venue {v.id!r} holds one session at a time"
-            + (f", {v.changeover} min apart" if v.changeover else ""),
-        )
-        intervals = []
-        for s in m.sessions:
-            here = m.at[s.id].get(v.id)
-            if here is None:
-                continue
-            if m.explain:
-                begins = m.start[s.id]
-                present = m.model.new_bool_var(f"{s.id}.in.{v.id}.counted")
-                m.model.add_implication(present, here)
-                m.model.add_bool_or([~here, ~guard[0], present])
-            else:
-                starts = m.table[s.id].get(v.id)
-                if not starts:
-                    m.model.add(here == 0)
-                    continue
-                slot = m.model.new_int_var_from_domain(
-                    cp_model.Domain.from_values([t // m.unit for t in starts]),
-                    f"{s.id}.slot.{v.id}",
-                )
-                m.model.add(m.slot[s.id] == slot).only_enforce_if(here)
-                m.begins[s.id][v.id] = slot
-                begins = m.unit * slot
-                present = here
-            intervals.append(
-                m.model.new_optional_fixed_size_interval_var(
-                    begins, s.duration + v.changeover, present, f"{s.id}.in.{v.id}"
-                )
-            )
-        if len(intervals) > 1:
-            m.model.add_no_overlap(intervals)
 
 
 def people_break(m: Formulation) -> None:
@@ -476,7 +222,7 @@ def sessions_unavailable(m: Formulation) -> None:
                 f"sessions[{m.index[s.id]}].unavailable",
                 f"session {s.id!r} is unavailable {m.period_shown(period)}",
             )
-            _avoid(m, s, period, *guard)
+            avoid_period(m, s, period, *guard)
 
 
 def people_unavailable(m: Formulation) -> None:
@@ -490,7 +236,7 @@ def people_unavailable(m: Formulation) -> None:
             for s in m.sessions:
                 if person.id not in s.people:
                     continue
-                _avoid(m, s, period, *guard)
+                avoid_period(m, s, period, *guard)
 
 
 def people_one_city_per_day(m: Formulation) -> None:
@@ -687,9 +433,3 @@ RULES: tuple[Callable[[Formulation], None], ...] = (
     sessions_pinned,
     freeze_until,
 )
-
-
-def _starts_within(grid: Sequence[int], low: int, high: int) -> bool:
-    """Whether the sorted starts `grid` hold one in [low, high]."""
-    i = bisect.bisect_left(grid, low)
-    return i < len(grid) and grid[i] <= high
