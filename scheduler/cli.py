@@ -257,8 +257,8 @@ def plan(
     Example:
         festival plan config/festival.toml --out calendars --freeze-until 2023-10-20
     """
-    from . import days, diff, solver, terminal
     from . import plan as planning
+    from . import solver, terminal
 
     started = time.perf_counter()  # --max-seconds counts from the definition's read
     festival = _load(config_path)
@@ -314,28 +314,8 @@ def plan(
                 "interrupted before any timetable was found; nothing published", 130
             ) from None
         raise
-    if quiet:
-        return
-    if not done.result.interrupted:  # else `offer` has shown it
-        terminal.console().print(terminal.timetable_table(festival, done.timetable))
-        click.echo(terminal.summary(festival, done.result, done.timetable))
-    if done.attendees is not None:
-        click.echo(terminal.clash_line(done.attendees, done.attendees_before, festival))
-    if done.changes:
-        click.echo("\nChanges since the published plan:")
-        if by == "person":
-            names = {p.id: p.name for p in festival.people}
-            click.echo(diff.render_by_person(list(done.changes), days.zone(festival), names))
-        else:
-            click.echo(diff.render(list(done.changes), days.zone(festival)))
-    elif done.timetable.moves:
-        click.echo("No changes to the published plan.")
-    assert done.published is not None
-    written = len(done.published.served(done.published.written))
-    click.echo(
-        f"Published {out}/: {written} file{'s' if written != 1 else ''} written, "
-        f"{len(done.published.served(done.published.unchanged))} unchanged."
-    )
+    if not quiet:
+        terminal.report(festival, done, out, by_person=by == "person")
 
 
 @cli.command()

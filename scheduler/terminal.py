@@ -15,7 +15,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from rich.console import Console
@@ -23,10 +24,13 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from . import days
+from . import days, diff
 from .interest import Clashes
 from .model import SOFT_GOALS, Festival, Timetable
 from .solver import Progress, Result
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 T = TypeVar("T")
 #: how often the waiting main thread comes back to Python: the kernel may hand Ctrl-C to
@@ -101,6 +105,32 @@ def summary(festival: Festival, result: Result, timetable: Timetable) -> str:
         else ""
     )
     return f"{head}; solved in {result.wall_time:.2f} s. Validator: every rule holds." + clock
+
+
+def report(festival: Festival, done: Plan, out: Path, by_person: bool = False) -> None:
+    """What `festival plan` prints once it has published: the timetable and the summary
+    (unless Ctrl-C's offer showed them), the attendees' clashes, what changed since the
+    published plan (session by session, or person by person), and the files written."""
+    if not done.result.interrupted:
+        console().print(timetable_table(festival, done.timetable))
+        click.echo(summary(festival, done.result, done.timetable))
+    if done.attendees is not None:
+        click.echo(clash_line(done.attendees, done.attendees_before, festival))
+    if done.changes:
+        click.echo("\nChanges since the published plan:")
+        if by_person:
+            names = {p.id: p.name for p in festival.people}
+            click.echo(diff.render_by_person(list(done.changes), days.zone(festival), names))
+        else:
+            click.echo(diff.render(list(done.changes), days.zone(festival)))
+    elif done.timetable.moves:
+        click.echo("No changes to the published plan.")
+    assert done.published is not None
+    written = len(done.published.served(done.published.written))
+    click.echo(
+        f"Published {out}/: {written} file{'s' if written != 1 else ''} written, "
+        f"{len(done.published.served(done.published.unchanged))} unchanged."
+    )
 
 
 def clash_line(now: Clashes, before: Clashes | None, festival: Festival) -> str:
