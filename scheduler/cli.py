@@ -15,6 +15,7 @@ import functools
 import importlib.resources
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .starter import DEFINITION
+
 if TYPE_CHECKING:
     from .model import Festival
-
-DEFAULT_CONFIG = Path("config") / "festival.toml"
 
 
 class Failed(click.ClickException):
@@ -49,9 +50,25 @@ def reported() -> Iterator[None]:
         raise Failed(str(error), error.exit_code) from None
 
 
+@contextmanager
+def _told_if_interrupted(out: Path, stop: threading.Event) -> Iterator[None]:
+    """Say that Ctrl-C published nothing (exit 130), also when it came before any
+    timetable was found (which the library reports as none found, exit 1)."""
+    try:
+        yield
+    except Failed as error:
+        if error.exit_code == 130:
+            raise Failed(f"interrupted; nothing was published in {out}/", 130) from None
+        if error.exit_code == 1 and stop.is_set():
+            raise Failed(
+                "interrupted before any timetable was found; nothing published", 130
+            ) from None
+        raise
+
+
 def default_config() -> Path:
     """`config/festival.toml` here, else the default festival shipped in the package."""
-    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else shipped_festival()
+    return DEFINITION if DEFINITION.exists() else shipped_festival()
 
 
 def shipped_festival() -> Path:
@@ -180,16 +197,10 @@ def init(folder: Path) -> None:
     Example:
         festival init my-festival && cd my-festival && festival plan
     """
-    target = folder / DEFAULT_CONFIG
-    starter = (importlib.resources.files("scheduler") / "starter.toml").read_bytes()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("xb") as file:
-            file.write(starter)
-    except FileExistsError:
-        raise Failed(f"{target} already exists; edit it, or remove it first", 2) from None
-    except OSError as error:
-        raise Failed(f"cannot write {target}: {error.strerror or error}", 2) from None
+    from . import starter
+
+    with reported():
+        target = starter.write(folder)
     where = "" if folder == Path(".") else f"cd {folder} && "
     click.echo(f"Wrote {target}: edit it, then run `{where}festival plan`.")
 
@@ -262,9 +273,9 @@ def plan(
 
     started = time.perf_counter()  # --max-seconds counts from the definition's read
     festival = _load(config_path)
-    if config_path is None and not DEFAULT_CONFIG.exists():
+    if config_path is None and not DEFINITION.exists():
         click.echo(
-            f"No {DEFAULT_CONFIG} here: planning the default festival shipped with festival "
+            f"No {DEFINITION} here: planning the default festival shipped with festival "
             f"({shipped_festival()}) into {out.absolute()}/",
             err=True,
         )
@@ -303,17 +314,8 @@ def plan(
             on_wait=waiting,
         )
 
-    try:
-        with progress, reported():
-            done = ctrl_c.run(job)
-    except Failed as error:
-        if error.exit_code == 130:
-            raise Failed(f"interrupted; nothing was published in {out}/", 130) from None
-        if error.exit_code == 1 and ctrl_c.stop.is_set():
-            raise Failed(
-                "interrupted before any timetable was found; nothing published", 130
-            ) from None
-        raise
+    with _told_if_interrupted(out, ctrl_c.stop), progress, reported():
+        done = ctrl_c.run(job)
     if not quiet:
         terminal.report(festival, done, out, by_person=by == "person")
 

@@ -121,6 +121,27 @@ def solve(
     return _solve_whole(festival, table, replace(job, options=whole))
 
 
+def _outcome(
+    festival: Festival,
+    has_moves: bool,
+    last_status: str,
+    codes: list[int],
+    final: tuple[Timetable, dict[int, int]] | None,
+) -> tuple[Status, Timetable | None]:
+    """The status and timetable of a whole-model solve whose phases ended with `codes`:
+    optimal only if every phase proved its optimum; a re-plan stopped before its soft
+    goals' phase has its timetable scored by them, with no bound."""
+    if final is None:
+        return Status(last_status), None
+    status = Status.OPTIMAL if all(c == cp_model.OPTIMAL for c in codes) else Status.FEASIBLE
+    timetable = replace(final[0], status=status)
+    if has_moves and len(codes) == 1:  # interrupted before the soft goals
+        total = sum(festival.weight(g) * n for g, n in timetable.penalties.items())
+        timetable = replace(timetable, status=Status.FEASIBLE, objective=total, bound=0)
+        status = Status.FEASIBLE
+    return status, timetable
+
+
 def whole_budget(time_limit: float, size: int) -> float:
     """The whole model's deterministic budget at model `size`: `time_limit` up to
     `WHOLE_BUDGET_SIZE`, shrinking with the size beyond it, so that its wall-clock time
@@ -151,9 +172,8 @@ def _solve_whole(festival: Festival, table: Table, job: Job) -> Result:
     """Solve the whole festival as one model (venue starts from `table`), from a first-fit
     hint."""
     options, on_progress, stop, started = job.options, job.on_progress, job.stop, job.started
-    previous, keep = job.previous, job.keep
     try:
-        built = Formulation(festival, previous=previous, keep=keep, stop=stop, table=table)
+        built = Formulation(festival, job.previous, job.keep, stop=stop, table=table)
         if built.has_moves:
             built.model.minimize(built.disruption)
         else:
@@ -215,16 +235,7 @@ def _solve_whole(festival: Festival, table: Table, job: Job) -> Result:
     else:
         code, final = phase(Phase.SOFT_GOALS)
         codes.append(code)
-    status = Status(solver.status_name(code))
-    timetable = None
-    if final is not None:
-        proven = all(c == cp_model.OPTIMAL for c in codes)
-        status = Status.OPTIMAL if proven else Status.FEASIBLE
-        timetable = replace(final[0], status=status)
-        if built.has_moves and len(codes) == 1:  # interrupted before the soft goals
-            total = sum(festival.weight(g) * n for g, n in timetable.penalties.items())
-            timetable = replace(timetable, status=Status.FEASIBLE, objective=total, bound=0)
-            status = Status.FEASIBLE
+    status, timetable = _outcome(festival, built.has_moves, solver.status_name(code), codes, final)
     return Result(
         status=status,
         timetable=timetable,

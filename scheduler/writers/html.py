@@ -128,43 +128,51 @@ def _grouped(feeds: list[Feed]) -> list[tuple[str, list[Feed]]]:
     return list(groups.items())
 
 
-def render(
-    festival: Festival,
-    timetable: Timetable,
-    entries: tuple[Entry, ...],
-    latest: AtomEntry | None = None,
-) -> bytes:
-    """The page as UTF-8 bytes, with the `latest` revision's changes; the same inputs
-    give the same bytes."""
-    locale = LOCALES.get(festival.language, "en")
-    language = festival.language
-    usable = set(days.festival_days(festival))
-    tracks = festival.tracks_by_id
-    venues = festival.venues_by_id
-    people = {p.id: p.name for p in festival.people}
-    separator = label(language, "list_separator")
+class _Page:
+    """What the page shows of one festival's sessions, each time formatted once (Babel's
+    formatting is the page's main cost)."""
 
-    formatted: dict[time, str] = {}  # formatting is the page's main cost: once per time
+    def __init__(self, festival: Festival):
+        self.festival = festival
+        self.locale = LOCALES.get(festival.language, "en")
+        self.tracks = festival.tracks_by_id
+        self.venues = festival.venues_by_id
+        self.people = {p.id: p.name for p in festival.people}
+        self.separator = label(festival.language, "list_separator")
+        self.formatted: dict[time, str] = {}
 
-    def hour_minute(moment: time) -> str:
-        if moment not in formatted:
-            formatted[moment] = format_skeleton("Hm", moment, locale=locale)
-        return formatted[moment]
+    def hour_minute(self, moment: time) -> str:
+        if moment not in self.formatted:
+            self.formatted[moment] = format_skeleton("Hm", moment, locale=self.locale)
+        return self.formatted[moment]
 
-    def clock(moment: datetime) -> str:
+    def clock(self, moment: datetime) -> str:
         """A time of day; with its zone's abbreviation where the wall clock shows it twice."""
-        wall = days.local(festival, moment)
-        shown = hour_minute(wall.time())
+        wall = days.local(self.festival, moment)
+        shown = self.hour_minute(wall.time())
         return f"{shown} {wall.tzname()}" if days.shows_twice(wall) else shown
 
-    def view(entry: Entry) -> dict:
-        track = tracks.get(entry.track) if entry.track else None
-        venue = venues.get(entry.venue)
+    def month(self, by_day: dict[date, list[Entry]], columns: list[str]) -> list[dict]:
+        """The calendar grid: every day of the window, a cell per venue in `columns`."""
+        usable = set(days.festival_days(self.festival))
+        return [
+            {
+                "date": format_skeleton("MMMEd", day, locale=self.locale),
+                "iso": day.isoformat(),
+                "usable": day in usable,
+                "cells": [self.cell(vid, day, by_day.get(day, [])) for vid in columns],
+            }
+            for day in days.date_range(self.festival.start, self.festival.end)
+        ]
+
+    def view(self, entry: Entry) -> dict:
+        track = self.tracks.get(entry.track) if entry.track else None
+        venue = self.venues.get(entry.venue)
         return {
             "id": entry.session,
             "anchor": links.session_anchor(entry.session),
             "title": entry.title,
-            "time": f"{clock(entry.start)}–{clock(entry.end)}",
+            "time": f"{self.clock(entry.start)}–{self.clock(entry.end)}",
             "venue": venue.name if venue else entry.venue,
             "address": venue.address if venue else "",
             "city": entry.city,
@@ -172,27 +180,29 @@ def render(
             "color": track.color if track else "gray",
             "on_color": text_on(track.color if track else "gray"),
             "track_id": entry.track or "",
-            "people": separator.join(people.get(p, p) for p in entry.people),
+            "people": self.separator.join(self.people.get(p, p) for p in entry.people),
             "subtitle": entry.subtitle,
             "abstract": entry.abstract,
             "description": entry.description,
             "cancelled": entry.status == "CANCELLED",
         }
 
-    def hm(minute: int) -> str:
-        return hour_minute(time(minute // 60 % 24, minute % 60))
+    def hm(self, minute: int) -> str:
+        return self.hour_minute(time(minute // 60 % 24, minute % 60))
 
-    def cell(vid: str, day: date, todays: list[Entry]) -> list[dict]:
+    def cell(self, vid: str, day: date, todays: list[Entry]) -> list[dict]:
         """One venue's day: its blocks (the track each holds), each with its slots (free
         ones too) or its sessions; a venue without blocks has one block without a head."""
         here = [e for e in todays if e.venue == vid]
-        venue = venues.get(vid)
+        venue = self.venues.get(vid)
         if venue is None or not (venue.has_blocks or venue.has_slots):
-            return [{"time": "", "rows": [{"time": "", "sessions": [view(e) for e in here]}]}]
-        named = {b.window: b.track for b in festival.blocks if b.venue == vid and b.date == day}
+            return [{"time": "", "rows": [{"time": "", "sessions": [self.view(e) for e in here]}]}]
+        named = {
+            b.window: b.track for b in self.festival.blocks if b.venue == vid and b.date == day
+        }
         windows = venue.blocks_on(day) if venue.has_blocks else ((0, 24 * 60),)
         slots = venue.slots_on(day) if venue.has_slots else ()
-        begins = {e.session: _wall_minute(festival, e.start) for e in here}
+        begins = {e.session: _wall_minute(self.festival, e.start) for e in here}
         ends = {e.session: begins[e.session] + _minutes(e) for e in here}
         blocks, placed = [], set()
         for a, b in windows:
@@ -205,7 +215,9 @@ def render(
                     starting = [e for e in inside if x <= begins[e.session] < y]
                     covered = any(begins[e.session] < x < ends[e.session] for e in live)
                     if starting or not covered:  # a slot a longer session runs on is not shown
-                        rows.append({"at": x, "time": f"{hm(x)}–{hm(y)}", "sessions": starting})
+                        rows.append(
+                            {"at": x, "time": f"{self.hm(x)}–{self.hm(y)}", "sessions": starting}
+                        )
                 rest = [e for e in inside if not any(x <= begins[e.session] < y for x, y in slots)]
                 rows += [{"at": begins[e.session], "time": "", "sessions": [e]} for e in rest]
             else:
@@ -214,22 +226,36 @@ def render(
             track_id = named.get((a, b)) or next(
                 (e.track for e in inside if e.track and e.status != "CANCELLED"), ""
             )
-            track = tracks.get(track_id)
+            track = self.tracks.get(track_id)
             blocks.append(
                 {
-                    "time": f"{hm(a)}–{hm(b)}" if venue.has_blocks else "",
+                    "time": f"{self.hm(a)}–{self.hm(b)}" if venue.has_blocks else "",
                     "track": track.name if track else "",
                     "color": track.color if track else "gray",
                     "rows": [
-                        {"time": row["time"], "sessions": [view(e) for e in row["sessions"]]}
+                        {"time": row["time"], "sessions": [self.view(e) for e in row["sessions"]]}
                         for row in rows
                     ],
                 }
             )
-        outside = [view(e) for e in here if e.session not in placed]  # e.g. cancelled ones
+        outside = [self.view(e) for e in here if e.session not in placed]  # e.g. cancelled ones
         if outside:
             blocks.append({"time": "", "rows": [{"time": "", "sessions": outside}]})
         return blocks
+
+
+def render(
+    festival: Festival,
+    timetable: Timetable,
+    entries: tuple[Entry, ...],
+    latest: AtomEntry | None = None,
+) -> bytes:
+    """The page as UTF-8 bytes, with the `latest` revision's changes; the same inputs
+    give the same bytes."""
+    locale = LOCALES.get(festival.language, "en")
+    language = festival.language
+    venues = festival.venues_by_id
+    page = _Page(festival)
 
     by_day: dict[date, list[Entry]] = {}
     for entry in sorted(entries, key=lambda e: (e.start, e.venue, e.session)):
@@ -238,32 +264,24 @@ def render(
     columns = [(v.id, v.name, v.city) for v in festival.venues] + [
         (vid, vid, "") for vid in sorted({e.venue for e in entries} - set(venues))
     ]
-    grid = []
-    for day in days.date_range(festival.start, festival.end):
-        todays = by_day.get(day, [])
-        grid.append(
-            {
-                "date": format_skeleton("MMMEd", day, locale=locale),
-                "iso": day.isoformat(),
-                "usable": day in usable,
-                "cells": [cell(vid, day, todays) for vid, _, _ in columns],
-            }
-        )
+    grid = page.month(by_day, [vid for vid, _, _ in columns])
     busiest = max((len(items) for items in by_day.values()), default=0)
     day_views = [
-        _day_view(festival, day, items, format_skeleton("MMMEd", day, locale=locale), view, hm)
+        _day_view(
+            festival, day, items, format_skeleton("MMMEd", day, locale=locale), page.view, page.hm
+        )
         for day, items in sorted(by_day.items())
     ]
     programme = [
         {
             "date": format_skeleton("yMMMEd", day, locale=locale),
             "iso": day.isoformat(),
-            "sessions": [view(e) for e in items],
+            "sessions": [page.view(e) for e in items],
         }
         for day, items in sorted(by_day.items())
     ]
     dates = format_interval(festival.start, festival.end, "yMMMd", locale=locale)
-    page = _ENVIRONMENT.get_template("index.html.j2").render(
+    html = _ENVIRONMENT.get_template("index.html.j2").render(
         festival=festival,
         lang=festival.language,
         label=lambda key, **values: label(language, key, **values),
@@ -296,7 +314,7 @@ def render(
             days.midnight(days.zone(festival), festival.end + timedelta(days=1)).isoformat(),
         ],
     )
-    return page.encode("utf-8")
+    return html.encode("utf-8")
 
 
 def _day_view(
