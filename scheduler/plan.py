@@ -29,7 +29,7 @@ class NoTimetable(errors.NoTimetableError):
         festival: Festival,
         result: solver.Result,
         explanation: solver.Explanation | None = None,
-        conflicts: Sequence[tuple[Violation, tuple[solver.Instance, ...]]] = (),
+        conflicts: Sequence[tuple[Violation, tuple[solver.RuleInstance, ...]]] = (),
     ):
         self.festival = festival
         self.result = result
@@ -159,7 +159,9 @@ def refuse_known_conflicts(
     raise NoTimetable(festival, solver.Result(Status.INFEASIBLE, None), conflicts=explained)
 
 
-def _renumbered(festival: Festival, part: Festival, rule: solver.Instance) -> solver.Instance:
+def _renumbered(
+    festival: Festival, part: Festival, rule: solver.RuleInstance
+) -> solver.RuleInstance:
     """`rule` of `part` (`Festival.only`) with its session keys as in `festival`."""
     index = {s.id: i for i, s in enumerate(festival.sessions)}
 

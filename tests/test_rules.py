@@ -165,7 +165,7 @@ def test_every_violation_label_is_a_registry_name(festival, timetable):
 @pytest.mark.parametrize("name", GUARDED)
 def test_each_hard_rule_has_its_function_in_the_model(name):
     function = name.lstrip("-").replace(".", "_").replace("-", "_")
-    assert getattr(hard, function, None) in hard.RULES, f"add hard.{function} to hard.RULES"
+    assert getattr(hard, function, None) in hard.BUILDERS, f"add hard.{function} to hard.BUILDERS"
 
 
 def test_repair_frees_the_partners_of_every_rule_that_ties_sessions():

@@ -44,7 +44,7 @@ def test_the_order_in_which_the_hard_rules_are_stated_does_not_matter(seed, monk
     stated in the reverse order, the rules give the same proven optimum."""
     festival = generate.festivals.loads(seed, generate.festivals.Shape(sessions=8, rules=0.6))
     forward = solver.solve(festival)
-    monkeypatch.setattr(hard, "RULES", tuple(reversed(hard.RULES)))
+    monkeypatch.setattr(hard, "BUILDERS", tuple(reversed(hard.BUILDERS)))
     backward = solver.solve(festival)
     assert forward.status == backward.status == Status.OPTIMAL
     assert forward.timetable.objective == backward.timetable.objective
@@ -411,9 +411,10 @@ def test_stop_is_honoured_while_the_model_is_built_and_hinted(monkeypatch, when)
             stop.set()
 
         rules = tuple(
-            changeover_then_stop if rule is hard.venues_changeover else rule for rule in hard.RULES
+            changeover_then_stop if rule is hard.venues_changeover else rule
+            for rule in hard.BUILDERS
         )
-        monkeypatch.setattr(hard, "RULES", rules)
+        monkeypatch.setattr(hard, "BUILDERS", rules)
     else:  # set while the first-fit hint is completed
         real_fit = formulation.first_fit
 

@@ -48,7 +48,7 @@ from .engine import (
     spent,
 )
 from .explain import Explanation, explain, where
-from .formulation import Formulation, Instance
+from .formulation import Formulation, RuleInstance
 from .grid import Table, eligible_venues, starts_table
 from .neighbourhoods import weighed_pairs
 from .search import NeighbourhoodSearch
@@ -56,12 +56,12 @@ from .search import NeighbourhoodSearch
 __all__ = [
     "LARGE",
     "Explanation",
-    "Instance",
     "ModelInvalid",
     "Options",
     "Phase",
     "Progress",
     "Result",
+    "RuleInstance",
     "eligible_venues",
     "explain",
     "size_of",

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 
 from ..model import Festival, Keep, Status, Timetable
 from .engine import cp_solver, run
-from .formulation import Formulation, Instance
+from .formulation import Formulation, RuleInstance
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Explanation:
     """Why no timetable exists: a minimal set of rule instances that cannot all hold."""
 
     status: Status  # INFEASIBLE (proven), FEASIBLE (a timetable exists) or UNKNOWN
-    rules: tuple[Instance, ...] = ()
+    rules: tuple[RuleInstance, ...] = ()
     minimal: bool = True  # False if shrinking the set ran out of time
 
 
@@ -89,7 +89,7 @@ def explain(
     )
 
 
-def where(festival: Festival, instance: Instance) -> str:
+def where(festival: Festival, instance: RuleInstance) -> str:
     """Where the definition states `instance`: `file:line: key` (the nearest key with a
     line), or the key alone for a command-line option."""
     if instance.key.startswith("--"):

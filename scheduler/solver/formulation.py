@@ -8,7 +8,7 @@ venue, each with its own start variable (whose domain keeps the venue's hours
 and closures) gating an optional interval.
 
 Every hard rule of `scheduler.rules` is one function of `hard` named after the
-rule (`venues.hours` → `hard.venues_hours`), applied here in `hard.RULES`' order;
+rule (`venues.hours` → `hard.venues_hours`), applied here in `hard.BUILDERS`' order;
 the soft goals and the moves are in `goals`. With `explain=True` every rule
 instance is switched by its own guard literal (see `when`), for
 `explain.explain` to find a conflicting subset.
@@ -35,7 +35,7 @@ from .grid import DAY, Table, day_grid, eligible_venues, starts_table
 
 
 @dataclass(frozen=True)
-class Instance:
+class RuleInstance:
     """One instance of a rule in the definition, as an explanation names it."""
 
     name: str  # the rule's name in `scheduler.rules`, e.g. "venues.capacity"
@@ -65,7 +65,7 @@ class Formulation:
         #: objective set when the hint was given
         self.completed: tuple[Timetable, dict[int, int]] | None = None
         self.model = cp_model.CpModel()
-        self.guards: dict[Instance, cp_model.IntVar] = {}
+        self.guards: dict[RuleInstance, cp_model.IntVar] = {}
         self.clock = Clock(festival)
         #: starts are whole multiples of this many minutes (the step, unless a clock
         #: change shifts the grid by less)
@@ -106,7 +106,7 @@ class Formulation:
         self.begins: dict[str, dict[str, cp_model.IntVar]] = {s.id: {} for s in self.sessions}
         self.check_stop()
         self._variables()
-        for rule in hard.RULES:
+        for rule in hard.BUILDERS:
             self.check_stop()
             rule(self)
         self.moves: dict[str, list] = {}
@@ -130,7 +130,7 @@ class Formulation:
         none in a plan, its own guard in explain mode."""
         if not self.explain:
             return []
-        instance = Instance(named(name), key, text)
+        instance = RuleInstance(named(name), key, text)
         if instance not in self.guards:
             self.guards[instance] = self.model.new_bool_var(f"guard[{key}] {text}")
         return [self.guards[instance]]

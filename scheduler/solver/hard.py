@@ -4,7 +4,7 @@ Each function is named after its rule (`people.break` → `people_break`) and ad
 that rule to a `Formulation` as constraints; a rule the variables' domains keep in a
 plan is stated here in explain mode only, where each instance of a rule is switched by
 its own guard literal (`Formulation.when`). The rules of where a session may be held
-are in `venue_rules`. `RULES` lists them all, in the order the model adds them (which
+are in `venue_rules`. `BUILDERS` lists them all, in the order the model adds them (which
 changes the model's text, never its solutions).
 """
 
@@ -405,7 +405,7 @@ def _stay(m: Formulation, reason: Keep) -> None:
 
 
 #: every hard rule of the model, in the order it is added
-RULES: tuple[Callable[[Formulation], None], ...] = (
+BUILDERS: tuple[Callable[[Formulation], None], ...] = (
     festival_days,
     festival_blackout,
     festival_max_sessions_per_day,

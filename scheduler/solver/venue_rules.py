@@ -2,7 +2,7 @@
 capacity, features, city and the venues a session allows; its opening hours, slots,
 blocks and closures; one session at a time in it. One function per rule of
 `scheduler.rules`, named after it (`venues.hours` → `venues_hours`), listed in
-`hard.RULES` with the others.
+`hard.BUILDERS` with the others.
 
 In a plan most of these are kept by the variables themselves: a venue Boolean exists
 only where `eligible_venues` allows, and each venue's start variable takes its domain
