@@ -15,7 +15,7 @@ from scheduler.model import Placement, Timetable
 from scheduler.solver import costs
 from scheduler.solver import neighbourhoods as lns
 from scheduler.solver.clock import Clock
-from scheduler.solver.engine import Halt, Job
+from scheduler.solver.engine import Halt, Job, Request
 from scheduler.solver.first_fit import first_fit
 from scheduler.solver.repair import repair
 
@@ -306,7 +306,7 @@ def test_repair_frees_the_talks_that_hold_the_places_of_those_left_out():
     nine = clock.minute(datetime(2023, 9, 28, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     table = solver.starts_table(festival)
     job = Job(OPTIONS, Halt(threading.Event(), None), started=0.0)
-    places = repair(festival, {"short": ("hall", nine)}, table, clock, job)
+    places = repair(Request(festival), {"short": ("hall", nine)}, table, clock, job)
     assert places is not None and set(places) == {"short", "long"}
     assert validate.violations(festival, as_timetable(festival, places)) == []
 

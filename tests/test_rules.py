@@ -19,6 +19,7 @@ from scheduler import plan as planning
 from scheduler.model import Keep, Period, Timetable, Together, Weights
 from scheduler.rules import Kind
 from scheduler.solver import goals, hard, repair
+from scheduler.solver.engine import Request
 from scheduler.solver.formulation import Formulation
 
 CHECKED = rules.names(Kind.SHAPE, Kind.HARD, Kind.REPLAN)
@@ -204,9 +205,9 @@ def _coverage() -> tuple[set[str], set[str]]:
         festival, witness = generate.published(seed, shapes[seed % 2])
         first = min(days.local_date(festival, p.start) for p in witness.placements)
         keep = planning.kept_sessions(festival, witness, first + timedelta(days=1))
-        built = Formulation(festival, previous=witness, keep=keep, explain=True)
+        built = Formulation(Request(festival, witness, keep), explain=True)
         guarded |= {instance.name for instance in built.guards}
-        plain = Formulation(festival)
+        plain = Formulation(Request(festival))
         counted |= {goal for goal, terms in plain.penalties.items() if terms}
     return guarded, counted
 

@@ -39,6 +39,7 @@ from .engine import (
     Options,
     Phase,
     Progress,
+    Request,
     Result,
     Stopped,
     cap_wall_clock,
@@ -110,15 +111,16 @@ def solve(
     keep = keep or {}
     table = starts_table(festival)
     size = size_of(festival, table)
-    job = Job(options, halt, started, previous, keep, on_progress)
+    request = Request(festival, previous, keep)
+    job = Job(options, halt, started, on_progress)
     if size > LARGE:
-        large = NeighbourhoodSearch(festival, table, job).run()
+        large = NeighbourhoodSearch(request, table, job).run()
         if large is not None:
             return large
         if halt.is_set():
             return _ended_early(started, halt)
     whole = replace(options, time_limit=whole_budget(options.time_limit, size))
-    return _solve_whole(festival, table, replace(job, options=whole))
+    return _solve_whole(request, table, replace(job, options=whole))
 
 
 def _outcome(
@@ -168,12 +170,12 @@ def _ended_early(started: float, halt: Halt) -> Result:
     )
 
 
-def _solve_whole(festival: Festival, table: Table, job: Job) -> Result:
+def _solve_whole(request: Request, table: Table, job: Job) -> Result:
     """Solve the whole festival as one model (venue starts from `table`), from a first-fit
     hint."""
     options, on_progress, stop, started = job.options, job.on_progress, job.stop, job.started
     try:
-        built = Formulation(festival, job.previous, job.keep, stop=stop, table=table)
+        built = Formulation(request, stop=stop, table=table)
         if built.has_moves:
             built.model.minimize(built.disruption)
         else:
@@ -181,9 +183,7 @@ def _solve_whole(festival: Festival, table: Table, job: Job) -> Result:
         built.hint_first_fit()
     except Stopped:
         return _ended_early(started, stop)
-    #: first fit's timetable, when complete: the first solution, reported at once and kept
-    #: should CP-SAT find none before its limit or a stop
-    first = built.completed
+    first = built.completed  # first fit's, if complete: reported at once, kept if CP-SAT fails
     first_phase = Phase.FEWEST_MOVES if built.has_moves else Phase.SOFT_GOALS
     reported = None
     if first is not None:
@@ -235,7 +235,8 @@ def _solve_whole(festival: Festival, table: Table, job: Job) -> Result:
     else:
         code, final = phase(Phase.SOFT_GOALS)
         codes.append(code)
-    status, timetable = _outcome(festival, built.has_moves, solver.status_name(code), codes, final)
+    last = solver.status_name(code)
+    status, timetable = _outcome(request.festival, built.has_moves, last, codes, final)
     return Result(
         status=status,
         timetable=timetable,

@@ -16,14 +16,14 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from ..errors import InternalError
-from ..model import Keep, Status, Timetable
+from ..model import Festival, Keep, Status, Timetable
 
 SLOW_SUBSOLVERS = (
     "core",
@@ -317,14 +317,25 @@ class Callback(cp_model.CpSolverSolutionCallback):
 
 
 @dataclass(frozen=True)
+class Request:
+    """What one solve is asked: the festival, the published plan whose moves count, and
+    the sessions of it that may not move, with why."""
+
+    festival: Festival
+    previous: Timetable | None = None
+    keep: Mapping[str, Keep] = field(default_factory=dict)
+
+    def of(self, festival: Festival) -> Request:
+        """The same request for another festival (a step's pinned one)."""
+        return replace(self, festival=festival)
+
+
+@dataclass(frozen=True)
 class Job:
-    """One solve as each of its phases sees it: the options, what ends it early and when
-    it started, the published plan with the sessions that may not move, and where
-    progress goes."""
+    """How one solve runs, as each of its phases sees it: the options, what ends it early
+    and when it started, and where progress goes."""
 
     options: Options
     stop: Halt
     started: float
-    previous: Timetable | None = None
-    keep: Mapping[str, Keep] = field(default_factory=dict)
     on_progress: Callable[[Progress], None] | None = None

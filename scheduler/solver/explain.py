@@ -15,7 +15,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from ..model import Festival, Keep, Status, Timetable
-from .engine import cp_solver, run
+from .engine import Request, cp_solver, run
 from .formulation import Formulation, RuleInstance
 
 
@@ -48,7 +48,7 @@ def explain(
         if deadline is not None:
             params.max_time_in_seconds = max(0.01, left() or 0.0)
 
-    built = Formulation(festival, previous=previous, keep=keep or {}, explain=True)
+    built = Formulation(Request(festival, previous, keep or {}), explain=True)
     guards = list(built.guards.items())
     solver = cp_solver()
     params = solver.parameters

@@ -29,7 +29,7 @@ from ..model import Festival, Period, Placement, Session, Status, Timetable
 from ..rules import named
 from . import goals, hard
 from .clock import Clock
-from .engine import Stopped, cp_solver, lighten, run
+from .engine import Request, Stopped, cp_solver, lighten, run
 from .first_fit import first_fit
 from .grid import DAY, Table, day_grid, eligible_venues, starts_table
 
@@ -48,17 +48,17 @@ class Formulation:
 
     def __init__(
         self,
-        festival: Festival,
-        previous: Timetable | None = None,
-        keep: Mapping[str, str] | None = None,
+        request: Request,
         explain: bool = False,
         stop: threading.Event | None = None,
         table: Table | None = None,
     ):
-        """`previous`: the published timetable (its moves are counted); `keep`: sessions
-        that may not move, and why; `table`: the festival's `grid.starts_table`, where the
-        caller has it. Setting `stop` while the model is built raises `Stopped`."""
-        self.festival = festival
+        """The model of `request.festival`, whose moves from `request.previous` are counted
+        and whose `request.keep` sessions stay; `table`: the festival's
+        `grid.starts_table`, where the caller has it. Setting `stop` while the model is
+        built raises `Stopped`."""
+        festival = self.festival = request.festival
+        previous = request.previous
         self.stop = stop or threading.Event()
         self.explain = explain
         #: the timetable a complete hint makes and its placement values (`values`), with the
@@ -96,7 +96,7 @@ class Formulation:
             for p in (previous.placements if previous else ())
             if p.session in self.index
         }
-        self.keep = dict(keep or {})
+        self.keep = dict(request.keep)
         self.published = len(previous.placements) if previous else 0
         #: session → eligible venue → the starts its days, hours, slots, blocks and closures
         #: allow (a plan only: explain mode states those rules as guarded constraints); the

@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 from ..model import Festival, Session
 from . import neighbourhoods as lns
 from .clock import Clock
-from .engine import Job, Stopped, cp_solver, deterministic, run
+from .engine import Job, Request, Stopped, cp_solver, deterministic, run
 from .formulation import Formulation
 from .grid import BlockKey, Blocks, Place, Table, absences, places_of, window
 
@@ -72,13 +72,14 @@ IN_THE_WAY = frozenset({"venues.changeover", "venues.blocks"})
 
 
 def repair(
-    festival: Festival, places: dict[str, Place], table: Table, clock: Clock, job: Job
+    request: Request, places: dict[str, Place], table: Table, clock: Clock, job: Job
 ) -> dict[str, Place] | None:
     """Place what first fit left out: free those sessions with their partners under every
     rule that ties sessions (`PARTNERS`) and the placed sessions that hold the places they
     could take (`_contested`, for the rules of `IN_THE_WAY`), pin the rest and solve for
     any valid timetable. Each of `REPAIR_TRIES` tries frees more. None if none works out."""
-    options, previous, keep, stop = job.options, job.previous, job.keep, job.stop
+    festival, keep = request.festival, request.keep
+    options, stop = job.options, job.stop
     by_id = festival.sessions_by_id
     missing = sorted(s.id for s in festival.sessions if s.id not in places)
     tied = set(missing)
@@ -95,7 +96,7 @@ def repair(
         free = tied | set(contested[: lns.NEIGHBOURHOOD << attempt])
         try:  # any valid timetable will do: the search improves it afterwards
             built = Formulation(
-                lns.pinned_except(festival, places, free, clock), previous, keep, stop=stop
+                request.of(lns.pinned_except(festival, places, free, clock)), stop=stop
             )
             built.hint_places(places)
         except Stopped:

@@ -28,6 +28,7 @@ from .engine import (
     Job,
     Phase,
     Progress,
+    Request,
     Result,
     Stopped,
     cp_solver,
@@ -59,21 +60,22 @@ Improvable = Callable[[Mapping[str, Place]], Mapping[str, list[Place]]]
 class NeighbourhoodSearch:
     """One search by neighbourhoods: its budget, its state and its steps."""
 
-    def __init__(self, festival: Festival, table: Table, job: Job):
-        self.festival = festival
+    def __init__(self, request: Request, table: Table, job: Job):
+        festival = self.festival = request.festival
+        self.request = request
         self.table = table
         self.job = job
         self.options = job.options
         self.on_progress = job.on_progress
-        self.previous = job.previous
-        self.keep = job.keep
+        self.previous = request.previous
+        self.keep = request.keep
         self.started = job.started
         self.stop = job.stop
         self.clock = Clock(festival)
         ids = {s.id for s in festival.sessions}
         #: published places of the sessions still in the definition
         self.old = lns.places_in(
-            (p for p in (job.previous.placements if job.previous else ()) if p.session in ids),
+            (p for p in (self.previous.placements if self.previous else ()) if p.session in ids),
             self.clock,
         )
         self.sessions = festival.sessions_by_id
@@ -101,7 +103,7 @@ class NeighbourhoodSearch:
             festival.weight(goal) for goal in costs.SPANNING_GOALS
         )
         #: what one moved session costs: more than every kind of move of all sessions
-        self.big = (len(job.previous.placements) if job.previous else 0) * sum(
+        self.big = (len(self.previous.placements) if self.previous else 0) * sum(
             festival.weights.of(k) for k in MOVE_KINDS
         ) + 1
 
@@ -118,7 +120,7 @@ class NeighbourhoodSearch:
         for sid in lns.broken_together(self.festival, self.clock, self.places):
             del self.places[sid]  # first fit does not keep these groups: repair places them
         if len(self.places) < len(self.festival.sessions):
-            repaired = repair.repair(self.festival, self.places, self.table, self.clock, self.job)
+            repaired = repair.repair(self.request, self.places, self.table, self.clock, self.job)
             if repaired is None:
                 return None
             self.places = repaired
@@ -370,7 +372,7 @@ class NeighbourhoodSearch:
         else:
             sub, left_out = lns.pinned_except(festival, places, free, self.clock), []
         try:
-            built = Formulation(sub, previous=self.previous, keep=self.keep, stop=self.stop)
+            built = Formulation(self.request.of(sub), stop=self.stop)
         except Stopped:
             return None
         if phase == Phase.FEWEST_MOVES:
@@ -467,9 +469,7 @@ class NeighbourhoodSearch:
             return self._tally(phase)
         try:  # a count of a timetable in hand: only the caller's stop ends it, not the clock
             pinned = Formulation(
-                lns.pinned_except(self.festival, self.places, set(), self.clock),
-                self.previous,
-                self.keep,
+                self.request.of(lns.pinned_except(self.festival, self.places, set(), self.clock)),
                 stop=self.stop.stop,
             )
         except Stopped:
@@ -493,9 +493,7 @@ class NeighbourhoodSearch:
         # read them off the whole festival with every session where it ended; not stopped
         # by `stop`: after Ctrl-C this is the timetable to publish
         final = Formulation(
-            lns.pinned_except(self.festival, self.places, set(), self.clock),
-            self.previous,
-            self.keep,
+            self.request.of(lns.pinned_except(self.festival, self.places, set(), self.clock))
         )
         final.minimize_soft_goals()
         solver = cp_solver()
