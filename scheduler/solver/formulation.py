@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,22 @@ from .clock import Clock
 from .engine import Request, Stopped, cp_solver, lighten, run
 from .first_fit import first_fit
 from .grid import DAY, Table, day_grid, eligible_venues, starts_table
+
+
+@dataclass(frozen=True)
+class SessionVars:
+    """One session's variables in the model."""
+
+    slot: cp_model.IntVar  # its start in grid units (`Formulation.unit` minutes)
+    start: cp_model.LinearExprT  # its start in minutes on the clock's axis
+    day: cp_model.IntVar  # the day offset of its start
+    on: dict[date, cp_model.IntVar]  # per model day: whether it is on that day
+    interval: cp_model.IntervalVar  # its time
+    at: dict[str, cp_model.IntVar]  # per venue it may use: whether it is there
+    grid: list[int]  # every start its days allow (axis minutes, sorted)
+    day_offsets: set[int]  # the days of those starts
+    #: per venue whose starts are a variable of their own (a plan only): that variable
+    begins: dict[str, cp_model.IntVar] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,14 +99,8 @@ class Formulation:
         for s in festival.sessions:
             for pid in dict.fromkeys(s.people):
                 self.sessions_of.setdefault(pid, []).append(s)
-        self.on: dict[str, dict[date, cp_model.IntVar]] = {}
-        self.day: dict[str, cp_model.IntVar] = {}
-        self.slot: dict[str, cp_model.IntVar] = {}  # start in grid units
-        self.start: dict[str, cp_model.LinearExprT] = {}  # start in minutes
-        self.grid: dict[str, list[int]] = {}  # every start the session's days allow
-        self.day_offsets: dict[str, set[int]] = {}  # the days of those starts
-        self.interval: dict[str, cp_model.IntervalVar] = {}
-        self.at: dict[str, dict[str, cp_model.IntVar]] = {}
+        #: each session's variables, one record per session id
+        self.vars: dict[str, SessionVars] = {}
         self.previous = {
             p.session: p
             for p in (previous.placements if previous else ())
@@ -102,8 +112,6 @@ class Formulation:
         #: allow (a plan only: explain mode states those rules as guarded constraints); the
         #: one domain the model's venue starts and first fit both read
         self.table: Table = {} if explain else table or starts_table(festival)
-        #: session → venue → the session's start there, in grid units (a plan only)
-        self.begins: dict[str, dict[str, cp_model.IntVar]] = {s.id: {} for s in self.sessions}
         self.check_stop()
         self._variables()
         for rule in hard.BUILDERS:
@@ -177,43 +185,40 @@ class Formulation:
                         if t + s.duration <= clock.day_start(o + 1)
                     ]
                 grid = by_duration[s.duration]
-            self.grid[s.id] = grid
-            self.day_offsets[s.id] = {clock.day(t) for t in grid}
             # in grid units: consecutive starts of a day form one range of the domain
-            self.slot[s.id] = m.new_int_var_from_domain(
+            slot = m.new_int_var_from_domain(
                 cp_model.Domain.from_values([t // unit for t in grid] or [0]), f"{s.id}.slot"
             )
-            self.start[s.id] = unit * self.slot[s.id]
-            self.day[s.id] = m.new_int_var_from_domain(
-                cp_model.Domain.from_values(offsets), f"{s.id}.day"
-            )
-            self.on[s.id] = {}
+            start = unit * slot
+            day = m.new_int_var_from_domain(cp_model.Domain.from_values(offsets), f"{s.id}.day")
+            on_day = {}
             for d in self.days:
                 on = m.new_bool_var(f"{s.id}.on.{d}")
-                m.add(self.day[s.id] == self.day_offset[d]).only_enforce_if(on)
-                m.add(self.day[s.id] != self.day_offset[d]).only_enforce_if(~on)
-                self.on[s.id][d] = on
+                m.add(day == self.day_offset[d]).only_enforce_if(on)
+                m.add(day != self.day_offset[d]).only_enforce_if(~on)
+                on_day[d] = on
             if clock.uniform:
-                m.add(self.start[s.id] - DAY * self.day[s.id] >= 0)
-                m.add(self.start[s.id] - DAY * self.day[s.id] <= DAY - 1)
+                m.add(start - DAY * day >= 0)
+                m.add(start - DAY * day <= DAY - 1)
             else:  # days of 23 or 25 hours: each day Boolean bounds the start
-                m.add_exactly_one(self.on[s.id].values())
-                for d, on in self.on[s.id].items():
+                m.add_exactly_one(on_day.values())
+                for d, on in on_day.items():
                     o = self.day_offset[d]
-                    m.add(self.start[s.id] >= clock.day_start(o)).only_enforce_if(on)
-                    m.add(self.start[s.id] < clock.day_start(o + 1)).only_enforce_if(on)
+                    m.add(start >= clock.day_start(o)).only_enforce_if(on)
+                    m.add(start < clock.day_start(o + 1)).only_enforce_if(on)
             if not grid:
                 m.add_bool_or([])  # no festival day at all
-            self.interval[s.id] = m.new_fixed_size_interval_var(
-                self.start[s.id], s.duration, f"{s.id}.time"
-            )
+            interval = m.new_fixed_size_interval_var(start, s.duration, f"{s.id}.time")
             venues = (
                 list(self.festival.venues) if self.explain else eligible_venues(self.festival, s)
             )
             if not venues:
                 self.unplaceable.append(_why_no_venue(self.festival, s))
-            self.at[s.id] = {v.id: m.new_bool_var(f"{s.id}.at.{v.id}") for v in venues}
-            m.add_exactly_one(self.at[s.id].values())
+            at = {v.id: m.new_bool_var(f"{s.id}.at.{v.id}") for v in venues}
+            m.add_exactly_one(at.values())
+            self.vars[s.id] = SessionVars(
+                slot, start, day, on_day, interval, at, grid, {clock.day(t) for t in grid}
+            )
 
     # --- hints ------------------------------------------------------------------
 
@@ -232,18 +237,18 @@ class Formulation:
         indices: list[int] = []
         values: list[int] = []
         for sid, (vid, start) in places.items():
-            if sid not in self.slot:
+            if sid not in self.vars:
                 continue
             day = self.clock.day(start)
-            indices += (self.slot[sid].index, self.day[sid].index)
+            indices += (self.vars[sid].slot.index, self.vars[sid].day.index)
             values += (start // unit, day)
-            for d, b in self.on[sid].items():
+            for d, b in self.vars[sid].on.items():
                 indices.append(b.index)
                 values.append(int(self.day_offset[d] == day))
-            for v, b in self.at[sid].items():
+            for v, b in self.vars[sid].at.items():
                 indices.append(b.index)
                 values.append(int(v == vid))
-            begins = self.begins[sid].get(vid)
+            begins = self.vars[sid].begins.get(vid)
             if begins is not None:
                 indices.append(begins.index)
                 values.append(start // unit)
@@ -278,13 +283,13 @@ class Formulation:
     def values(self, source: Any) -> dict[int, int]:
         """The placement variables' values in a solver or solution callback, by index."""
         found = {}
-        for sid in self.start:
+        for sid in self.vars:
             for var in (
-                self.slot[sid],
-                self.day[sid],
-                *self.on[sid].values(),
-                *self.at[sid].values(),
-                *self.begins[sid].values(),
+                self.vars[sid].slot,
+                self.vars[sid].day,
+                *self.vars[sid].on.values(),
+                *self.vars[sid].at.values(),
+                *self.vars[sid].begins.values(),
             ):
                 found[var.index] = int(source.value(var))
         return found
@@ -325,8 +330,8 @@ class Formulation:
         """The timetable in a solver or solution callback (both answer `value`)."""
         placements = []
         for s in self.sessions:
-            start = self.clock.moment(solver.value(self.start[s.id]))
-            venue = next(v for v, b in self.at[s.id].items() if solver.boolean_value(b))
+            start = self.clock.moment(solver.value(self.vars[s.id].start))
+            venue = next(v for v, b in self.vars[s.id].at.items() if solver.boolean_value(b))
             placements.append(Placement(s.id, venue, start, start + timedelta(minutes=s.duration)))
         placements.sort(key=lambda p: (p.start, p.venue, p.session))
         penalties = {  # goals weighing nothing are not modelled, so not counted

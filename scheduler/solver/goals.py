@@ -33,11 +33,11 @@ def disruption(m: Formulation) -> tuple[dict[str, list], cp_model.LinearExprT]:
     moved_all = []
     for sid, old in sorted(m.previous.items()):
         old_day = m.festival.start + timedelta(days=m.clock.day(m.minutes(old.start)))
-        same_day = m.on[sid].get(old_day, 0)
-        same_venue = m.at[sid].get(old.venue, 0)
+        same_day = m.vars[sid].on.get(old_day, 0)
+        same_venue = m.vars[sid].at.get(old.venue, 0)
         same_start = m.model.new_bool_var(f"{sid}.same_start")
-        m.model.add(m.start[sid] == m.minutes(old.start)).only_enforce_if(same_start)
-        m.model.add(m.start[sid] != m.minutes(old.start)).only_enforce_if(~same_start)
+        m.model.add(m.vars[sid].start == m.minutes(old.start)).only_enforce_if(same_start)
+        m.model.add(m.vars[sid].start != m.minutes(old.start)).only_enforce_if(~same_start)
         if isinstance(same_venue, int):
             moved = 1
             kinds["moved_venue"].append(1)
@@ -94,7 +94,7 @@ def spread(m: Formulation) -> list:
     terms = []
     for i in range(max(1, len(m.days) - width + 1)):
         window = m.days[i : i + width]
-        members = [m.on[s.id][d] for s in m.sessions for d in window]
+        members = [m.vars[s.id].on[d] for s in m.sessions for d in window]
         terms.append(_pairs(m, members, f"spread.{window[0]}"))
     return terms
 
@@ -107,18 +107,18 @@ def track_days(m: Formulation) -> list:
         if len(mine) < 2:
             continue
         for d in m.days:
-            terms.append(_pairs(m, [m.on[s.id][d] for s in mine], f"track.{track.id}.{d}"))
+            terms.append(_pairs(m, [m.vars[s.id].on[d] for s in mine], f"track.{track.id}.{d}"))
     return terms
 
 
 def prefer_date(m: Formulation) -> list:
     """Sessions held outside their preferred dates."""
-    return [_missed(m.on[s.id], s.prefer.dates) for s in m.sessions if s.prefer.dates]
+    return [_missed(m.vars[s.id].on, s.prefer.dates) for s in m.sessions if s.prefer.dates]
 
 
 def prefer_venue(m: Formulation) -> list:
     """Sessions held outside their preferred venues."""
-    return [_missed(m.at[s.id], s.prefer.venues) for s in m.sessions if s.prefer.venues]
+    return [_missed(m.vars[s.id].at, s.prefer.venues) for s in m.sessions if s.prefer.venues]
 
 
 def _missed(choice: Mapping, preferred: Sequence) -> cp_model.LinearExprT:
@@ -145,7 +145,7 @@ def _inside(
     so a clock change inside the day is counted right.
     """
     first, last = window
-    grid = m.grid[s.id]
+    grid = m.vars[s.id].grid
     liked = [
         t
         for t in grid
@@ -156,10 +156,10 @@ def _inside(
     others = sorted(set(grid) - set(liked))
     inside = m.model.new_bool_var(name)
     m.model.add_linear_expression_in_domain(
-        m.start[s.id], cp_model.Domain.from_values(liked)
+        m.vars[s.id].start, cp_model.Domain.from_values(liked)
     ).only_enforce_if(inside)
     m.model.add_linear_expression_in_domain(
-        m.start[s.id], cp_model.Domain.from_values(others)
+        m.vars[s.id].start, cp_model.Domain.from_values(others)
     ).only_enforce_if(~inside)
     return inside
 
@@ -189,9 +189,9 @@ def _met(m: Formulation, s: Session, wish: Wish, name: str) -> cp_model.LinearEx
     venues and inside its time, each part that it gives."""
     parts: list = []
     if wish.dates:
-        parts.append(sum(m.on[s.id][d] for d in wish.dates if d in m.on[s.id]))
+        parts.append(sum(m.vars[s.id].on[d] for d in wish.dates if d in m.vars[s.id].on))
     if wish.venues:
-        parts.append(sum(m.at[s.id][v] for v in wish.venues if v in m.at[s.id]))
+        parts.append(sum(m.vars[s.id].at[v] for v in wish.venues if v in m.vars[s.id].at))
     if wish.time is not None:
         parts.append(_inside(m, s, wish.time, f"{name}.time"))
     if any(isinstance(part, int) and not part for part in parts):
@@ -233,9 +233,9 @@ def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntV
     overlaps exactly when its start lies within a fixed window, one Boolean and no pair
     of orderings; most pairs of a neighbourhood step are of that kind, or fixed both.
     """
-    if not m.day_offsets[a.id] & m.day_offsets[b.id]:
+    if not m.vars[a.id].day_offsets & m.vars[b.id].day_offsets:
         return None  # sessions never cross midnight: on different days, never
-    grid_a, grid_b = m.grid[a.id], m.grid[b.id]
+    grid_a, grid_b = m.vars[a.id].grid, m.vars[b.id].grid
     if len(grid_a) == 1 and len(grid_b) == 1:
         at, bt = grid_a[0], grid_b[0]
         return 1 if at < bt + b.duration and bt < at + a.duration else None
@@ -251,20 +251,20 @@ def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntV
             return 1
         overlap = m.model.new_bool_var(f"overlap.{name}")
         window = cp_model.Domain(low, high)
-        m.model.add_linear_expression_in_domain(m.start[b.id], window).only_enforce_if(overlap)
-        m.model.add_linear_expression_in_domain(m.start[b.id], window.complement()).only_enforce_if(
-            ~overlap
-        )
+        m.model.add_linear_expression_in_domain(m.vars[b.id].start, window).only_enforce_if(overlap)
+        m.model.add_linear_expression_in_domain(
+            m.vars[b.id].start, window.complement()
+        ).only_enforce_if(~overlap)
         return overlap
     overlap = m.model.new_bool_var(f"overlap.{name}")
     before = m.model.new_bool_var(f"before.{name}")
     after = m.model.new_bool_var(f"after.{name}")
     m.model.add_bool_or([overlap, before, after])
-    m.model.add(m.start[a.id] + a.duration <= m.start[b.id]).only_enforce_if(before)
-    m.model.add(m.start[b.id] + b.duration <= m.start[a.id]).only_enforce_if(after)
+    m.model.add(m.vars[a.id].start + a.duration <= m.vars[b.id].start).only_enforce_if(before)
+    m.model.add(m.vars[b.id].start + b.duration <= m.vars[a.id].start).only_enforce_if(after)
     # exact both ways: a timetable that is not the best must not count a clash it lacks
-    m.model.add(m.start[a.id] + a.duration > m.start[b.id]).only_enforce_if(overlap)
-    m.model.add(m.start[b.id] + b.duration > m.start[a.id]).only_enforce_if(overlap)
+    m.model.add(m.vars[a.id].start + a.duration > m.vars[b.id].start).only_enforce_if(overlap)
+    m.model.add(m.vars[b.id].start + b.duration > m.vars[a.id].start).only_enforce_if(overlap)
     return overlap
 
 
@@ -274,7 +274,9 @@ def attendee_clash(m: Formulation) -> list:
     sessions = m.festival.sessions_by_id
     # a neighbourhood pins most sessions: a pair of them is decided here, at no model cost
     pinned = {
-        sid: (g[0], g[0] + s.duration) for sid, s in sessions.items() if len(g := m.grid[sid]) == 1
+        sid: (g[0], g[0] + s.duration)
+        for sid, s in sessions.items()
+        if len(g := m.vars[sid].grid) == 1
     }
     terms: list = []
     for (a, b), count in interest.pair_weights(m.festival.interest).items():
@@ -301,7 +303,7 @@ def person_days(m: Formulation) -> list:
         for d in m.days:
             present = m.model.new_bool_var(f"{person.id}.attends.{d}")
             # exactly the days they attend, also in a timetable that is not the best
-            m.model.add_max_equality(present, [m.on[s.id][d] for s in mine])
+            m.model.add_max_equality(present, [m.vars[s.id].on[d] for s in mine])
             attends.append(present)
         terms.append(sum(attends) - fewest.get(person.id, 0))
     return terms
@@ -314,10 +316,11 @@ def room_fit(m: Formulation) -> list:
         if not s.attendance:
             continue
         shares = {
-            vid: empty_share(m.festival.venue(vid).capacity, s.attendance) for vid in m.at[s.id]
+            vid: empty_share(m.festival.venue(vid).capacity, s.attendance)
+            for vid in m.vars[s.id].at
         }
         if any(shares.values()):
-            terms.append(sum(share * m.at[s.id][vid] for vid, share in shares.items()))
+            terms.append(sum(share * m.vars[s.id].at[vid] for vid, share in shares.items()))
     return terms
 
 
@@ -326,13 +329,13 @@ def together(m: Formulation) -> list:
     first, or for each broken link of a block (a group without one is a hard rule)."""
     terms: list = []
     for i, group in enumerate(m.festival.together):
-        ids = [sid for sid in group.sessions if sid in m.start]
+        ids = [sid for sid in group.sessions if sid in m.vars]
         if not group.weight or len(ids) < 2:
             continue
         if group.same_day:
-            terms.append(group.weight * _extra(m, [m.on[sid] for sid in ids], f"t{i}.day"))
+            terms.append(group.weight * _extra(m, [m.vars[sid].on for sid in ids], f"t{i}.day"))
         if group.same_venue:
-            terms.append(group.weight * _extra(m, [m.at[sid] for sid in ids], f"t{i}.venue"))
+            terms.append(group.weight * _extra(m, [m.vars[sid].at for sid in ids], f"t{i}.venue"))
         if group.same == "block":
             for a, b in pairwise(ids):
                 terms.append(group.weight * (1 - _linked(m, a, b, f"t{i}.{a}.{b}")))
@@ -344,18 +347,18 @@ def _linked(m: Formulation, a: str, b: str, name: str) -> cp_model.IntVar:
     (`hard.next_in_block`): after `a`'s end and the changeover, within a grid step."""
     duration = m.festival.session(a).duration
     links = []
-    for vid in sorted(set(m.at[a]) & set(m.at[b])):
+    for vid in sorted(set(m.vars[a].at) & set(m.vars[b].at)):
         gap = duration + m.festival.venue(vid).changeover
         follows = m.model.new_bool_var(f"{name}.follows.{vid}")
-        expression = m.start[b] - m.start[a] - gap
+        expression = m.vars[b].start - m.vars[a].start - gap
         within = cp_model.Domain(0, m.festival.step - 1)
         m.model.add_linear_expression_in_domain(expression, within).only_enforce_if(follows)
         m.model.add_linear_expression_in_domain(expression, within.complement()).only_enforce_if(
             ~follows
         )
         both = m.model.new_bool_var(f"{name}.in.{vid}")
-        m.model.add_bool_and([m.at[a][vid], m.at[b][vid], follows]).only_enforce_if(both)
-        m.model.add_bool_or([~m.at[a][vid], ~m.at[b][vid], ~follows, both])
+        m.model.add_bool_and([m.vars[a].at[vid], m.vars[b].at[vid], follows]).only_enforce_if(both)
+        m.model.add_bool_or([~m.vars[a].at[vid], ~m.vars[b].at[vid], ~follows, both])
         links.append(both)
     linked = m.model.new_bool_var(f"{name}.linked")
     if links:

@@ -78,7 +78,7 @@ def _bar_days(m: Formulation, name: str) -> None:
             text = f"no sessions on blackout date {d}"
         guard = m.when(name, name, text)
         for s in m.sessions:
-            m.model.add(m.on[s.id][d] == 0).only_enforce_if(guard)
+            m.model.add(m.vars[s.id].on[d] == 0).only_enforce_if(guard)
 
 
 def festival_max_sessions_per_day(m: Formulation) -> None:
@@ -89,7 +89,7 @@ def festival_max_sessions_per_day(m: Formulation) -> None:
     key = "festival.max_sessions_per_day"
     guard = m.when(key, key, f"at most {limit} sessions a day")
     for d in m.days:
-        m.model.add(sum(m.on[s.id][d] for s in m.sessions) <= limit).only_enforce_if(guard)
+        m.model.add(sum(m.vars[s.id].on[d] for s in m.sessions) <= limit).only_enforce_if(guard)
 
 
 def people_break(m: Formulation) -> None:
@@ -129,38 +129,44 @@ def travel(m: Formulation) -> None:
         reach = 1 + (person.break_ + longest) // DAY
         for a, b in combinations(mine, 2):
             near = any(
-                abs(x - y) <= reach for x in m.day_offsets[a.id] for y in m.day_offsets[b.id]
+                abs(x - y) <= reach
+                for x in m.vars[a.id].day_offsets
+                for y in m.vars[b.id].day_offsets
             )
             needs: dict[tuple[int, str], list[tuple[str, str]]] = {}
-            for u in m.at[a.id]:
-                for v in m.at[b.id]:
+            for u in m.vars[a.id].at:
+                for v in m.vars[b.id].at:
                     if (u, v) in times:
                         needs.setdefault(times[(u, v)], []).append((u, v))
             if not near or not needs:
                 continue
             a_first = m.model.new_bool_var(f"{person.id}.{a.id}<{b.id}")
-            m.model.add(m.start[a.id] + a.duration <= m.start[b.id]).only_enforce_if(a_first)
-            m.model.add(m.start[b.id] + b.duration <= m.start[a.id]).only_enforce_if(~a_first)
-            moves = sum(u != v for u in m.at[a.id] for v in m.at[b.id])
+            m.model.add(m.vars[a.id].start + a.duration <= m.vars[b.id].start).only_enforce_if(
+                a_first
+            )
+            m.model.add(m.vars[b.id].start + b.duration <= m.vars[a.id].start).only_enforce_if(
+                ~a_first
+            )
+            moves = sum(u != v for u in m.vars[a.id].at for v in m.vars[b.id].at)
             for (minutes, key), pairs in sorted(needs.items()):
                 between = _key_venues(key, pairs)
                 text = f"{person.id} needs {minutes} min between sessions in {between}"
                 guard = m.when("travel", key, text)
                 need = m.model.new_bool_var(f"{person.id}.{a.id}.{b.id}.travel{minutes}")
                 if len(needs) == 1 and len(pairs) == moves:
-                    venue_a = sum(index[u] * at for u, at in m.at[a.id].items())
-                    venue_b = sum(index[v] * at for v, at in m.at[b.id].items())
+                    venue_a = sum(index[u] * at for u, at in m.vars[a.id].at.items())
+                    venue_b = sum(index[v] * at for v, at in m.vars[b.id].at.items())
                     m.model.add(venue_a == venue_b).only_enforce_if(~need)
                 else:
                     for u, v in pairs:
-                        m.model.add_bool_or([~m.at[a.id][u], ~m.at[b.id][v], need])
+                        m.model.add_bool_or([~m.vars[a.id].at[u], ~m.vars[b.id].at[v], need])
                 gap = person.break_ + minutes
-                m.model.add(m.start[b.id] >= m.start[a.id] + a.duration + gap).only_enforce_if(
-                    need, a_first, *guard
-                )
-                m.model.add(m.start[a.id] >= m.start[b.id] + b.duration + gap).only_enforce_if(
-                    need, ~a_first, *guard
-                )
+                m.model.add(
+                    m.vars[b.id].start >= m.vars[a.id].start + a.duration + gap
+                ).only_enforce_if(need, a_first, *guard)
+                m.model.add(
+                    m.vars[a.id].start >= m.vars[b.id].start + b.duration + gap
+                ).only_enforce_if(need, ~a_first, *guard)
 
 
 def _key_venues(key: str, pairs: list[tuple[str, str]]) -> str:
@@ -176,13 +182,13 @@ def _busy(
 ) -> cp_model.IntervalVar:
     """Session `s`'s interval lengthened by `extra` minutes (switched by `guard`)."""
     if not guard and not extra:
-        return m.interval[s.id]
+        return m.vars[s.id].interval
     if guard:
         return m.model.new_optional_fixed_size_interval_var(
-            m.start[s.id], s.duration + extra, guard[0], f"{s.id}.busy+{extra}"
+            m.vars[s.id].start, s.duration + extra, guard[0], f"{s.id}.busy+{extra}"
         )
     return m.model.new_fixed_size_interval_var(
-        m.start[s.id], s.duration + extra, f"{s.id}.busy+{extra}"
+        m.vars[s.id].start, s.duration + extra, f"{s.id}.busy+{extra}"
     )
 
 
@@ -245,11 +251,11 @@ def people_one_city_per_day(m: Formulation) -> None:
     code = {c: i for i, c in enumerate(cities)}
     city: dict[str, cp_model.IntVar | int] = {}
     for s in m.sessions:
-        codes = {code[m.festival.venue(v).city] for v in m.at[s.id]}
+        codes = {code[m.festival.venue(v).city] for v in m.vars[s.id].at}
         if len(codes) > 1:
             var = m.model.new_int_var(min(codes), max(codes), f"{s.id}.city")
             m.model.add(
-                var == sum(code[m.festival.venue(v).city] * b for v, b in m.at[s.id].items())
+                var == sum(code[m.festival.venue(v).city] * b for v, b in m.vars[s.id].at.items())
             )
             city[s.id] = var
         elif codes:
@@ -268,13 +274,13 @@ def people_one_city_per_day(m: Formulation) -> None:
         for a, b in pairs:
             if isinstance(city[a], int) and isinstance(city[b], int):
                 if city[a] != city[b]:
-                    m.model.add(m.day[a] != m.day[b]).only_enforce_if(guard)
+                    m.model.add(m.vars[a].day != m.vars[b].day).only_enforce_if(guard)
                 continue
             key = (a, b) if a < b else (b, a)
             if key not in same_day:
                 lit = m.model.new_bool_var(f"{key[0]}.{key[1]}.same_day")
-                m.model.add(m.day[a] == m.day[b]).only_enforce_if(lit)
-                m.model.add(m.day[a] != m.day[b]).only_enforce_if(~lit)
+                m.model.add(m.vars[a].day == m.vars[b].day).only_enforce_if(lit)
+                m.model.add(m.vars[a].day != m.vars[b].day).only_enforce_if(~lit)
                 same_day[key] = lit
             m.model.add(city[a] == city[b]).only_enforce_if(same_day[key], *guard)
 
@@ -287,7 +293,7 @@ def sessions_earliest(m: Formulation) -> None:
                 f"sessions[{m.index[s.id]}].earliest",
                 f"session {s.id!r} starts at {m.shown(s.earliest)} or later",
             )
-            m.model.add(m.start[s.id] >= m.minutes(s.earliest)).only_enforce_if(guard)
+            m.model.add(m.vars[s.id].start >= m.minutes(s.earliest)).only_enforce_if(guard)
 
 
 def sessions_latest(m: Formulation) -> None:
@@ -298,7 +304,9 @@ def sessions_latest(m: Formulation) -> None:
                 f"sessions[{m.index[s.id]}].latest",
                 f"session {s.id!r} ends by {m.shown(s.latest)}",
             )
-            m.model.add(m.start[s.id] + s.duration <= m.minutes(s.latest)).only_enforce_if(guard)
+            m.model.add(m.vars[s.id].start + s.duration <= m.minutes(s.latest)).only_enforce_if(
+                guard
+            )
 
 
 def sessions_fixed(m: Formulation) -> None:
@@ -311,9 +319,9 @@ def sessions_fixed(m: Formulation) -> None:
             f"sessions[{m.index[s.id]}].fixed",
             f"session {s.id!r} is fixed at {m.shown(s.fixed.start)}" + where,
         )
-        m.model.add(m.start[s.id] == m.minutes(s.fixed.start)).only_enforce_if(guard)
+        m.model.add(m.vars[s.id].start == m.minutes(s.fixed.start)).only_enforce_if(guard)
         if s.fixed.venue is not None:
-            here = m.at[s.id].get(s.fixed.venue)
+            here = m.vars[s.id].at.get(s.fixed.venue)
             if here is None:
                 m.model.add_bool_or([]).only_enforce_if(guard)  # venue not eligible
             else:
@@ -329,21 +337,23 @@ def sessions_after(m: Formulation) -> None:
                 f"sessions[{m.index[s.id]}].after",
                 f"session {s.id!r} starts after {before!r} ends",
             )
-            m.model.add(m.start[s.id] >= m.start[before] + durations[before]).only_enforce_if(guard)
+            m.model.add(
+                m.vars[s.id].start >= m.vars[before].start + durations[before]
+            ).only_enforce_if(guard)
 
 
 def together(m: Formulation) -> None:
     """The sessions of a `[[together]]` without a weight share a day, a venue, both, or run
     as a block (a weighted one is a goal: `goals.together`)."""
     for i, group in enumerate(m.festival.together):
-        ids = [sid for sid in group.sessions if sid in m.start]
+        ids = [sid for sid in group.sessions if sid in m.vars]
         if group.weight is not None or len(ids) < 2:
             continue
         shown = ", ".join(repr(sid) for sid in ids)
         guard = m.when("together", f"together[{i}]", f"sessions {shown}: same {group.same}")
         if group.same_day:
             for sid in ids[1:]:
-                m.model.add(m.day[sid] == m.day[ids[0]]).only_enforce_if(guard)
+                m.model.add(m.vars[sid].day == m.vars[ids[0]].day).only_enforce_if(guard)
         if group.same_venue:
             for sid in ids[1:]:
                 same_venue(m, ids[0], sid, guard)
@@ -354,8 +364,8 @@ def together(m: Formulation) -> None:
 
 def same_venue(m: Formulation, a: str, b: str, enforce: list[cp_model.IntVar]) -> None:
     """Sessions `a` and `b` are in one venue (when every `enforce` literal holds)."""
-    for vid in sorted(set(m.at[a]) | set(m.at[b])):
-        here, there = m.at[a].get(vid), m.at[b].get(vid)
+    for vid in sorted(set(m.vars[a].at) | set(m.vars[b].at)):
+        here, there = m.vars[a].at.get(vid), m.vars[b].at.get(vid)
         if here is not None and there is not None:
             m.model.add(here == there).only_enforce_if(enforce)
         else:
@@ -367,10 +377,12 @@ def next_in_block(m: Formulation, a: str, b: str, enforce: list[cp_model.IntVar]
     changeover, sooner than one grid step later (when every `enforce` literal holds)."""
     same_venue(m, a, b, enforce)
     duration = m.festival.session(a).duration
-    for vid, here in m.at[a].items():
+    for vid, here in m.vars[a].at.items():
         gap = duration + m.festival.venue(vid).changeover
-        m.model.add(m.start[b] >= m.start[a] + gap).only_enforce_if(here, *enforce)
-        m.model.add(m.start[b] < m.start[a] + gap + m.festival.step).only_enforce_if(here, *enforce)
+        m.model.add(m.vars[b].start >= m.vars[a].start + gap).only_enforce_if(here, *enforce)
+        m.model.add(m.vars[b].start < m.vars[a].start + gap + m.festival.step).only_enforce_if(
+            here, *enforce
+        )
 
 
 def sessions_pinned(m: Formulation) -> None:
@@ -396,8 +408,8 @@ def _stay(m: Formulation, reason: Keep) -> None:
             name = key = "--freeze-until"
             text = f"session {sid!r} was published before the freeze date and stays"
         guard = m.when(name, key, f"{text} ({old.venue}, {m.shown(old.start)})")
-        m.model.add(m.start[sid] == m.minutes(old.start)).only_enforce_if(guard)
-        here = m.at[sid].get(old.venue)
+        m.model.add(m.vars[sid].start == m.minutes(old.start)).only_enforce_if(guard)
+        here = m.vars[sid].at.get(old.venue)
         if here is None:
             m.model.add_bool_or([]).only_enforce_if(guard)
         else:

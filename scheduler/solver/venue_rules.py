@@ -31,7 +31,9 @@ def avoid_period(m: Formulation, s: Session, period: Period, *enforce: cp_model.
     forbidden = (m.minutes(period.start) - s.duration + 1, m.minutes(period.end) - 1)
     allowed = complement([forbidden], 0, m.horizon)
     if allowed is not None:
-        m.model.add_linear_expression_in_domain(m.start[s.id], allowed).only_enforce_if(*enforce)
+        m.model.add_linear_expression_in_domain(m.vars[s.id].start, allowed).only_enforce_if(
+            *enforce
+        )
 
 
 def _bar_venues(m: Formulation, name: str, field: str, bars: Any, text: Any) -> None:
@@ -44,7 +46,7 @@ def _bar_venues(m: Formulation, name: str, field: str, bars: Any, text: Any) -> 
         for v in m.festival.venues:
             if bars(s, v):
                 guard = m.when(name, f"sessions[{m.index[s.id]}].{field}", text(s))
-                m.model.add(m.at[s.id][v.id] == 0).only_enforce_if(guard)
+                m.model.add(m.vars[s.id].at[v.id] == 0).only_enforce_if(guard)
 
 
 def venues_capacity(m: Formulation) -> None:
@@ -111,7 +113,7 @@ def venues_hours(m: Formulation) -> None:
             f"venue {v.id!r} is open {clock_window(v.opens, v.closes)}",
         )
         for s in m.sessions:
-            here = m.at[s.id].get(v.id)
+            here = m.vars[s.id].at.get(v.id)
             if here is None:
                 continue
             key = (v.id, s.duration)
@@ -120,7 +122,7 @@ def venues_hours(m: Formulation) -> None:
                     m.festival, m.clock, v, s.duration, offsets, closures=False, span=None
                 )
             m.model.add_linear_expression_in_domain(
-                m.start[s.id], cp_model.Domain.from_values(inside[key])
+                m.vars[s.id].start, cp_model.Domain.from_values(inside[key])
             ).only_enforce_if(here, *guard)
 
 
@@ -139,7 +141,7 @@ def venues_slots(m: Formulation) -> None:
             continue
         guard = m.when("venues.slots", f"venues[{j}].slots", f"venue {v.id!r} has slots")
         for s in m.sessions:
-            here = m.at[s.id].get(v.id)
+            here = m.vars[s.id].at.get(v.id)
             if here is None:
                 continue
             starts = [
@@ -148,7 +150,7 @@ def venues_slots(m: Formulation) -> None:
                 for t in slot_starts(m.festival, m.clock, v, s.duration, o, s.span)
             ]
             m.model.add_linear_expression_in_domain(
-                m.start[s.id], cp_model.Domain.from_values(starts)
+                m.vars[s.id].start, cp_model.Domain.from_values(starts)
             ).only_enforce_if(here, *guard)
 
 
@@ -168,22 +170,22 @@ def venues_blocks(m: Formulation) -> None:
     for j, v in enumerate(m.festival.venues):
         if not v.has_blocks:
             continue
-        here_with_track = [s for s in m.sessions if s.track and v.id in m.at[s.id]]
+        here_with_track = [s for s in m.sessions if s.track and v.id in m.vars[s.id].at]
         windows = {o: block_windows(m.festival, m.clock, v, o) for o in offsets}
         if m.explain:
             guard = m.when(
                 "venues.blocks", f"venues[{j}].blocks", f"{v.id!r} holds sessions in blocks"
             )
             for s in m.sessions:
-                here = m.at[s.id].get(v.id)
+                here = m.vars[s.id].at.get(v.id)
                 if here is not None:
                     inside = [
                         t
-                        for t in m.grid[s.id]
+                        for t in m.vars[s.id].grid
                         if any(a <= t and t + s.duration <= b for a, b in windows[m.clock.day(t)])
                     ]
                     m.model.add_linear_expression_in_domain(
-                        m.start[s.id], cp_model.Domain.from_values(inside)
+                        m.vars[s.id].start, cp_model.Domain.from_values(inside)
                     ).only_enforce_if(here, *guard)
         for o in offsets:
             day = m.festival.start + timedelta(days=o)
@@ -192,7 +194,9 @@ def venues_blocks(m: Formulation) -> None:
                 if not (m.festival.one_track_per_block or entry):
                     continue
                 members = [
-                    s for s in here_with_track if _starts_within(m.grid[s.id], a, b - s.duration)
+                    s
+                    for s in here_with_track
+                    if _starts_within(m.vars[s.id].grid, a, b - s.duration)
                 ]
                 if entry is None and len({s.track for s in members}) < 2:
                     continue
@@ -209,10 +213,10 @@ def venues_blocks(m: Formulation) -> None:
                 for s in members:
                     inside = m.model.new_bool_var(f"{s.id}.in.{shown}")
                     outside = cp_model.Domain(a, b - s.duration).complement()
-                    m.model.add_linear_expression_in_domain(m.start[s.id], outside).only_enforce_if(
-                        ~inside
-                    )
-                    here = m.at[s.id][v.id]
+                    m.model.add_linear_expression_in_domain(
+                        m.vars[s.id].start, outside
+                    ).only_enforce_if(~inside)
+                    here = m.vars[s.id].at[v.id]
                     if entry is not None:  # another track: not in this block
                         m.model.add_bool_or([~here, ~inside]).only_enforce_if(*guard)
                     else:
@@ -235,7 +239,7 @@ def venues_closed(m: Formulation) -> None:
                 f"venue {v.id!r} is closed {m.period_shown(period)}",
             )
             for s in m.sessions:
-                here = m.at[s.id].get(v.id)
+                here = m.vars[s.id].at.get(v.id)
                 if here is None:
                     continue
                 avoid_period(m, s, period, here, *guard)
@@ -257,11 +261,11 @@ def venues_changeover(m: Formulation) -> None:
         )
         intervals = []
         for s in m.sessions:
-            here = m.at[s.id].get(v.id)
+            here = m.vars[s.id].at.get(v.id)
             if here is None:
                 continue
             if m.explain:
-                begins = m.start[s.id]
+                begins = m.vars[s.id].start
                 present = m.model.new_bool_var(f"{s.id}.in.{v.id}.counted")
                 m.model.add_implication(present, here)
                 m.model.add_bool_or([~here, ~guard[0], present])
@@ -274,8 +278,8 @@ def venues_changeover(m: Formulation) -> None:
                     cp_model.Domain.from_values([t // m.unit for t in starts]),
                     f"{s.id}.slot.{v.id}",
                 )
-                m.model.add(m.slot[s.id] == slot).only_enforce_if(here)
-                m.begins[s.id][v.id] = slot
+                m.model.add(m.vars[s.id].slot == slot).only_enforce_if(here)
+                m.vars[s.id].begins[v.id] = slot
                 begins = m.unit * slot
                 present = here
             intervals.append(
