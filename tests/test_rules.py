@@ -7,6 +7,7 @@ entry fails here (docs/development.md: "Adding a rule").
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from scheduler.model import Keep, Period, Timetable, Together, Weights
 from scheduler.rules import Kind
 from scheduler.solver import goals, hard, repair
 from scheduler.solver.engine import Request
-from scheduler.solver.formulation import Formulation
+from scheduler.solver.formulation import Formulation, ModelView
 
 CHECKED = rules.names(Kind.SHAPE, Kind.HARD, Kind.REPLAN)
 GUARDED = rules.names(Kind.HARD, Kind.REPLAN)
@@ -167,6 +168,22 @@ def test_every_violation_label_is_a_registry_name(festival, timetable):
 def test_each_hard_rule_has_its_function_in_the_model(name):
     function = name.lstrip("-").replace(".", "_").replace("-", "_")
     assert getattr(hard, function, None) in hard.BUILDERS, f"add hard.{function} to hard.BUILDERS"
+
+
+def test_rule_and_goal_functions_read_only_the_model_view():
+    """A rule sees only its inputs: what it reads off the model being built is declared
+    in `ModelView`, not the Formulation's hints or its reading back."""
+    view = set(ModelView.__annotations__) | {
+        name for name in vars(ModelView) if not name.startswith("_")
+    }
+    read = set()
+    for module in ("hard", "venue_rules", "goals"):
+        source = (ROOT / "scheduler" / "solver" / f"{module}.py").read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            is_m = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            if is_m and node.value.id == "m":
+                read.add(node.attr)
+    assert read - view == set()
 
 
 def test_repair_frees_the_partners_of_every_rule_that_ties_sessions():

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ortools.sat.python import cp_model
 
@@ -48,6 +48,36 @@ class SessionVars:
     day_offsets: set[int]  # the days of those starts
     #: per venue whose starts are a variable of their own (a plan only): that variable
     begins: dict[str, cp_model.IntVar] = field(default_factory=dict)
+
+
+class ModelView(Protocol):
+    """What a rule's or goal's function reads of the model being built (and all it may):
+    the festival, the CP-SAT model, each session's variables, the guard of a rule
+    instance, and the model's days and time axis. `Formulation` is one; its hints and
+    reading a timetable back are not part of it."""
+
+    festival: Festival
+    model: cp_model.CpModel
+    vars: dict[str, SessionVars]
+    explain: bool
+    sessions: tuple[Session, ...]
+    index: dict[str, int]  # session id → its place in the definition (for keys)
+    sessions_of: dict[str, list[Session]]  # person id → their sessions
+    table: Table
+    clock: Clock
+    unit: int
+    horizon: int
+    days: list[date]
+    allowed_days: list[date]
+    day_offset: dict[date, int]
+    previous: dict[str, Placement]
+    keep: dict[str, str]
+    published: int
+
+    def when(self, name: str, key: str, text: str) -> list[cp_model.IntVar]: ...
+    def minutes(self, moment: datetime) -> int: ...
+    def shown(self, moment: datetime) -> str: ...
+    def period_shown(self, period: Period) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """What the objective counts: moves from the published plan, and the soft goals.
 
 Each soft goal of `scheduler.rules` (kind SOFT) is one function here, named
-after it, returning its penalty terms on a `Formulation`; `penalties()` calls
-those that weigh something. `disruption()` builds the moves' Booleans and the
-re-plan's first objective.
+after it, returning its penalty terms on the model being built (of which it reads only
+`ModelView`); `penalties()` calls those that weigh something. `disruption()` builds
+the moves' Booleans and the re-plan's first objective.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from ..model import MOVE_KINDS, SOFT_GOALS, Session, Wish
 from .costs import empty_share, fewest_days
 
 if TYPE_CHECKING:
-    from .formulation import Formulation
+    from .formulation import ModelView
 
 
-def disruption(m: Formulation) -> tuple[dict[str, list], cp_model.LinearExprT]:
+def disruption(m: ModelView) -> tuple[dict[str, list], cp_model.LinearExprT]:
     """Booleans for each published session (moved at all, and how), and what the moves
     cost: every moved session outweighs all kinds of move together, so the fewest
     moved sessions come first."""
@@ -58,7 +58,7 @@ def disruption(m: Formulation) -> tuple[dict[str, list], cp_model.LinearExprT]:
     return {"moved": moved_all, **kinds}, cost
 
 
-def penalties(m: Formulation) -> dict[str, list]:
+def penalties(m: ModelView) -> dict[str, list]:
     """The penalty terms of every soft goal that weighs something.
 
     A goal weighing nothing adds nothing to the model (the validator still
@@ -67,7 +67,7 @@ def penalties(m: Formulation) -> dict[str, list]:
     return {goal: GOALS[goal](m) if m.festival.weight(goal) else [] for goal in SOFT_GOALS}
 
 
-def _pairs(m: Formulation, members: Sequence[cp_model.IntVar], name: str) -> cp_model.IntVar:
+def _pairs(m: ModelView, members: Sequence[cp_model.IntVar], name: str) -> cp_model.IntVar:
     """An exact count of the pairs among the true `members`: load·(load−1)/2."""
     n = len(members)
     load = m.model.new_int_var(0, n, f"{name}.load")
@@ -79,14 +79,14 @@ def _pairs(m: Formulation, members: Sequence[cp_model.IntVar], name: str) -> cp_
     return pairs
 
 
-def spread_width(m: Formulation) -> int:
+def spread_width(m: ModelView) -> int:
     """How many consecutive festival days `spread` counts together."""
     if m.festival.spread_days:
         return m.festival.spread_days
     return max(1, len(m.days) // max(1, len(m.sessions)))
 
 
-def spread(m: Formulation) -> list:
+def spread(m: ModelView) -> list:
     """Pairs of sessions within `spread_days` consecutive festival days."""
     width = spread_width(m)
     if len(m.sessions) < 2 or not m.days:
@@ -99,7 +99,7 @@ def spread(m: Formulation) -> list:
     return terms
 
 
-def track_days(m: Formulation) -> list:
+def track_days(m: ModelView) -> list:
     """Pairs of sessions of one track held on the same day."""
     terms = []
     for track in m.festival.tracks:
@@ -111,12 +111,12 @@ def track_days(m: Formulation) -> list:
     return terms
 
 
-def prefer_date(m: Formulation) -> list:
+def prefer_date(m: ModelView) -> list:
     """Sessions held outside their preferred dates."""
     return [_missed(m.vars[s.id].on, s.prefer.dates) for s in m.sessions if s.prefer.dates]
 
 
-def prefer_venue(m: Formulation) -> list:
+def prefer_venue(m: ModelView) -> list:
     """Sessions held outside their preferred venues."""
     return [_missed(m.vars[s.id].at, s.prefer.venues) for s in m.sessions if s.prefer.venues]
 
@@ -126,7 +126,7 @@ def _missed(choice: Mapping, preferred: Sequence) -> cp_model.LinearExprT:
     return 1 - sum(choice[key] for key in preferred if key in choice)
 
 
-def prefer_time(m: Formulation) -> list:
+def prefer_time(m: ModelView) -> list:
     """Sessions that do not start and end inside their preferred time of day."""
     return [
         1 - _inside(m, s, s.prefer.time, f"{s.id}.prefer.time")
@@ -135,9 +135,7 @@ def prefer_time(m: Formulation) -> list:
     ]
 
 
-def _inside(
-    m: Formulation, s: Session, window: tuple[int, int], name: str
-) -> cp_model.IntVar | int:
+def _inside(m: ModelView, s: Session, window: tuple[int, int], name: str) -> cp_model.IntVar | int:
     """Whether `s` starts and ends inside `window` (wall-clock minutes), exactly: a
     Boolean, or 0 or 1 when its starts decide it.
 
@@ -164,7 +162,7 @@ def _inside(
     return inside
 
 
-def prefer(m: Formulation) -> list:
+def prefer(m: ModelView) -> list:
     """Each graded `prefer` entry its session misses, at the entry's weight."""
     return [
         wish.weight * (1 - _met(m, s, wish, f"{s.id}.prefer[{i}]"))
@@ -174,7 +172,7 @@ def prefer(m: Formulation) -> list:
     ]
 
 
-def avoid(m: Formulation) -> list:
+def avoid(m: ModelView) -> list:
     """Each graded `avoid` entry its session meets, at the entry's weight."""
     return [
         wish.weight * _met(m, s, wish, f"{s.id}.avoid[{i}]")
@@ -184,7 +182,7 @@ def avoid(m: Formulation) -> list:
     ]
 
 
-def _met(m: Formulation, s: Session, wish: Wish, name: str) -> cp_model.LinearExprT:
+def _met(m: ModelView, s: Session, wish: Wish, name: str) -> cp_model.LinearExprT:
     """Whether `s` is where `wish` names, exactly: on one of its dates, in one of its
     venues and inside its time, each part that it gives."""
     parts: list = []
@@ -206,7 +204,7 @@ def _met(m: Formulation, s: Session, wish: Wish, name: str) -> cp_model.LinearEx
     return met
 
 
-def tag_overlap(m: Formulation) -> list:
+def tag_overlap(m: ModelView) -> list:
     """For each tag of `tag_overlap`, its weight for each pair of its sessions that overlap.
 
     One Boolean per pair that may overlap: when it is false, one of the two ends
@@ -225,7 +223,7 @@ def tag_overlap(m: Formulation) -> list:
     return terms
 
 
-def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntVar | int | None:
+def _overlap(m: ModelView, a: Session, b: Session, name: str) -> cp_model.IntVar | int | None:
     """Whether sessions `a` and `b` overlap, exactly in every timetable: a Boolean, or a
     constant 1 (they always do) or None (they never do) when the starts decide it.
 
@@ -268,7 +266,7 @@ def _overlap(m: Formulation, a: Session, b: Session, name: str) -> cp_model.IntV
     return overlap
 
 
-def attendee_clash(m: Formulation) -> list:
+def attendee_clash(m: ModelView) -> list:
     """For each pair of sessions that attendees chose together (`[festival] interest`),
     how many chose both, when the two overlap: one Boolean per pair, not per attendee."""
     sessions = m.festival.sessions_by_id
@@ -291,7 +289,7 @@ def attendee_clash(m: Formulation) -> list:
     return terms
 
 
-def person_days(m: Formulation) -> list:
+def person_days(m: ModelView) -> list:
     """For each person, the days they attend beyond the fewest their sessions could need."""
     terms: list = []
     fewest = fewest_days(m.festival)
@@ -309,7 +307,7 @@ def person_days(m: Formulation) -> list:
     return terms
 
 
-def room_fit(m: Formulation) -> list:
+def room_fit(m: ModelView) -> list:
     """Each session's empty seats, in whole percent of its venue (no attendance: none)."""
     terms: list = []
     for s in m.sessions:
@@ -324,7 +322,7 @@ def room_fit(m: Formulation) -> list:
     return terms
 
 
-def together(m: Formulation) -> list:
+def together(m: ModelView) -> list:
     """For each `[[together]]` with a weight: the weight for each day or venue beyond the
     first, or for each broken link of a block (a group without one is a hard rule)."""
     terms: list = []
@@ -342,7 +340,7 @@ def together(m: Formulation) -> list:
     return terms
 
 
-def _linked(m: Formulation, a: str, b: str, name: str) -> cp_model.IntVar:
+def _linked(m: ModelView, a: str, b: str, name: str) -> cp_model.IntVar:
     """A Boolean that is true exactly when `b` follows `a` in one venue as a block asks
     (`hard.next_in_block`): after `a`'s end and the changeover, within a grid step."""
     duration = m.festival.session(a).duration
@@ -368,7 +366,7 @@ def _linked(m: Formulation, a: str, b: str, name: str) -> cp_model.IntVar:
     return linked
 
 
-def _extra(m: Formulation, choices: list[Mapping], name: str) -> cp_model.LinearExprT:
+def _extra(m: ModelView, choices: list[Mapping], name: str) -> cp_model.LinearExprT:
     """How many values beyond one the one-hot `choices` (per session: value → Boolean)
     take together: used values − 1."""
     values = sorted({key for choice in choices for key in choice}, key=str)
@@ -382,7 +380,7 @@ def _extra(m: Formulation, choices: list[Mapping], name: str) -> cp_model.Linear
 
 
 #: every soft goal of `scheduler.rules`, by name
-GOALS: dict[str, Callable[[Formulation], list]] = {
+GOALS: dict[str, Callable[[ModelView], list]] = {
     "spread": spread,
     "track_days": track_days,
     "prefer_date": prefer_date,

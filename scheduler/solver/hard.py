@@ -1,11 +1,11 @@
 """The hard rules in the CP-SAT model: one function per rule of `scheduler.rules`.
 
-Each function is named after its rule (`people.break` → `people_break`) and adds
-that rule to a `Formulation` as constraints; a rule the variables' domains keep in a
-plan is stated here in explain mode only, where each instance of a rule is switched by
-its own guard literal (`Formulation.when`). The rules of where a session may be held
-are in `venue_rules`. `BUILDERS` lists them all, in the order the model adds them (which
-changes the model's text, never its solutions).
+Each function is named after its rule (`people.break` → `people_break`) and adds that
+rule as constraints to the model being built, of which it reads only `ModelView`; a
+rule the variables' domains keep in a plan is stated here in explain mode only, where
+each instance of a rule is switched by its own guard literal (`ModelView.when`). The
+rules of where a session may be held are in `venue_rules`. `BUILDERS` lists them all,
+in the order the model adds them (which changes the model's text, never its solutions).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from .venue_rules import (
 )
 
 if TYPE_CHECKING:
-    from .formulation import Formulation
+    from .formulation import ModelView
 
 
 # Some rules are kept by the variables' domains in a plan, and only explain mode,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 # of `grid.starts_table`, `m.table`, built once before any rule).
 
 
-def festival_days(m: Formulation) -> None:
+def festival_days(m: ModelView) -> None:
     """Sessions fall only on days the `days` rule allows.
 
     In a plan `m.days` holds only the allowed days, the values `_variables` gives
@@ -59,14 +59,14 @@ def festival_days(m: Formulation) -> None:
     _bar_days(m, "festival.days")
 
 
-def festival_blackout(m: Formulation) -> None:
+def festival_blackout(m: ModelView) -> None:
     """No session on a blackout date (kept like `festival_days`)."""
     if not m.explain:
         return  # kept by the day variables' domains
     _bar_days(m, "festival.blackout")
 
 
-def _bar_days(m: Formulation, name: str) -> None:
+def _bar_days(m: ModelView, name: str) -> None:
     allowed = set(m.allowed_days)
     rule_days, _ = days.working_days(m.festival.days, m.festival.start, m.festival.end)
     for d in m.days:
@@ -81,7 +81,7 @@ def _bar_days(m: Formulation, name: str) -> None:
             m.model.add(m.vars[s.id].on[d] == 0).only_enforce_if(guard)
 
 
-def festival_max_sessions_per_day(m: Formulation) -> None:
+def festival_max_sessions_per_day(m: ModelView) -> None:
     """No day holds more than `max_sessions_per_day` sessions."""
     limit = m.festival.max_sessions_per_day
     if limit is None:
@@ -92,7 +92,7 @@ def festival_max_sessions_per_day(m: Formulation) -> None:
         m.model.add(sum(m.vars[s.id].on[d] for s in m.sessions) <= limit).only_enforce_if(guard)
 
 
-def people_break(m: Formulation) -> None:
+def people_break(m: ModelView) -> None:
     """Nobody is in two sessions at once, and everybody gets their break between two."""
     attends: dict[str, list[Session]] = {person.id: [] for person in m.festival.people}
     for s in m.sessions:
@@ -109,7 +109,7 @@ def people_break(m: Formulation) -> None:
         m.model.add_no_overlap([_busy(m, s, person.break_, guard) for s in mine])
 
 
-def travel(m: Formulation) -> None:
+def travel(m: ModelView) -> None:
     """A person's two sessions in venues that need travel time between them are that far
     apart, on top of the person's break (`[travel]`).
 
@@ -178,7 +178,7 @@ def _key_venues(key: str, pairs: list[tuple[str, str]]) -> str:
 
 
 def _busy(
-    m: Formulation, s: Session, extra: int, guard: list[cp_model.IntVar]
+    m: ModelView, s: Session, extra: int, guard: list[cp_model.IntVar]
 ) -> cp_model.IntervalVar:
     """Session `s`'s interval lengthened by `extra` minutes (switched by `guard`)."""
     if not guard and not extra:
@@ -192,7 +192,7 @@ def _busy(
     )
 
 
-def festival_exclusive_tags(m: Formulation) -> None:
+def festival_exclusive_tags(m: ModelView) -> None:
     """Sessions sharing an exclusive tag share an audience: they never overlap."""
     for tag in m.festival.exclusive_tags:
         tagged = [s for s in m.sessions if tag in s.tags]
@@ -206,7 +206,7 @@ def festival_exclusive_tags(m: Formulation) -> None:
         m.model.add_no_overlap([_busy(m, s, 0, guard) for s in tagged])
 
 
-def sessions_not_with(m: Formulation) -> None:
+def sessions_not_with(m: ModelView) -> None:
     """A session never overlaps the sessions in its `not_with` list."""
     by_id = m.festival.sessions_by_id
     for s in m.sessions:
@@ -219,7 +219,7 @@ def sessions_not_with(m: Formulation) -> None:
             m.model.add_no_overlap([_busy(m, s, 0, guard), _busy(m, by_id[other], 0, guard)])
 
 
-def sessions_unavailable(m: Formulation) -> None:
+def sessions_unavailable(m: ModelView) -> None:
     """A session does not run during its own `unavailable` periods."""
     for s in m.sessions:
         for period in s.unavailable:
@@ -231,7 +231,7 @@ def sessions_unavailable(m: Formulation) -> None:
             avoid_period(m, s, period, *guard)
 
 
-def people_unavailable(m: Formulation) -> None:
+def people_unavailable(m: ModelView) -> None:
     for p, person in enumerate(m.festival.people):
         for period in person.unavailable:
             guard = m.when(
@@ -245,7 +245,7 @@ def people_unavailable(m: Formulation) -> None:
                 avoid_period(m, s, period, *guard)
 
 
-def people_one_city_per_day(m: Formulation) -> None:
+def people_one_city_per_day(m: ModelView) -> None:
     """Nobody is in two cities on the same day."""
     cities = sorted({v.city for v in m.festival.venues})
     code = {c: i for i, c in enumerate(cities)}
@@ -285,7 +285,7 @@ def people_one_city_per_day(m: Formulation) -> None:
             m.model.add(city[a] == city[b]).only_enforce_if(same_day[key], *guard)
 
 
-def sessions_earliest(m: Formulation) -> None:
+def sessions_earliest(m: ModelView) -> None:
     for s in m.sessions:
         if s.earliest is not None:
             guard = m.when(
@@ -296,7 +296,7 @@ def sessions_earliest(m: Formulation) -> None:
             m.model.add(m.vars[s.id].start >= m.minutes(s.earliest)).only_enforce_if(guard)
 
 
-def sessions_latest(m: Formulation) -> None:
+def sessions_latest(m: ModelView) -> None:
     for s in m.sessions:
         if s.latest is not None:
             guard = m.when(
@@ -309,7 +309,7 @@ def sessions_latest(m: Formulation) -> None:
             )
 
 
-def sessions_fixed(m: Formulation) -> None:
+def sessions_fixed(m: ModelView) -> None:
     for s in m.sessions:
         if s.fixed is None:
             continue
@@ -328,7 +328,7 @@ def sessions_fixed(m: Formulation) -> None:
                 m.model.add(here == 1).only_enforce_if(guard)
 
 
-def sessions_after(m: Formulation) -> None:
+def sessions_after(m: ModelView) -> None:
     durations = {s.id: s.duration for s in m.sessions}
     for s in m.sessions:
         for before in s.after:
@@ -342,7 +342,7 @@ def sessions_after(m: Formulation) -> None:
             ).only_enforce_if(guard)
 
 
-def together(m: Formulation) -> None:
+def together(m: ModelView) -> None:
     """The sessions of a `[[together]]` without a weight share a day, a venue, both, or run
     as a block (a weighted one is a goal: `goals.together`)."""
     for i, group in enumerate(m.festival.together):
@@ -362,7 +362,7 @@ def together(m: Formulation) -> None:
                 next_in_block(m, a, b, guard)
 
 
-def same_venue(m: Formulation, a: str, b: str, enforce: list[cp_model.IntVar]) -> None:
+def same_venue(m: ModelView, a: str, b: str, enforce: list[cp_model.IntVar]) -> None:
     """Sessions `a` and `b` are in one venue (when every `enforce` literal holds)."""
     for vid in sorted(set(m.vars[a].at) | set(m.vars[b].at)):
         here, there = m.vars[a].at.get(vid), m.vars[b].at.get(vid)
@@ -372,7 +372,7 @@ def same_venue(m: Formulation, a: str, b: str, enforce: list[cp_model.IntVar]) -
             m.model.add((here if here is not None else there) == 0).only_enforce_if(enforce)
 
 
-def next_in_block(m: Formulation, a: str, b: str, enforce: list[cp_model.IntVar]) -> None:
+def next_in_block(m: ModelView, a: str, b: str, enforce: list[cp_model.IntVar]) -> None:
     """Session `b` follows `a` in its venue: it starts after `a`'s end and the venue's
     changeover, sooner than one grid step later (when every `enforce` literal holds)."""
     same_venue(m, a, b, enforce)
@@ -385,17 +385,17 @@ def next_in_block(m: Formulation, a: str, b: str, enforce: list[cp_model.IntVar]
         )
 
 
-def sessions_pinned(m: Formulation) -> None:
+def sessions_pinned(m: ModelView) -> None:
     """A pinned session stays where it was published."""
     _stay(m, Keep.PINNED)
 
 
-def freeze_until(m: Formulation) -> None:
+def freeze_until(m: ModelView) -> None:
     """With `--freeze-until`, sessions published before the date stay where they are."""
     _stay(m, Keep.FROZEN)
 
 
-def _stay(m: Formulation, reason: Keep) -> None:
+def _stay(m: ModelView, reason: Keep) -> None:
     """The published sessions kept for `reason` stay at their published start and venue."""
     for sid, why in sorted(m.keep.items()):
         old = m.previous.get(sid)
@@ -417,7 +417,7 @@ def _stay(m: Formulation, reason: Keep) -> None:
 
 
 #: every hard rule of the model, in the order it is added
-BUILDERS: tuple[Callable[[Formulation], None], ...] = (
+BUILDERS: tuple[Callable[[ModelView], None], ...] = (
     festival_days,
     festival_blackout,
     festival_max_sessions_per_day,

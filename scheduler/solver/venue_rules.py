@@ -23,10 +23,10 @@ from ..model import Period, Session, clock_time, clock_window
 from .grid import block_windows, complement, grid_starts, slot_starts
 
 if TYPE_CHECKING:
-    from .formulation import Formulation
+    from .formulation import ModelView
 
 
-def avoid_period(m: Formulation, s: Session, period: Period, *enforce: cp_model.IntVar) -> None:
+def avoid_period(m: ModelView, s: Session, period: Period, *enforce: cp_model.IntVar) -> None:
     """Session `s` does not overlap `period` (when every `enforce` literal holds)."""
     forbidden = (m.minutes(period.start) - s.duration + 1, m.minutes(period.end) - 1)
     allowed = complement([forbidden], 0, m.horizon)
@@ -36,7 +36,7 @@ def avoid_period(m: Formulation, s: Session, period: Period, *enforce: cp_model.
         )
 
 
-def _bar_venues(m: Formulation, name: str, field: str, bars: Any, text: Any) -> None:
+def _bar_venues(m: ModelView, name: str, field: str, bars: Any, text: Any) -> None:
     """Explain mode: session `s` is not in venue `v` where `bars(s, v)`, guarded by
     the instance of rule `name` at `sessions[i].<field>`. In a plan the venue
     Boolean does not exist (`eligible_venues`), so there is nothing to add."""
@@ -49,7 +49,7 @@ def _bar_venues(m: Formulation, name: str, field: str, bars: Any, text: Any) -> 
                 m.model.add(m.vars[s.id].at[v.id] == 0).only_enforce_if(guard)
 
 
-def venues_capacity(m: Formulation) -> None:
+def venues_capacity(m: ModelView) -> None:
     """A session's expected attendance fits its venue."""
     biggest = max(x.capacity for x in m.festival.venues)
     _bar_venues(
@@ -63,7 +63,7 @@ def venues_capacity(m: Formulation) -> None:
     )
 
 
-def sessions_needs(m: Formulation) -> None:
+def sessions_needs(m: ModelView) -> None:
     """A session's venue has every feature it needs."""
     _bar_venues(
         m,
@@ -74,7 +74,7 @@ def sessions_needs(m: Formulation) -> None:
     )
 
 
-def sessions_cities(m: Formulation) -> None:
+def sessions_cities(m: ModelView) -> None:
     """A session with `cities` is held in one of them."""
     _bar_venues(
         m,
@@ -85,7 +85,7 @@ def sessions_cities(m: Formulation) -> None:
     )
 
 
-def sessions_venues(m: Formulation) -> None:
+def sessions_venues(m: ModelView) -> None:
     """A session with `venues` is held in one of them."""
     _bar_venues(
         m,
@@ -96,7 +96,7 @@ def sessions_venues(m: Formulation) -> None:
     )
 
 
-def venues_hours(m: Formulation) -> None:
+def venues_hours(m: ModelView) -> None:
     """A session lies inside the opening hours of its venue.
 
     In a plan the venue starts' domains (`m.table`) keep it; explain mode states the
@@ -126,7 +126,7 @@ def venues_hours(m: Formulation) -> None:
             ).only_enforce_if(here, *guard)
 
 
-def venues_slots(m: Formulation) -> None:
+def venues_slots(m: ModelView) -> None:
     """In a venue with `slots`, a session starts at a slot and ends by the end of the
     `span`-th slot from it.
 
@@ -154,7 +154,7 @@ def venues_slots(m: Formulation) -> None:
             ).only_enforce_if(here, *guard)
 
 
-def venues_blocks(m: Formulation) -> None:
+def venues_blocks(m: ModelView) -> None:
     """In a venue with `blocks`, a session lies inside one block; with `[festival]
     one_track_per_block`, or a `[[blocks]]` entry naming a block's track, the sessions
     with a track in one block share it.
@@ -223,7 +223,7 @@ def venues_blocks(m: Formulation) -> None:
                         m.model.add(track == tracks[s.track]).only_enforce_if(here, inside, *guard)
 
 
-def venues_closed(m: Formulation) -> None:
+def venues_closed(m: ModelView) -> None:
     """A session does not overlap a closure of its venue.
 
     In a plan the venue starts' domains (`m.table`) keep it; explain mode forbids the
@@ -245,7 +245,7 @@ def venues_closed(m: Formulation) -> None:
                 avoid_period(m, s, period, here, *guard)
 
 
-def venues_changeover(m: Formulation) -> None:
+def venues_changeover(m: ModelView) -> None:
     """A venue holds one session at a time, `changeover` minutes apart.
 
     Each (session, venue) pair has its own start variable, whose domain is the pair's
