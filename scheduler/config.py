@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import cross_checks, files, interest
+from . import cross_checks, files, interest, runs
 from .model import (
     TOGETHER_MODES,
     Block,
@@ -149,7 +149,7 @@ def loads(text: str, source: str = "<string>") -> Festival:
     if reader.problems:
         raise ConfigError(reader.problems)
     assert festival is not None
-    return festival
+    return runs.with_runs(festival)
 
 
 def _tables(raw: dict[str, Any], name: str, reader: Reader) -> list[tuple[str, dict]]:
@@ -388,6 +388,8 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         abstract=r.get(t, "abstract", p, r.text, default=""),
         links=r.get(t, "links", p, r.links, default=()),
         do_not_record=r.get(t, "do_not_record", p, r.flag, default=False),
+        runs=r.get(t, "runs", p, r.positive, default=1),
+        runs_same_day=r.get(t, "runs_same_day", p, r.flag, default=False),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import days
 from .model import Festival, Venue, clock_window
+from .runs import run_ids
 from .values import Reader, show
 
 
@@ -31,6 +32,7 @@ def unique_ids(r: Reader, **tables: list[Any]) -> None:
 def check(f: Festival, r: Reader) -> None:
     """Every check of a festival read whole."""
     references(f, r)
+    repeated_sessions(f, r)
     after_cycles(f, r)
     slots_inside_hours(f, r)
     fits_hours(f, r)
@@ -52,6 +54,37 @@ def _unique(kind: str, items: list[Any], r: Reader, key: str = "id") -> None:
             )
         else:
             seen[value] = index
+
+
+def repeated_sessions(f: Festival, r: Reader) -> None:
+    """A session of several `runs`: each run's id free, no single place (`fixed`) for
+    them all, no `[[together]]` group that would hold them all on one day or in one
+    block."""
+    taken = {s.id: i for i, s in enumerate(f.sessions)}
+    for i, s in enumerate(f.sessions):
+        if s.runs == 1:
+            continue
+        for k, rid in enumerate(run_ids(s)[1:], start=2):
+            if rid in taken:
+                r.fail(
+                    f"sessions[{i}].runs",
+                    f"run {k} of {s.id!r} is the session {rid!r}, which is also the id of "
+                    f"sessions[{taken[rid]}]; rename that session",
+                )
+        if s.fixed is not None:
+            r.fail(
+                f"sessions[{i}].fixed",
+                f"pins one place, but {s.id!r} has {s.runs} runs; expected no `fixed` on a "
+                "session with runs (give its runs wishes with `prefer` instead)",
+            )
+    for g, group in enumerate(f.together):
+        for sid in group.sessions:
+            if sid in taken and f.sessions[taken[sid]].runs > 1:
+                r.fail(
+                    f"together[{g}].sessions",
+                    f"{sid!r} has {f.sessions[taken[sid]].runs} runs, which a group cannot "
+                    "keep together; expected sessions of one run",
+                )
 
 
 def references(f: Festival, r: Reader) -> None:

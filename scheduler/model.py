@@ -247,6 +247,14 @@ class Session:
     abstract: str = ""  # a short summary, shown before the description
     links: tuple[Link, ...] = ()
     do_not_record: bool = False  # the speakers do not want it recorded or streamed
+    #: how many times it runs (a repeated workshop, pretalx's `slot_count`): each run is
+    #: placed on its own, by default on a day of its own (`runs_same_day` allows one day)
+    runs: int = 1
+    runs_same_day: bool = False
+    #: which run this is (1…runs) and run 1's id, the session as the definition names it
+    #: ("" for a session of one run); set by `with_runs`, not keys
+    run: int = field(default=1, metadata={"key": None})
+    run_of: str = field(default="", metadata={"key": None})
 
 
 #: what a `[[together]]` group keeps its sessions to: `same` in the definition

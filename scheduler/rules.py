@@ -195,6 +195,13 @@ RULES: tuple[Rule, ...] = (
         ties=True,
     ),
     Rule(
+        "sessions.runs",
+        ("sessions.runs", "sessions.runs_same_day"),
+        "The runs of a session never overlap, and fall on different days unless `runs_same_day`.",
+        Kind.HARD,
+        ties=True,
+    ),
+    Rule(
         "sessions.unavailable",
         ("sessions.unavailable",),
         "A session does not run while it is `unavailable`.",

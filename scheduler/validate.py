@@ -465,6 +465,30 @@ def _not_with(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
                 )
 
 
+def _runs(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`sessions.runs`: two runs of one session never overlap, nor share a day unless
+    `runs_same_day`."""
+    runs: dict[str, list[Placement]] = defaultdict(list)
+    for sid, p in sorted(c.placed.items()):
+        if c.sessions[sid].run_of:
+            runs[c.sessions[sid].run_of].append(p)
+    for base, placed in sorted(runs.items()):
+        same_day = c.sessions[placed[0].session].runs_same_day
+        for a, b in combinations(sorted(placed, key=lambda p: (p.start, p.session)), 2):
+            if a.start < b.end and b.start < a.end:
+                why = "overlap"
+            elif not same_day and c.wall.date(a.start) == c.wall.date(b.start):
+                why = "fall on one day"
+            else:
+                continue
+            yield (
+                "sessions.runs",
+                f"runs {a.session!r} and {b.session!r} of {base!r} {why}: "
+                f"{c.wall.show(a)} and {c.wall.show(b)}",
+                (a.session, b.session),
+            )
+
+
 TIMETABLE_CHECKS: tuple[TimetableCheck, ...] = (
     _max_sessions_per_day,
     _changeover,
@@ -473,6 +497,7 @@ TIMETABLE_CHECKS: tuple[TimetableCheck, ...] = (
     _exclusive_tags,
     _together,
     _not_with,
+    _runs,
 )
 
 

@@ -170,6 +170,17 @@ BAD_INPUTS = [
         "f.toml:41: sessions[0].not_with: unknown session 'worksop' (did you mean 'workshop'?)",
     ),
     (
+        'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+        'people = ["ceo"]\nruns = 2\n\n[[sessions]]\nid = "keynote-run-2"',
+        "f.toml:41: sessions[0].runs: run 2 of 'keynote' is the session 'keynote-run-2', which "
+        "is also the id of sessions[1]",
+    ),
+    (
+        'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+        'people = ["ceo"]\nruns = 0\n\n[[sessions]]\nid = "workshop"',
+        "f.toml:41: sessions[0].runs: must be at least 1",
+    ),
+    (
         'step = "30m"',
         'step = "30m"\nexclusive_tags = ["beginers"]',
         "f.toml:9: festival.exclusive_tags: unknown tag (no session has it) 'beginers'",

@@ -115,6 +115,15 @@ def _across_blocks(festival, timetable):
     return validate.violations(replace(festival, venues=venues), timetable)
 
 
+def _runs_on_one_day(festival, timetable):
+    # the opening and the expo tour, both on 9 October, made the two runs of the opening
+    sessions = tuple(
+        replace(s, runs=2, run_of="opening") if s.id in ("opening", "expo-tour") else s
+        for s in festival.sessions
+    )
+    return validate.violations(replace(festival, sessions=sessions), timetable)
+
+
 #: one way to break each rule that a timetable can break, over the default festival
 BREAK = {
     "timetable.complete": _missing,
@@ -140,6 +149,7 @@ BREAK = {
     "sessions.fixed": _move("opening", "2023-10-09 10:00"),
     "sessions.after": _move("cloud-computing", "2023-10-10 13:00"),
     "sessions.not_with": _audience,
+    "sessions.runs": _runs_on_one_day,
     "sessions.unavailable": _session_away,
     "people.break": _audience,
     "people.unavailable": _move("quantum", "2023-10-19 13:00"),

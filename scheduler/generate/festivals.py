@@ -403,7 +403,63 @@ def festival_and_witness(
             session["pinned"] = True
     data.update(tracks=tracks, venues=venues, people=people, sessions=sessions)
     placements = [(f"s{i}", f"v{w.venue}", *w.span()) for i, w in enumerate(witness)]
+    if random.Random(f"{seed}:runs").random() < shape.rules:
+        _two_runs(data, placements, random.Random(f"{seed}:runs"))
     return data, placements
+
+
+#: keys that tie a session to others, a time or a room: the hidden timetable keeps them at
+#: the session's own place only, so a session given a second run elsewhere loses them
+_TIED = ("people", "fixed", "pinned", "tags", "not_with", "after", "unavailable", "earliest",
+         "latest", "needs", "cities", "venues")  # fmt: skip
+
+
+def _two_runs(
+    data: dict[str, Any], placements: list[tuple[str, str, datetime, datetime]], rng: random.Random
+) -> None:
+    """Give a session that nothing names a second run at the place of another such
+    session (`runs = 2`; `runs_same_day` when the two share a day): the first loses the
+    keys that hold it to its own place (`_TIED`), the other goes, and its place becomes
+    the second run's, shortened to the run's duration where its venue has no slot grid."""
+    sessions = data["sessions"]
+    named = {sid for s in sessions for key in ("after", "not_with") for sid in s.get(key, ())}
+    named |= {sid for g in data.get("together", ()) for sid in g["sessions"]}
+    named |= {sid for _, sid in data.get("interest", ())}
+    gridded = {v["id"] for v in data["venues"] if "slots" in v}
+    blocked = any("blocks" in v for v in data["venues"])
+
+    def minutes(i: int) -> int:
+        return int(sessions[i]["duration"][:-1])
+
+    def fits(a: int, b: int) -> bool:
+        (_, _, a0, a1), (_, venue, b0, b1) = placements[a], placements[b]
+        same_track = sessions[a]["track"] == sessions[b]["track"] or not blocked
+        shorter = minutes(a) == minutes(b) or (minutes(a) < minutes(b) and venue not in gridded)
+        one_slot = "span" not in sessions[b]
+        return same_track and shorter and one_slot and not (a0 < b1 and b0 < a1)
+
+    unnamed = [i for i, s in enumerate(sessions) if s["id"] not in named]
+    pairs = [
+        (a, b)
+        for a in unnamed
+        if "span" not in sessions[a]
+        for b in unnamed
+        if a != b and fits(a, b)
+    ]
+    if not pairs:
+        return
+    a, b = rng.choice(pairs)
+    first = sessions[a]
+    for key in _TIED:
+        first.pop(key, None)
+    first["runs"] = 2
+    _, venue, start, _ = placements[b]
+    if placements[a][2].date() == start.date():
+        first["runs_same_day"] = True
+    first["attendance"] = min(first["attendance"], sessions[b]["attendance"])
+    end = start + timedelta(minutes=minutes(a))
+    placements[b] = (f"{first['id']}-run-2", venue, start, end)
+    del sessions[b]
 
 
 def festival_toml(seed: int, shape: Shape = Shape()) -> str:

@@ -105,6 +105,14 @@ class _Board:
             for other in s.not_with:
                 self.apart[s.id].add(other)
                 self.apart[other].add(s.id)
+        #: session → the other runs of the same session
+        runs: dict[str, list[str]] = defaultdict(list)
+        for s in festival.sessions:
+            if s.run_of:
+                runs[s.run_of].append(s.id)
+        self.other_runs = {
+            sid: [o for o in group if o != sid] for group in runs.values() for sid in group
+        }
         self.placed: dict[str, Place] = {}
 
     def owned(self, s: Session, place: Place) -> bool:
@@ -147,6 +155,13 @@ class _Board:
             if other in self.placed:
                 begins = self.placed[other][1]
                 if begins < end and t < begins + self.by_id[other].duration:
+                    return False
+        for other in self.other_runs.get(s.id, ()):
+            if other in self.placed:
+                begins = self.placed[other][1]
+                if begins < end and t < begins + self.by_id[other].duration:
+                    return False
+                if not s.runs_same_day and self.clock.day(begins) == day:
                     return False
         return True
 

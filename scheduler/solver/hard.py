@@ -10,6 +10,7 @@ in the order the model adds them (which changes the model's text, never its solu
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from itertools import combinations, pairwise
 from typing import TYPE_CHECKING
@@ -217,6 +218,28 @@ def sessions_not_with(m: ModelView) -> None:
                 f"session {s.id!r} never overlaps {other!r}",
             )
             m.model.add_no_overlap([_busy(m, s, 0, guard), _busy(m, by_id[other], 0, guard)])
+
+
+def sessions_runs(m: ModelView) -> None:
+    """The runs of a session never overlap, and fall on different days unless
+    `runs_same_day`."""
+    runs: dict[str, list[Session]] = defaultdict(list)
+    for s in m.sessions:
+        if s.run_of:
+            runs[s.run_of].append(s)
+    for base, group in runs.items():
+        if len(group) < 2:
+            continue
+        apart = not group[0].runs_same_day
+        guard = m.when(
+            "sessions.runs",
+            f"sessions[{m.index[base]}].runs" if base in m.index else "sessions.runs",
+            f"the runs of {base!r} " + ("fall on different days" if apart else "never overlap"),
+        )
+        if apart:
+            m.model.add_all_different([m.vars[s.id].day for s in group]).only_enforce_if(guard)
+        else:
+            m.model.add_no_overlap([_busy(m, s, 0, guard) for s in group])
 
 
 def sessions_unavailable(m: ModelView) -> None:
@@ -433,6 +456,7 @@ BUILDERS: tuple[Callable[[ModelView], None], ...] = (
     people_break,
     festival_exclusive_tags,
     sessions_not_with,
+    sessions_runs,
     sessions_unavailable,
     travel,
     people_unavailable,

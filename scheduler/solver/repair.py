@@ -40,6 +40,10 @@ def _kept_apart(festival: Festival, s: Session) -> Iterable[str]:
     yield from (o.id for o in festival.sessions if s.id in o.not_with)
 
 
+def _other_runs(festival: Festival, s: Session) -> Iterable[str]:
+    return (o.id for o in festival.sessions if s.run_of and o.run_of == s.run_of)
+
+
 def _same_people(festival: Festival, s: Session) -> Iterable[str]:
     return (o.id for o in festival.sessions if set(o.people) & set(s.people))
 
@@ -60,6 +64,7 @@ def _same_group(festival: Festival, s: Session) -> Iterable[str]:
 PARTNERS: dict[str, Callable[[Festival, Session], Iterable[str]]] = {
     "sessions.after": _after_neighbours,
     "sessions.not_with": _kept_apart,
+    "sessions.runs": _other_runs,
     "festival.exclusive_tags": _same_audience,
     "people.break": _same_people,
     "travel": _same_people,
