@@ -18,7 +18,8 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
-_PARENT = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
+#: the last part of a key path: `.key` or `[index]`
+PARENT = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 
 
 @cache
@@ -60,7 +61,7 @@ class KeyLines(Mapping[str, int]):
         while probe:
             if probe in table:
                 return table[probe]
-            shorter = _PARENT.sub("", probe)
+            shorter = PARENT.sub("", probe)
             if shorter == probe:
                 return None
             probe = shorter

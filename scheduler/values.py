@@ -21,7 +21,7 @@ import webcolors
 
 from . import days
 from .errors import BadInput
-from .keylines import KeyLines
+from .includes import Locations
 from .labels import LANGUAGES
 from .model import Link, Period
 from .problems import capped
@@ -80,12 +80,12 @@ class Reader:
 
     def __init__(self, source: str, text: str):
         self.source = source
-        self.lines = KeyLines(text)
+        self.lines = Locations(source, text)
         self.problems: list[Problem] = []
         self.tz = ZoneInfo("UTC")  # until festival.timezone is read
 
     def fail(self, path: str, message: str) -> None:
-        self.problems.append(Problem(self.source, self.lines.line(path), path, message))
+        self.problems.append(Problem(*self.lines.locate(path), message))
 
     def check_keys(self, table: dict[str, Any], allowed: set[str], path: str) -> None:
         for key in table:

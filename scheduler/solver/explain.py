@@ -14,6 +14,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from ..includes import Locations
 from ..model import Festival, Keep, Status, Timetable
 from .engine import Request, cp_solver, run
 from .formulation import Formulation, RuleInstance
@@ -94,9 +95,12 @@ def where(festival: Festival, instance: RuleInstance) -> str:
     line), or the key alone for a command-line option."""
     if instance.key.startswith("--"):
         return instance.key
-    line = _line(festival, instance.key)
-    place = f"{festival.source}:{line}" if line else festival.source
-    return f"{place}: {instance.key}" if place else instance.key
+    if isinstance(festival.lines, Locations):  # read from a file: maybe from an included one
+        source, line, key = festival.lines.locate(instance.key)
+    else:
+        source, line, key = festival.source, _line(festival, instance.key), instance.key
+    place = f"{source}:{line}" if line else source
+    return f"{place}: {key}" if place else key
 
 
 def _line(festival: Festival, key: str) -> int | None:
