@@ -438,6 +438,7 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         do_not_record=r.get(t, "do_not_record", p, r.flag, default=False),
         runs=r.get(t, "runs", p, r.positive, default=1),
         runs_same_day=r.get(t, "runs_same_day", p, r.flag, default=False),
+        current=r.get(t, "current", p, lambda v, w: _places(v, w, r), default=()),
     )
 
 
@@ -548,6 +549,21 @@ def _fixed(value: Any, where: str, r: Reader) -> Fixed:
         start=r.moment(value["start"], f"{where}.start"),
         venue=r.slug(value["venue"], f"{where}.venue") if "venue" in value else None,
     )
+
+
+def _places(value: Any, where: str, r: Reader) -> tuple[Fixed, ...]:
+    """`current`: a place `{ start, venue }`, or a list of them (one per run)."""
+    entries = value if isinstance(value, list) else [value]
+    places = []
+    for i, entry in enumerate(entries):
+        here = f"{where}[{i}]" if isinstance(value, list) else where
+        if not isinstance(entry, dict) or not {"start", "venue"} <= set(entry):
+            raise Bad(
+                'expected a place, e.g. current = { start = 2023-10-09T09:30:00, venue = "bj" }, '
+                "or a list of them, one per run"
+            )
+        places.append(_fixed(entry, here, r))
+    return tuple(places)
 
 
 def _prefer(value: Any, where: str, r: Reader) -> Preference:

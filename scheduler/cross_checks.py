@@ -154,6 +154,15 @@ def references(f: Festival, r: Reader) -> None:
                     check(f"{p}.{key}[{j}]", v, venues, "venue")
         if s.fixed and s.fixed.venue:
             check(f"{p}.fixed.venue", s.fixed.venue, venues, "venue")
+        for j, place in enumerate(s.current):
+            assert place.venue is not None  # `current` needs one
+            at = f"{p}.current[{j}].venue" if len(s.current) > 1 else f"{p}.current.venue"
+            check(at, place.venue, venues, "venue")
+        if len(s.current) > s.runs:
+            r.fail(
+                f"{p}.current",
+                f"{len(s.current)} places for {s.runs} run(s); expected one per run at most",
+            )
         if s.earliest and s.latest and s.latest <= s.earliest:
             r.fail(f"{p}.latest", f"{s.latest} is not after earliest {s.earliest}")
     for i, group in enumerate(f.together):

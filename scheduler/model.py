@@ -251,6 +251,9 @@ class Session:
     #: placed on its own, by default on a day of its own (`runs_same_day` allows one day)
     runs: int = 1
     runs_same_day: bool = False
+    #: where it stands now in the tool the programme is kept in (pretalx's work-in-progress
+    #: schedule), one place per run: a plan moves as few sessions as possible from there
+    current: tuple[Fixed, ...] = ()
     #: which run this is (1…runs) and run 1's id, the session as the definition names it
     #: ("" for a session of one run); set by `with_runs`, not keys
     run: int = field(default=1, metadata={"key": None})

@@ -272,6 +272,40 @@ def previous_timetable(festival: Festival, published: Mapping[str, Entry]) -> Ti
     return Timetable(festival.id, placements) if placements else None
 
 
+def starting_point(festival: Festival, published: Mapping[str, Entry]) -> Timetable | None:
+    """What a plan moves as few sessions as possible from: each session's `current` place
+    (where the tool the programme is kept in has it now), else its published one."""
+    placed = {
+        s.id: Placement(s.id, place.venue, place.start, place.start + timedelta(minutes=s.duration))
+        for s in festival.sessions
+        for place in s.current
+        if place.venue is not None
+    }
+    published_places = previous_timetable(festival, published)
+    for p in published_places.placements if published_places else ():
+        placed.setdefault(p.session, p)
+    ordered = tuple(placed[s.id] for s in festival.sessions if s.id in placed)
+    return Timetable(festival.id, ordered) if ordered else None
+
+
+def moved_where_kept(
+    festival: Festival, published: Mapping[str, Entry], timetable: Timetable
+) -> dict[str, str]:
+    """The change report's reason for each session that stands where its `current` place
+    is, which is not where it was published: it was moved in the tool it is kept in."""
+    now = {p.session: p for p in timetable.placements}
+    reasons = {}
+    for s in festival.sessions:
+        old, new = published.get(s.id), now.get(s.id)
+        if not s.current or old is None or new is None or old.status != "CONFIRMED":
+            continue
+        place = s.current[0]
+        here = (new.start, new.venue) == (place.start, place.venue)
+        if here and (old.start, old.venue) != (place.start, place.venue):
+            reasons[s.id] = "it was moved there where the programme is kept (its `current` place)"
+    return reasons
+
+
 def kept_sessions(
     festival: Festival, previous: Timetable | None, freeze_until: date | None
 ) -> dict[str, Keep]:
@@ -376,7 +410,7 @@ def plan(
 
     def planned(folder: Path | None) -> Plan:
         published = published_baseline(festival, folder, baseline)
-        previous = None if fresh else previous_timetable(festival, published.entries)
+        previous = None if fresh else starting_point(festival, published.entries)
         keep = kept_sessions(festival, previous, freeze_until)
         result, timetable = schedule(
             festival,
@@ -441,6 +475,7 @@ def release_plan(
             new = placed[old.session]
             if (new.start, new.venue) != (old.start, old.venue):
                 reasons[old.session] = validate.move_reason(festival, timetable, old)
+    reasons.update(moved_where_kept(festival, published, timetable))
     changes = tuple(diff(published, entries, reasons)) if published else ()
     attendees = attendee_clashes(festival, timetable)
     before = previous_timetable(festival, published)

@@ -42,10 +42,19 @@ def with_runs(festival: Festival) -> Festival:
         if s.id not in repeated:
             firsts.append(s)
             continue
-        firsts.append(replace(s, run=1, run_of=s.id))
+        firsts.append(replace(s, run=1, run_of=s.id, current=s.current[:1]))
         for k in range(2, s.runs + 1):
             guid = str(uuid.uuid5(uuid.UUID(s.guid), f"run-{k}")) if s.guid else ""
+            current = s.current[k - 1 : k]
             more.append(
-                replace(s, id=run_id(s.id, k), run=k, run_of=s.id, guid=guid, event_id=None)
+                replace(
+                    s,
+                    id=run_id(s.id, k),
+                    run=k,
+                    run_of=s.id,
+                    guid=guid,
+                    event_id=None,
+                    current=current,
+                )
             )
     return replace(festival, sessions=tuple(firsts + more))

@@ -181,6 +181,18 @@ BAD_INPUTS = [
         "f.toml:41: sessions[0].runs: must be at least 1",
     ),
     (
+        'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+        'people = ["ceo"]\ncurrent = { start = 2023-10-09T09:00:00 }\n\n'
+        '[[sessions]]\nid = "workshop"',
+        "f.toml:41: sessions[0].current: expected a place, e.g. current = { start = ",
+    ),
+    (
+        'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+        'people = ["ceo"]\ncurrent = { start = 2023-10-09T09:00:00, venue = "hal" }\n\n'
+        '[[sessions]]\nid = "workshop"',
+        "f.toml:41: sessions[0].current.venue: unknown venue 'hal' (did you mean 'hall'?)",
+    ),
+    (
         'step = "30m"',
         'step = "30m"\nexclusive_tags = ["beginers"]',
         "f.toml:9: festival.exclusive_tags: unknown tag (no session has it) 'beginers'",
