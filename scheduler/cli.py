@@ -1,12 +1,10 @@
-"""The `festival` command: a thin layer over `scheduler.plan` and friends.
+"""`festival`: a thin layer over `scheduler.plan` and friends (`pretalx`: `cli_pretalx`).
 
-Exit codes: 0 done, 1 no timetable exists, 2 bad input, 3 internal error (a
-timetable the validator rejects; nothing is published), 4 the output folder
-could not be written (the previous publication is intact), 130 interrupted.
-Every library error is a `FestivalError` that carries its exit code.
-
-Each command imports what it needs when it runs: `festival --help` and
-`festival diff` never load OR-Tools, numpy or pandas.
+Exit codes: 0 done, 1 no timetable exists, 2 bad input, 3 internal error (nothing is
+published), 4 the output folder could not be written (the previous publication is intact)
+or pretalx could not be reached, 5 pretalx changed since the pull, 130 interrupted. Every
+library error is a `FestivalError` that carries its exit code. Each command imports what
+it needs when it runs: `festival --help` never loads OR-Tools, numpy or pandas.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .cli_pretalx import pretalx_group
 from .starter import DEFINITION
 
 if TYPE_CHECKING:
@@ -596,3 +595,6 @@ def serve(
         serving.run(folder, host, port)
     finally:
         stop.set()
+
+
+cli.add_command(pretalx_group)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import cross_checks, files, includes, interest, runs
+from . import cross_checks, interest, runs, sources
 from .model import (
     TOGETHER_MODES,
     Block,
@@ -75,129 +74,25 @@ ROUTE_KEYS = keys_of(Route)
 TOP_KEYS = {"festival", "include"} | {f.name for f in fields(Festival) if f.metadata.get("table")}
 
 
-#: the largest definition read, in bytes (the largest real programmes take well under 1 MB)
-MAX_BYTES = 64 * 2**20
-
-
 def load(path: str | Path) -> Festival:
     """Read and check the definition at `path` (a regular file of UTF-8 text, a byte order
     mark allowed), with the file it includes if any; raise `ConfigError` on any problem."""
-    return loads(_read(Path(path)), source=str(path))
-
-
-def _read(path: Path, named_at: tuple[str, int | None, str] | None = None) -> str:
-    """The text of the definition at `path`; `named_at` is where an `include` names it."""
-    where = named_at or (str(path), None, "")
-    try:
-        return files.read_bounded(path, MAX_BYTES).decode("utf-8-sig")
-    except files.Unreadable as error:
-        reason = f"{path}: {error.reason}" if named_at else error.reason
-        raise ConfigError([Problem(*where, reason)]) from None
-    except UnicodeDecodeError as error:
-        reason = f"is not UTF-8 text ({error.reason} at byte {error.start})"
-        raise ConfigError([Problem(str(path), None, "", reason)]) from None
-
-
-def files_read(path: str | Path) -> list[Path]:
-    """The definition at `path` and every file it names (the file it includes, the
-    `interest` file), as far as they can be told without checking the definition: what
-    a watch must follow."""
-    path = Path(path)
-    found = [path]
-    raw = _tables_if_readable(path)
-    head = raw.get("festival")
-    name = raw.get("include")
-    if _is_name(name):
-        found.append(path.parent / name)
-        included = _tables_if_readable(found[-1]).get("festival")
-        if isinstance(included, dict) and isinstance(head, dict):
-            head = included | head
-        elif isinstance(included, dict):
-            head = included
-    name = head.get("interest") if isinstance(head, dict) else None
-    if _is_name(name):
-        found.append(path.parent / name)
-    return found
-
-
-def _is_name(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip()) and "\0" not in value
-
-
-def _tables_if_readable(path: Path) -> dict[str, Any]:
-    """The TOML tables of the file at `path`, or none where it cannot be read as TOML."""
-    try:
-        return tomllib.loads(files.read_bounded(path, MAX_BYTES).decode("utf-8-sig"))
-    except (files.Unreadable, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
-        return {}
-    except ValueError:  # an integer of more digits than Python converts
-        return {}
-
-
-def _parse(text: str, source: str) -> dict[str, Any]:
-    """The TOML text `text` as tables; `ConfigError` if it is not TOML or holds nothing."""
-    try:
-        raw = tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        line = re.search(r"line (\d+)", message)
-        problem = Problem(
-            source, int(line.group(1)) if line else None, "", f"not valid TOML: {message}"
-        )
-        raise ConfigError([problem]) from None
-    except RecursionError:
-        raise ConfigError(
-            [Problem(source, None, "", "arrays or tables are nested too deeply to read")]
-        ) from None
-    except ValueError:  # an integer of more digits than Python converts
-        raise ConfigError(
-            [Problem(source, None, "", "not valid TOML: a number has thousands of digits")]
-        ) from None
-    if not raw:
-        raise ConfigError(
-            [
-                Problem(
-                    source,
-                    None,
-                    "",
-                    "holds no definition; expected a [festival] table, [[venues]] and "
-                    "[[sessions]] (see docs/definition.md)",
-                )
-            ]
-        )
-    return raw
+    return loads(sources.read(Path(path)), source=str(path))
 
 
 def loads(text: str, source: str = "<string>") -> Festival:
     """Read and check a definition given as TOML text (an `include` is read relative to
     the folder of `source`, or the working folder)."""
     text = text.removeprefix("\ufeff")
-    raw = _parse(text, source)
+    raw = sources.parse(text, source)
     reader = Reader(source, text)
     if "include" in raw:
-        raw = _with_included(raw, reader)
+        raw = sources.with_included(raw, reader)
     festival = _build(raw, reader)
     if reader.problems:
         raise ConfigError(reader.problems)
     assert festival is not None
     return runs.with_runs(festival)
-
-
-def _with_included(raw: dict[str, Any], r: Reader) -> dict[str, Any]:
-    """`raw` combined with the definition its `include` names (`scheduler.includes`)."""
-    name = raw["include"]
-    if not _is_name(name):
-        r.fail("include", f"{show(name)} is not a file name; expected the path of a definition")
-        return {k: v for k, v in raw.items() if k != "include"}
-    folder = Path(r.source).parent if not r.source.startswith("<") else Path()
-    path = folder / name
-    text = _read(path, r.lines.locate("include"))
-    included = _parse(text, str(path))
-    if "include" in included:
-        line = Reader(str(path), text).lines.line("include")
-        reason = "an included definition includes no other; expected its keys here instead"
-        raise ConfigError([Problem(str(path), line, "include", reason)])
-    return includes.combine(included, raw, r.lines, str(path), text)
 
 
 def _tables(raw: dict[str, Any], name: str, reader: Reader) -> list[tuple[str, dict]]:

@@ -33,6 +33,7 @@ def check(f: Festival, r: Reader) -> None:
     """Every check of a festival read whole."""
     references(f, r)
     repeated_sessions(f, r)
+    current_places(f, r)
     after_cycles(f, r)
     slots_inside_hours(f, r)
     fits_hours(f, r)
@@ -85,6 +86,27 @@ def repeated_sessions(f: Festival, r: Reader) -> None:
                     f"{sid!r} has {f.sessions[taken[sid]].runs} runs, which a group cannot "
                     "keep together; expected sessions of one run",
                 )
+
+
+def current_places(f: Festival, r: Reader) -> None:
+    """Each `current` place in a venue of the definition, one per run at most."""
+    venues = {v.id for v in f.venues}
+    for i, s in enumerate(f.sessions):
+        for j, place in enumerate(s.current):
+            at = f"sessions[{i}].current" + (f"[{j}]" if len(s.current) > 1 else "")
+            if place.venue not in venues:
+                hint = difflib.get_close_matches(place.venue or "", sorted(venues), n=1)
+                guess = f" (did you mean {hint[0]!r}?)" if hint else ""
+                r.fail(
+                    f"{at}.venue",
+                    f"unknown venue {show(place.venue)}{guess}; expected one of: "
+                    + ", ".join(sorted(venues)),
+                )
+        if len(s.current) > s.runs:
+            r.fail(
+                f"sessions[{i}].current",
+                f"{len(s.current)} places for {s.runs} run(s); expected one per run at most",
+            )
 
 
 def references(f: Festival, r: Reader) -> None:
@@ -154,15 +176,6 @@ def references(f: Festival, r: Reader) -> None:
                     check(f"{p}.{key}[{j}]", v, venues, "venue")
         if s.fixed and s.fixed.venue:
             check(f"{p}.fixed.venue", s.fixed.venue, venues, "venue")
-        for j, place in enumerate(s.current):
-            assert place.venue is not None  # `current` needs one
-            at = f"{p}.current[{j}].venue" if len(s.current) > 1 else f"{p}.current.venue"
-            check(at, place.venue, venues, "venue")
-        if len(s.current) > s.runs:
-            r.fail(
-                f"{p}.current",
-                f"{len(s.current)} places for {s.runs} run(s); expected one per run at most",
-            )
         if s.earliest and s.latest and s.latest <= s.earliest:
             r.fail(f"{p}.latest", f"{s.latest} is not after earliest {s.earliest}")
     for i, group in enumerate(f.together):

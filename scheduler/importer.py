@@ -88,7 +88,7 @@ def slugify(text: str, fallback: str) -> str:
     return slug or fallback
 
 
-class _Ids:
+class UniqueIds:
     """Ids given so far: each new one is the wanted id, else it with the next free
     "-2", "-3", … (remembered per wanted id, so that many alike cost no more each)."""
 
@@ -119,7 +119,7 @@ def _step(schedule: Schedule, problems: list[str]) -> int:
     return DEFAULT_STEP
 
 
-def _session_id(event: Event, acronym: str, unique: _Ids) -> str:
+def _session_id(event: Event, acronym: str, unique: UniqueIds) -> str:
     """The session's id: the slug's tail after `<acronym>-<id>-` where it is one, else the
     slug itself where it is one, else `e<id>`, else from the guid or the title."""
     slug = event.slug.lower()
@@ -212,7 +212,7 @@ class _Rooms:
                     problems.append(
                         f"{p.event.about()}: room {p.event.room!r} is not listed; added"
                     )
-        unique = _Ids()
+        unique = UniqueIds()
         self.ids = {
             name: unique(slugify(name, f"room-{index}"))
             for index, name in enumerate(self.order, start=1)
@@ -274,7 +274,7 @@ class _Writer:
         tracks, track_ids = self._tracks()
         venues = self._venues()
         sessions = tomlkit.aot()
-        session_ids = _Ids()
+        session_ids = UniqueIds()
         for i, p in enumerate(self.placed):
             sid = _session_id(p.event, self.schedule.acronym, session_ids)
             fixed = self.fixed and i not in unfixed
@@ -359,7 +359,7 @@ class _Writer:
                 used.append(name)
         colours = {name: colour for name, colour in self.schedule.tracks}
         track_ids: dict[str, str] = {}
-        unique = _Ids()
+        unique = UniqueIds()
         tracks = tomlkit.aot()
         for index, name in enumerate(used):
             track_ids[name] = unique(slugify(name, f"track-{index + 1}"))
@@ -396,7 +396,7 @@ class _Writer:
     def _people(self) -> None:
         """Each person once, by their key in the source, with an id, and their guid and
         integer id where no earlier person has them."""
-        person_ids = _Ids()
+        person_ids = UniqueIds()
         guids: set[str] = set()
         numbers: set[int] = set()
         for p in self.placed:

@@ -316,9 +316,9 @@ def fingerprint(path: Path) -> bytes | None:
 
 
 def definition_fingerprint(config: Path) -> tuple[bytes | None, ...] | None:
-    """The bytes of the definition and of every file it reads (`config.files_read`);
+    """The bytes of the definition and of every file it reads (`sources.files_read`);
     None while the definition itself cannot be read (e.g. while an editor saves it)."""
-    from .config import files_read
+    from .sources import files_read
 
     found = tuple(fingerprint(path) for path in files_read(config))
     return None if found[0] is None else found

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import SMALL
 
-from scheduler import config, solver
+from scheduler import config, solver, sources
 from scheduler.solver.explain import explain, where
 from scheduler.values import ConfigError
 
@@ -46,7 +46,7 @@ def test_the_including_file_adds_and_replaces_keys(folder):
     assert workshop.title == "工作坊" and workshop.duration == 90  # included
     assert [w.weight for w in workshop.wishes] == [3]  # the organiser's
     assert festival.weights.prefer == 5
-    assert config.files_read(folder / "small.toml") == [
+    assert sources.files_read(folder / "small.toml") == [
         folder / "small.toml",
         folder / "small.pulled.toml",
     ]
