@@ -136,6 +136,9 @@ class Reading:
             "wip": {"id": self.wip.get("id"), "version": self.wip.get("version")},
             "rooms": {vid: room for room, vid in sorted(venue_ids.items(), key=lambda x: x[1])},
             "slots": dict(sorted(slot_of.items())),
+            #: every slot holding a talk when pulled, those of talks not planned included
+            #: (withdrawn, extra runs): push tells a talk scheduled since from these
+            "seen": sorted(s["id"] for s in slots if id_of(s.get("submission"), "code")),
         }
         runs = sum(1 for s in submissions if (s.get("slot_count") or 1) > 1)
         counts = {

@@ -88,7 +88,7 @@ def compare(
             conflicts.append(f"{sid} ({entry.title}): moved in pretalx since the pull")
             continue
         moves.append(Move(sid, entry.title, pulled["slot"], current, target))
-    pulled_slots = {s["slot"] for s in state["slots"].values()}
+    pulled_slots = {s["slot"] for s in state["slots"].values()} | set(state.get("seen", ()))
     for slot in slots:
         code = id_of(slot.get("submission"), "code")
         if code is not None and slot["id"] not in pulled_slots and not force:
