@@ -43,14 +43,16 @@ def _token(token_file: Path | None) -> str:
 
 @click.group(name="pretalx")
 def pretalx_group() -> None:
-    """Plan a pretalx event: pull it, plan it, push the places back.
+    """Plan a pretalx event: pull it, plan it, push the places back (docs/pretalx.md).
+
+    The token is an organiser's API token, from PRETALX_TOKEN or --token-file.
 
     \b
-    export PRETALX_TOKEN=…                      # an organiser's API token
-    festival pretalx pull https://pretalx.example.org mycon
-    festival plan mycon.toml
-    festival pretalx push https://pretalx.example.org mycon --dry-run
-    festival pretalx push https://pretalx.example.org mycon --release 1.0
+    Example:
+        festival pretalx pull https://pretalx.example.org mycon
+        festival plan mycon.toml
+        festival pretalx push https://pretalx.example.org mycon --dry-run
+        festival pretalx push https://pretalx.example.org mycon --release 1.0
     """
 
 
@@ -74,6 +76,10 @@ def pull(url: str, event: str, output: Path | None, token_file: Path | None) -> 
     their runs), speakers and their availabilities, and each talk's place in the
     work-in-progress schedule (its `current` place: the next plan moves as few
     talks as possible from there).
+
+    \b
+    Example:
+        PRETALX_TOKEN=… festival pretalx pull https://pretalx.example.org mycon
     """
     from . import config
     from .cli import reported
@@ -146,6 +152,10 @@ def push(
     first, and refuses (exit 5, naming the talks) where pretalx's schedule changed
     since the pull unless --force. A push cut short is completed by running it
     again. Afterwards the pulled files are refreshed from pretalx.
+
+    \b
+    Example:
+        festival pretalx push https://pretalx.example.org mycon --release 1.0
     """
     from zoneinfo import ZoneInfo
 

@@ -170,24 +170,35 @@ def test_fallback_year_warns_on_stderr(runner, tmp_path):
     assert "Warning:" in result.stderr and "2031" in result.stderr
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
+def _commands(group: click.Group = cli, path: tuple[str, ...] = ()):
+    """Every command and group, as the words that name it: ("plan",), ("pretalx", "pull")."""
+    for name, command in sorted(group.commands.items()):
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+
+
+COMMANDS = dict(_commands())
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS), ids=" ".join)
 def test_every_command_has_help_with_an_example(runner, command):
-    result = runner.invoke(cli, [command, "--help"])
+    result = runner.invoke(cli, [*command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output
-    assert runner.invoke(cli, [command, "-h"]).output == result.output
+    assert runner.invoke(cli, [*command, "-h"]).output == result.output
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
+@pytest.mark.parametrize("command", sorted(COMMANDS), ids=" ".join)
 def test_help_examples_keep_their_lines_and_every_option_says_what_it_does(runner, command):
     """An example is a command to copy: rewrapped at a narrow terminal it would not run."""
-    docstring = cli.commands[command].help
+    docstring = COMMANDS[command].help
     example = docstring.split("Example:", 1)[1].strip().splitlines()[0].strip()
-    narrow = runner.invoke(cli, [command, "--help"], terminal_width=60).output
+    narrow = runner.invoke(cli, [*command, "--help"], terminal_width=60).output
     assert example in narrow.splitlines()[narrow.splitlines().index("  Example:") + 1]
     undocumented = [
         parameter.opts[-1]
-        for parameter in cli.commands[command].params
+        for parameter in COMMANDS[command].params
         if isinstance(parameter, click.Option) and not parameter.help
     ]
     assert undocumented == []

@@ -25,6 +25,7 @@ import tomlkit
 from .. import importer
 from ..errors import BadInput
 from ..runs import run_id
+from ..values import CONTROL
 from .client import Client, PretalxError, id_of, text_of
 
 #: the states of the talks a programme holds
@@ -126,6 +127,9 @@ class Reading:
             self._session(s, types, track_ids, people_ids, places.get(s["code"], []))
             for s in sorted(submissions, key=lambda s: s["code"])
         ]
+        untracked = sum(1 for s in sessions if "track" not in s)
+        if untracked and tracks:
+            self.notes.append(f"{untracked} talks have no track")
         starts = [p["start"] for ps in places.values() for p in ps]
         step = self._step(starts, rooms)
         doc = self._document(step, venues, track_tables, people, sessions)
@@ -298,7 +302,8 @@ class Reading:
             table["type"] = _line(self.text(kind["name"]))[:60]
         for key in ("abstract", "description"):
             if s.get(key):
-                table[key] = str(s[key]).replace("\r\n", "\n").strip()
+                text = str(s[key]).replace("\r\n", "\n").replace("\r", "\n")
+                table[key] = CONTROL.sub("", text).strip()
         runs = int(s.get("slot_count") or 1)
         if runs > 1:
             table["runs"] = runs
@@ -413,7 +418,8 @@ class Reading:
 
 
 def _line(value: Any) -> str:
-    return " ".join(str(value or "").split())
+    """One line of printable text (a title, a name)."""
+    return CONTROL.sub("", " ".join(str(value or "").split()))
 
 
 def _hours_minutes(spans: list[tuple[datetime, datetime]]) -> tuple[int, int]:
