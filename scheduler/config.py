@@ -332,6 +332,7 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         links=r.get(t, "links", p, r.links, default=()),
         do_not_record=r.get(t, "do_not_record", p, r.flag, default=False),
         runs=r.get(t, "runs", p, r.positive, default=1),
+        plenary=r.get(t, "plenary", p, r.flag, default=False),
         runs_same_day=r.get(t, "runs_same_day", p, r.flag, default=False),
         current=r.get(t, "current", p, lambda v, w: _places(v, w, r), default=()),
     )

@@ -251,6 +251,8 @@ class Session:
     #: placed on its own, by default on a day of its own (`runs_same_day` allows one day)
     runs: int = 1
     runs_same_day: bool = False
+    #: nothing else runs in its city while it does (an opening keynote, a closing plenary)
+    plenary: bool = False
     #: where it stands now in the tool the programme is kept in (pretalx's work-in-progress
     #: schedule), one place per run: a plan moves as few sessions as possible from there
     current: tuple[Fixed, ...] = ()

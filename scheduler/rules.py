@@ -195,6 +195,13 @@ RULES: tuple[Rule, ...] = (
         ties=True,
     ),
     Rule(
+        "sessions.plenary",
+        ("sessions.plenary",),
+        "No other session overlaps a `plenary` session in its city.",
+        Kind.HARD,
+        ties=True,
+    ),
+    Rule(
         "sessions.runs",
         ("sessions.runs", "sessions.runs_same_day"),
         "The runs of a session never overlap, and fall on different days unless `runs_same_day`.",

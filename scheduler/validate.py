@@ -465,6 +465,27 @@ def _not_with(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
                 )
 
 
+def _plenary(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`sessions.plenary`: no other session overlaps a plenary in its city."""
+    for pid, p in sorted(c.placed.items()):
+        if not c.sessions[pid].plenary:
+            continue
+        city = c.venues[p.venue].city
+        for sid, q in sorted(c.placed.items()):
+            if (
+                sid != pid
+                and c.venues[q.venue].city == city
+                and p.start < q.end
+                and q.start < p.end
+            ):
+                yield (
+                    "sessions.plenary",
+                    f"session {sid!r} runs in {city} during the plenary {pid!r}: "
+                    f"{c.wall.show(q)} and {c.wall.show(p)}",
+                    (pid, sid),
+                )
+
+
 def _runs(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`sessions.runs`: two runs of one session never overlap, nor share a day unless
     `runs_same_day`."""
@@ -497,6 +518,7 @@ TIMETABLE_CHECKS: tuple[TimetableCheck, ...] = (
     _exclusive_tags,
     _together,
     _not_with,
+    _plenary,
     _runs,
 )
 

@@ -177,6 +177,11 @@ BAD_INPUTS = [
     ),
     (
         'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
+        'people = ["ceo"]\nplenary = "yes"\n\n[[sessions]]\nid = "workshop"',
+        "f.toml:41: sessions[0].plenary: 'yes' is not",
+    ),
+    (
+        'people = ["ceo"]\n\n[[sessions]]\nid = "workshop"',
         'people = ["ceo"]\nruns = 0\n\n[[sessions]]\nid = "workshop"',
         "f.toml:41: sessions[0].runs: must be at least 1",
     ),

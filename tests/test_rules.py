@@ -115,6 +115,14 @@ def _across_blocks(festival, timetable):
     return validate.violations(replace(festival, venues=venues), timetable)
 
 
+def _beside_the_plenary(festival, timetable):
+    # the opening made a plenary, and a Beijing session moved into its morning
+    opening = timetable.placement("opening")
+    beside = moved(festival, timetable, "expo-tour", opening.start, "bj-forum")
+    sessions = tuple(replace(s, plenary=s.id == "opening") for s in festival.sessions)
+    return validate.violations(replace(festival, sessions=sessions), beside)
+
+
 def _runs_on_one_day(festival, timetable):
     # the opening and the expo tour, both on 9 October, made the two runs of the opening
     sessions = tuple(
@@ -150,6 +158,7 @@ BREAK = {
     "sessions.after": _move("cloud-computing", "2023-10-10 13:00"),
     "sessions.not_with": _audience,
     "sessions.runs": _runs_on_one_day,
+    "sessions.plenary": _beside_the_plenary,
     "sessions.unavailable": _session_away,
     "people.break": _audience,
     "people.unavailable": _move("quantum", "2023-10-19 13:00"),

@@ -625,3 +625,70 @@ def test_a_timetable_that_costs_nothing_is_optimal_without_a_search():
     costly = config.load(DEFAULT_CONFIG)
     solver.solve(costly, options=QUICK, on_progress=seen.append)
     assert seen and all(0 <= p.bound <= p.objective for p in seen)
+
+
+PLENARY = """\
+[festival]
+id = "plenary"
+name = "Plenary"
+timezone = "Europe/Berlin"
+start = 2027-03-01
+end = 2027-03-01
+
+[[venues]]
+id = "hall"
+name = "Hall"
+city = "Berlin"
+capacity = 500
+hours = "09:00-13:00"
+
+[[venues]]
+id = "annex"
+name = "Annex"
+city = "Berlin"
+capacity = 50
+hours = "09:00-13:00"
+
+[[venues]]
+id = "remote"
+name = "Remote stage"
+city = "Hamburg"
+capacity = 50
+hours = "10:00-12:00"
+
+[[sessions]]
+id = "keynote"
+title = "Opening keynote"
+duration = "2h"
+plenary = true
+venues = ["hall"]
+
+[[sessions]]
+id = "workshop"
+title = "Workshop"
+duration = "2h"
+venues = ["annex"]
+
+[[sessions]]
+id = "elsewhere"
+title = "In another city"
+duration = "2h"
+venues = ["remote"]
+"""
+
+
+def test_nothing_else_runs_in_the_city_of_a_plenary_but_elsewhere_it_may():
+    festival = config.loads(PLENARY)
+    result = solver.solve(festival, options=QUICK)
+    assert validate.violations(festival, result.timetable) == []
+    placed = {p.session: p for p in result.timetable.placements}
+    keynote, workshop, elsewhere = (placed[s] for s in ("keynote", "workshop", "elsewhere"))
+    assert keynote.end <= workshop.start or workshop.end <= keynote.start
+    assert keynote.start < elsewhere.end and elsewhere.start < keynote.end  # 10-12 both
+
+
+def test_a_plenary_that_cannot_be_alone_is_explained_by_its_rule():
+    festival = config.loads(PLENARY.replace('"09:00-13:00"', '"09:00-11:00"'))
+    assert solver.solve(festival, options=QUICK).timetable is None
+    named = {(i.name, i.key) for i in solver.explain(festival, time_limit=10).rules}
+    assert ("sessions.plenary", "sessions[0].plenary") in named

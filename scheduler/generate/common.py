@@ -261,3 +261,22 @@ def witness_blocks(
         table[day.isoformat()] = blocks
         owned.extend((day, block, track) for block, (track, _) in zip(blocks, runs, strict=False))
     return table, owned
+
+
+def a_plenary(
+    data: dict[str, Any], placements: list[tuple[str, str, datetime, datetime]], rng: random.Random
+) -> None:
+    """Make a session that nothing else in its city overlaps in the hidden timetable a
+    `plenary`."""
+    city = {v["id"]: v["city"] for v in data["venues"]}
+    alone = [
+        i
+        for i, (_, venue, start, end) in enumerate(placements)
+        if not any(
+            j != i and city[other] == city[venue] and start < until and begins < end
+            for j, (_, other, begins, until) in enumerate(placements)
+        )
+    ]
+    if alone:
+        chosen = placements[rng.choice(alone)][0]
+        next(s for s in data["sessions"] if s["id"] == chosen)["plenary"] = True

@@ -27,6 +27,7 @@ from .common import (
     FEATURES,
     ZONES,
     Witness,
+    a_plenary,
     clock_changes,
     exists,
     instant,
@@ -403,6 +404,9 @@ def festival_and_witness(
             session["pinned"] = True
     data.update(tracks=tracks, venues=venues, people=people, sessions=sessions)
     placements = [(f"s{i}", f"v{w.venue}", *w.span()) for i, w in enumerate(witness)]
+    plenary = random.Random(f"{seed}:plenary")
+    if plenary.random() < shape.rules:
+        a_plenary(data, placements, plenary)
     if random.Random(f"{seed}:runs").random() < shape.rules:
         _two_runs(data, placements, random.Random(f"{seed}:runs"))
     return data, placements
@@ -411,7 +415,7 @@ def festival_and_witness(
 #: keys that tie a session to others, a time or a room: the hidden timetable keeps them at
 #: the session's own place only, so a session given a second run elsewhere loses them
 _TIED = ("people", "fixed", "pinned", "tags", "not_with", "after", "unavailable", "earliest",
-         "latest", "needs", "cities", "venues")  # fmt: skip
+         "latest", "needs", "cities", "venues", "plenary")  # fmt: skip
 
 
 def _two_runs(

@@ -19,6 +19,7 @@ from .common import (
     COLORS,
     FEATURES,
     Witness,
+    a_plenary,
     interest_csv,
     loaded,
     toml_text,
@@ -322,6 +323,9 @@ def programme_and_witness(
     placements = [
         (f"s{i:04d}", venues[w.venue]["id"], *w.span()) for i, w in sorted(witness.items())
     ]
+    plenary = random.Random(f"{seed}:plenary")
+    if plenary.random() < 0.5:  # an opening keynote, where the hidden timetable has one
+        a_plenary(data, placements, plenary)
     return data, placements
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import threading
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
@@ -48,6 +49,20 @@ class _Busy:
         start, end = max(0, start), min(end, len(self.taken))
         if start < end:
             self.taken[start:end] = bytes((value,)) * (end - start)
+
+
+class _Count:
+    """How many sessions take each minute (sessions may overlap here)."""
+
+    def __init__(self, size: int):
+        self.taken = array("i", bytes(4 * size))
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.taken[max(0, start) : end])
+
+    def change(self, start: int, end: int, by: int) -> None:
+        for minute in range(max(0, start), min(end, len(self.taken))):
+            self.taken[minute] += by
 
 
 #: at most this many placed sessions are moved aside to make room for one left out
@@ -105,6 +120,11 @@ class _Board:
             for other in s.not_with:
                 self.apart[s.id].add(other)
                 self.apart[other].add(s.id)
+        #: per city: the minutes plenaries take, and how many sessions take each minute
+        #: (only where some session is a plenary)
+        self.plenaries = any(s.plenary for s in festival.sessions)
+        self.plenary_time: dict[str, _Busy] = defaultdict(lambda: _Busy(size))
+        self.city_time: dict[str, _Count] = defaultdict(lambda: _Count(size))
         #: session → the other runs of the same session
         runs: dict[str, list[str]] = defaultdict(list)
         for s in festival.sessions:
@@ -156,6 +176,11 @@ class _Board:
                 begins = self.placed[other][1]
                 if begins < end and t < begins + self.by_id[other].duration:
                     return False
+        if self.plenaries:
+            if not self.plenary_time[v.city].free(t, end):
+                return False
+            if s.plenary and not self.city_time[v.city].free(t, end):
+                return False
         for other in self.other_runs.get(s.id, ()):
             if other in self.placed:
                 begins = self.placed[other][1]
@@ -197,6 +222,10 @@ class _Board:
         for tag in s.tags:
             if tag in self.exclusive:
                 change(self.audience[tag], t, end)
+        if self.plenaries:
+            self.city_time[v.city].change(t, end, sign)
+            if s.plenary:
+                change(self.plenary_time[v.city], t, end)
         if s.track and v.has_blocks and self.festival.one_track_per_block:
             block = self.blocks.of(vid, t)
             members = self.in_block[block]

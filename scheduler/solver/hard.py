@@ -11,14 +11,14 @@ in the order the model adds them (which changes the model's text, never its solu
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import combinations, pairwise
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from .. import days
-from ..model import Keep, Session
+from ..model import Keep, Session, Venue
 from .grid import (
     DAY,
     travel_times,
@@ -218,6 +218,71 @@ def sessions_not_with(m: ModelView) -> None:
                 f"session {s.id!r} never overlaps {other!r}",
             )
             m.model.add_no_overlap([_busy(m, s, 0, guard), _busy(m, by_id[other], 0, guard)])
+
+
+def sessions_plenary(m: ModelView) -> None:
+    """No other session overlaps a `plenary` session in its city: a plenary held in a
+    city holds each of its venues for its time (a stand-in interval in every venue of
+    the city but its own), so each venue's sessions keep clear of it, and of each other
+    plenary, as a venue's own sessions keep clear of each other."""
+    plenaries = [s for s in m.sessions if s.plenary]
+    if not plenaries:
+        return
+    venues = m.festival.venues_by_id
+    stand_ins: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    for p in plenaries:
+        guard = m.when(
+            "sessions.plenary",
+            f"sessions[{m.index[p.id]}].plenary",
+            f"nothing else runs in its city while {p.id!r} does",
+        )
+        for city in sorted({v.city for v in m.festival.venues}):
+            mine = _in_city(m, p, city, venues, guard)
+            if mine is None:
+                continue
+            for v in (v for v in m.festival.venues if v.city == city):
+                held = m.vars[p.id].at.get(v.id)
+                elsewhere = m.model.new_bool_var(f"{p.id}.holds.{v.id}")
+                if held is None:  # it is never held here: it holds the venue whenever in the city
+                    m.model.add(elsewhere == mine)
+                elif not guard:  # held here implies in the city
+                    m.model.add(elsewhere == mine - held)
+                else:  # in the city with the rule stated, and not held here
+                    m.model.add(elsewhere <= mine)
+                    m.model.add(elsewhere <= 1 - held)
+                    m.model.add(elsewhere >= mine - held)
+                stand_ins[v.id].append(
+                    m.model.new_optional_fixed_size_interval_var(
+                        m.vars[p.id].start, p.duration, elsewhere, f"{p.id}.holds.{v.id}"
+                    )
+                )
+    for vid, held_by_plenaries in stand_ins.items():
+        here = [
+            m.model.new_optional_fixed_size_interval_var(
+                m.vars[s.id].start, s.duration, m.vars[s.id].at[vid], f"{s.id}.at.{vid}"
+            )
+            for s in m.sessions
+            if vid in m.vars[s.id].at
+        ]
+        m.model.add_no_overlap(held_by_plenaries + here)
+
+
+def _in_city(
+    m: ModelView, s: Session, city: str, venues: Mapping[str, Venue], guard: list
+) -> cp_model.IntVar | None:
+    """A literal true when `s` is held in `city` (and `guard` holds); None where it cannot
+    be."""
+    here = [var for vid, var in m.vars[s.id].at.items() if venues[vid].city == city]
+    if not here:
+        return None
+    literal = m.model.new_bool_var(f"{s.id}.in.{city}")
+    if guard:  # in the city and the rule stated: the conjunction
+        m.model.add(literal <= sum(here))
+        m.model.add(literal <= guard[0])
+        m.model.add(literal >= sum(here) + guard[0] - 1)
+    else:
+        m.model.add(literal == sum(here))
+    return literal
 
 
 def sessions_runs(m: ModelView) -> None:
@@ -456,6 +521,7 @@ BUILDERS: tuple[Callable[[ModelView], None], ...] = (
     people_break,
     festival_exclusive_tags,
     sessions_not_with,
+    sessions_plenary,
     sessions_runs,
     sessions_unavailable,
     travel,

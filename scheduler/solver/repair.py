@@ -44,6 +44,11 @@ def _other_runs(festival: Festival, s: Session) -> Iterable[str]:
     return (o.id for o in festival.sessions if s.run_of and o.run_of == s.run_of)
 
 
+def _beside_plenaries(festival: Festival, s: Session) -> Iterable[str]:
+    """A plenary's: every other session (any may hold its time); another's: the plenaries."""
+    return (o.id for o in festival.sessions if o.id != s.id and (s.plenary or o.plenary))
+
+
 def _same_people(festival: Festival, s: Session) -> Iterable[str]:
     return (o.id for o in festival.sessions if set(o.people) & set(s.people))
 
@@ -65,6 +70,7 @@ PARTNERS: dict[str, Callable[[Festival, Session], Iterable[str]]] = {
     "sessions.after": _after_neighbours,
     "sessions.not_with": _kept_apart,
     "sessions.runs": _other_runs,
+    "sessions.plenary": _beside_plenaries,
     "festival.exclusive_tags": _same_audience,
     "people.break": _same_people,
     "travel": _same_people,
