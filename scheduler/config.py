@@ -22,6 +22,7 @@ from .model import (
     DayRule,
     Festival,
     Fixed,
+    Limit,
     Person,
     Preference,
     Route,
@@ -66,6 +67,7 @@ FIXED_KEYS = keys_of(Fixed)
 PREFER_KEYS = keys_of(Preference)
 WEIGHT_KEYS = keys_of(Weights)
 TOGETHER_KEYS = keys_of(Together)
+LIMIT_KEYS = keys_of(Limit)
 BLOCK_KEYS = keys_of(Block)
 WISH_KEYS = {"date", "dates", "venue", "venues", "time", "weight"}
 TRAVEL_KEYS = keys_of(Travel)
@@ -122,6 +124,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     groups = [_together(t, p, r) for p, t in _tables(raw, "together", r)]
     travel = _travel(raw.get("travel", {}), r)
     blocks = [_block(t, p, r) for p, t in _tables(raw, "blocks", r)]
+    limits = [_limit(t, p, r) for p, t in _tables(raw, "limits", r)]
     cross_checks.unique_ids(r, tracks=tracks, venues=venues, people=people, sessions=sessions)
     if not sessions:
         r.fail("sessions", "no sessions; add at least one [[sessions]] table")
@@ -139,6 +142,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
         together=tuple(groups),
         travel=travel,
         blocks=tuple(blocks),
+        limits=tuple(limits),
         source=r.source,
         lines=r.lines,
     )
@@ -359,6 +363,15 @@ def _together(t: dict[str, Any], p: str, r: Reader) -> Together:
         same=same,
         weight=r.get(t, "weight", p, r.weight),
         track=r.get(t, "track", p, r.slug),
+    )
+
+
+def _limit(t: dict[str, Any], p: str, r: Reader) -> Limit:
+    r.check_keys(t, LIMIT_KEYS, p)
+    return Limit(
+        tag=r.get(t, "tag", p, r.line, default="", required=True),
+        at_once=r.get(t, "at_once", p, r.positive, default=1, required=True),
+        weight=r.get(t, "weight", p, r.weight),
     )
 
 

@@ -126,6 +126,8 @@ def references(f: Festival, r: Reader) -> None:
     tags = {t for s in f.sessions for t in s.tags}
     for tag in f.exclusive_tags:
         check("festival.exclusive_tags", tag, tags, "tag (no session has it)")
+    for i, limit in enumerate(f.limits):
+        check(f"limits[{i}].tag", limit.tag, tags, "tag (no session has it)")
     for tag, _ in f.weights.tag_overlap:
         check(f"weights.tag_overlap.{tag}", tag, tags, "tag (no session has it)")
         if tag in f.exclusive_tags:

@@ -295,6 +295,19 @@ class Together:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """`[[limits]]`: at most `at_once` sessions with `tag` run at any instant (crowd
+    control, a shared crew). Without a `weight` a hard rule; with one, each session that
+    starts while `at_once` or more others with the tag are running costs the weight for
+    each one beyond `at_once - 1` (of sessions starting together, the one listed later in
+    the definition starts second)."""
+
+    tag: str
+    at_once: int
+    weight: int | None = None
+
+
+@dataclass(frozen=True)
 class Block:
     """`[[blocks]]`: the track that one block of a venue on one date holds."""
 
@@ -350,7 +363,7 @@ class Weights:
         is already weighted and its own weight is 1 (0 when no tag weighs anything)."""
         if goal == "tag_overlap":
             return int(any(weight for _, weight in self.tag_overlap))
-        if goal == "together":  # weighed per group: see `Festival.weight`
+        if goal in ("together", "limits"):  # weighed per group: see `Festival.weight`
             return 0
         return int(getattr(self, goal))
 
@@ -408,6 +421,7 @@ class Festival:
     together: tuple[Together, ...] = field(default=(), metadata={"key": None, "table": True})
     travel: Travel = field(default=Travel(), metadata={"key": None, "table": True})
     blocks: tuple[Block, ...] = field(default=(), metadata={"key": None, "table": True})
+    limits: tuple[Limit, ...] = field(default=(), metadata={"key": None, "table": True})
     #: the file it was read from, for messages
     source: str = field(default="", metadata={"key": None})
     #: key path (e.g. "sessions[3].duration") → line in `source`
@@ -421,6 +435,8 @@ class Festival:
         group has a weight)."""
         if goal == "together":
             return int(any(group.weight for group in self.together))
+        if goal == "limits":
+            return int(any(limit.weight for limit in self.limits))
         return self.weights.of(goal)
 
     def track(self, track_id: str) -> Track:

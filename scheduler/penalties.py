@@ -8,6 +8,7 @@ nothing is shared with the solver's model.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import combinations, pairwise
 
@@ -87,8 +88,31 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
     for group in festival.together:
         if group.weight:
             penalty["together"] += group.weight * len(together_breaks(festival, group, placed))
+    order = {s.id: i for i, s in enumerate(festival.sessions)}
+    for limit in festival.limits:
+        if limit.weight:
+            penalty["limits"] += limit.weight * _beyond_limit(
+                limit.tag, limit.at_once, sessions, placed, order
+            )
     penalty["total"] = sum(festival.weight(g) * penalty[g] for g in SOFT_GOALS)
     return penalty
+
+
+def _beyond_limit(
+    tag: str,
+    at_once: int,
+    sessions: Iterable[Session],
+    placed: dict[str, Placement],
+    order: dict[str, int],
+) -> int:
+    """For each session with `tag`, how many of those running as it starts (started
+    earlier, or at the same instant and listed earlier) reach beyond `at_once - 1`."""
+    tagged = sorted((placed[s.id].start, order[s.id], s.id) for s in sessions if tag in s.tags)
+    beyond = 0
+    for k, (start, _, _) in enumerate(tagged):
+        running = sum(1 for _, _, other in tagged[:k] if placed[other].end > start)
+        beyond += max(0, running + 1 - at_once)
+    return beyond
 
 
 def _meets(wish: Wish, day: date, venue: str, begins: int, ends: int) -> bool:

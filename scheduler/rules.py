@@ -195,6 +195,15 @@ RULES: tuple[Rule, ...] = (
         ties=True,
     ),
     Rule(
+        "limits",
+        ("limits.tag", "limits.at_once", "limits.weight"),
+        "At most `at_once` sessions with the tag of a `[[limits]]` run at any instant; "
+        "with a `weight`, a goal: each session starting beyond the limit costs it.",
+        Kind.HARD,
+        weighed=True,
+        ties=True,
+    ),
+    Rule(
         "sessions.plenary",
         ("sessions.plenary",),
         "No other session overlaps a `plenary` session in its city.",

@@ -465,19 +465,33 @@ def _not_with(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
                 )
 
 
+def _limits(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """`limits`: each `[[limits]]` without a weight: at no instant more than `at_once`
+    sessions with its tag (the most at once is reached as one of them starts)."""
+    hard = [(i, lim) for i, lim in enumerate(c.festival.limits) if lim.weight is None]
+    for i, limit in hard:
+        tagged = [p for sid, p in sorted(c.placed.items()) if limit.tag in c.sessions[sid].tags]
+        for p in sorted(tagged, key=lambda p: p.start):
+            running = [q for q in tagged if q.start <= p.start < q.end]
+            if len(running) > limit.at_once:
+                yield (
+                    "limits",
+                    f"limits[{i}]: {len(running)} sessions tagged {limit.tag!r} run at "
+                    f"{c.wall.show(p)}, more than {limit.at_once}: "
+                    + ", ".join(repr(q.session) for q in running),
+                    tuple(q.session for q in running),
+                )
+                break
+
+
 def _plenary(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`sessions.plenary`: no other session overlaps a plenary in its city."""
-    for pid, p in sorted(c.placed.items()):
-        if not c.sessions[pid].plenary:
-            continue
+    plenaries = [(pid, p) for pid, p in sorted(c.placed.items()) if c.sessions[pid].plenary]
+    for pid, p in plenaries:
         city = c.venues[p.venue].city
         for sid, q in sorted(c.placed.items()):
-            if (
-                sid != pid
-                and c.venues[q.venue].city == city
-                and p.start < q.end
-                and q.start < p.end
-            ):
+            beside = sid != pid and c.venues[q.venue].city == city
+            if beside and p.start < q.end and q.start < p.end:
                 yield (
                     "sessions.plenary",
                     f"session {sid!r} runs in {city} during the plenary {pid!r}: "
@@ -518,6 +532,7 @@ TIMETABLE_CHECKS: tuple[TimetableCheck, ...] = (
     _exclusive_tags,
     _together,
     _not_with,
+    _limits,
     _plenary,
     _runs,
 )

@@ -198,6 +198,17 @@ BAD_INPUTS = [
         "f.toml:41: sessions[0].current.venue: unknown venue 'hal' (did you mean 'hall'?)",
     ),
     (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[limits]]\ntag = "stage"\nat_once = 1\n',
+        "f.toml:51: limits[0].tag: unknown tag (no session has it) 'stage'",
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\ntags = ["stage"]\n\n[[limits]]\ntag = "stage"\n'
+        "at_once = 0\n",
+        "f.toml:53: limits[0].at_once: must be at least 1",
+    ),
+    (
         'step = "30m"',
         'step = "30m"\nexclusive_tags = ["beginers"]',
         "f.toml:9: festival.exclusive_tags: unknown tag (no session has it) 'beginers'",

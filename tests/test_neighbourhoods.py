@@ -177,10 +177,11 @@ def test_the_goals_the_registry_counts_per_session_are_what_the_validator_scores
     spanning = {goal: 0 for goal in costs.SPANNING_GOALS}
     tag_overlap = () if "tag_overlap" in spanning else festival.weights.tag_overlap
     spanning.pop("tag_overlap", None)
-    local = replace(  # weighted `[[together]]` groups weigh groups too: left out
+    local = replace(  # weighted `[[together]]` groups and `[[limits]]` weigh groups too
         festival,
         weights=replace(festival.weights, **spanning, tag_overlap=tag_overlap),
         together=(),
+        limits=(),
     )
     places = lns.places_in(hidden.placements, clock)
     per_session = sum(costs.preference_cost(local, clock, s, places[s.id]) for s in local.sessions)

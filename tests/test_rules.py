@@ -17,7 +17,7 @@ from test_validate import AUDIENCE, at, moved
 
 from scheduler import config, days, generate, penalties, rules, validate
 from scheduler import plan as planning
-from scheduler.model import Keep, Period, Timetable, Together, Weights
+from scheduler.model import Keep, Limit, Period, Timetable, Together, Weights
 from scheduler.rules import Kind
 from scheduler.solver import goals, hard, repair
 from scheduler.solver.engine import Request
@@ -123,6 +123,17 @@ def _beside_the_plenary(festival, timetable):
     return validate.violations(replace(festival, sessions=sessions), beside)
 
 
+def _three_at_once(festival, timetable):
+    # three talks at once, and a limit of two with their tag
+    talks = config.loads(AUDIENCE, source="talks.toml")
+    tagged = tuple(replace(s, tags=(*s.tags, "risky")) for s in talks.sessions)
+    limited = replace(talks, sessions=tagged, limits=(Limit("risky", 2),))
+    bad = Timetable(
+        "talks", (at("09:00", "a", "intro"), at("09:00", "b", "basics"), at("09:00", "a", "deep"))
+    )
+    return validate.violations(limited, bad)
+
+
 def _runs_on_one_day(festival, timetable):
     # the opening and the expo tour, both on 9 October, made the two runs of the opening
     sessions = tuple(
@@ -159,6 +170,7 @@ BREAK = {
     "sessions.not_with": _audience,
     "sessions.runs": _runs_on_one_day,
     "sessions.plenary": _beside_the_plenary,
+    "limits": _three_at_once,
     "sessions.unavailable": _session_away,
     "people.break": _audience,
     "people.unavailable": _move("quantum", "2023-10-19 13:00"),

@@ -692,3 +692,39 @@ def test_a_plenary_that_cannot_be_alone_is_explained_by_its_rule():
     assert solver.solve(festival, options=QUICK).timetable is None
     named = {(i.name, i.key) for i in solver.explain(festival, time_limit=10).rules}
     assert ("sessions.plenary", "sessions[0].plenary") in named
+
+
+LIMITS = """\
+[festival]
+id = "limits"
+name = "Limits"
+timezone = "Europe/Berlin"
+start = 2027-03-01
+end = 2027-03-01
+"""
+LIMITS += "".join(
+    f'\n[[venues]]\nid = "{v}"\nname = "{v}"\ncity = "Berlin"\ncapacity = 50\n'
+    'hours = "09:00-11:00"\n'
+    for v in "abc"
+)
+LIMITS += "".join(
+    f'\n[[sessions]]\nid = "s{i}"\ntitle = "Talk {i}"\nduration = "1h"\ntags = ["risky"]\n'
+    for i in range(1, 5)
+)
+
+
+def test_a_limit_keeps_so_many_at_once_and_a_weighted_one_weighs_each_beyond_it():
+    festival = config.loads(LIMITS + '\n[[limits]]\ntag = "risky"\nat_once = 2\n')
+    result = solved(LIMITS + '\n[[limits]]\ntag = "risky"\nat_once = 2\n')
+    starts = [p.start for p in result.timetable.placements]
+    assert max(starts.count(t) for t in starts) == 2
+    assert festival.limits[0].at_once == 2
+    # at most one at once cannot hold four talks in two hours: the limit is named
+    one = LIMITS + '\n[[limits]]\ntag = "risky"\nat_once = 1\n'
+    assert solver.solve(config.loads(one), options=QUICK).timetable is None
+    named = {(i.name, i.key) for i in solver.explain(config.loads(one), time_limit=10).rules}
+    assert ("limits", "limits[0]") in named
+    # weighed: two run beside another, 7 each; the validator counts what the solver does
+    weighed = solved(one.replace("at_once = 1\n", "at_once = 1\nweight = 7\n"))
+    assert weighed.proven_optimal
+    assert penalties.score(config.loads(one + "weight = 7\n"), weighed.timetable)["limits"] == 14

@@ -66,7 +66,7 @@ def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
         if data["travel"].get("between"):
             travel.add("between", _tables(data["travel"]["between"]))
         document.add("travel", travel)
-    for kind in ("tracks", "venues", "people", "sessions", "together", "blocks"):
+    for kind in ("tracks", "venues", "people", "sessions", "together", "blocks", "limits"):
         if data.get(kind):
             document.add(kind, _tables(data[kind]))
     return tomlkit.dumps(document)
@@ -280,3 +280,23 @@ def a_plenary(
     if alone:
         chosen = placements[rng.choice(alone)][0]
         next(s for s in data["sessions"] if s["id"] == chosen)["plenary"] = True
+
+
+def a_limit(
+    data: dict[str, Any], placements: list[tuple[str, str, datetime, datetime]], rng: random.Random
+) -> None:
+    """A `[[limits]]` on a tag given to a few sessions (crowd control tags a few risky
+    talks, not a programme): at most as many at once as the hidden timetable holds (a
+    hard rule), or one fewer with a weight (a goal)."""
+    by_id = {s["id"]: s for s in data["sessions"]}
+    known = [p for p in placements if p[0] in by_id]
+    chosen = rng.sample(known, min(len(known), rng.randint(2, 10)))
+    if len(chosen) < 2:
+        return
+    for sid, *_ in chosen:
+        by_id[sid].setdefault("tags", []).append("限流")
+    most = max(sum(1 for _, _, b0, b1 in chosen if b0 <= a0 < b1) for _, _, a0, _ in chosen)
+    limit: dict[str, Any] = {"tag": "限流", "at_once": most}
+    if most > 1 and rng.random() < 0.5:
+        limit.update(at_once=most - 1, weight=rng.randint(1, 5))
+    data["limits"] = [limit]

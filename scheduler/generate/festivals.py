@@ -27,6 +27,7 @@ from .common import (
     FEATURES,
     ZONES,
     Witness,
+    a_limit,
     a_plenary,
     clock_changes,
     exists,
@@ -407,6 +408,9 @@ def festival_and_witness(
     plenary = random.Random(f"{seed}:plenary")
     if plenary.random() < shape.rules:
         a_plenary(data, placements, plenary)
+    limited = random.Random(f"{seed}:limits")
+    if limited.random() < shape.rules:
+        a_limit(data, placements, limited)
     if random.Random(f"{seed}:runs").random() < shape.rules:
         _two_runs(data, placements, random.Random(f"{seed}:runs"))
     return data, placements

@@ -19,6 +19,7 @@ from .common import (
     COLORS,
     FEATURES,
     Witness,
+    a_limit,
     a_plenary,
     interest_csv,
     loaded,
@@ -326,6 +327,9 @@ def programme_and_witness(
     plenary = random.Random(f"{seed}:plenary")
     if plenary.random() < 0.5:  # an opening keynote, where the hidden timetable has one
         a_plenary(data, placements, plenary)
+    limited = random.Random(f"{seed}:limits")
+    if limited.random() < 0.5:  # crowd control: a tag with at most so many at once
+        a_limit(data, placements, limited)
     return data, placements
 
 

@@ -170,6 +170,17 @@ def _ended_early(started: float, halt: Halt) -> Result:
     )
 
 
+def _whole_model_solver(options: Options, partial_hint: bool) -> cp_model.CpSolver:
+    """A deterministic solver for the whole model. From a hint of first fit's that places
+    only some sessions, with interleaved search, CP-SAT 9.15 can abort the process ("Check
+    failed: heuristics.fixed_search != nullptr") where the model is infeasible; with
+    `repair_hint` it does not."""
+    solver = cp_solver()
+    deterministic(solver, options)
+    solver.parameters.repair_hint = partial_hint
+    return solver
+
+
 def _solve_whole(request: Request, table: Table, job: Job) -> Result:
     """Solve the whole festival as one model (venue starts from `table`), from a first-fit
     hint."""
@@ -190,8 +201,7 @@ def _solve_whole(request: Request, table: Table, job: Job) -> Result:
         reported = Progress(time.perf_counter() - started, first[0].objective, 0, 1, first_phase)
         if on_progress is not None:
             on_progress(reported)
-    solver = cp_solver()
-    deterministic(solver, options)
+    solver = _whole_model_solver(options, partial_hint=first is None)
     totals = {"time": 0.0, "branches": 0, "conflicts": 0}
     clocked = False
 

@@ -60,6 +60,9 @@ class _Count:
     def free(self, start: int, end: int) -> bool:
         return not any(self.taken[max(0, start) : end])
 
+    def most(self, start: int, end: int) -> int:
+        return max(self.taken[max(0, start) : end], default=0)
+
     def change(self, start: int, end: int, by: int) -> None:
         for minute in range(max(0, start), min(end, len(self.taken))):
             self.taken[minute] += by
@@ -123,6 +126,9 @@ class _Board:
         #: per city: the minutes plenaries take, and how many sessions take each minute
         #: (only where some session is a plenary)
         self.plenaries = any(s.plenary for s in festival.sessions)
+        #: per hard `[[limits]]` tag: its limit, and how many of its sessions take each minute
+        self.limited = {lim.tag: lim.at_once for lim in festival.limits if lim.weight is None}
+        self.tag_time: dict[str, _Count] = defaultdict(lambda: _Count(size))
         self.plenary_time: dict[str, _Busy] = defaultdict(lambda: _Busy(size))
         self.city_time: dict[str, _Count] = defaultdict(lambda: _Count(size))
         #: session → the other runs of the same session
@@ -176,6 +182,9 @@ class _Board:
                 begins = self.placed[other][1]
                 if begins < end and t < begins + self.by_id[other].duration:
                     return False
+        for tag in s.tags:
+            if tag in self.limited and self.tag_time[tag].most(t, end) >= self.limited[tag]:
+                return False
         if self.plenaries:
             if not self.plenary_time[v.city].free(t, end):
                 return False
@@ -222,6 +231,9 @@ class _Board:
         for tag in s.tags:
             if tag in self.exclusive:
                 change(self.audience[tag], t, end)
+        for tag in s.tags:
+            if tag in self.limited:
+                self.tag_time[tag].change(t, end, sign)
         if self.plenaries:
             self.city_time[v.city].change(t, end, sign)
             if s.plenary:

@@ -322,6 +322,60 @@ def room_fit(m: ModelView) -> list:
     return terms
 
 
+def limits(m: ModelView) -> list:
+    """For each `[[limits]]` with a weight: its weight for each session that starts while
+    `at_once` or more others with the tag run, per one beyond `at_once - 1`. Of two
+    sessions starting together, the one listed later starts second."""
+    terms: list = []
+    order = {s.id: i for i, s in enumerate(m.festival.sessions)}
+    for i, limit in enumerate(m.festival.limits):
+        tagged = [s for s in m.sessions if limit.tag in s.tags]
+        if not limit.weight or len(tagged) <= limit.at_once:
+            continue
+        if limit.at_once == 1:  # of each overlapping pair, the one starting second: a pair
+            for j, a in enumerate(tagged):
+                for b in tagged[j + 1 :]:
+                    overlap = _overlap(m, a, b, f"l{i}.{a.id}.{b.id}")
+                    if overlap is not None:
+                        terms.append(limit.weight * overlap)
+            continue
+        for s in tagged:
+            running = []
+            for t in tagged:
+                if t is not s:
+                    before = order[t.id] < order[s.id]
+                    found = _running_at_start(m, t, s, before, f"l{i}.{t.id}.{s.id}")
+                    if found is not None:
+                        running.append(found)
+            if len(running) < limit.at_once:
+                continue
+            excess = m.model.new_int_var(0, len(running), f"l{i}.{s.id}.excess")
+            m.model.add_max_equality(excess, [0, sum(running) + 1 - limit.at_once])
+            terms.append(limit.weight * excess)
+    return terms
+
+
+def _running_at_start(
+    m: ModelView, t: Session, s: Session, tie: bool, name: str
+) -> cp_model.IntVar | None:
+    """A Boolean true exactly when `t` runs as `s` starts: it started before (or at the
+    same minute, when `tie`) and has not ended. None where they share no day."""
+    if not m.vars[t.id].day_offsets & m.vars[s.id].day_offsets:
+        return None
+    t_start, s_start = m.vars[t.id].start, m.vars[s.id].start
+    started = m.model.new_bool_var(f"{name}.started")
+    first = 0 if tie else 1  # t.start + first <= s.start
+    m.model.add(t_start + first <= s_start).only_enforce_if(started)
+    m.model.add(t_start + first > s_start).only_enforce_if(~started)
+    ongoing = m.model.new_bool_var(f"{name}.ongoing")
+    m.model.add(s_start < t_start + t.duration).only_enforce_if(ongoing)
+    m.model.add(s_start >= t_start + t.duration).only_enforce_if(~ongoing)
+    running = m.model.new_bool_var(f"{name}.running")
+    m.model.add_bool_and([started, ongoing]).only_enforce_if(running)
+    m.model.add_bool_or([~started, ~ongoing, running])
+    return running
+
+
 def together(m: ModelView) -> list:
     """For each `[[together]]` with a weight: the weight for each day or venue beyond the
     first, or for each broken link of a block (a group without one is a hard rule)."""
@@ -393,4 +447,5 @@ GOALS: dict[str, Callable[[ModelView], list]] = {
     "attendee_clash": attendee_clash,
     "room_fit": room_fit,
     "together": together,
+    "limits": limits,
 }

@@ -220,6 +220,25 @@ def sessions_not_with(m: ModelView) -> None:
             m.model.add_no_overlap([_busy(m, s, 0, guard), _busy(m, by_id[other], 0, guard)])
 
 
+def limits(m: ModelView) -> None:
+    """At most `at_once` sessions with the tag of a `[[limits]]` without a weight run at any
+    instant (a weighted one is a goal: `goals.limits`)."""
+    for i, limit in enumerate(m.festival.limits):
+        tagged = [s for s in m.sessions if limit.tag in s.tags]
+        if limit.weight is not None or len(tagged) <= limit.at_once:
+            continue
+        guard = m.when(
+            "limits",
+            f"limits[{i}]",
+            f"at most {limit.at_once} sessions tagged {limit.tag!r} at once",
+        )
+        intervals = [_busy(m, s, 0, guard) for s in tagged]
+        if limit.at_once == 1:
+            m.model.add_no_overlap(intervals)
+        else:
+            m.model.add_cumulative(intervals, [1] * len(intervals), limit.at_once)
+
+
 def sessions_plenary(m: ModelView) -> None:
     """No other session overlaps a `plenary` session in its city: a plenary held in a
     city holds each of its venues for its time (a stand-in interval in every venue of
@@ -520,6 +539,7 @@ BUILDERS: tuple[Callable[[ModelView], None], ...] = (
     venues_changeover,
     people_break,
     festival_exclusive_tags,
+    limits,
     sessions_not_with,
     sessions_plenary,
     sessions_runs,

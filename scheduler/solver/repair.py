@@ -44,6 +44,12 @@ def _other_runs(festival: Festival, s: Session) -> Iterable[str]:
     return (o.id for o in festival.sessions if s.run_of and o.run_of == s.run_of)
 
 
+def _same_limit(festival: Festival, s: Session) -> Iterable[str]:
+    """The sessions sharing a tag of a `[[limits]]` without a weight."""
+    limited = {lim.tag for lim in festival.limits if lim.weight is None} & set(s.tags)
+    return (o.id for o in festival.sessions if limited & set(o.tags))
+
+
 def _beside_plenaries(festival: Festival, s: Session) -> Iterable[str]:
     """A plenary's: every other session (any may hold its time); another's: the plenaries."""
     return (o.id for o in festival.sessions if o.id != s.id and (s.plenary or o.plenary))
@@ -71,6 +77,7 @@ PARTNERS: dict[str, Callable[[Festival, Session], Iterable[str]]] = {
     "sessions.not_with": _kept_apart,
     "sessions.runs": _other_runs,
     "sessions.plenary": _beside_plenaries,
+    "limits": _same_limit,
     "festival.exclusive_tags": _same_audience,
     "people.break": _same_people,
     "travel": _same_people,
