@@ -16,18 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import cross_checks, interest, runs, sources
+from .groups import TOGETHER_MODES, Block, Limit, Order, Together
 from .model import (
-    TOGETHER_MODES,
-    Block,
+    OVERLAP_MODES,
     DayRule,
     Festival,
     Fixed,
-    Limit,
     Person,
     Preference,
     Route,
     Session,
-    Together,
     Track,
     Travel,
     Venue,
@@ -68,6 +66,7 @@ PREFER_KEYS = keys_of(Preference)
 WEIGHT_KEYS = keys_of(Weights)
 TOGETHER_KEYS = keys_of(Together)
 LIMIT_KEYS = keys_of(Limit)
+ORDER_KEYS = keys_of(Order)
 BLOCK_KEYS = keys_of(Block)
 WISH_KEYS = {"date", "dates", "venue", "venues", "time", "weight"}
 TRAVEL_KEYS = keys_of(Travel)
@@ -125,6 +124,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     travel = _travel(raw.get("travel", {}), r)
     blocks = [_block(t, p, r) for p, t in _tables(raw, "blocks", r)]
     limits = [_limit(t, p, r) for p, t in _tables(raw, "limits", r)]
+    orders = [_order(t, p, r) for p, t in _tables(raw, "order", r)]
     cross_checks.unique_ids(r, tracks=tracks, venues=venues, people=people, sessions=sessions)
     if not sessions:
         r.fail("sessions", "no sessions; add at least one [[sessions]] table")
@@ -143,6 +143,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
         travel=travel,
         blocks=tuple(blocks),
         limits=tuple(limits),
+        order=tuple(orders),
         source=r.source,
         lines=r.lines,
     )
@@ -196,6 +197,7 @@ def _festival_fields(head: dict[str, Any], r: Reader) -> dict[str, Any]:
         "language": r.get(head, "language", p, r.language, default="en"),
         "exclusive_tags": r.get(head, "exclusive_tags", p, r.texts, default=()),
         "one_track_per_block": r.get(head, "one_track_per_block", p, r.flag, default=False),
+        "overlap": r.get(head, "overlap", p, r.one_of(*OVERLAP_MODES), default="pairs"),
         "acronym": r.get(head, "acronym", p, r.acronym, default=""),
         "site": r.get(head, "venue", p, r.line, default=""),
         "city": r.get(head, "city", p, r.line, default=""),
@@ -373,6 +375,24 @@ def _limit(t: dict[str, Any], p: str, r: Reader) -> Limit:
         at_once=r.get(t, "at_once", p, r.positive, default=1, required=True),
         weight=r.get(t, "weight", p, r.weight),
     )
+
+
+def _order(t: dict[str, Any], p: str, r: Reader) -> Order:
+    r.check_keys(t, ORDER_KEYS, p)
+    first = r.get(t, "first", p, r.slugs, default=(), required=True)
+    then = r.get(t, "then", p, r.slugs, default=(), required=True)
+    for key, ids in (("first", first), ("then", then)):
+        if not ids:
+            r.fail(f"{p}.{key}", "is empty; expected at least one session id")
+        elif len(set(ids)) < len(ids):
+            r.fail(f"{p}.{key}", "lists a session twice; expected each once")
+    both = sorted(set(first) & set(then))
+    if both:
+        r.fail(
+            f"{p}.then",
+            f"{show(both[0])} is also in first; expected a session in one list or the other",
+        )
+    return Order(first=first, then=then, weight=r.get(t, "weight", p, r.weight))
 
 
 def _block(t: dict[str, Any], p: str, r: Reader) -> Block:

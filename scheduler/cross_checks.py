@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import graphlib
+from itertools import pairwise
 from typing import Any
 
 from . import days
@@ -117,11 +118,7 @@ def references(f: Festival, r: Reader) -> None:
     cities = {v.city for v in f.venues}
 
     def check(path: str, value: str, known: set[str], kind: str) -> None:
-        if value not in known:
-            hint = difflib.get_close_matches(value, sorted(known), n=1)
-            guess = f" (did you mean {hint[0]!r}?)" if hint else ""
-            listed = ", ".join(sorted(known)) or "none defined"
-            r.fail(path, f"unknown {kind} {show(value)}{guess}; expected one of: {listed}")
+        _known(r, path, value, known, kind)
 
     tags = {t for s in f.sessions for t in s.tags}
     for tag in f.exclusive_tags:
@@ -180,28 +177,65 @@ def references(f: Festival, r: Reader) -> None:
             check(f"{p}.fixed.venue", s.fixed.venue, venues, "venue")
         if s.earliest and s.latest and s.latest <= s.earliest:
             r.fail(f"{p}.latest", f"{s.latest} is not after earliest {s.earliest}")
+    _group_references(f, r)
+
+
+def _known(r: Reader, path: str, value: str, known: set[str], kind: str) -> None:
+    """`value` must be one of `known` (ids or tags of `kind`): else a message with a guess."""
+    if value not in known:
+        hint = difflib.get_close_matches(value, sorted(known), n=1)
+        guess = f" (did you mean {hint[0]!r}?)" if hint else ""
+        listed = ", ".join(sorted(known)) or "none defined"
+        r.fail(path, f"unknown {kind} {show(value)}{guess}; expected one of: {listed}")
+
+
+def _group_references(f: Festival, r: Reader) -> None:
+    """The ids that `[[order]]` and `[[together]]` name must be defined."""
+    sessions = {s.id for s in f.sessions}
+    for i, order in enumerate(f.order):
+        for key, ids in (("first", order.first), ("then", order.then)):
+            for sid in ids:
+                _known(r, f"order[{i}].{key}", sid, sessions, "session")
     for i, group in enumerate(f.together):
         if group.track is not None:
-            check(f"together[{i}].track", group.track, tracks, "track")
+            _known(r, f"together[{i}].track", group.track, {t.id for t in f.tracks}, "track")
         else:
             for sid in group.sessions:
-                check(f"together[{i}].sessions", sid, sessions, "session")
+                _known(r, f"together[{i}].sessions", sid, sessions, "session")
 
 
 def after_cycles(f: Festival, r: Reader) -> None:
-    """`after` must not loop back on itself (a → b → a)."""
-    order = graphlib.TopologicalSorter({s.id: s.after for s in f.sessions})
+    """`after` and the `[[order]]` tables without a weight must not loop back on
+    themselves (a → b → a); the message names the key of the loop's first step."""
+    follows: dict[str, dict[str, str]] = {s.id: {} for s in f.sessions}
+    for i, s in enumerate(f.sessions):
+        for before in s.after:
+            follows[s.id].setdefault(before, f"sessions[{i}].after")
+    for i, order in enumerate(f.order):
+        if order.weight is None:
+            for first, then in order.pairs():
+                if then in follows:
+                    follows[then].setdefault(first, f"order[{i}]")
+    graph = graphlib.TopologicalSorter({sid: list(before) for sid, before in follows.items()})
     try:
-        order.prepare()
+        graph.prepare()
     except graphlib.CycleError as error:
         loop = list(reversed(error.args[1]))  # graphlib lists it from successor to predecessor
-        index = {s.id: i for i, s in enumerate(f.sessions)}
-        shown = loop if len(loop) <= 8 else [*loop[:4], f"… {len(loop) - 6} more …", *loop[-2:]]
-        chain = " → after → ".join(shown)
+        steps = [f"{sid} → {_word(follows[sid][after])} →" for sid, after in pairwise(loop)]
+        if len(steps) > 7:
+            steps = [*steps[:4], f"… {len(steps) - 5} more …", *steps[-1:]]
+        keys = [follows[sid][after] for sid, after in pairwise(loop)]
+        stated = {"'after'" if k.endswith(".after") else "[[order]]" for k in keys}
+        what = " and ".join(sorted(stated)) + (" forms" if len(stated) == 1 else " form")
         r.fail(
-            f"sessions[{index[loop[0]]}].after",
-            f"'after' forms a cycle: {chain}; expected an order without loops",
+            keys[0],
+            f"{what} a cycle: {' '.join(steps)} {loop[-1]}; expected an order without loops",
         )
+
+
+def _word(key: str) -> str:
+    """How a step of a cycle is shown: `after`, or the `[[order]]` that states it."""
+    return "after" if key.endswith(".after") else key
 
 
 def slots_inside_hours(f: Festival, r: Reader) -> None:

@@ -27,6 +27,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Literal, TypeVar, get_args
 
+from .groups import Block, Limit, Order, Together
 from .interest import Choice
 from .rules import Kind, goals, names
 
@@ -262,60 +263,9 @@ class Session:
     run_of: str = field(default="", metadata={"key": None})
 
 
-#: what a `[[together]]` group keeps its sessions to: `same` in the definition
-TogetherMode = Literal["day", "venue", "venue-day", "block"]
-TOGETHER_MODES: tuple[str, ...] = get_args(TogetherMode)
-
-
-@dataclass(frozen=True)
-class Together:
-    """Sessions kept together: on one day, in one venue, both, or as a block.
-
-    A "block" runs back to back in one venue in the order listed: each session starts
-    after the previous one's end plus the venue's changeover, sooner than one `step`
-    later. Without a `weight` the group is a hard rule; with one, each extra day or
-    venue beyond the first, or each broken link of a block, costs the weight.
-    """
-
-    #: the sessions, in order (a `track` is read into its sessions, in definition order)
-    sessions: tuple[str, ...]
-    same: TogetherMode
-    weight: int | None = None
-    track: str | None = None
-
-    @property
-    def same_day(self) -> bool:
-        """Its sessions share a day ("day", "venue-day")."""
-        return self.same in ("day", "venue-day")
-
-    @property
-    def same_venue(self) -> bool:
-        """Its sessions share a venue ("venue", "venue-day")."""
-        return self.same in ("venue", "venue-day")
-
-
-@dataclass(frozen=True)
-class Limit:
-    """`[[limits]]`: at most `at_once` sessions with `tag` run at any instant (crowd
-    control, a shared crew). Without a `weight` a hard rule; with one, each session that
-    starts while `at_once` or more others with the tag are running costs the weight for
-    each one beyond `at_once - 1` (of sessions starting together, the one listed later in
-    the definition starts second)."""
-
-    tag: str
-    at_once: int
-    weight: int | None = None
-
-
-@dataclass(frozen=True)
-class Block:
-    """`[[blocks]]`: the track that one block of a venue on one date holds."""
-
-    venue: str
-    date: date
-    #: the `time` key: the block's window, as listed in the venue's `blocks`
-    window: tuple[int, int] = field(metadata={"key": "time"})
-    track: str
+#: how the goals weighing pairs count: `overlap` in `[festival]`
+OverlapMode = Literal["pairs", "minutes"]
+OVERLAP_MODES: tuple[str, ...] = get_args(OverlapMode)
 
 
 @dataclass(frozen=True)
@@ -363,7 +313,7 @@ class Weights:
         is already weighted and its own weight is 1 (0 when no tag weighs anything)."""
         if goal == "tag_overlap":
             return int(any(weight for _, weight in self.tag_overlap))
-        if goal in ("together", "limits"):  # weighed per group: see `Festival.weight`
+        if goal in ("together", "limits", "order"):  # weighed per group: see `Festival.weight`
             return 0
         return int(getattr(self, goal))
 
@@ -399,6 +349,10 @@ class Festival:
     exclusive_tags: tuple[str, ...] = ()
     #: every block of a venue's `blocks` holds sessions of one track only
     one_track_per_block: bool = False
+    #: how the goals weighing pairs of sessions count: each pair ("pairs"), or its
+    #: minutes ("minutes": the minutes two sessions overlap; for a pair out of order or
+    #: in the wrong rooms, both sessions' minutes)
+    overlap: OverlapMode = "pairs"
     #: the short name conference apps file the programme under (schedule.json/xml);
     #: empty: derived from `id`
     acronym: str = ""
@@ -422,6 +376,7 @@ class Festival:
     travel: Travel = field(default=Travel(), metadata={"key": None, "table": True})
     blocks: tuple[Block, ...] = field(default=(), metadata={"key": None, "table": True})
     limits: tuple[Limit, ...] = field(default=(), metadata={"key": None, "table": True})
+    order: tuple[Order, ...] = field(default=(), metadata={"key": None, "table": True})
     #: the file it was read from, for messages
     source: str = field(default="", metadata={"key": None})
     #: key path (e.g. "sessions[3].duration") → line in `source`
@@ -437,7 +392,25 @@ class Festival:
             return int(any(group.weight for group in self.together))
         if goal == "limits":
             return int(any(limit.weight for limit in self.limits))
+        if goal == "order":
+            return int(any(order.weight for order in self.order))
         return self.weights.of(goal)
+
+    def must_follow(self) -> dict[str, tuple[str, ...]]:
+        """For each session, the sessions it must start after: its `after`, and the
+        `first` of each `[[order]]` without a weight whose `then` lists it."""
+        found = {s.id: list(s.after) for s in self.sessions}
+        for order in self.order:
+            if order.weight is None:
+                for first, then in order.pairs():
+                    if then in found and first not in found[then]:
+                        found[then].append(first)
+        return {sid: tuple(ids) for sid, ids in found.items()}
+
+    def pair_weight(self, weight: int, a: Session, b: Session) -> int:
+        """What a pair of sessions out of place costs under `weight`: the weight, or with
+        `overlap = "minutes"` the weight for each minute of the two sessions."""
+        return weight * (a.duration + b.duration) if self.overlap == "minutes" else weight
 
     def track(self, track_id: str) -> Track:
         return self.tracks_by_id[track_id]
@@ -493,7 +466,13 @@ class Festival:
             members = tuple(sid for sid in group.sessions if sid in ids)
             whole = len(members) == len(group.sessions) or group.same != "block"
             groups.append(replace(group, sessions=members if whole else ()))
-        return replace(self, sessions=sessions, together=tuple(groups), interest=())
+        return replace(
+            self,
+            sessions=sessions,
+            together=tuple(groups),
+            order=tuple(o.among(ids) for o in self.order),
+            interest=(),
+        )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import combinations, pairwise
 
-from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Together, Wish
+from .groups import Together
+from .model import SOFT_GOALS, Festival, Placement, Session, Timetable, Wish
 from .wall_clock import Wall, allowed_dates, minute_of_day
 
 
@@ -94,6 +95,9 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
             penalty["limits"] += limit.weight * _beyond_limit(
                 limit.tag, limit.at_once, sessions, placed, order
             )
+    for rule in festival.order:
+        if rule.weight:
+            penalty["order"] += rule.weight * _out_of_order(festival, rule.pairs(), placed)
     penalty["total"] = sum(festival.weight(g) * penalty[g] for g in SOFT_GOALS)
     return penalty
 
@@ -113,6 +117,20 @@ def _beyond_limit(
         running = sum(1 for _, _, other in tagged[:k] if placed[other].end > start)
         beyond += max(0, running + 1 - at_once)
     return beyond
+
+
+def _out_of_order(
+    festival: Festival, pairs: Iterable[tuple[str, str]], placed: dict[str, Placement]
+) -> int:
+    """How many (first, then) pairs have `then` starting before `first` ends; with
+    `overlap = "minutes"`, the minutes of both sessions of each such pair."""
+    count = 0
+    for a, b in pairs:
+        if a in placed and b in placed and placed[b].start < placed[a].end:
+            both = (placed[a].end - placed[a].start) + (placed[b].end - placed[b].start)
+            minutes = both // timedelta(minutes=1)
+            count += minutes if festival.overlap == "minutes" else 1
+    return count
 
 
 def _meets(wish: Wish, day: date, venue: str, begins: int, ends: int) -> bool:

@@ -188,6 +188,15 @@ RULES: tuple[Rule, ...] = (
         ties=True,
     ),
     Rule(
+        "order",
+        ("order.first", "order.then", "order.weight"),
+        "Every `then` session of an `[[order]]` starts after every `first` session ends; "
+        "with a `weight`, a goal: each pair out of order costs it.",
+        Kind.HARD,
+        weighed=True,
+        ties=True,
+    ),
+    Rule(
         "sessions.not_with",
         ("sessions.not_with",),
         "A session never overlaps the sessions in its `not_with` list.",
@@ -390,8 +399,10 @@ def goals() -> tuple[str, ...]:
 
 
 def spanning_goals() -> tuple[str, ...]:
-    """The soft goals not counted per session (`Rule.per_session`), in registry order."""
-    return tuple(r.name for r in RULES if r.kind == Kind.SOFT and not r.per_session)
+    """The soft goals not counted per session (`Rule.per_session`), in registry order,
+    then the weighed hard rules (each weighs a group or a pair of sessions)."""
+    soft = tuple(r.name for r in RULES if r.kind == Kind.SOFT and not r.per_session)
+    return soft + tuple(r.name for r in RULES if r.weighed)
 
 
 def table() -> str:

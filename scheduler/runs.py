@@ -2,8 +2,8 @@
 
 Run 1 keeps the session's id, guid and event number; run k (k ≥ 2) is the session
 `<id>-run-k`, with a guid derived from the session's and a number of its own, and the
-same title, people and rules. A reference to the session from `after` or `not_with`
-names every run. The runs of one session never overlap and, unless `runs_same_day`,
+same title, people and rules. A reference to the session from `after`, `not_with` or
+an `[[order]]` names every run. The runs of one session never overlap and, unless `runs_same_day`,
 fall on different days (the rule `sessions.runs`).
 """
 
@@ -57,4 +57,7 @@ def with_runs(festival: Festival) -> Festival:
                     current=current,
                 )
             )
-    return replace(festival, sessions=tuple(firsts + more))
+    orders = tuple(
+        replace(o, first=every_run(o.first), then=every_run(o.then)) for o in festival.order
+    )
+    return replace(festival, sessions=tuple(firsts + more), order=orders)

@@ -11,46 +11,19 @@ the solver minimises.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import date, timedelta
-from itertools import combinations
+from datetime import timedelta
 
 from .model import (
     Festival,
     Placement,
     Timetable,
     Violation,
-    clock_window,
 )
-from .penalties import together_breaks
 from .rules import named
-from .wall_clock import Wall, allowed_dates, minute_of_day, wall_instant
-
-
-class _Check:
-    """What every rule's check reads: the festival, its wall clock, and the placements
-    that name a known session and venue, once each, with aware times."""
-
-    def __init__(self, festival: Festival, placed: dict[str, Placement]):
-        self.festival = festival
-        self.placed = placed
-        self.wall = Wall(festival)
-        self.sessions = festival.sessions_by_id
-        self.venues = festival.venues_by_id
-        self.people = festival.people_by_id
-        self.usable = set(allowed_dates(festival))
-
-    def day(self, p: Placement) -> date:
-        """The festival's local date on which `p` starts."""
-        return self.wall(p.start).date()
-
-
-#: a check of one placement: (rule, message, sessions) for each rule it breaks
-PlacementCheck = Callable[[_Check, str, Placement], Iterator[tuple[str, str, tuple[str, ...]]]]
-#: a check of the whole timetable
-TimetableCheck = Callable[[_Check], Iterator[tuple[str, str, tuple[str, ...]]]]
+from .validate_ties import TIMETABLE_CHECKS, Checked, PlacementCheck
+from .wall_clock import Wall, minute_of_day, wall_instant
 
 
 def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
@@ -59,7 +32,7 @@ def violations(festival: Festival, timetable: Timetable) -> list[Violation]:
     the rules that tie sessions together (`TIMETABLE_CHECKS`)."""
     found: list[Violation] = []
     placed = _complete(festival, timetable, found)
-    check = _Check(festival, placed)
+    check = Checked(festival, placed)
     for sid, p in placed.items():
         for rule_check in PLACEMENT_CHECKS:
             for rule, message, sessions in rule_check(check, sid, p):
@@ -105,7 +78,7 @@ def _complete(
 # --- the rules of one session -------------------------------------------------------
 
 
-def _duration(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _duration(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`sessions.duration`: it lasts its duration, in elapsed time."""
     s = c.sessions[sid]
     if p.end - p.start != timedelta(minutes=s.duration):
@@ -116,7 +89,7 @@ def _duration(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tup
         )
 
 
-def _festival_day(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _festival_day(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`festival.window`, `festival.blackout`, `festival.days`: it is on a usable date."""
     f, day = c.festival, c.day(p)
     if not f.start <= day <= f.end:
@@ -135,13 +108,13 @@ def _festival_day(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str,
         )
 
 
-def _one_day(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _one_day(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`sessions.one_day`: it ends by the midnight after its start."""
     if p.end > wall_instant(c.wall.zone, c.day(p) + timedelta(days=1), 0):
         yield "sessions.one_day", f"session {sid!r} runs past midnight", (sid,)
 
 
-def _step(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _step(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`festival.step`: it starts on the festival's grid of wall-clock times."""
     local_start = c.wall(p.start)
     if minute_of_day(local_start) % c.festival.step:
@@ -152,7 +125,7 @@ def _step(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[s
         )
 
 
-def _hours(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _hours(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`venues.hours`: it lies within its venue's opening hours."""
     v, day, zone = c.venues[p.venue], c.day(p), c.wall.zone
     if p.start < wall_instant(zone, day, v.opens) or p.end > wall_instant(zone, day, v.closes):
@@ -163,23 +136,14 @@ def _hours(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[
         )
 
 
-def _block_of(c: _Check, p: Placement) -> int | None:
-    """The index of the block of its venue's day that holds `p` whole (None: none does)."""
-    v, day = c.venues[p.venue], c.day(p)
-    begins = minute_of_day(c.wall(p.start))
-    ends = minute_of_day(c.wall(p.end)) if c.wall(p.end).date() == day else 1440
-    windows = v.blocks or dict(v.dated_blocks).get(day, ())
-    return next((k for k, (a, b) in enumerate(windows) if a <= begins and ends <= b), None)
-
-
-def _in_a_block(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _in_a_block(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`venues.blocks`, first half: in a venue with blocks, it lies inside one."""
     v = c.venues[p.venue]
-    if (v.blocks or v.dated_blocks) and _block_of(c, p) is None:
+    if (v.blocks or v.dated_blocks) and c.block_of(p) is None:
         yield "venues.blocks", f"session {sid!r} at {c.wall.show(p)} lies in no block", (sid,)
 
 
-def _slots(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _slots(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`venues.slots`: in a venue with slots, it starts at one and ends by its `span`-th."""
     v, s, day = c.venues[p.venue], c.sessions[sid], c.day(p)
     if not (v.slots or v.dated_slots):
@@ -199,7 +163,7 @@ def _slots(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[
         yield "venues.slots", f"session {sid!r} at {c.wall.show(p)} runs past {taken}", (sid,)
 
 
-def _closed(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _closed(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`venues.closed`: it overlaps none of its venue's closures."""
     for closure in c.venues[p.venue].closed:
         if closure.overlaps(p.start, p.end):
@@ -211,7 +175,7 @@ def _closed(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple
             )
 
 
-def _room(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _room(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`venues.capacity`, `sessions.needs`, `sessions.cities`, `sessions.venues`: its
     venue holds its audience, has what it needs, and is one it may use."""
     s, v = c.sessions[sid], c.venues[p.venue]
@@ -238,7 +202,7 @@ def _room(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[s
         )
 
 
-def _window(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _window(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`sessions.earliest`, `sessions.latest`, `sessions.fixed`: its own time and place."""
     s, moment = c.sessions[sid], c.wall.moment
     if s.earliest and p.start < s.earliest:
@@ -268,7 +232,7 @@ def _window(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple
             )
 
 
-def _after(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _after(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`sessions.after`: it starts once each session it follows has ended."""
     for before in c.sessions[sid].after:
         if before in c.placed and p.start < c.placed[before].end:
@@ -280,7 +244,7 @@ def _after(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[
             )
 
 
-def _unavailable(c: _Check, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _unavailable(c: Checked, sid: str, p: Placement) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`people.unavailable`, `sessions.unavailable`: it runs when it and its people can."""
     s, moment = c.sessions[sid], c.wall.moment
     for pid in s.people:
@@ -321,223 +285,6 @@ PLACEMENT_CHECKS: tuple[PlacementCheck, ...] = (
 # --- the rules that tie sessions together ---------------------------------------------
 
 
-def _max_sessions_per_day(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`festival.max_sessions_per_day`."""
-    most = c.festival.max_sessions_per_day
-    if not most:
-        return
-    per_day: dict[date, list[str]] = defaultdict(list)
-    for sid, p in c.placed.items():
-        per_day[c.day(p)].append(sid)
-    for day, ids in sorted(per_day.items()):
-        if len(ids) > most:
-            yield (
-                "festival.max_sessions_per_day",
-                f"{day} holds {len(ids)} sessions, more than {most}",
-                tuple(sorted(ids)),
-            )
-
-
-def _changeover(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`venues.changeover`: two sessions of a venue are apart by its changeover."""
-    by_venue: dict[str, list[Placement]] = defaultdict(list)
-    for p in c.placed.values():
-        by_venue[p.venue].append(p)
-    for vid, items in sorted(by_venue.items()):
-        minutes = c.venues[vid].changeover
-        gap = timedelta(minutes=minutes)
-        for a, b in combinations(sorted(items, key=lambda p: (p.start, p.session)), 2):
-            if b.start < a.end + gap and a.start < b.end + gap:
-                yield (
-                    "venues.changeover",
-                    f"sessions {a.session!r} and {b.session!r} in {vid} are too close: "
-                    f"{c.wall.show(a)} and {c.wall.show(b)} (changeover {minutes} min)",
-                    (a.session, b.session),
-                )
-
-
-def _block_tracks(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`venues.blocks`, second half: a block holds the track `[[blocks]]` names, or one
-    track with `one_track_per_block`."""
-    in_block: dict[tuple[str, date, int], list[str]] = defaultdict(list)
-    for sid, p in c.placed.items():
-        v = c.venues[p.venue]
-        if v.blocks or v.dated_blocks:
-            k = _block_of(c, p)
-            if k is not None:
-                in_block[(p.venue, c.day(p), k)].append(sid)
-    owners = {(b.venue, b.date, b.window): b.track for b in c.festival.blocks}
-    for (vid, day, k), ids in sorted(in_block.items()):
-        v = c.venues[vid]
-        window = (v.blocks or dict(v.dated_blocks)[day])[k]
-        tracks = {c.sessions[sid].track for sid in ids} - {None}
-        fixed = owners.get((vid, day, window))
-        shown = f"block {clock_window(*window)} of {vid} on {day}"
-        if fixed is not None and tracks - {fixed}:
-            yield (
-                "venues.blocks",
-                f"{shown} is the {fixed!r} track's, but holds {sorted(tracks - {fixed})}",
-                tuple(ids),
-            )
-        elif c.festival.one_track_per_block and len(tracks) > 1:
-            yield "venues.blocks", f"{shown} holds the tracks {sorted(tracks)}", tuple(ids)
-
-
-def _a_persons_day(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`people.break`, `travel`, `people.one_city_per_day`, for each two sessions of one
-    person: never at once, their break between, the trip between venues on top, and one
-    city a day."""
-    attended: dict[str, list[Placement]] = defaultdict(list)
-    for sid, p in c.placed.items():
-        for pid in c.sessions[sid].people:
-            attended[pid].append(p)
-    for pid in sorted(c.people):
-        mine = sorted(attended[pid], key=lambda p: (p.start, p.session))
-        break_ = c.people[pid].break_
-        rest = timedelta(minutes=break_)
-        for a, b in combinations(mine, 2):
-            pair = (a.session, b.session)
-            if a.start < b.end and b.start < a.end:
-                yield "people.break", f"{pid} is in {a.session!r} and {b.session!r} at once", pair
-            elif a.end <= b.start < a.end + rest:
-                yield (
-                    "people.break",
-                    f"{pid} has {(b.start - a.end).seconds // 60} min between {a.session!r} "
-                    f"and {b.session!r}, less than their {break_}-minute break",
-                    pair,
-                )
-            trip = timedelta(minutes=_trip(c.festival, a.venue, b.venue))
-            if trip and a.end <= b.start < a.end + rest + trip:
-                rested = f", on top of their {break_}-minute break" if rest else ""
-                yield (
-                    "travel",
-                    f"{pid} has {(b.start - a.end).seconds // 60} min from {a.session!r} in "
-                    f"{a.venue} to {b.session!r} in {b.venue}; the trip takes "
-                    f"{trip.seconds // 60} min{rested}",
-                    pair,
-                )
-            here, there = c.venues[a.venue].city, c.venues[b.venue].city
-            if c.wall.date(a.start) == c.wall.date(b.start) and here != there:
-                yield (
-                    "people.one_city_per_day",
-                    f"{pid} is in {here} ({a.session!r}) and {there} ({b.session!r}) on "
-                    f"{c.wall.date(a.start)}",
-                    pair,
-                )
-
-
-def _exclusive_tags(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`festival.exclusive_tags`: two sessions sharing such a tag never overlap."""
-    for tag in c.festival.exclusive_tags:
-        tagged = sorted(
-            (p for sid, p in c.placed.items() if tag in c.sessions[sid].tags),
-            key=lambda p: (p.start, p.session),
-        )
-        for a, b in combinations(tagged, 2):
-            if a.start < b.end and b.start < a.end:
-                yield (
-                    "festival.exclusive_tags",
-                    f"sessions {a.session!r} and {b.session!r} share the audience tag {tag!r} "
-                    f"but overlap: {c.wall.show(a)} and {c.wall.show(b)}",
-                    (a.session, b.session),
-                )
-
-
-def _together(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`together`: each group without a weight is kept."""
-    for i, group in enumerate(c.festival.together):
-        if group.weight is None:
-            for what in together_breaks(c.festival, group, c.placed):
-                yield "together", f"together[{i}] (same {group.same}): {what}", group.sessions
-
-
-def _not_with(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`sessions.not_with`: a session overlaps none it must not."""
-    for sid, p in sorted(c.placed.items()):
-        for other in c.sessions[sid].not_with:
-            q = c.placed.get(other)
-            if q is not None and p.start < q.end and q.start < p.end:
-                yield (
-                    "sessions.not_with",
-                    f"session {sid!r} overlaps {other!r}, which it must not: "
-                    f"{c.wall.show(p)} and {c.wall.show(q)}",
-                    (sid, other),
-                )
-
-
-def _limits(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`limits`: each `[[limits]]` without a weight: at no instant more than `at_once`
-    sessions with its tag (the most at once is reached as one of them starts)."""
-    hard = [(i, lim) for i, lim in enumerate(c.festival.limits) if lim.weight is None]
-    for i, limit in hard:
-        tagged = [p for sid, p in sorted(c.placed.items()) if limit.tag in c.sessions[sid].tags]
-        for p in sorted(tagged, key=lambda p: p.start):
-            running = [q for q in tagged if q.start <= p.start < q.end]
-            if len(running) > limit.at_once:
-                yield (
-                    "limits",
-                    f"limits[{i}]: {len(running)} sessions tagged {limit.tag!r} run at "
-                    f"{c.wall.show(p)}, more than {limit.at_once}: "
-                    + ", ".join(repr(q.session) for q in running),
-                    tuple(q.session for q in running),
-                )
-                break
-
-
-def _plenary(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`sessions.plenary`: no other session overlaps a plenary in its city."""
-    plenaries = [(pid, p) for pid, p in sorted(c.placed.items()) if c.sessions[pid].plenary]
-    for pid, p in plenaries:
-        city = c.venues[p.venue].city
-        for sid, q in sorted(c.placed.items()):
-            beside = sid != pid and c.venues[q.venue].city == city
-            if beside and p.start < q.end and q.start < p.end:
-                yield (
-                    "sessions.plenary",
-                    f"session {sid!r} runs in {city} during the plenary {pid!r}: "
-                    f"{c.wall.show(q)} and {c.wall.show(p)}",
-                    (pid, sid),
-                )
-
-
-def _runs(c: _Check) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """`sessions.runs`: two runs of one session never overlap, nor share a day unless
-    `runs_same_day`."""
-    runs: dict[str, list[Placement]] = defaultdict(list)
-    for sid, p in sorted(c.placed.items()):
-        if c.sessions[sid].run_of:
-            runs[c.sessions[sid].run_of].append(p)
-    for base, placed in sorted(runs.items()):
-        same_day = c.sessions[placed[0].session].runs_same_day
-        for a, b in combinations(sorted(placed, key=lambda p: (p.start, p.session)), 2):
-            if a.start < b.end and b.start < a.end:
-                why = "overlap"
-            elif not same_day and c.wall.date(a.start) == c.wall.date(b.start):
-                why = "fall on one day"
-            else:
-                continue
-            yield (
-                "sessions.runs",
-                f"runs {a.session!r} and {b.session!r} of {base!r} {why}: "
-                f"{c.wall.show(a)} and {c.wall.show(b)}",
-                (a.session, b.session),
-            )
-
-
-TIMETABLE_CHECKS: tuple[TimetableCheck, ...] = (
-    _max_sessions_per_day,
-    _changeover,
-    _block_tracks,
-    _a_persons_day,
-    _exclusive_tags,
-    _together,
-    _not_with,
-    _limits,
-    _plenary,
-    _runs,
-)
-
-
 def among(festival: Festival, placements: Iterable[Placement]) -> list[Violation]:
     """The hard rules that `placements`, the places of some sessions known before any
     search (fixed, kept), break among themselves: checked on the festival of those
@@ -545,18 +292,6 @@ def among(festival: Festival, placements: Iterable[Placement]) -> list[Violation
     reports."""
     known = {p.session: p for p in placements}
     return violations(festival.only(known), Timetable(festival.id, tuple(known.values())))
-
-
-def _trip(festival: Festival, here: str, there: str) -> int:
-    """Minutes a person needs to get from venue `here` to `there` (`[travel]`): the
-    `between` entry for the two, else `same_city` within one city, else nothing."""
-    if here == there:
-        return 0
-    for route in festival.travel.between:
-        if {here, there} == set(route.venues):
-            return route.time
-    same = festival.venue(here).city == festival.venue(there).city
-    return festival.travel.same_city if same else 0
 
 
 def kept(

@@ -402,6 +402,18 @@ class Reader:
             raise Bad(f"{show(number)} is too large; expected at most {MAX_EVENT_ID:,}")
         return number
 
+    @staticmethod
+    def one_of(*choices: str) -> Callable[[Any, str], str]:
+        """A converter taking exactly one of `choices`."""
+
+        def choose(value: Any, _: str) -> str:
+            if value not in choices:
+                listed = ", ".join(f'"{c}"' for c in choices)
+                raise Bad(f"{show(value)} is not a choice here; expected one of: {listed}")
+            return value
+
+        return choose
+
     def kind(self, value: Any, where: str) -> str:
         """What kind of session it is, as conference apps show it: a short word or two."""
         value = self.line(value, where).strip()

@@ -209,6 +209,42 @@ BAD_INPUTS = [
         "f.toml:53: limits[0].at_once: must be at least 1",
     ),
     (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[order]]\nfirst = ["keynote"]\nthen = ["worksop"]\n',
+        "f.toml:52: order[0].then: unknown session 'worksop' (did you mean 'workshop'?)",
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[order]]\nfirst = ["keynote"]\nthen = []\n',
+        "f.toml:52: order[0].then: is empty; expected at least one session id",
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[order]]\nfirst = ["keynote"]\n'
+        'then = ["workshop"]\nweight = 2.5\n',
+        "f.toml:53: order[0].weight: 2.5 is not a whole number",
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[order]]\nfirst = ["keynote", "workshop"]\n'
+        'then = ["workshop"]\n',
+        "f.toml:52: order[0].then: 'workshop' is also in first; expected a session in one "
+        "list or the other",
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[order]]\nfirst = ["keynote"]\n'
+        'then = ["workshop"]\n\n[[order]]\nfirst = ["workshop"]\nthen = ["keynote"]\n',
+        "f.toml:54: order[1]: [[order]] forms a cycle: keynote → order[1] → workshop → order[0] → "
+        "keynote; expected an order without loops",
+    ),
+    (
+        'step = "30m"',
+        'step = "30m"\noverlap = "minute"',
+        "f.toml:9: festival.overlap: 'minute' is not a choice here; expected one of: "
+        '"pairs", "minutes"',
+    ),
+    (
         'step = "30m"',
         'step = "30m"\nexclusive_tags = ["beginers"]',
         "f.toml:9: festival.exclusive_tags: unknown tag (no session has it) 'beginers'",

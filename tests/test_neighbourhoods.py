@@ -4,7 +4,7 @@ against the whole-model solver and the validator on small generated programmes."
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -174,15 +174,12 @@ def test_the_goals_the_registry_counts_per_session_are_what_the_validator_scores
         seed, generate.Programme(sessions=60, venues=4, wishes=0.6, attendees=30)
     )
     clock = Clock(festival)
-    spanning = {goal: 0 for goal in costs.SPANNING_GOALS}
-    tag_overlap = () if "tag_overlap" in spanning else festival.weights.tag_overlap
-    spanning.pop("tag_overlap", None)
-    local = replace(  # weighted `[[together]]` groups and `[[limits]]` weigh groups too
-        festival,
-        weights=replace(festival.weights, **spanning, tag_overlap=tag_overlap),
-        together=(),
-        limits=(),
-    )
+    weights = {f.name for f in fields(festival.weights)}
+    spanning = {goal: 0 for goal in costs.SPANNING_GOALS if goal in weights}
+    spanning["tag_overlap"] = ()
+    tables = {goal: () for goal in costs.SPANNING_GOALS if goal not in weights}
+    assert {"together", "limits", "order"} <= set(tables)  # weighed hard rules weigh groups
+    local = replace(festival, weights=replace(festival.weights, **spanning), **tables)
     places = lns.places_in(hidden.placements, clock)
     per_session = sum(costs.preference_cost(local, clock, s, places[s.id]) for s in local.sessions)
     score = penalties.score(local, hidden)
@@ -366,7 +363,7 @@ def test_a_weighted_group_spread_over_days_makes_its_strays_targets():
     """A `[[together]]` goal is a target of the search like the other goals spanning days:
     its sessions away from the group's busiest day, to be moved to that day, charged the
     group's weight."""
-    from scheduler.model import Together
+    from scheduler.groups import Together
 
     festival, published = generate.published_programme(3, generate.Programme(sessions=40, venues=3))
     clock = Clock(festival)

@@ -91,7 +91,8 @@ def unsatisfiable_groups(seed: int):
     on different days."""
     from dataclasses import replace
 
-    from scheduler.model import Fixed, Together
+    from scheduler.groups import Together
+    from scheduler.model import Fixed
 
     festival, hidden = generate.published_programme(seed, generate.Programme(sessions=200))
     placed = {p.session: p for p in hidden.placements}

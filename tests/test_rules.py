@@ -17,7 +17,8 @@ from test_validate import AUDIENCE, at, moved
 
 from scheduler import config, days, generate, penalties, rules, validate
 from scheduler import plan as planning
-from scheduler.model import Keep, Limit, Period, Timetable, Together, Weights
+from scheduler.groups import Limit, Order, Together
+from scheduler.model import Keep, Period, Timetable, Weights
 from scheduler.rules import Kind
 from scheduler.solver import goals, hard, repair
 from scheduler.solver.engine import Request
@@ -134,6 +135,13 @@ def _three_at_once(festival, timetable):
     return validate.violations(limited, bad)
 
 
+def _out_of_order(festival, timetable):
+    # the published timetable with its first session ordered after its last
+    ids = [p.session for p in sorted(timetable.placements, key=lambda p: p.start)]
+    ordered = replace(festival, order=(Order(first=(ids[-1],), then=(ids[0],)),))
+    return validate.violations(ordered, timetable)
+
+
 def _runs_on_one_day(festival, timetable):
     # the opening and the expo tour, both on 9 October, made the two runs of the opening
     sessions = tuple(
@@ -171,6 +179,7 @@ BREAK = {
     "sessions.runs": _runs_on_one_day,
     "sessions.plenary": _beside_the_plenary,
     "limits": _three_at_once,
+    "order": _out_of_order,
     "sessions.unavailable": _session_away,
     "people.break": _audience,
     "people.unavailable": _move("quantum", "2023-10-19 13:00"),

@@ -728,3 +728,27 @@ def test_a_limit_keeps_so_many_at_once_and_a_weighted_one_weighs_each_beyond_it(
     weighed = solved(one.replace("at_once = 1\n", "at_once = 1\nweight = 7\n"))
     assert weighed.proven_optimal
     assert penalties.score(config.loads(one + "weight = 7\n"), weighed.timetable)["limits"] == 14
+
+
+def _ordered(*tables: str) -> str:
+    return LIMITS + "".join(f"\n[[order]]\n{t}" for t in tables)
+
+
+def test_an_order_puts_every_then_after_every_first_and_a_weighted_one_counts_pairs():
+    result = solved(_ordered('first = ["s1", "s2"]\nthen = ["s3", "s4"]\n'))
+    at = {p.session: p for p in result.timetable.placements}
+    assert max(at[a].end for a in ("s1", "s2")) <= min(at[b].start for b in ("s3", "s4"))
+    # a chain of four through two hours cannot hold: the order that breaks it is named
+    chain = _ordered(*(f'first = ["s{k}"]\nthen = ["s{k + 1}"]\n' for k in (1, 2, 3)))
+    assert solver.solve(config.loads(chain), options=QUICK).timetable is None
+    named = {i.name for i in solver.explain(config.loads(chain), time_limit=10).rules}
+    assert "order" in named
+    # weighted: one of the three pairs must be out of order, 5 (or 5 per minute of both)
+    weighed = _ordered(*(f'first = ["s{k}"]\nthen = ["s{k + 1}"]\nweight = 5\n' for k in (1, 2, 3)))
+    result = solved(weighed)
+    assert result.proven_optimal
+    assert penalties.score(config.loads(weighed), result.timetable)["order"] == 5
+    minutes = weighed.replace("end = 2027-03-01\n", 'end = 2027-03-01\noverlap = "minutes"\n')
+    result = solved(minutes)
+    assert result.proven_optimal
+    assert penalties.score(config.loads(minutes), result.timetable)["order"] == 5 * 120

@@ -66,7 +66,8 @@ def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
         if data["travel"].get("between"):
             travel.add("between", _tables(data["travel"]["between"]))
         document.add("travel", travel)
-    for kind in ("tracks", "venues", "people", "sessions", "together", "blocks", "limits"):
+    tables = ("tracks", "venues", "people", "sessions", "together", "blocks", "limits", "order")
+    for kind in tables:
         if data.get(kind):
             document.add(kind, _tables(data[kind]))
     return tomlkit.dumps(document)
@@ -300,3 +301,33 @@ def a_limit(
     if most > 1 and rng.random() < 0.5:
         limit.update(at_once=most - 1, weight=rng.randint(1, 5))
     data["limits"] = [limit]
+
+
+def an_order(
+    data: dict[str, Any], placements: list[tuple[str, str, datetime, datetime]], rng: random.Random
+) -> None:
+    """An `[[order]]` among a few sessions: those the hidden timetable ends before an
+    instant first, those it starts after it then (a hard rule it keeps), or with a weight
+    any split of them (a goal it may pay for)."""
+    known = {s["id"] for s in data["sessions"]}
+    chosen = sorted(
+        rng.sample([p for p in placements if p[0] in known], min(len(known), rng.randint(2, 6))),
+        key=lambda p: (p[2], p[0]),
+    )
+    if len(chosen) < 2:
+        return
+    if rng.random() < 0.5:
+        cut = chosen[rng.randrange(1, len(chosen))][2]
+        first = [sid for sid, _, _, end in chosen if end <= cut]
+        then = [sid for sid, _, start, _ in chosen if start >= cut]
+        weight = None
+    else:
+        k = rng.randrange(1, len(chosen))
+        ids = [p[0] for p in chosen]
+        rng.shuffle(ids)
+        first, then, weight = ids[:k], ids[k:], rng.randint(1, 5)
+    if first and then:
+        order: dict[str, Any] = {"first": first, "then": then}
+        if weight is not None:
+            order["weight"] = weight
+        data["order"] = [order]

@@ -29,6 +29,7 @@ from .common import (
     Witness,
     a_limit,
     a_plenary,
+    an_order,
     clock_changes,
     exists,
     instant,
@@ -411,6 +412,9 @@ def festival_and_witness(
     limited = random.Random(f"{seed}:limits")
     if limited.random() < shape.rules:
         a_limit(data, placements, limited)
+    ordered = random.Random(f"{seed}:order")
+    if ordered.random() < shape.rules:
+        an_order(data, placements, ordered)
     if random.Random(f"{seed}:runs").random() < shape.rules:
         _two_runs(data, placements, random.Random(f"{seed}:runs"))
     return data, placements
@@ -432,6 +436,7 @@ def _two_runs(
     sessions = data["sessions"]
     named = {sid for s in sessions for key in ("after", "not_with") for sid in s.get(key, ())}
     named |= {sid for g in data.get("together", ()) for sid in g["sessions"]}
+    named |= {sid for o in data.get("order", ()) for sid in (*o["first"], *o["then"])}
     named |= {sid for _, sid in data.get("interest", ())}
     gridded = {v["id"] for v in data["venues"] if "slots" in v}
     blocked = any("blocks" in v for v in data["venues"])

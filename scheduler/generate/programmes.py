@@ -21,6 +21,7 @@ from .common import (
     Witness,
     a_limit,
     a_plenary,
+    an_order,
     interest_csv,
     loaded,
     toml_text,
@@ -330,6 +331,9 @@ def programme_and_witness(
     limited = random.Random(f"{seed}:limits")
     if limited.random() < 0.5:  # crowd control: a tag with at most so many at once
         a_limit(data, placements, limited)
+    ordered = random.Random(f"{seed}:order")
+    if ordered.random() < 0.5:
+        an_order(data, placements, ordered)
     return data, placements
 
 

@@ -21,6 +21,7 @@ import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import NamedTuple
 
 from ..model import Festival, Session
 from .clock import Clock
@@ -300,10 +301,7 @@ def first_fit(
     stop = stop or threading.Event()
     board = _Board(festival, starts, clock)
     by_id = board.by_id
-    followers: dict[str, list[str]] = defaultdict(list)
-    for s in festival.sessions:
-        for before in s.after:
-            followers[before].append(s.id)
+    followers = _Precedence.of(festival)
 
     def somewhere(s: Session) -> Place | None:
         """The first place `s` fits, in the order of its candidates."""
@@ -348,7 +346,7 @@ def first_fit(
 def _make_room(
     board: _Board,
     s: Session,
-    followers: Mapping[str, Sequence[str]],
+    followers: _Precedence,
     stay: set[str],
     somewhere: Callable[[Session], Place | None],
 ) -> bool:
@@ -392,22 +390,39 @@ def _make_room(
     return False
 
 
+class _Precedence(NamedTuple):
+    """Who must start after whom (`after`, hard `[[order]]`s), both ways."""
+
+    before: Mapping[str, Sequence[str]]  # session → those it must follow
+    after: Mapping[str, Sequence[str]]  # session → those that must follow it
+
+    @classmethod
+    def of(cls, festival: Festival) -> _Precedence:
+        before = festival.must_follow()
+        after: dict[str, list[str]] = defaultdict(list)
+        for sid, befores in before.items():
+            for first in befores:
+                after[first].append(sid)
+        return cls(before, after)
+
+
 def _window(
     s: Session,
     clock: Clock,
     placed: Mapping[str, Place],
     by_id: Mapping[str, Session],
-    followers: Mapping[str, Sequence[str]],
+    followers: _Precedence,
 ) -> tuple[int, int]:
-    """The earliest and latest start allowed by `earliest`, `latest`, `fixed` and `after`
-    (both ways: after placed predecessors, and ending before placed successors)."""
+    """The earliest and latest start allowed by `earliest`, `latest`, `fixed`, `after`
+    and hard `[[order]]`s (both ways: after placed predecessors, and ending before
+    placed successors)."""
     low, high = window(s, clock)
-    for before in s.after:
+    for before in followers.before[s.id]:
         if before in placed:
             low = max(low, placed[before][1] + by_id[before].duration)
         elif s.fixed is None:
             return (1, 0)  # its predecessor could not be placed
-    for after in followers.get(s.id, ()):
+    for after in followers.after.get(s.id, ()):
         if after in placed:  # a pinned follower placed first
             high = min(high, placed[after][1] - s.duration)
     return low, high
@@ -418,13 +433,13 @@ def _order(
     starts: Mapping[str, Mapping[str, Sequence[int]]],
     must: Mapping[str, Place],
     wanted: Mapping[str, Place],
-    followers: Mapping[str, Sequence[str]],
+    followers: _Precedence,
 ) -> Iterator[Session]:
     """Pinned sessions (fixed or kept: their place is known) first, then the rest in an
     order that respects `after`; among those ready, those whose wanted place still
     exists (so that they keep it) first, then the hardest."""
     pinned = {s.id for s in festival.sessions if s.id in must or s.fixed is not None}
-    waiting = {s.id: sum(b not in pinned for b in s.after) for s in festival.sessions}
+    waiting = {sid: sum(b not in pinned for b in bs) for sid, bs in followers.before.items()}
     by_id = festival.sessions_by_id
 
     def priority(s: Session) -> tuple:
@@ -442,7 +457,7 @@ def _order(
     while ready:
         _, sid = heapq.heappop(ready)
         yield by_id[sid]
-        for follower in followers.get(sid, ()):
+        for follower in followers.after.get(sid, ()):
             if follower in pinned:
                 continue
             waiting[follower] -= 1

@@ -376,6 +376,36 @@ def _running_at_start(
     return running
 
 
+def order(m: ModelView) -> list:
+    """For each `[[order]]` with a weight: its weight for each (first, then) pair where
+    `then` starts before `first` ends (with `overlap = "minutes"`, per minute of both)."""
+    terms: list = []
+    by_id = m.festival.sessions_by_id
+    for i, rule in enumerate(m.festival.order):
+        if not rule.weight:
+            continue
+        for a, b in rule.pairs():
+            if a in m.vars and b in m.vars:
+                late = _late(m, by_id[a], by_id[b], f"o{i}.{a}.{b}")
+                if late is not None:
+                    terms.append(m.festival.pair_weight(rule.weight, by_id[a], by_id[b]) * late)
+    return terms
+
+
+def _late(m: ModelView, a: Session, b: Session, name: str) -> cp_model.IntVar | int | None:
+    """Whether `b` starts before `a` ends, exactly: a Boolean, or 1 (always) or None
+    (never) where the starts decide it."""
+    grid_a, grid_b = m.vars[a.id].grid, m.vars[b.id].grid
+    if grid_b[0] >= grid_a[-1] + a.duration:
+        return None
+    if grid_b[-1] < grid_a[0] + a.duration:
+        return 1
+    late = m.model.new_bool_var(f"late.{name}")
+    m.model.add(m.vars[b.id].start < m.vars[a.id].start + a.duration).only_enforce_if(late)
+    m.model.add(m.vars[b.id].start >= m.vars[a.id].start + a.duration).only_enforce_if(~late)
+    return late
+
+
 def together(m: ModelView) -> list:
     """For each `[[together]]` with a weight: the weight for each day or venue beyond the
     first, or for each broken link of a block (a group without one is a hard rule)."""
@@ -448,4 +478,5 @@ GOALS: dict[str, Callable[[ModelView], list]] = {
     "room_fit": room_fit,
     "together": together,
     "limits": limits,
+    "order": order,
 }

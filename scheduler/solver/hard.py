@@ -449,6 +449,28 @@ def sessions_after(m: ModelView) -> None:
             ).only_enforce_if(guard)
 
 
+def order(m: ModelView) -> None:
+    """Every `then` session of an `[[order]]` without a weight starts after every `first`
+    session ends (a weighted one is a goal: `goals.order`): one barrier between the two
+    lists, not a constraint per pair."""
+    for i, rule in enumerate(m.festival.order):
+        first = [sid for sid in rule.first if sid in m.vars]
+        then = [sid for sid in rule.then if sid in m.vars]
+        if rule.weight is not None or not first or not then:
+            continue
+        guard = m.when(
+            "order",
+            f"order[{i}]",
+            f"{', '.join(map(repr, then))} start after {', '.join(map(repr, first))} end",
+        )
+        by_id = m.festival.sessions_by_id
+        barrier = m.model.new_int_var(0, m.horizon, f"order{i}")
+        for sid in first:
+            m.model.add(m.vars[sid].start + by_id[sid].duration <= barrier).only_enforce_if(guard)
+        for sid in then:
+            m.model.add(m.vars[sid].start >= barrier).only_enforce_if(guard)
+
+
 def together(m: ModelView) -> None:
     """The sessions of a `[[together]]` without a weight share a day, a venue, both, or run
     as a block (a weighted one is a goal: `goals.together`)."""
@@ -551,6 +573,7 @@ BUILDERS: tuple[Callable[[ModelView], None], ...] = (
     sessions_latest,
     sessions_fixed,
     sessions_after,
+    order,
     together,
     sessions_pinned,
     freeze_until,

@@ -80,8 +80,9 @@ def region(
 
     earliest: dict[str, datetime] = {}
     latest: dict[str, datetime] = {}
-    for s in festival.sessions:
-        for before in s.after:
+    for sid, befores in festival.must_follow().items():
+        s = by_id[sid]
+        for before in befores:
             if s.id in free and before not in inside:
                 earliest[s.id] = max(earliest.get(s.id, clock.origin), span(before)[1])
             if before in free and s.id not in inside:
@@ -118,6 +119,7 @@ def region(
         replace(
             festival,
             sessions=tuple(sessions),
+            order=tuple(o.among(inside) for o in festival.order),
             blackout=festival.blackout + closed,
             people=tuple(
                 replace(p, unavailable=p.unavailable + tuple(busy[p.id])) if busy.get(p.id) else p

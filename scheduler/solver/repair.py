@@ -35,6 +35,13 @@ def _after_neighbours(festival: Festival, s: Session) -> Iterable[str]:
     yield from (o.id for o in festival.sessions if s.id in o.after and o.fixed is None)
 
 
+def _ordered_with(festival: Festival, s: Session) -> Iterable[str]:
+    """The other sessions of each `[[order]]` without a weight that lists it."""
+    for rule in festival.order:
+        if rule.weight is None and (s.id in rule.first or s.id in rule.then):
+            yield from rule.then if s.id in rule.first else rule.first
+
+
 def _kept_apart(festival: Festival, s: Session) -> Iterable[str]:
     yield from s.not_with
     yield from (o.id for o in festival.sessions if s.id in o.not_with)
@@ -75,6 +82,7 @@ def _same_group(festival: Festival, s: Session) -> Iterable[str]:
 PARTNERS: dict[str, Callable[[Festival, Session], Iterable[str]]] = {
     "sessions.after": _after_neighbours,
     "sessions.not_with": _kept_apart,
+    "order": _ordered_with,
     "sessions.runs": _other_runs,
     "sessions.plenary": _beside_plenaries,
     "limits": _same_limit,

@@ -99,10 +99,8 @@ class NeighbourhoodSearch:
         #: pinned model and its solver, reused by `_timetable` when nothing moved since
         self.counted: tuple[dict[str, Place], Formulation, cp_model.CpSolver] | None = None
         #: every goal and rule is local to a day: a step may leave the other days out
-        self.local = (
-            not festival.together
-            and not festival.weight("limits")
-            and not any(festival.weight(goal) for goal in costs.SPANNING_GOALS)
+        self.local = not festival.together and not any(
+            festival.weight(goal) for goal in costs.SPANNING_GOALS
         )
         #: what one moved session costs: more than every kind of move of all sessions
         self.big = (len(self.previous.placements) if self.previous else 0) * sum(
