@@ -312,6 +312,7 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         duration=r.get(t, "duration", p, r.duration, default=60, required=True),
         track=r.get(t, "track", p, r.slug),
         attendance=r.get(t, "attendance", p, r.count, default=0),
+        popularity=r.get(t, "popularity", p, r.count),
         needs=frozenset(r.get(t, "needs", p, r.texts, default=())),
         cities=r.get(t, "cities", p, r.texts, default=()),
         venues=r.get(t, "venues", p, r.slugs, default=()),

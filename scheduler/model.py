@@ -19,6 +19,7 @@ No IO and no solver code lives here.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -218,6 +219,9 @@ class Session:
     duration: int  # minutes
     track: str | None = None
     attendance: int = 0
+    #: how many attendees want it, where no interest file says (`[weights] popular_rooms`;
+    #: None: its `attendance`)
+    popularity: int | None = None
     needs: frozenset[str] = frozenset()
     cities: tuple[str, ...] = ()  # allowed cities; empty means any
     venues: tuple[str, ...] = ()  # allowed venues; empty means any
@@ -300,6 +304,7 @@ class Weights:
     person_days: int = 0
     attendee_clash: int = 0
     room_fit: int = 0
+    popular_rooms: int = 0
     #: how much the entries of `prefer` and `avoid` lists count (each has its own weight)
     prefer: int = 1
     avoid: int = 1
@@ -406,6 +411,14 @@ class Festival:
                     if then in found and first not in found[then]:
                         found[then].append(first)
         return {sid: tuple(ids) for sid, ids in found.items()}
+
+    def popularity(self) -> dict[str, int]:
+        """How many attendees want each session (`[weights] popular_rooms`): those who
+        chose it in the interest file; without one, its `popularity`, else `attendance`."""
+        if self.interest:
+            chosen = Counter(sid for c in self.interest for sid in dict.fromkeys(c.sessions))
+            return {s.id: chosen[s.id] for s in self.sessions}
+        return {s.id: s.attendance if s.popularity is None else s.popularity for s in self.sessions}
 
     def pair_weight(self, weight: int, a: Session, b: Session) -> int:
         """What a pair of sessions out of place costs under `weight`: the weight, or with

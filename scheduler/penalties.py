@@ -64,8 +64,7 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
     for tag, weight in festival.weights.tag_overlap:
         tagged = sorted(s.id for s in sessions if tag in s.tags)
         for a, b in combinations(tagged, 2):
-            if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
-                penalty["tag_overlap"] += weight
+            penalty["tag_overlap"] += weight * _clash(festival, placed[a], placed[b])
     longest_day = max((v.closes - v.opens for v in festival.venues), default=1440)
     held: dict[str, list[Session]] = defaultdict(list)
     for s in sessions:
@@ -79,13 +78,13 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
     for choice in festival.interest:
         chosen = sorted(sid for sid in set(choice.sessions) if sid in placed)
         for a, b in combinations(chosen, 2):
-            if placed[a].start < placed[b].end and placed[b].start < placed[a].end:
-                penalty["attendee_clash"] += 1
+            penalty["attendee_clash"] += _clash(festival, placed[a], placed[b])
     capacity = {v.id: v.capacity for v in festival.venues}
     for s in sessions:
         seats = capacity[placed[s.id].venue]
         if s.attendance and seats:
             penalty["room_fit"] += 100 * max(0, seats - s.attendance) // seats
+    penalty["popular_rooms"] = _popular_in_smaller_rooms(festival, sessions, placed)
     for group in festival.together:
         if group.weight:
             penalty["together"] += group.weight * len(together_breaks(festival, group, placed))
@@ -117,6 +116,36 @@ def _beyond_limit(
         running = sum(1 for _, _, other in tagged[:k] if placed[other].end > start)
         beyond += max(0, running + 1 - at_once)
     return beyond
+
+
+def _clash(festival: Festival, a: Placement, b: Placement) -> int:
+    """What `a` and `b` overlapping costs before its weight: 1 if they overlap at all, or
+    with `overlap = "minutes"` the minutes they share; 0 if they do not."""
+    shared = (min(a.end, b.end) - max(a.start, b.start)) // timedelta(minutes=1)
+    if shared <= 0:
+        return 0
+    return shared if festival.overlap == "minutes" else 1
+
+
+def _popular_in_smaller_rooms(
+    festival: Festival, sessions: list[Session], placed: dict[str, Placement]
+) -> int:
+    """Pairs where the session more attendees want (their choices in the interest file;
+    without one, `popularity`, else `attendance`) has fewer seats than the other; with
+    `overlap = "minutes"`, the minutes of both sessions of each such pair."""
+    if festival.interest:
+        wanted = Counter(sid for c in festival.interest for sid in dict.fromkeys(c.sessions))
+    else:
+        wanted = Counter({s.id: s.attendance if s.popularity is None else s.popularity
+                          for s in sessions})  # fmt: skip
+    seats = {v.id: v.capacity for v in festival.venues}
+    count = 0
+    for a, b in combinations(sessions, 2):
+        if wanted[a.id] < wanted[b.id]:
+            a, b = b, a
+        if wanted[a.id] > wanted[b.id] and seats[placed[a.id].venue] < seats[placed[b.id].venue]:
+            count += a.duration + b.duration if festival.overlap == "minutes" else 1
+    return count
 
 
 def _out_of_order(

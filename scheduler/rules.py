@@ -376,6 +376,13 @@ RULES: tuple[Rule, ...] = (
         Kind.SOFT,
         per_session=True,
     ),
+    Rule(
+        "popular_rooms",
+        ("weights.popular_rooms", "sessions.popularity", "festival.interest"),
+        "Each pair of sessions where the more popular one has a room with fewer seats "
+        'costs the weight (per minute of both with `overlap = "minutes"`).',
+        Kind.SOFT,
+    ),
 )
 
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}

@@ -752,3 +752,25 @@ def test_an_order_puts_every_then_after_every_first_and_a_weighted_one_counts_pa
     result = solved(minutes)
     assert result.proven_optimal
     assert penalties.score(config.loads(minutes), result.timetable)["order"] == 5 * 120
+
+
+def test_the_more_popular_talks_get_the_bigger_room():
+    # rooms a and c hold one talk each (09-10), b of 200 seats two; s2 may only use a
+    text = LIMITS.replace("[[venues]]", "[weights]\npopular_rooms = 3\n\n[[venues]]", 1)
+    text = text.replace('hours = "09:00-11:00"', 'hours = "09:00-10:00"')
+    text = text.replace(
+        'id = "b"\nname = "b"\ncity = "Berlin"\ncapacity = 50\nhours = "09:00-10:00"',
+        'id = "b"\nname = "b"\ncity = "Berlin"\ncapacity = 200\nhours = "09:00-11:00"',
+    )
+    for i, popularity in zip(range(1, 5), (10, 40, 30, 20), strict=True):
+        extra = f"popularity = {popularity}\n" + ('venues = ["a"]\n' if i == 2 else "")
+        text = text.replace(f'title = "Talk {i}"\n', f'title = "Talk {i}"\n{extra}')
+    result = solved(text)
+    assert result.proven_optimal
+    at = {p.session: p.venue for p in result.timetable.placements}
+    assert at["s3"] == at["s4"] == "b"  # the two most popular that may use it
+    # s2 (40) stays in a room of 50 while s3 (30) and s4 (20) have 200: two pairs
+    assert penalties.score(config.loads(text), result.timetable)["popular_rooms"] == 2
+    minutes = text.replace("end = 2027-03-01\n", 'end = 2027-03-01\noverlap = "minutes"\n')
+    result = solved(minutes)
+    assert penalties.score(config.loads(minutes), result.timetable)["popular_rooms"] == 240

@@ -331,3 +331,19 @@ def an_order(
         if weight is not None:
             order["weight"] = weight
         data["order"] = [order]
+
+
+def pair_counting(data: dict[str, Any], rng: random.Random) -> None:
+    """Some of the time, goals that weigh pairs counting minutes (`[festival] overlap`),
+    or popular sessions wanting big rooms (`[weights] popular_rooms`, sessions'
+    `popularity`, or the interest file's counts where there is one). Not both: weighed
+    by minutes, popular rooms dominate and CP-SAT proves such optima slowly (a 30-talk
+    programme: unproven after 80 s), which the property tests need."""
+    draw = rng.random()
+    if draw < 0.3:
+        data["festival"]["overlap"] = "minutes"
+    elif draw < 0.6:
+        data.setdefault("weights", {})["popular_rooms"] = rng.randint(1, 5)
+        for session in data["sessions"]:
+            if rng.random() < 0.7:
+                session["popularity"] = rng.randint(0, 50)

@@ -35,6 +35,7 @@ from .common import (
     instant,
     loaded,
     overlaps,
+    pair_counting,
     toml_text,
     witness_blocks,
     witness_slots,
@@ -415,6 +416,7 @@ def festival_and_witness(
     ordered = random.Random(f"{seed}:order")
     if ordered.random() < shape.rules:
         an_order(data, placements, ordered)
+    pair_counting(data, random.Random(f"{seed}:pairs"))
     if random.Random(f"{seed}:runs").random() < shape.rules:
         _two_runs(data, placements, random.Random(f"{seed}:runs"))
     return data, placements

@@ -24,6 +24,7 @@ from .common import (
     an_order,
     interest_csv,
     loaded,
+    pair_counting,
     toml_text,
     witness_blocks,
     witness_slots,
@@ -334,6 +335,7 @@ def programme_and_witness(
     ordered = random.Random(f"{seed}:order")
     if ordered.random() < 0.5:
         an_order(data, placements, ordered)
+    pair_counting(data, random.Random(f"{seed}:pairs"))
     return data, placements
 
 

@@ -8,7 +8,6 @@ the moves' Booleans and the re-plan's first objective.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from itertools import pairwise
@@ -16,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from .. import interest
 from ..model import MOVE_KINDS, SOFT_GOALS, Session, Wish
 from .costs import empty_share, fewest_days
+from .pair_goals import attendee_clash, limits, order, popular_rooms, tag_overlap
 
 if TYPE_CHECKING:
     from .formulation import ModelView
@@ -204,91 +203,6 @@ def _met(m: ModelView, s: Session, wish: Wish, name: str) -> cp_model.LinearExpr
     return met
 
 
-def tag_overlap(m: ModelView) -> list:
-    """For each tag of `tag_overlap`, its weight for each pair of its sessions that overlap.
-
-    One Boolean per pair that may overlap: when it is false, one of the two ends
-    before the other starts.
-    """
-    terms: list = []
-    for tag, weight in m.festival.weights.tag_overlap:
-        if not weight:
-            continue
-        tagged = [s for s in m.sessions if tag in s.tags]
-        for i, a in enumerate(tagged):
-            for b in tagged[i + 1 :]:
-                overlap = _overlap(m, a, b, f"{tag}.{a.id}.{b.id}")
-                if overlap is not None:
-                    terms.append(weight * overlap)
-    return terms
-
-
-def _overlap(m: ModelView, a: Session, b: Session, name: str) -> cp_model.IntVar | int | None:
-    """Whether sessions `a` and `b` overlap, exactly in every timetable: a Boolean, or a
-    constant 1 (they always do) or None (they never do) when the starts decide it.
-
-    Pinned sessions of a neighbourhood have one start: against one of them, the other
-    overlaps exactly when its start lies within a fixed window, one Boolean and no pair
-    of orderings; most pairs of a neighbourhood step are of that kind, or fixed both.
-    """
-    if not m.vars[a.id].day_offsets & m.vars[b.id].day_offsets:
-        return None  # sessions never cross midnight: on different days, never
-    grid_a, grid_b = m.vars[a.id].grid, m.vars[b.id].grid
-    if len(grid_a) == 1 and len(grid_b) == 1:
-        at, bt = grid_a[0], grid_b[0]
-        return 1 if at < bt + b.duration and bt < at + a.duration else None
-    if len(grid_b) == 1:
-        a, b, grid_a, grid_b = b, a, grid_b, grid_a
-    if len(grid_a) == 1:  # a pinned at `at`: b overlaps it if it starts in (at − d_b, at + d_a)
-        at = grid_a[0]
-        low, high = at - b.duration + 1, at + a.duration - 1
-        inside = bisect_right(grid_b, high) - bisect_left(grid_b, low)  # the grid is sorted
-        if not inside:
-            return None
-        if inside == len(grid_b):
-            return 1
-        overlap = m.model.new_bool_var(f"overlap.{name}")
-        window = cp_model.Domain(low, high)
-        m.model.add_linear_expression_in_domain(m.vars[b.id].start, window).only_enforce_if(overlap)
-        m.model.add_linear_expression_in_domain(
-            m.vars[b.id].start, window.complement()
-        ).only_enforce_if(~overlap)
-        return overlap
-    overlap = m.model.new_bool_var(f"overlap.{name}")
-    before = m.model.new_bool_var(f"before.{name}")
-    after = m.model.new_bool_var(f"after.{name}")
-    m.model.add_bool_or([overlap, before, after])
-    m.model.add(m.vars[a.id].start + a.duration <= m.vars[b.id].start).only_enforce_if(before)
-    m.model.add(m.vars[b.id].start + b.duration <= m.vars[a.id].start).only_enforce_if(after)
-    # exact both ways: a timetable that is not the best must not count a clash it lacks
-    m.model.add(m.vars[a.id].start + a.duration > m.vars[b.id].start).only_enforce_if(overlap)
-    m.model.add(m.vars[b.id].start + b.duration > m.vars[a.id].start).only_enforce_if(overlap)
-    return overlap
-
-
-def attendee_clash(m: ModelView) -> list:
-    """For each pair of sessions that attendees chose together (`[festival] interest`),
-    how many chose both, when the two overlap: one Boolean per pair, not per attendee."""
-    sessions = m.festival.sessions_by_id
-    # a neighbourhood pins most sessions: a pair of them is decided here, at no model cost
-    pinned = {
-        sid: (g[0], g[0] + s.duration)
-        for sid, s in sessions.items()
-        if len(g := m.vars[sid].grid) == 1
-    }
-    terms: list = []
-    for (a, b), count in interest.pair_weights(m.festival.interest).items():
-        if a in pinned and b in pinned:
-            (a_start, a_end), (b_start, b_end) = pinned[a], pinned[b]
-            if a_start < b_end and b_start < a_end:
-                terms.append(count)
-        elif a in sessions and b in sessions:
-            overlap = _overlap(m, sessions[a], sessions[b], f"clash.{a}.{b}")
-            if overlap is not None:
-                terms.append(count * overlap)
-    return terms
-
-
 def person_days(m: ModelView) -> list:
     """For each person, the days they attend beyond the fewest their sessions could need."""
     terms: list = []
@@ -320,90 +234,6 @@ def room_fit(m: ModelView) -> list:
         if any(shares.values()):
             terms.append(sum(share * m.vars[s.id].at[vid] for vid, share in shares.items()))
     return terms
-
-
-def limits(m: ModelView) -> list:
-    """For each `[[limits]]` with a weight: its weight for each session that starts while
-    `at_once` or more others with the tag run, per one beyond `at_once - 1`. Of two
-    sessions starting together, the one listed later starts second."""
-    terms: list = []
-    order = {s.id: i for i, s in enumerate(m.festival.sessions)}
-    for i, limit in enumerate(m.festival.limits):
-        tagged = [s for s in m.sessions if limit.tag in s.tags]
-        if not limit.weight or len(tagged) <= limit.at_once:
-            continue
-        if limit.at_once == 1:  # of each overlapping pair, the one starting second: a pair
-            for j, a in enumerate(tagged):
-                for b in tagged[j + 1 :]:
-                    overlap = _overlap(m, a, b, f"l{i}.{a.id}.{b.id}")
-                    if overlap is not None:
-                        terms.append(limit.weight * overlap)
-            continue
-        for s in tagged:
-            running = []
-            for t in tagged:
-                if t is not s:
-                    before = order[t.id] < order[s.id]
-                    found = _running_at_start(m, t, s, before, f"l{i}.{t.id}.{s.id}")
-                    if found is not None:
-                        running.append(found)
-            if len(running) < limit.at_once:
-                continue
-            excess = m.model.new_int_var(0, len(running), f"l{i}.{s.id}.excess")
-            m.model.add_max_equality(excess, [0, sum(running) + 1 - limit.at_once])
-            terms.append(limit.weight * excess)
-    return terms
-
-
-def _running_at_start(
-    m: ModelView, t: Session, s: Session, tie: bool, name: str
-) -> cp_model.IntVar | None:
-    """A Boolean true exactly when `t` runs as `s` starts: it started before (or at the
-    same minute, when `tie`) and has not ended. None where they share no day."""
-    if not m.vars[t.id].day_offsets & m.vars[s.id].day_offsets:
-        return None
-    t_start, s_start = m.vars[t.id].start, m.vars[s.id].start
-    started = m.model.new_bool_var(f"{name}.started")
-    first = 0 if tie else 1  # t.start + first <= s.start
-    m.model.add(t_start + first <= s_start).only_enforce_if(started)
-    m.model.add(t_start + first > s_start).only_enforce_if(~started)
-    ongoing = m.model.new_bool_var(f"{name}.ongoing")
-    m.model.add(s_start < t_start + t.duration).only_enforce_if(ongoing)
-    m.model.add(s_start >= t_start + t.duration).only_enforce_if(~ongoing)
-    running = m.model.new_bool_var(f"{name}.running")
-    m.model.add_bool_and([started, ongoing]).only_enforce_if(running)
-    m.model.add_bool_or([~started, ~ongoing, running])
-    return running
-
-
-def order(m: ModelView) -> list:
-    """For each `[[order]]` with a weight: its weight for each (first, then) pair where
-    `then` starts before `first` ends (with `overlap = "minutes"`, per minute of both)."""
-    terms: list = []
-    by_id = m.festival.sessions_by_id
-    for i, rule in enumerate(m.festival.order):
-        if not rule.weight:
-            continue
-        for a, b in rule.pairs():
-            if a in m.vars and b in m.vars:
-                late = _late(m, by_id[a], by_id[b], f"o{i}.{a}.{b}")
-                if late is not None:
-                    terms.append(m.festival.pair_weight(rule.weight, by_id[a], by_id[b]) * late)
-    return terms
-
-
-def _late(m: ModelView, a: Session, b: Session, name: str) -> cp_model.IntVar | int | None:
-    """Whether `b` starts before `a` ends, exactly: a Boolean, or 1 (always) or None
-    (never) where the starts decide it."""
-    grid_a, grid_b = m.vars[a.id].grid, m.vars[b.id].grid
-    if grid_b[0] >= grid_a[-1] + a.duration:
-        return None
-    if grid_b[-1] < grid_a[0] + a.duration:
-        return 1
-    late = m.model.new_bool_var(f"late.{name}")
-    m.model.add(m.vars[b.id].start < m.vars[a.id].start + a.duration).only_enforce_if(late)
-    m.model.add(m.vars[b.id].start >= m.vars[a.id].start + a.duration).only_enforce_if(~late)
-    return late
 
 
 def together(m: ModelView) -> list:
@@ -476,6 +306,7 @@ GOALS: dict[str, Callable[[ModelView], list]] = {
     "person_days": person_days,
     "attendee_clash": attendee_clash,
     "room_fit": room_fit,
+    "popular_rooms": popular_rooms,
     "together": together,
     "limits": limits,
     "order": order,
