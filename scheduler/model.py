@@ -302,6 +302,7 @@ class Weights:
     #: tag → weight of each pair of sessions with the tag that overlap (a table in the file)
     tag_overlap: tuple[tuple[str, int], ...] = ()
     person_days: int = 0
+    person_span: int = 0
     attendee_clash: int = 0
     room_fit: int = 0
     popular_rooms: int = 0

@@ -75,6 +75,8 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
         if mine:
             need = max(1, -(-sum(s.duration for s in mine) // max(1, longest_day)))
             penalty["person_days"] += len({day_of[s.id] for s in mine}) - need
+            first, last = min(day_of[s.id] for s in mine), max(day_of[s.id] for s in mine)
+            penalty["person_span"] += max(0, (last - first).days - 1)
     for choice in festival.interest:
         chosen = sorted(sid for sid in set(choice.sessions) if sid in placed)
         for a, b in combinations(chosen, 2):

@@ -364,6 +364,12 @@ RULES: tuple[Rule, ...] = (
         Kind.SOFT,
     ),
     Rule(
+        "person_span",
+        ("weights.person_span", "sessions.people"),
+        "Each day from a person's first session to their last beyond two costs the weight.",
+        Kind.SOFT,
+    ),
+    Rule(
         "attendee_clash",
         ("weights.attendee_clash", "festival.interest"),
         "Each attendee and pair of sessions they chose (`interest`) that overlap costs the weight.",

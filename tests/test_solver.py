@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from conftest import DEFAULT_CONFIG, SMALL, wall
@@ -774,3 +774,63 @@ def test_the_more_popular_talks_get_the_bigger_room():
     minutes = text.replace("end = 2027-03-01\n", 'end = 2027-03-01\noverlap = "minutes"\n')
     result = solved(minutes)
     assert penalties.score(config.loads(minutes), result.timetable)["popular_rooms"] == 240
+
+
+SPAN = """\
+[festival]
+id = "span"
+name = "Span"
+timezone = "Europe/Berlin"
+start = 2027-03-01
+end = 2027-03-05
+
+[weights]
+person_span = 7
+spread = 0
+track_days = 0
+
+[[venues]]
+id = "hall"
+name = "Hall"
+city = "Berlin"
+capacity = 100
+hours = "09:00-12:00"
+
+[[people]]
+id = "ada"
+name = "Ada"
+
+[[sessions]]
+id = "opening"
+title = "Opening"
+duration = "1h"
+people = ["ada"]
+fixed = { start = 2027-03-01T09:00:00 }
+
+[[sessions]]
+id = "closing"
+title = "Closing"
+duration = "1h"
+people = ["ada"]
+earliest = 2027-03-04T09:00:00
+
+[[sessions]]
+id = "panel"
+title = "Panel"
+duration = "1h"
+people = ["ada"]
+"""
+
+
+def test_a_persons_span_beyond_two_days_costs_each_day():
+    # days 1 and 4 at least: two days beyond the two free ones, whatever the panel does
+    result = solved(SPAN)
+    assert result.proven_optimal
+    assert penalties.score(config.loads(SPAN), result.timetable)["person_span"] == 2
+    assert result.timetable.objective == 14
+    # without the late closing, all three fit in two days: nothing to pay
+    free = SPAN.replace("earliest = 2027-03-04T09:00:00\n", "")
+    result = solved(free)
+    days = {p.start.date() for p in result.timetable.placements}
+    assert max(days) - min(days) <= timedelta(days=1)
+    assert penalties.score(config.loads(free), result.timetable)["person_span"] == 0

@@ -334,11 +334,12 @@ def an_order(
 
 
 def pair_counting(data: dict[str, Any], rng: random.Random) -> None:
-    """Some of the time, goals that weigh pairs counting minutes (`[festival] overlap`),
-    or popular sessions wanting big rooms (`[weights] popular_rooms`, sessions'
-    `popularity`, or the interest file's counts where there is one). Not both: weighed
-    by minutes, popular rooms dominate and CP-SAT proves such optima slowly (a 30-talk
-    programme: unproven after 80 s), which the property tests need."""
+    """Some of the time, speakers' first-to-last days (`[weights] person_span`), and goals
+    that weigh pairs counting minutes (`[festival] overlap`) or popular sessions wanting
+    big rooms (`[weights] popular_rooms`, sessions' `popularity`, or the interest file's
+    counts where there is one). Not both of the last two: weighed by minutes, popular
+    rooms dominate and CP-SAT proves such optima slowly (a 30-talk programme: unproven
+    after 80 s), which the property tests need."""
     draw = rng.random()
     if draw < 0.3:
         data["festival"]["overlap"] = "minutes"
@@ -347,3 +348,5 @@ def pair_counting(data: dict[str, Any], rng: random.Random) -> None:
         for session in data["sessions"]:
             if rng.random() < 0.7:
                 session["popularity"] = rng.randint(0, 50)
+    if rng.random() < 0.3:
+        data.setdefault("weights", {})["person_span"] = rng.randint(1, 5)

@@ -221,6 +221,35 @@ def person_days(m: ModelView) -> list:
     return terms
 
 
+def person_span(m: ModelView) -> list:
+    """For each person, the calendar days from their first session's to their last's
+    beyond two (two days in a row are free: Timefold's speaker makespan)."""
+    terms: list = []
+    for person in m.festival.people:
+        mine = m.sessions_of.get(person.id, [])
+        dates = sorted({d for s in mine for d in m.vars[s.id].on})
+        if not dates or (dates[-1] - dates[0]).days < 2:
+            continue
+        widest = (dates[-1] - dates[0]).days
+        held = []
+        for s in mine:
+            offsets = {d: (d - dates[0]).days for d in m.vars[s.id].on}
+            if len(set(offsets.values())) == 1:
+                held.append(next(iter(offsets.values())))
+                continue
+            day = m.model.new_int_var(0, widest, f"{person.id}.{s.id}.date")
+            m.model.add(day == sum(k * m.vars[s.id].on[d] for d, k in offsets.items()))
+            held.append(day)
+        first = m.model.new_int_var(0, widest, f"{person.id}.first")
+        m.model.add_min_equality(first, held)
+        last = m.model.new_int_var(0, widest, f"{person.id}.last")
+        m.model.add_max_equality(last, held)
+        beyond = m.model.new_int_var(0, widest, f"{person.id}.span")
+        m.model.add_max_equality(beyond, [0, last - first - 1])
+        terms.append(beyond)
+    return terms
+
+
 def room_fit(m: ModelView) -> list:
     """Each session's empty seats, in whole percent of its venue (no attendance: none)."""
     terms: list = []
@@ -304,6 +333,7 @@ GOALS: dict[str, Callable[[ModelView], list]] = {
     "avoid": avoid,
     "tag_overlap": tag_overlap,
     "person_days": person_days,
+    "person_span": person_span,
     "attendee_clash": attendee_clash,
     "room_fit": room_fit,
     "popular_rooms": popular_rooms,
