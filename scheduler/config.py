@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import cross_checks, interest, runs, sources
-from .groups import TOGETHER_MODES, Block, Limit, Order, Together
+from .groups import TOGETHER_COUNTS, TOGETHER_MODES, Block, Limit, Order, Together
 from .model import (
     OVERLAP_MODES,
     DayRule,
@@ -361,11 +361,19 @@ def _together(t: dict[str, Any], p: str, r: Reader) -> Together:
         r.fail(f"{p}.sessions", "expected at least two different session ids")
     elif len(set(sessions)) < len(sessions):
         r.fail(f"{p}.sessions", "lists a session twice; expected each once")
+    count = r.get(t, "count", p, r.one_of(*TOGETHER_COUNTS), default="extra")
+    if count == "pairs" and same == "block":
+        r.fail(
+            f"{p}.count",
+            'a block counts its broken links; expected count = "extra" (the default) '
+            'with same = "block"',
+        )
     return Together(
         sessions=sessions,
         same=same,
         weight=r.get(t, "weight", p, r.weight),
         track=r.get(t, "track", p, r.slug),
+        count=count,
     )
 
 

@@ -9,18 +9,24 @@ from datetime import date
 from typing import Literal, get_args
 
 #: what a `[[together]]` group keeps its sessions to: `same` in the definition
-TogetherMode = Literal["day", "venue", "venue-day", "block"]
+TogetherMode = Literal["day", "venue", "venue-day", "venue-each-day", "block"]
 TOGETHER_MODES: tuple[str, ...] = get_args(TogetherMode)
+#: how a weighted `[[together]]` counts: `count` in the definition
+TogetherCount = Literal["extra", "pairs"]
+TOGETHER_COUNTS: tuple[str, ...] = get_args(TogetherCount)
 
 
 @dataclass(frozen=True)
 class Together:
-    """Sessions kept together: on one day, in one venue, both, or as a block.
+    """Sessions kept together: on one day, in one venue, both, in one venue on each day
+    ("venue-each-day": those of one day share a venue), or as a block.
 
     A "block" runs back to back in one venue in the order listed: each session starts
     after the previous one's end plus the venue's changeover, sooner than one `step`
     later. Without a `weight` the group is a hard rule; with one, each extra day or
-    venue beyond the first, or each broken link of a block, costs the weight.
+    venue beyond the first (a day's extra venues for "venue-each-day"), or each broken
+    link of a block, costs the weight; with `count = "pairs"`, each pair of its sessions
+    that breaks `same` does.
     """
 
     #: the sessions, in order (a `track` is read into its sessions, in definition order)
@@ -28,6 +34,7 @@ class Together:
     same: TogetherMode
     weight: int | None = None
     track: str | None = None
+    count: TogetherCount = "extra"
 
     @property
     def same_day(self) -> bool:

@@ -89,7 +89,8 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
     penalty["popular_rooms"] = _popular_in_smaller_rooms(festival, sessions, placed)
     for group in festival.together:
         if group.weight:
-            penalty["together"] += group.weight * len(together_breaks(festival, group, placed))
+            broken = together_breaks(festival, group, placed)
+            penalty["together"] += group.weight * sum(cost for _, cost in broken)
     order = {s.id: i for i, s in enumerate(festival.sessions)}
     for limit in festival.limits:
         if limit.weight:
@@ -194,23 +195,49 @@ def moves(festival: Festival, timetable: Timetable, previous: Timetable) -> dict
     return counted
 
 
-def together_breaks(festival: Festival, group: Together, placed: dict[str, Placement]) -> list[str]:
+def together_breaks(
+    festival: Festival, group: Together, placed: dict[str, Placement]
+) -> list[tuple[str, int]]:
     """What keeps a `[[together]]` group apart, one line per day or venue beyond the first
-    or per broken link of a block (sessions not placed are left out)."""
+    (per day for "venue-each-day"), per broken link of a block, or per pair that breaks
+    `same` (`count = "pairs"`), each with its count: 1, or for a pair under `overlap =
+    "minutes"` the minutes of both (sessions not placed are left out)."""
     wall = Wall(festival)
     here = [placed[sid] for sid in group.sessions if sid in placed]
-    found = []
+    found: list[tuple[str, int]] = []
+    if group.count == "pairs":
+        for a, b in combinations(here, 2):
+            one_day = wall.date(a.start) == wall.date(b.start)
+            one_venue = a.venue == b.venue
+            broken = {
+                "day": not one_day,
+                "venue": not one_venue,
+                "venue-day": not (one_day and one_venue),
+                "venue-each-day": one_day and not one_venue,
+            }[group.same]
+            if broken:
+                both = ((a.end - a.start) + (b.end - b.start)) // timedelta(minutes=1)
+                where = f"{wall.date(a.start)} in {a.venue}, {wall.date(b.start)} in {b.venue}"
+                line = f"{a.session!r} and {b.session!r} apart ({where})"
+                found.append((line, both if festival.overlap == "minutes" else 1))
+        return found
+    if group.same == "venue-each-day":
+        by_date: dict[date, list[str]] = defaultdict(list)
+        for p in here:
+            by_date[wall.date(p.start)].append(p.venue)
+        for day, venues in sorted(by_date.items()):
+            found += [(f"also in {v} on {day}", 1) for v in list(dict.fromkeys(venues))[1:]]
     if group.same_day:
         dates = sorted({wall.date(p.start) for p in here})
-        found += [f"also on {d}" for d in dates[1:]]
+        found += [(f"also on {d}", 1) for d in dates[1:]]
     if group.same_venue:
         venues = sorted({p.venue for p in here}, key=[p.venue for p in here].index)
-        found += [f"also in {v}" for v in venues[1:]]
+        found += [(f"also in {v}", 1) for v in venues[1:]]
     if group.same == "block":
         changeover = {v.id: timedelta(minutes=v.changeover) for v in festival.venues}
         step = timedelta(minutes=festival.step)
         for a, b in pairwise(here):
             gap = b.start - (a.end + changeover[a.venue])
             if a.venue != b.venue or not timedelta(0) <= gap < step:
-                found.append(f"{b.session!r} does not follow {a.session!r} in {a.venue}")
+                found.append((f"{b.session!r} does not follow {a.session!r} in {a.venue}", 1))
     return found

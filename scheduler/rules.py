@@ -255,9 +255,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "together",
-        ("together.sessions", "together.track", "together.same", "together.weight"),
-        "The sessions of a `[[together]]` share a day, a venue, both, or run as a block; "
-        "with a `weight`, each extra day or venue, or each broken link of a block, costs it.",
+        (
+            "together.sessions",
+            "together.track",
+            "together.same",
+            "together.weight",
+            "together.count",
+        ),
+        "The sessions of a `[[together]]` share a day, a venue, both, a venue on each day, "
+        "or run as a block; with a `weight`, each extra day or venue, each broken link of "
+        'a block, or (`count = "pairs"`) each pair apart costs it.',
         Kind.HARD,
         ties=True,
         weighed=True,

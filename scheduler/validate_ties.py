@@ -175,7 +175,7 @@ def _together(c: Checked) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """`together`: each group without a weight is kept."""
     for i, group in enumerate(c.festival.together):
         if group.weight is None:
-            for what in together_breaks(c.festival, group, c.placed):
+            for what, _ in together_breaks(c.festival, group, c.placed):
                 yield "together", f"together[{i}] (same {group.same}): {what}", group.sessions
 
 

@@ -239,6 +239,20 @@ BAD_INPUTS = [
         "keynote; expected an order without loops",
     ),
     (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[together]]\nsessions = ["keynote", "workshop"]\n'
+        'same = "block"\nweight = 2\ncount = "pairs"\n',
+        "f.toml:55: together[0].count: a block counts its broken links; expected "
+        'count = "extra" (the default) with same = "block"',
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[together]]\nsessions = ["keynote", "workshop"]\n'
+        'same = "day"\nweight = 2\ncount = "pair"\n',
+        "f.toml:55: together[0].count: 'pair' is not a choice here; expected one of: "
+        '"extra", "pairs"',
+    ),
+    (
         'step = "30m"',
         'step = "30m"\noverlap = "minute"',
         "f.toml:9: festival.overlap: 'minute' is not a choice here; expected one of: "

@@ -834,3 +834,82 @@ def test_a_persons_span_beyond_two_days_costs_each_day():
     days = {p.start.date() for p in result.timetable.placements}
     assert max(days) - min(days) <= timedelta(days=1)
     assert penalties.score(config.loads(free), result.timetable)["person_span"] == 0
+
+
+TOGETHER = """\
+[festival]
+id = "together"
+name = "Together"
+timezone = "Europe/Berlin"
+start = 2027-03-01
+end = 2027-03-03
+
+[weights]
+spread = 0
+track_days = 0
+
+[[venues]]
+id = "hall"
+name = "Hall"
+city = "Berlin"
+capacity = 100
+hours = "09:00-12:00"
+
+[[venues]]
+id = "annex"
+name = "Annex"
+city = "Berlin"
+capacity = 100
+hours = "09:00-12:00"
+
+[[sessions]]
+id = "t1"
+title = "One"
+duration = "1h"
+fixed = { start = 2027-03-01T09:00:00, venue = "hall" }
+
+[[sessions]]
+id = "t2"
+title = "Two"
+duration = "1h"
+venues = ["annex"]
+
+[[sessions]]
+id = "t3"
+title = "Three"
+duration = "1h"
+
+[[sessions]]
+id = "t4"
+title = "Four"
+duration = "1h"
+earliest = 2027-03-03T09:00:00
+"""
+
+
+def test_a_group_in_one_venue_each_day_keeps_each_days_sessions_in_one_room():
+    text = (
+        TOGETHER + '\n[[together]]\nsessions = ["t1", "t2", "t3", "t4"]\nsame = "venue-each-day"\n'
+    )
+    result = solved(text)
+    placed = [(p.start.date(), p.venue) for p in result.timetable.placements]
+    assert len(set(placed)) == len({day for day, _ in placed})  # one venue per day
+    assert {day for day, venue in placed if venue == "annex"}.isdisjoint(
+        {day for day, venue in placed if venue == "hall"}
+    )
+
+
+def test_a_group_counting_pairs_pays_for_each_pair_apart():
+    group = '\n[[together]]\nsessions = ["t1", "t2", "t3", "t4"]\nsame = "day"\nweight = 3\n'
+    extra = solved(TOGETHER + group)  # t4 two days after t1: one day beyond the first
+    assert extra.proven_optimal
+    assert penalties.score(config.loads(TOGETHER + group), extra.timetable)["together"] == 3
+    pairs = TOGETHER + group + 'count = "pairs"\n'
+    result = solved(pairs)  # t4 apart from the three others, which share a day: 3 pairs
+    assert result.proven_optimal
+    assert penalties.score(config.loads(pairs), result.timetable)["together"] == 9
+    days = {p.session: p.start.date() for p in result.timetable.placements}
+    assert days["t1"] == days["t2"] == days["t3"] != days["t4"]
+    minutes = pairs.replace("end = 2027-03-03\n", 'end = 2027-03-03\noverlap = "minutes"\n')
+    result = solved(minutes)
+    assert penalties.score(config.loads(minutes), result.timetable)["together"] == 9 * 120

@@ -350,3 +350,28 @@ def pair_counting(data: dict[str, Any], rng: random.Random) -> None:
                 session["popularity"] = rng.randint(0, 50)
     if rng.random() < 0.3:
         data.setdefault("weights", {})["person_span"] = rng.randint(1, 5)
+
+
+def together_counting(
+    data: dict[str, Any], placements: list[tuple[str, str, datetime, datetime]], rng: random.Random
+) -> None:
+    """Some weighted `[[together]]` groups counting pairs, and a group kept in one venue
+    on each day ("venue-each-day") among a few sessions: hard where the hidden timetable
+    keeps it, else weighted."""
+    for group in data.get("together", ()):
+        if "weight" in group and group["same"] != "block" and rng.random() < 0.3:
+            group["count"] = "pairs"
+    known = {s["id"] for s in data["sessions"]}
+    there = [p for p in placements if p[0] in known]
+    if len(there) < 2 or rng.random() < 0.5:
+        return
+    zone = ZoneInfo(data["festival"]["timezone"])
+    chosen = rng.sample(there, min(len(there), rng.randint(2, 5)))
+    held = {(start.astimezone(zone).date(), venue) for _, venue, start, _ in chosen}
+    kept = len(held) == len({day for day, _ in held})
+    group: dict[str, Any] = {"sessions": [p[0] for p in chosen], "same": "venue-each-day"}
+    if not kept or rng.random() < 0.5:
+        group["weight"] = rng.randint(1, 5)
+        if rng.random() < 0.5:
+            group["count"] = "pairs"
+    data.setdefault("together", []).append(group)

@@ -36,6 +36,7 @@ from .common import (
     loaded,
     overlaps,
     pair_counting,
+    together_counting,
     toml_text,
     witness_blocks,
     witness_slots,
@@ -417,6 +418,7 @@ def festival_and_witness(
     if ordered.random() < shape.rules:
         an_order(data, placements, ordered)
     pair_counting(data, random.Random(f"{seed}:pairs"))
+    together_counting(data, placements, random.Random(f"{seed}:together"))
     if random.Random(f"{seed}:runs").random() < shape.rules:
         _two_runs(data, placements, random.Random(f"{seed}:runs"))
     return data, placements

@@ -25,6 +25,7 @@ from .common import (
     interest_csv,
     loaded,
     pair_counting,
+    together_counting,
     toml_text,
     witness_blocks,
     witness_slots,
@@ -336,6 +337,7 @@ def programme_and_witness(
     if ordered.random() < 0.5:
         an_order(data, placements, ordered)
     pair_counting(data, random.Random(f"{seed}:pairs"))
+    together_counting(data, placements, random.Random(f"{seed}:together"))
     return data, placements
 
 

@@ -273,6 +273,11 @@ def together(m: ModelView) -> list:
         ids = [sid for sid in group.sessions if sid in m.vars]
         if not group.weight or len(ids) < 2:
             continue
+        if group.count == "pairs":
+            terms += _broken_pairs(m, group.same, group.weight, ids, f"t{i}")
+            continue
+        if group.same == "venue-each-day":
+            terms.append(group.weight * _extra_each_day(m, ids, f"t{i}"))
         if group.same_day:
             terms.append(group.weight * _extra(m, [m.vars[sid].on for sid in ids], f"t{i}.day"))
         if group.same_venue:
@@ -281,6 +286,79 @@ def together(m: ModelView) -> list:
             for a, b in pairwise(ids):
                 terms.append(group.weight * (1 - _linked(m, a, b, f"t{i}.{a}.{b}")))
     return terms
+
+
+def _broken_pairs(m: ModelView, same: str, weight: int, ids: list[str], name: str) -> list:
+    """For a `[[together]]` counting pairs: the weight of each pair of `ids` that breaks
+    `same` (with `overlap = "minutes"`, for each minute of both sessions)."""
+    by_id = m.festival.sessions_by_id
+    terms: list = []
+    for j, a in enumerate(ids):
+        for b in ids[j + 1 :]:
+            key = f"{name}.{a}.{b}"
+            same_day = _same_day(m, a, b, key) if same != "venue" else 1
+            same_venue = _same_venue(m, a, b, key) if same != "day" else 1
+            if same == "venue-each-day":  # on one day, in two venues
+                broken = m.model.new_bool_var(f"{key}.broken")
+                m.model.add(broken <= same_day)
+                m.model.add(broken <= 1 - same_venue)
+                m.model.add(broken >= same_day - same_venue)
+            else:  # not on one day, or not in one venue
+                kept = m.model.new_bool_var(f"{key}.kept")
+                m.model.add(kept <= same_day)
+                m.model.add(kept <= same_venue)
+                m.model.add(kept >= same_day + same_venue - 1)
+                broken = 1 - kept
+            terms.append(m.festival.pair_weight(weight, by_id[a], by_id[b]) * broken)
+    return terms
+
+
+def _same_day(m: ModelView, a: str, b: str, name: str) -> cp_model.IntVar:
+    """A Boolean true exactly when sessions `a` and `b` start on one day."""
+    same = m.model.new_bool_var(f"{name}.same_day")
+    m.model.add(m.vars[a].day == m.vars[b].day).only_enforce_if(same)
+    m.model.add(m.vars[a].day != m.vars[b].day).only_enforce_if(~same)
+    return same
+
+
+def _same_venue(m: ModelView, a: str, b: str, name: str) -> cp_model.LinearExprT:
+    """1 exactly when sessions `a` and `b` are in one venue, else 0."""
+    both = []
+    for vid in sorted(set(m.vars[a].at) & set(m.vars[b].at)):
+        here, there = m.vars[a].at[vid], m.vars[b].at[vid]
+        flag = m.model.new_bool_var(f"{name}.in.{vid}")
+        m.model.add_bool_and([here, there]).only_enforce_if(flag)
+        m.model.add_bool_or([~here, ~there, flag])
+        both.append(flag)
+    return sum(both) if both else 0
+
+
+def _extra_each_day(m: ModelView, ids: list[str], name: str) -> cp_model.LinearExprT:
+    """For `same = "venue-each-day"`: on each day, the venues its sessions of that day
+    use beyond the first."""
+    total: list = []
+    for d in m.days:
+        members = [sid for sid in ids if d in m.vars[sid].on]
+        if len(members) < 2:
+            continue
+        venues = sorted({vid for sid in members for vid in m.vars[sid].at})
+        used = []
+        for vid in venues:
+            there = []
+            for sid in members:
+                if vid in m.vars[sid].at:
+                    flag = m.model.new_bool_var(f"{name}.{d}.{vid}.{sid}")
+                    on, at = m.vars[sid].on[d], m.vars[sid].at[vid]
+                    m.model.add_bool_and([on, at]).only_enforce_if(flag)
+                    m.model.add_bool_or([~on, ~at, flag])
+                    there.append(flag)
+            flag = m.model.new_bool_var(f"{name}.{d}.{vid}.used")
+            m.model.add_max_equality(flag, there)
+            used.append(flag)
+        held = m.model.new_bool_var(f"{name}.{d}.held")
+        m.model.add_max_equality(held, [m.vars[sid].on[d] for sid in members])
+        total.append(sum(used) - held)
+    return sum(total)
 
 
 def _linked(m: ModelView, a: str, b: str, name: str) -> cp_model.IntVar:

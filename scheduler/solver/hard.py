@@ -486,6 +486,12 @@ def together(m: ModelView) -> None:
         if group.same_venue:
             for sid in ids[1:]:
                 same_venue(m, ids[0], sid, guard)
+        if group.same == "venue-each-day":
+            for j, a in enumerate(ids):
+                for b in ids[j + 1 :]:
+                    same_day = m.model.new_bool_var(f"t{i}.{a}.{b}.same_day")
+                    m.model.add(m.vars[a].day != m.vars[b].day).only_enforce_if(~same_day)
+                    same_venue(m, a, b, [same_day, *guard])
         if group.same == "block":
             for a, b in pairwise(ids):
                 next_in_block(m, a, b, guard)

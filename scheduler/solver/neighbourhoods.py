@@ -324,7 +324,7 @@ def _together_gains(
     found: dict[str, Gain] = {}
     for group in festival.together:
         ids = [sid for sid in group.sessions if sid in places]
-        if not group.weight or group.same == "block" or len(ids) < 2:
+        if not group.weight or group.same in ("block", "venue-each-day") or len(ids) < 2:
             continue
         days = [clock.day(places[sid][1]) for sid in ids]
         venues = [places[sid][0] for sid in ids]
@@ -361,6 +361,9 @@ def broken_together(festival: Festival, clock: Clock, places: Mapping[str, Place
         days = {clock.day(places[sid][1]) for sid in ids}
         venues = {places[sid][0] for sid in ids}
         apart = (group.same_day and len(days) > 1) or (group.same_venue and len(venues) > 1)
+        if group.same == "venue-each-day":
+            held = {(clock.day(places[sid][1]), places[sid][0]) for sid in ids}
+            apart = len(held) > len({day for day, _ in held})
         if group.same == "block":
             for a, b in itertools.pairwise(ids):
                 (va, ta), (vb, tb) = places[a], places[b]
