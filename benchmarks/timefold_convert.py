@@ -1,41 +1,32 @@
 """A Timefold conference-scheduling data set as a festival definition.
 
-Each of Timefold's rules is stated as exactly as festival's keys allow. Exact:
-room conflicts (a venue holds one session at a time), speaker conflicts and the
-15-minute pause (`people`, `[festival] break`), speaker-unavailable timeslots (the
-session's `unavailable` periods: only the timeslots its type may use, so a speaker
-unavailable for a 45-minute slot can still give a lab in the 2-hour slot that
-overlaps it, as in Timefold), prerequisites (`after`), mutually exclusive talk tags
-(`exclusive_tags`), required and prohibited room tags (the session's `venues`), each
-talk type's timeslots and rooms (`slots`, `venues`), pinned talks (`fixed`), and every
-per-talk cost of a room or a timeslot (speakers' and the talk's preferred/undesired
-room tags, speakers' preferred/undesired timeslot tags: graded `avoid` entries
-weighted by Timefold's own match weight).
+Each of Timefold's 30 constraints is stated with its weight in the data set (its
+override, else the default), and `[festival] overlap = "minutes"` makes festival count
+minutes as Timefold does:
 
-Approximate, because no key says them yet (issue 28):
-- overlap in minutes: conflicts between overlapping talks (`tag_overlap` on theme,
-  sector, content, theme×audience and same-level tags) are weighed for a 45-minute
-  overlap, the usual one; Timefold's 120 minutes for two labs at once count as 45;
-- popular talks (no talk in a smaller room than a less popular one): each talk's
-  cost of each room is the count of inversions it would make with every other talk
-  in its ideal room (talks sorted by favourites into rooms sorted by seats);
-- same-day pairs of a theme track or a content tag: `[[together]] same = "day"` per
-  theme and per content, weighed as moving one talk away from the others (a pair
-  costs 900, so n - 1 of them); room stability (same-day pairs of a theme in two
-  rooms) is not stated: `same = "venue"` groups per theme, tried, made the 72-talk
-  set worse (median of 3 runs at 20 s: -868,620 against -839,640 without);
-- content audience-level flow (beginner before advanced, soft): each talk's cost of
-  each timeslot is the count of violations it would make with the talks sharing a
-  content tag in their ideal timeslots (each content's talks spread over the timeline
-  in order of level);
-- speaker makespan (talks on the first and the last of three days): each speaker's
-  talks a `[[together]] same = "day"` group weighing half of it (a day apart is free
-  in Timefold, costs the weight here);
-- audience-type diversity (a reward for sharing an audience type at once): not stated;
-- audience-level and language diversity (rewards for different talks at once): as
-  penalties on talks of the same level / language at once (the same up to a constant
-  when every timeslot is full);
-- crowd control (at most two risky talks per timeslot): at most one (`exclusive_tags`).
+- hard: room conflicts (a venue holds one session at a time), speaker conflicts and the
+  pause (`people`, `[festival] break`), speaker-unavailable timeslots (the session's
+  `unavailable` periods among the timeslots its type may use), prerequisites (`after`),
+  mutually exclusive tags (`exclusive_tags`), required and prohibited room tags (the
+  session's `venues`), each talk type's timeslots and rooms (`slots`, `venues`),
+  pinned talks (`fixed`), crowd control (`[[limits]]` at most two risky talks at once;
+  Timefold counts risky talks per timeslot, so this is stricter where timeslots of
+  risky talks overlap without being the same);
+- theme, sector, content and theme x audience-type conflicts: `tag_overlap`, a tag per
+  theme, sector, content and (theme, audience type), minutes at once;
+- same-day rules and theme room stability: `[[together]]` per theme and per content,
+  `count = "pairs"`, `same = "day"` / `"venue-each-day"`, both sessions' minutes;
+- content audience-level flow: `[[order]]` per content and pair of levels;
+- popular talks: `[weights] popular_rooms`, sessions' `popularity` = favourites;
+- speaker makespan: `[weights] person_span` (days beyond two, x 8 hours);
+- speakers' and talks' room and timeslot tag wishes: graded `avoid` entries;
+- audience-type, level and language diversity: `[[rewards]]` (`share` audience-type
+  tags, `differ` level and language tags), per minute of the slot.
+
+`STATES` maps each festival goal to the constraints it states: on any timetable,
+festival's weighted penalty of the goal equals minus Timefold's soft score of those
+constraints, and for `rewards` it equals `possible_rewards` minus Timefold's rewards
+(`benchmarks/timefold.py --exact` checks this on the published solutions).
 """
 
 from __future__ import annotations
@@ -44,12 +35,11 @@ import re
 from collections import defaultdict
 
 import tomlkit
-from timefold_model import Problem, Talk
+from timefold_model import WEIGHTS, Problem, Talk
 
-#: a speaker's talks a day apart cost nothing, two days apart 20 x 480: half of it per day
-MAKESPAN_DAY = 20 * 480 // 2
-#: minutes of the usual overlap (two 45-minute talks at once), for pair weights
-OVERLAP = 45
+#: Timefold's speaker makespan charges 8 hours for each day between first and last
+#: beyond one: `person_span` per day, times the constraint's weight
+MAKESPAN_DAY = 8 * 60
 
 
 def slug(text: str) -> str:
@@ -62,98 +52,59 @@ def _period(problem: Problem, slot_key: str) -> str:
     return f"{slot.start:%Y-%m-%d %H:%M}-{slot.end:%H:%M}"
 
 
-def room_costs(problem: Problem, talk: Talk, ideal: dict[str, str]) -> dict[str, int]:
-    """Timefold's soft cost of each compatible room for `talk` alone: room-tag wishes of
-    the talk and its speakers, and the popular-talks inversions it would make."""
+def soft(problem: Problem, name: str) -> int:
+    """Constraint `name`'s soft weight in this data set (its override, else the default)."""
+    return problem.weight_overrides.get(name, WEIGHTS[name])[1]
+
+
+def room_costs(problem: Problem, talk: Talk) -> dict[str, int]:
+    """Timefold's soft cost of each compatible room for `talk`: the room-tag wishes of
+    the talk and its speakers, each weighed by its constraint, per minute of the talk."""
     timeslots, rooms = problem.talk_types[talk.talk_type]
     minutes = problem.timeslots[next(iter(timeslots))].minutes
     speakers = [problem.speakers[s] for s in talk.speakers]
-    duration = {
-        t.key: problem.timeslots[next(iter(problem.talk_types[t.talk_type][0]))].minutes
-        for t in problem.talks
-    }
     costs = {}
     for key in rooms:
         tags = problem.rooms[key].tags
-        wishes = sum(1 for tag in talk.preferred_room_tags if tag not in tags)
-        wishes += sum(1 for tag in talk.undesired_room_tags if tag in tags)
+        cost = soft(problem, "Talk preferred room tags") * _missing(talk.preferred_room_tags, tags)
+        cost += soft(problem, "Talk undesired room tags") * _shared(talk.undesired_room_tags, tags)
         for s in speakers:
-            wishes += sum(1 for tag in s.preferred_room_tags if tag not in tags)
-            wishes += sum(1 for tag in s.undesired_room_tags if tag in tags)
-        capacity = problem.rooms[key].capacity
-        inversions = 0
-        for other in problem.talks:
-            if other.key == talk.key:
-                continue
-            seats = problem.rooms[ideal[other.key]].capacity
-            if (talk.favourites < other.favourites and capacity > seats) or (
-                talk.favourites > other.favourites and capacity < seats
-            ):
-                inversions += minutes + duration[other.key]
-        costs[key] = 20 * minutes * wishes + 10 * inversions
+            cost += soft(problem, "Speaker preferred room tags") * _missing(
+                s.preferred_room_tags, tags
+            )
+            cost += soft(problem, "Speaker undesired room tags") * _shared(
+                s.undesired_room_tags, tags
+            )
+        costs[key] = cost * minutes
     return costs
 
 
-def ideal_rooms(problem: Problem) -> dict[str, str]:
-    """Where each talk sits when talks of a type fill its rooms by favourites, most
-    popular in the most seats (each room taking as many talks as the type's timeslots)."""
-    ideal = {}
-    for kind, (timeslots, rooms) in problem.talk_types.items():
-        talks = sorted(
-            (t for t in problem.talks if t.talk_type == kind), key=lambda t: -t.favourites
-        )
-        order = sorted(rooms, key=lambda r: -problem.rooms[r].capacity)
-        per_room = len(timeslots)
-        for i, talk in enumerate(talks):
-            ideal[talk.key] = order[min(i // per_room, len(order) - 1)]
-    return ideal
-
-
-def timeslot_costs(problem: Problem, talk: Talk, ideal: dict[str, str]) -> dict[str, int]:
+def timeslot_costs(problem: Problem, talk: Talk) -> dict[str, int]:
     """Timefold's soft cost of each compatible timeslot for `talk`: its speakers'
-    preferred and undesired timeslot tags, and the content audience-level flow
-    violations it would make with every talk sharing a content tag, were those in
-    their ideal timeslots (a content's talks ordered by level across the timeline)."""
+    preferred and undesired timeslot tags, per minute of the slot."""
     timeslots, _ = problem.talk_types[talk.talk_type]
     speakers = [problem.speakers[s] for s in talk.speakers]
-    mates = [
-        (other, problem.timeslots[ideal[other.key]], len(set(talk.contents) & set(other.contents)))
-        for other in problem.talks
-        if other.key != talk.key and set(talk.contents) & set(other.contents)
-    ]
     costs = {}
     for key in timeslots:
         slot = problem.timeslots[key]
-        wishes = 0
+        cost = 0
         for s in speakers:
-            wishes += sum(1 for tag in s.preferred_timeslot_tags if tag not in slot.tags)
-            wishes += sum(1 for tag in s.undesired_timeslot_tags if tag in slot.tags)
-        flow = 0
-        for other, where, shared in mates:
-            low_late = talk.audience_level < other.audience_level and slot.end > where.start
-            high_early = talk.audience_level > other.audience_level and where.end > slot.start
-            if low_late or high_early:
-                flow += shared * (slot.minutes + where.minutes)
-        costs[key] = 20 * slot.minutes * wishes + 10 * flow
+            cost += soft(problem, "Speaker preferred timeslot tags") * _missing(
+                s.preferred_timeslot_tags, slot.tags
+            )
+            cost += soft(problem, "Speaker undesired timeslot tags") * _shared(
+                s.undesired_timeslot_tags, slot.tags
+            )
+        costs[key] = cost * slot.minutes
     return costs
 
 
-def ideal_timeslots(problem: Problem) -> dict[str, str]:
-    """Each talk's timeslot were every content's talks spread over the timeline in
-    order of audience level (a talk in several contents: its first content)."""
-    groups: dict[str, list[Talk]] = defaultdict(list)
-    for talk in problem.talks:
-        groups[talk.contents[0] if talk.contents else ""].append(talk)
-    ideal = {}
-    for content, talks in groups.items():
-        talks.sort(key=lambda t: (t.audience_level, t.favourites, t.code))
-        for i, talk in enumerate(talks):
-            slots = sorted(
-                problem.talk_types[talk.talk_type][0], key=lambda k: problem.timeslots[k].start
-            )
-            share = i / (len(talks) - 1) if len(talks) > 1 and content else 0.5
-            ideal[talk.key] = slots[round(share * (len(slots) - 1))]
-    return ideal
+def _shared(a, b) -> int:
+    return len(set(a) & set(b))
+
+
+def _missing(wanted, have) -> int:
+    return sum(1 for tag in wanted if tag not in have)
 
 
 def _allowed_rooms(problem: Problem, talk: Talk) -> list[str]:
@@ -190,34 +141,74 @@ def definition(problem: Problem, name: str) -> str:
             "end": days[-1],
             "step": "15m",
             "break": f"{problem.pause_minutes}m",
+            "overlap": "minutes",
         }
     )
     exclusive = sorted({slug(tag) for t in problem.talks for tag in t.exclusive_tags})
-    risky = [t for t in problem.talks if t.crowd_risk > 0]
-    if len(risky) > 2:
-        exclusive.append("crowd-risk")
     if exclusive:
         festival["exclusive_tags"] = exclusive
     doc["festival"] = festival
+    doc["venues"] = _venues(problem, days)
+    persons = tomlkit.aot()
+    for key, speaker in problem.speakers.items():
+        if any(key in t.speakers for t in problem.talks):
+            person = tomlkit.table()
+            person.update({"id": people[key], "name": speaker.name})
+            persons.append(person)
+    doc["people"] = persons
+    tracks = tomlkit.aot()
+    for theme in sorted({slug(t.theme_tracks[0]) for t in problem.talks if t.theme_tracks}):
+        track = tomlkit.table()
+        track["id"] = theme
+        tracks.append(track)
+    doc["tracks"] = tracks
+    doc["sessions"] = _sessions(problem, ids, people)
+    for key, tables in (
+        ("together", _together(problem, ids)),
+        ("order", _order(problem, ids)),
+        ("rewards", _rewards(problem)),
+    ):
+        if tables:
+            doc[key] = tables
+    if any(t.crowd_risk > 0 for t in problem.talks):
+        limit = tomlkit.table()
+        limit.update({"tag": "crowd-risk", "at_once": 2})
+        doc["limits"] = tomlkit.aot()
+        doc["limits"].append(limit)
+    weights = tomlkit.table()
+    tag_weights = _tag_weights(problem)
+    weights.update(
+        {
+            "spread": 0,
+            "track_days": 0,
+            "tag_overlap": dict(sorted(tag_weights.items())),
+            "popular_rooms": soft(problem, "Popular talks"),
+            "person_span": soft(problem, "Speaker makespan") * MAKESPAN_DAY,
+        }
+    )
+    doc["weights"] = weights
+    return tomlkit.dumps(doc)
 
+
+def _venues(problem: Problem, days: list) -> tomlkit.items.AoT:
+    """Each room as a venue whose slots are the timeslots of its talk types."""
     types_of_room: dict[str, set[str]] = defaultdict(set)
     for kind, (_, rooms) in problem.talk_types.items():
         for r in rooms:
             types_of_room[r].add(kind)
     venues = tomlkit.aot()
-    room_ids = {key: slug(room.name) for key, room in problem.rooms.items()}
     for key, room in problem.rooms.items():
         slots = set()
         for kind in types_of_room[key]:
             slots |= problem.talk_types[kind][0]
-        ordered = sorted((problem.timeslots[s] for s in slots), key=lambda s: s.start)
+        ordered = sorted((problem.timeslots[s] for s in slots), key=lambda s: (s.start, s.end))
         by_day: dict[str, list[str]] = defaultdict(list)
         for slot in ordered:
             by_day[str(slot.start.date())].append(f"{slot.start:%H:%M}-{slot.end:%H:%M}")
         venue = tomlkit.table()
         venue.update(
             {
-                "id": room_ids[key],
+                "id": slug(room.name),
                 "name": room.name,
                 "city": "Conference",
                 "capacity": room.capacity,
@@ -232,50 +223,52 @@ def definition(problem: Problem, name: str) -> str:
                 table[day] = times
             venue["slots"] = table
         venues.append(venue)
-    doc["venues"] = venues
+    return venues
 
-    persons = tomlkit.aot()
-    for key, speaker in problem.speakers.items():
-        if not any(key in t.speakers for t in problem.talks):
-            continue
-        person = tomlkit.table()
-        person.update({"id": people[key], "name": speaker.name})
-        persons.append(person)
-    doc["people"] = persons
 
-    tag_weights: dict[str, int] = {}
-    themes_of: dict[str, list[str]] = defaultdict(list)
-    contents_of: dict[str, list[str]] = defaultdict(list)
+def _tags(talk: Talk) -> list[str]:
+    """A talk's tags: one per theme, theme x audience type, sector, content, level,
+    language and audience type, and its mutually exclusive tags."""
+    tags = [f"theme-{slug(theme)}" for theme in talk.theme_tracks]
+    tags += [
+        f"ta-{slug(theme)}-{slug(audience)}"
+        for theme in talk.theme_tracks
+        for audience in talk.audience_types
+    ]
+    tags += [f"sector-{slug(sector)}" for sector in talk.sectors]
+    tags += [f"content-{slug(content)}" for content in talk.contents]
+    tags += [f"audience-{slug(audience)}" for audience in talk.audience_types]
+    tags += [f"level-{talk.audience_level}", f"language-{slug(talk.language)}"]
+    tags += [slug(tag) for tag in talk.exclusive_tags]
+    if talk.crowd_risk > 0:
+        tags.append("crowd-risk")
+    return sorted(set(tags))
+
+
+def _tag_weights(problem: Problem) -> dict[str, int]:
+    """`tag_overlap`: Timefold's four conflicts of talks at once, each shared tag weighed
+    by its constraint (with `overlap = "minutes"`, per minute at once)."""
+    weights = {}
+    for prefix, name in (
+        ("theme-", "Theme track conflict"),
+        ("ta-", "Audience type theme track conflict"),
+        ("sector-", "Sector conflict"),
+        ("content-", "Content conflict"),
+    ):
+        for talk in problem.talks:
+            for tag in _tags(talk):
+                if tag.startswith(prefix) and soft(problem, name):
+                    weights[tag] = soft(problem, name)
+    return weights
+
+
+def _sessions(problem: Problem, ids: dict[str, str], people: dict[str, str]) -> tomlkit.items.AoT:
     sessions = tomlkit.aot()
-    languages = {t.language for t in problem.talks}
-    best_rooms, best_slots = ideal_rooms(problem), ideal_timeslots(problem)
+    room_ids = {key: slug(room.name) for key, room in problem.rooms.items()}
     for talk in problem.talks:
         timeslots, _ = problem.talk_types[talk.talk_type]
         allowed = _allowed_rooms(problem, talk)
         minutes = problem.timeslots[next(iter(timeslots))].minutes
-        tags = []
-        for theme in talk.theme_tracks:
-            tags.append(f"theme-{slug(theme)}")
-            tag_weights[tags[-1]] = 10 * OVERLAP
-            themes_of[theme].append(ids[talk.key])
-            for audience in talk.audience_types:
-                tags.append(f"ta-{slug(theme)}-{slug(audience)}")
-                tag_weights[tags[-1]] = 1 * OVERLAP
-        for sector in talk.sectors:
-            tags.append(f"sector-{slug(sector)}")
-            tag_weights[tags[-1]] = 10 * OVERLAP
-        for content in talk.contents:
-            tags.append(f"content-{slug(content)}")
-            contents_of[content].append(ids[talk.key])
-            tag_weights[tags[-1]] = 100 * OVERLAP
-        tags.append(f"level-{talk.audience_level}")
-        tag_weights[tags[-1]] = 1 * OVERLAP
-        if len(languages) > 1:
-            tags.append(f"language-{slug(talk.language)}")
-            tag_weights[tags[-1]] = 10 * OVERLAP
-        tags += [slug(tag) for tag in talk.exclusive_tags]
-        if talk.crowd_risk > 0 and "crowd-risk" in exclusive:
-            tags.append("crowd-risk")
         session = tomlkit.table()
         session.update(
             {
@@ -283,13 +276,14 @@ def definition(problem: Problem, name: str) -> str:
                 "title": talk.title,
                 "duration": f"{minutes}m",
                 "venues": [room_ids[r] for r in allowed],
+                "popularity": talk.favourites,
             }
         )
         if talk.speakers:
             session["people"] = [people[s] for s in talk.speakers]
         if talk.theme_tracks:
             session["track"] = slug(talk.theme_tracks[0])
-        session["tags"] = sorted(set(tags))
+        session["tags"] = _tags(talk)
         unavailable = sorted(
             {
                 _period(problem, slot)
@@ -307,55 +301,139 @@ def definition(problem: Problem, name: str) -> str:
             slot = problem.timeslots[talk.timeslot]
             session["fixed"] = {"start": slot.start, "venue": room_ids[talk.room]}
         avoid = []
-        costs = room_costs(problem, talk, best_rooms)
-        floor = min(costs[r] for r in allowed)
-        for r in allowed:
-            if costs[r] > floor:
-                avoid.append({"venue": room_ids[r], "weight": costs[r] - floor})
-        slot_costs = timeslot_costs(problem, talk, best_slots)
-        least = min(slot_costs.values())
+        costs = room_costs(problem, talk)  # every room of its type: a timetable that
+        for r in sorted(costs, key=room_order(problem)):  # breaks room tags pays there too
+            if costs[r]:
+                avoid.append({"venue": room_ids[r], "weight": costs[r]})
+        slot_costs = timeslot_costs(problem, talk)
         for key in sorted(slot_costs, key=lambda k: problem.timeslots[k].start):
-            if slot_costs[key] > least:
+            if slot_costs[key]:
                 slot = problem.timeslots[key]
                 avoid.append(
                     {
                         "date": slot.start.date(),
                         "time": f"{slot.start:%H:%M}-{slot.end:%H:%M}",
-                        "weight": slot_costs[key] - least,
+                        "weight": slot_costs[key],
                     }
                 )
         if avoid:
             session["avoid"] = avoid
         sessions.append(session)
-    tracks = tomlkit.aot()
-    for theme in sorted({slug(t.theme_tracks[0]) for t in problem.talks if t.theme_tracks}):
-        track = tomlkit.table()
-        track["id"] = theme
-        tracks.append(track)
-    doc["tracks"] = tracks
-    doc["sessions"] = sessions
+    return sessions
 
-    together = tomlkit.aot()
-    for groups, pair in ((themes_of, 10 * 90), (contents_of, 10 * 90)):
-        for _key, members in sorted(groups.items()):
-            if len(members) < 2:
-                continue
-            group = tomlkit.table()
-            group.update({"sessions": members, "same": "day", "weight": pair * (len(members) - 1)})
-            together.append(group)
-    talks_of: dict[str, list[str]] = defaultdict(list)
+
+def _together(problem: Problem, ids: dict[str, str]) -> tomlkit.items.AoT:
+    """Timefold's same-day and room-stability rules: per theme and per content, groups
+    counting pairs (a pair sharing two themes is in two groups, as Timefold counts it)."""
+    themes: dict[str, list[str]] = defaultdict(list)
+    contents: dict[str, list[str]] = defaultdict(list)
     for talk in problem.talks:
-        for s in talk.speakers:
-            talks_of[s].append(ids[talk.key])
-    if len(days) > 2:
-        for members in talks_of.values():
-            if len(members) > 1:
+        for theme in talk.theme_tracks:
+            themes[theme].append(ids[talk.key])
+        for content in talk.contents:
+            contents[content].append(ids[talk.key])
+    groups = tomlkit.aot()
+    for members_of, same, name in (
+        (themes, "venue-each-day", "Theme track room stability"),
+        (themes, "day", "Same day talks 'Theme track'"),
+        (contents, "day", "Same day talks 'Content'"),
+    ):
+        weight = soft(problem, name)
+        for _, members in sorted(members_of.items()):
+            if len(members) > 1 and weight:
                 group = tomlkit.table()
-                group.update({"sessions": members, "same": "day", "weight": MAKESPAN_DAY})
-                together.append(group)
-    if together:
-        doc["together"] = together
-    weights = tomlkit.table()
-    weights.update({"spread": 0, "track_days": 0, "tag_overlap": dict(sorted(tag_weights.items()))})
-    doc["weights"] = weights
-    return tomlkit.dumps(doc)
+                group.update({"sessions": members, "same": same, "weight": weight})
+                group["count"] = "pairs"
+                groups.append(group)
+    return groups
+
+
+def _order(problem: Problem, ids: dict[str, str]) -> tomlkit.items.AoT:
+    """Content audience-level flow: per content, each lower level before each higher."""
+    weight = soft(problem, "Content audience level flow violation")
+    orders = tomlkit.aot()
+    if not weight:
+        return orders
+    for content in sorted({c for t in problem.talks for c in t.contents}):
+        levels: dict[int, list[str]] = defaultdict(list)
+        for talk in problem.talks:
+            if content in talk.contents:
+                levels[talk.audience_level].append(ids[talk.key])
+        for low in sorted(levels):
+            for high in sorted(levels):
+                if low < high:
+                    order = tomlkit.table()
+                    order.update({"first": levels[low], "then": levels[high], "weight": weight})
+                    orders.append(order)
+    return orders
+
+
+def _rewards(problem: Problem) -> tomlkit.items.AoT:
+    """Timefold's diversity rewards for talks in one timeslot: levels and languages that
+    differ, audience types shared."""
+    rewards = tomlkit.aot()
+    for prefix, when, name in (
+        ("level-", "differ", "Audience level diversity"),
+        ("language-", "differ", "Language diversity"),
+        ("audience-", "share", "Audience type diversity"),
+    ):
+        tags = sorted({tag for t in problem.talks for tag in _tags(t) if tag.startswith(prefix)})
+        if tags and soft(problem, name) and (when == "share" or len(tags) > 1):
+            reward = tomlkit.table()
+            reward.update({"tags": tags, "when": when, "weight": soft(problem, name)})
+            rewards.append(reward)
+    return rewards
+
+
+def possible_rewards(problem: Problem) -> int:
+    """What the rewards could earn at most, as festival counts them: every pair of talks
+    of one length, as if side by side (the constant between festival's rewards missed and
+    Timefold's rewards)."""
+    total = 0
+    length = {
+        t.key: problem.timeslots[next(iter(problem.talk_types[t.talk_type][0]))].minutes
+        for t in problem.talks
+    }
+    talks = list(problem.talks)
+    for i, a in enumerate(talks):
+        for b in talks[i + 1 :]:
+            if length[a.key] != length[b.key]:
+                continue
+            earned = soft(problem, "Audience type diversity") * _shared(
+                a.audience_types, b.audience_types
+            )
+            if a.audience_level != b.audience_level:
+                earned += soft(problem, "Audience level diversity")
+            if a.language != b.language:
+                earned += soft(problem, "Language diversity")
+            total += earned * length[a.key]
+    return total
+
+
+#: each festival goal and the Timefold constraints it states (the rewards: festival
+#: counts what is missed, Timefold what is earned)
+STATES: dict[str, tuple[str, ...]] = {
+    "tag_overlap": (
+        "Theme track conflict",
+        "Sector conflict",
+        "Audience type theme track conflict",
+        "Content conflict",
+    ),
+    "together": (
+        "Theme track room stability",
+        "Same day talks 'Content'",
+        "Same day talks 'Theme track'",
+    ),
+    "order": ("Content audience level flow violation",),
+    "popular_rooms": ("Popular talks",),
+    "person_span": ("Speaker makespan",),
+    "avoid": (
+        "Speaker preferred timeslot tags",
+        "Speaker undesired timeslot tags",
+        "Speaker preferred room tags",
+        "Speaker undesired room tags",
+        "Talk preferred room tags",
+        "Talk undesired room tags",
+    ),
+    "rewards": ("Audience type diversity", "Audience level diversity", "Language diversity"),
+}

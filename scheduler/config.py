@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import cross_checks, interest, runs, sources
-from .groups import TOGETHER_COUNTS, TOGETHER_MODES, Block, Limit, Order, Together
+from .group_tables import block, limit, order, reward, together
 from .model import (
     OVERLAP_MODES,
     DayRule,
@@ -42,17 +42,9 @@ from .values import (
     Problem,
     Reader,
     folder_url,
+    keys_of,
     show,
 )
-
-
-def keys_of(cls: type) -> set[str]:
-    """The keys a definition table of `cls` takes: its fields, each under its `key`
-    metadata where the code name differs (`Person.break_` is `break`); fields with
-    `key = None` are not keys of the table (tables of their own, bookkeeping)."""
-    keys = (f.metadata.get("key", f.name) for f in fields(cls))
-    return {key for key in keys if key is not None}
-
 
 #: keys of [festival] that set no field of its own: `workdays_fallback` goes into
 #: `DayRule`, `break` is every person's default break
@@ -64,10 +56,6 @@ SESSION_KEYS = keys_of(Session)
 FIXED_KEYS = keys_of(Fixed)
 PREFER_KEYS = keys_of(Preference)
 WEIGHT_KEYS = keys_of(Weights)
-TOGETHER_KEYS = keys_of(Together)
-LIMIT_KEYS = keys_of(Limit)
-ORDER_KEYS = keys_of(Order)
-BLOCK_KEYS = keys_of(Block)
 WISH_KEYS = {"date", "dates", "venue", "venues", "time", "weight"}
 TRAVEL_KEYS = keys_of(Travel)
 ROUTE_KEYS = keys_of(Route)
@@ -120,11 +108,12 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
     people = [_person(t, p, r, default_break) for p, t in _tables(raw, "people", r)]
     sessions = [_session(t, p, r) for p, t in _tables(raw, "sessions", r)]
     weights = _weights(raw.get("weights", {}), r)
-    groups = [_together(t, p, r) for p, t in _tables(raw, "together", r)]
+    groups = [together(t, p, r) for p, t in _tables(raw, "together", r)]
     travel = _travel(raw.get("travel", {}), r)
-    blocks = [_block(t, p, r) for p, t in _tables(raw, "blocks", r)]
-    limits = [_limit(t, p, r) for p, t in _tables(raw, "limits", r)]
-    orders = [_order(t, p, r) for p, t in _tables(raw, "order", r)]
+    blocks = [block(t, p, r) for p, t in _tables(raw, "blocks", r)]
+    limits = [limit(t, p, r) for p, t in _tables(raw, "limits", r)]
+    orders = [order(t, p, r) for p, t in _tables(raw, "order", r)]
+    rewards = [reward(t, p, r) for p, t in _tables(raw, "rewards", r)]
     cross_checks.unique_ids(r, tracks=tracks, venues=venues, people=people, sessions=sessions)
     if not sessions:
         r.fail("sessions", "no sessions; add at least one [[sessions]] table")
@@ -144,6 +133,7 @@ def _build(raw: dict[str, Any], r: Reader) -> Festival | None:
         blocks=tuple(blocks),
         limits=tuple(limits),
         order=tuple(orders),
+        rewards=tuple(rewards),
         source=r.source,
         lines=r.lines,
     )
@@ -342,76 +332,6 @@ def _session(t: dict[str, Any], p: str, r: Reader) -> Session:
         plenary=r.get(t, "plenary", p, r.flag, default=False),
         runs_same_day=r.get(t, "runs_same_day", p, r.flag, default=False),
         current=r.get(t, "current", p, lambda v, w: _places(v, w, r), default=()),
-    )
-
-
-def _together(t: dict[str, Any], p: str, r: Reader) -> Together:
-    r.check_keys(t, TOGETHER_KEYS, p)
-    same = r.get(t, "same", p, r.text, default="day", required=True)
-    if same not in TOGETHER_MODES:
-        r.fail(
-            f"{p}.same",
-            f"{show(same)} is not a way to keep sessions together; expected one of: "
-            + ", ".join(f'"{mode}"' for mode in TOGETHER_MODES),
-        )
-    if ("sessions" in t) == ("track" in t):
-        r.fail(p, 'expected either sessions = [...] or track = "<id>", not both or neither')
-    sessions = r.get(t, "sessions", p, r.slugs, default=())
-    if "sessions" in t and len(set(sessions)) < 2:
-        r.fail(f"{p}.sessions", "expected at least two different session ids")
-    elif len(set(sessions)) < len(sessions):
-        r.fail(f"{p}.sessions", "lists a session twice; expected each once")
-    count = r.get(t, "count", p, r.one_of(*TOGETHER_COUNTS), default="extra")
-    if count == "pairs" and same == "block":
-        r.fail(
-            f"{p}.count",
-            'a block counts its broken links; expected count = "extra" (the default) '
-            'with same = "block"',
-        )
-    return Together(
-        sessions=sessions,
-        same=same,
-        weight=r.get(t, "weight", p, r.weight),
-        track=r.get(t, "track", p, r.slug),
-        count=count,
-    )
-
-
-def _limit(t: dict[str, Any], p: str, r: Reader) -> Limit:
-    r.check_keys(t, LIMIT_KEYS, p)
-    return Limit(
-        tag=r.get(t, "tag", p, r.line, default="", required=True),
-        at_once=r.get(t, "at_once", p, r.positive, default=1, required=True),
-        weight=r.get(t, "weight", p, r.weight),
-    )
-
-
-def _order(t: dict[str, Any], p: str, r: Reader) -> Order:
-    r.check_keys(t, ORDER_KEYS, p)
-    first = r.get(t, "first", p, r.slugs, default=(), required=True)
-    then = r.get(t, "then", p, r.slugs, default=(), required=True)
-    for key, ids in (("first", first), ("then", then)):
-        if not ids:
-            r.fail(f"{p}.{key}", "is empty; expected at least one session id")
-        elif len(set(ids)) < len(ids):
-            r.fail(f"{p}.{key}", "lists a session twice; expected each once")
-    both = sorted(set(first) & set(then))
-    if both:
-        r.fail(
-            f"{p}.then",
-            f"{show(both[0])} is also in first; expected a session in one list or the other",
-        )
-    return Order(first=first, then=then, weight=r.get(t, "weight", p, r.weight))
-
-
-def _block(t: dict[str, Any], p: str, r: Reader) -> Block:
-    """`[[blocks]]`: the track of one venue-block (checked against the venue later)."""
-    r.check_keys(t, BLOCK_KEYS, p)
-    return Block(
-        venue=r.get(t, "venue", p, r.slug, default="?", required=True),
-        date=r.get(t, "date", p, r.date, default=date.min, required=True),
-        window=r.get(t, "time", p, r.clock_range, default=(0, 0), required=True),
-        track=r.get(t, "track", p, r.slug, default="?", required=True),
     )
 
 

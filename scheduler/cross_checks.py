@@ -125,6 +125,9 @@ def references(f: Festival, r: Reader) -> None:
         check("festival.exclusive_tags", tag, tags, "tag (no session has it)")
     for i, limit in enumerate(f.limits):
         check(f"limits[{i}].tag", limit.tag, tags, "tag (no session has it)")
+    for i, reward in enumerate(f.rewards):
+        for tag in reward.tags:
+            check(f"rewards[{i}].tags", tag, tags, "tag (no session has it)")
     for tag, _ in f.weights.tag_overlap:
         check(f"weights.tag_overlap.{tag}", tag, tags, "tag (no session has it)")
         if tag in f.exclusive_tags:

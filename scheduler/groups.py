@@ -83,6 +83,31 @@ class Order:
         )
 
 
+#: what a `[[rewards]]` rewards in sessions side by side: `when` in the definition
+RewardWhen = Literal["differ", "share"]
+REWARD_WHENS: tuple[str, ...] = get_args(RewardWhen)
+
+
+@dataclass(frozen=True)
+class Reward:
+    """`[[rewards]]`: sessions side by side (same start and end) earn `weight` when they
+    differ in `tags` (each has some of them, not the same ones: a choice of levels or
+    languages in every slot) or for each of `tags` they share (an audience finds two
+    choices). What a timetable misses of the rewards its sessions could earn is its
+    penalty, so that every penalty stays at least zero."""
+
+    tags: tuple[str, ...]
+    when: RewardWhen
+    weight: int
+
+    def earns(self, a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> int:
+        """What two sessions with tags `a` and `b` earn side by side, before minutes."""
+        mine, theirs = set(self.tags) & set(a), set(self.tags) & set(b)
+        if self.when == "share":
+            return self.weight * len(mine & theirs)
+        return self.weight if mine and theirs and mine != theirs else 0
+
+
 @dataclass(frozen=True)
 class Block:
     """`[[blocks]]`: the track that one block of a venue on one date holds."""

@@ -28,7 +28,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Literal, TypeVar, get_args
 
-from .groups import Block, Limit, Order, Together
+from .groups import Block, Limit, Order, Reward, Together
 from .interest import Choice
 from .rules import Kind, goals, names
 
@@ -309,6 +309,8 @@ class Weights:
     #: how much the entries of `prefer` and `avoid` lists count (each has its own weight)
     prefer: int = 1
     avoid: int = 1
+    #: and of the `[[rewards]]` tables' rewards missed (each table has its own weight)
+    rewards: int = 1
     # re-planning: the fewest moved sessions come first; among as few, these weigh the moves
     moved_date: int = 4
     moved_time: int = 2
@@ -319,7 +321,7 @@ class Weights:
         is already weighted and its own weight is 1 (0 when no tag weighs anything)."""
         if goal == "tag_overlap":
             return int(any(weight for _, weight in self.tag_overlap))
-        if goal in ("together", "limits", "order"):  # weighed per group: see `Festival.weight`
+        if goal in ("together", "limits", "order"):  # per table: `Festival.weight`
             return 0
         return int(getattr(self, goal))
 
@@ -383,6 +385,7 @@ class Festival:
     blocks: tuple[Block, ...] = field(default=(), metadata={"key": None, "table": True})
     limits: tuple[Limit, ...] = field(default=(), metadata={"key": None, "table": True})
     order: tuple[Order, ...] = field(default=(), metadata={"key": None, "table": True})
+    rewards: tuple[Reward, ...] = field(default=(), metadata={"key": None, "table": True})
     #: the file it was read from, for messages
     source: str = field(default="", metadata={"key": None})
     #: key path (e.g. "sessions[3].duration") → line in `source`

@@ -87,6 +87,7 @@ def score(festival: Festival, timetable: Timetable) -> dict[str, int]:
         if s.attendance and seats:
             penalty["room_fit"] += 100 * max(0, seats - s.attendance) // seats
     penalty["popular_rooms"] = _popular_in_smaller_rooms(festival, sessions, placed)
+    penalty["rewards"] = _rewards_missed(festival, sessions, placed)
     for group in festival.together:
         if group.weight:
             broken = together_breaks(festival, group, placed)
@@ -149,6 +150,26 @@ def _popular_in_smaller_rooms(
         if wanted[a.id] > wanted[b.id] and seats[placed[a.id].venue] < seats[placed[b.id].venue]:
             count += a.duration + b.duration if festival.overlap == "minutes" else 1
     return count
+
+
+def _rewards_missed(
+    festival: Festival, sessions: list[Session], placed: dict[str, Placement]
+) -> int:
+    """Of each `[[rewards]]`, what the pairs of sessions of one length would earn side by
+    side (same start; with `overlap = "minutes"`, per minute) and do not."""
+    missed = 0
+    for reward in festival.rewards:
+        wanted = set(reward.tags)
+        for a, b in combinations(sessions, 2):
+            if a.duration != b.duration or placed[a.id].start == placed[b.id].start:
+                continue
+            mine, theirs = wanted & set(a.tags), wanted & set(b.tags)
+            if reward.when == "share":
+                earned = reward.weight * len(mine & theirs)
+            else:
+                earned = reward.weight if mine and theirs and mine != theirs else 0
+            missed += earned * (a.duration if festival.overlap == "minutes" else 1)
+    return missed
 
 
 def _out_of_order(

@@ -390,6 +390,13 @@ RULES: tuple[Rule, ...] = (
         per_session=True,
     ),
     Rule(
+        "rewards",
+        ("rewards.tags", "rewards.when", "rewards.weight"),
+        "Sessions side by side (same start and end) earn a `[[rewards]]` weight when they "
+        "differ in its tags or per tag they share; each reward missed costs it.",
+        Kind.SOFT,
+    ),
+    Rule(
         "popular_rooms",
         ("weights.popular_rooms", "sessions.popularity", "festival.interest"),
         "Each pair of sessions where the more popular one has a room with fewer seats "

@@ -12,7 +12,7 @@ import difflib
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -462,6 +462,14 @@ class Bad(Exception):
     """A value that cannot be converted; the text says what was expected."""
 
 
+def keys_of(cls: type) -> set[str]:
+    """The keys a definition table of `cls` takes: its fields, each under its `key`
+    metadata where the code name differs (`Person.break_` is `break`); fields with
+    `key = None` are not keys of the table (tables of their own, bookkeeping)."""
+    keys = (f.metadata.get("key", f.name) for f in fields(cls))
+    return {key for key in keys if key is not None}
+
+
 def as_list(value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise Bad(f"{show(value)} is not a list; expected [ ... ]")
@@ -487,6 +495,6 @@ def folder_url(url: str) -> str:
 
 def singular(path: str) -> str:
     base = re.sub(r"\[\d+\]$", "", path.split(".")[-1]) if path else "file"
-    return {"sessions": "session", "venues": "venue", "people": "person", "tracks": "track"}.get(
-        base, base or "file"
-    )
+    names = {"sessions": "session", "venues": "venue", "people": "person", "tracks": "track"}
+    names |= {"limits": "limit", "blocks": "block", "rewards": "reward", "order": "order"}
+    return names.get(base, base or "file")

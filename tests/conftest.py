@@ -242,15 +242,34 @@ BAD_INPUTS = [
         'attendance = 30\npeople = ["ceo"]\n',
         'attendance = 30\npeople = ["ceo"]\n\n[[together]]\nsessions = ["keynote", "workshop"]\n'
         'same = "block"\nweight = 2\ncount = "pairs"\n',
-        "f.toml:55: together[0].count: a block counts its broken links; expected "
+        "f.toml:54: together[0].count: a block counts its broken links; expected "
         'count = "extra" (the default) with same = "block"',
     ),
     (
         'attendance = 30\npeople = ["ceo"]\n',
         'attendance = 30\npeople = ["ceo"]\n\n[[together]]\nsessions = ["keynote", "workshop"]\n'
         'same = "day"\nweight = 2\ncount = "pair"\n',
-        "f.toml:55: together[0].count: 'pair' is not a choice here; expected one of: "
+        "f.toml:54: together[0].count: 'pair' is not a choice here; expected one of: "
         '"extra", "pairs"',
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\n\n[[rewards]]\ntags = ["beginers"]\nwhen = "differ"\n'
+        "weight = 1\n",
+        "f.toml:51: rewards[0].tags: unknown tag (no session has it) 'beginers'",
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\ntags = ["x"]\n\n[[rewards]]\ntags = ["x"]\n'
+        'when = "same"\nweight = 1\n',
+        "f.toml:53: rewards[0].when: 'same' is not a choice here; expected one of: "
+        '"differ", "share"',
+    ),
+    (
+        'attendance = 30\npeople = ["ceo"]\n',
+        'attendance = 30\npeople = ["ceo"]\ntags = ["x"]\n\n[[rewards]]\ntags = ["x"]\n'
+        'when = "share"\n',
+        "f.toml:51: rewards[0].weight: missing; every reward needs 'weight'",
     ),
     (
         'step = "30m"',

@@ -913,3 +913,30 @@ def test_a_group_counting_pairs_pays_for_each_pair_apart():
     minutes = pairs.replace("end = 2027-03-03\n", 'end = 2027-03-03\noverlap = "minutes"\n')
     result = solved(minutes)
     assert penalties.score(config.loads(minutes), result.timetable)["together"] == 9 * 120
+
+
+def _levelled(when: str, tags: str) -> str:
+    """LIMITS' four talks in two rooms and two hours, levels as `tags` give them."""
+    text = LIMITS.replace('[[venues]]\nid = "c"', '[[unused]]\nid = "c"').split("[[unused]]")[0]
+    text += "".join(
+        f'\n[[sessions]]\nid = "s{i}"\ntitle = "Talk {i}"\nduration = "1h"\ntags = [{t}]\n'
+        for i, t in enumerate(tags.split(";"), start=1)
+    )
+    return text + f'\n[[rewards]]\ntags = ["beginner", "advanced"]\nwhen = "{when}"\nweight = 5\n'
+
+
+def test_rewards_put_different_levels_side_by_side_and_count_what_is_missed():
+    text = _levelled("differ", '"beginner";"beginner";"advanced";"advanced"')
+    result = solved(text)
+    assert result.proven_optimal
+    slots: dict = {}
+    for p in result.timetable.placements:
+        slots.setdefault(p.start, []).append(p.session)
+    assert all({"s1", "s2"} & set(ids) and {"s3", "s4"} & set(ids) for ids in slots.values())
+    # of four differing pairs two can be side by side: the two missed cost 5 each
+    assert penalties.score(config.loads(text), result.timetable)["rewards"] == 10
+    share = _levelled("share", '"beginner";"beginner";"advanced";"advanced"')
+    result = solved(share)  # sharing a level: the two beginners together, the two others
+    assert penalties.score(config.loads(share), result.timetable)["rewards"] == 0
+    minutes = text.replace("end = 2027-03-01\n", 'end = 2027-03-01\noverlap = "minutes"\n')
+    assert penalties.score(config.loads(minutes), solved(minutes).timetable)["rewards"] == 600

@@ -66,7 +66,10 @@ def toml_text(data: dict[str, Any], seed: int, shape: Any) -> str:
         if data["travel"].get("between"):
             travel.add("between", _tables(data["travel"]["between"]))
         document.add("travel", travel)
-    tables = ("tracks", "venues", "people", "sessions", "together", "blocks", "limits", "order")
+    tables = (
+        "tracks", "venues", "people", "sessions", "together", "blocks", "limits", "order",
+        "rewards",
+    )  # fmt: skip
     for kind in tables:
         if data.get(kind):
             document.add(kind, _tables(data[kind]))
@@ -375,3 +378,26 @@ def together_counting(
         if rng.random() < 0.5:
             group["count"] = "pairs"
     data.setdefault("together", []).append(group)
+
+
+def a_reward(data: dict[str, Any], rng: random.Random, tagged: float = 0.7) -> None:
+    """Some of the time, a `[[rewards]]`: levels that should differ side by side (each
+    session one of two, or none), or audiences that should share a slot (any of two);
+    about `tagged` of the sessions take part (the goal weighs every pair of them: the
+    fewer, the sooner a whole model proves its optimum)."""
+    if rng.random() < 0.7:
+        return
+    if rng.random() < 0.5:
+        tags, when = ["入门", "进阶"], "differ"
+        for session in data["sessions"]:
+            if rng.random() < tagged:
+                session.setdefault("tags", []).append(rng.choice(tags))
+    else:
+        tags, when = ["学生", "工程师"], "share"
+        for session in data["sessions"]:
+            mine = [tag for tag in tags if rng.random() < tagged / 2]
+            session.setdefault("tags", []).extend(mine)
+    used = {t for s in data["sessions"] for t in s.get("tags", ())}
+    if used & set(tags):
+        tags = [t for t in tags if t in used]
+        data["rewards"] = [{"tags": tags, "when": when, "weight": rng.randint(1, 5)}]

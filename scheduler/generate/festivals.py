@@ -29,6 +29,7 @@ from .common import (
     Witness,
     a_limit,
     a_plenary,
+    a_reward,
     an_order,
     clock_changes,
     exists,
@@ -419,6 +420,7 @@ def festival_and_witness(
         an_order(data, placements, ordered)
     pair_counting(data, random.Random(f"{seed}:pairs"))
     together_counting(data, placements, random.Random(f"{seed}:together"))
+    a_reward(data, random.Random(f"{seed}:rewards"))
     if random.Random(f"{seed}:runs").random() < shape.rules:
         _two_runs(data, placements, random.Random(f"{seed}:runs"))
     return data, placements

@@ -21,6 +21,7 @@ from .common import (
     Witness,
     a_limit,
     a_plenary,
+    a_reward,
     an_order,
     interest_csv,
     loaded,
@@ -338,6 +339,7 @@ def programme_and_witness(
         an_order(data, placements, ordered)
     pair_counting(data, random.Random(f"{seed}:pairs"))
     together_counting(data, placements, random.Random(f"{seed}:together"))
+    a_reward(data, random.Random(f"{seed}:rewards"), tagged=0.25)
     return data, placements
 
 

@@ -17,7 +17,15 @@ from ortools.sat.python import cp_model
 
 from ..model import MOVE_KINDS, SOFT_GOALS, Session, Wish
 from .costs import empty_share, fewest_days
-from .pair_goals import attendee_clash, limits, order, popular_rooms, tag_overlap
+from .pair_goals import (
+    attendee_clash,
+    count_pairs,
+    limits,
+    order,
+    popular_rooms,
+    rewards,
+    tag_overlap,
+)
 
 if TYPE_CHECKING:
     from .formulation import ModelView
@@ -66,18 +74,6 @@ def penalties(m: ModelView) -> dict[str, list]:
     return {goal: GOALS[goal](m) if m.festival.weight(goal) else [] for goal in SOFT_GOALS}
 
 
-def _pairs(m: ModelView, members: Sequence[cp_model.IntVar], name: str) -> cp_model.IntVar:
-    """An exact count of the pairs among the true `members`: load·(load−1)/2."""
-    n = len(members)
-    load = m.model.new_int_var(0, n, f"{name}.load")
-    m.model.add(load == sum(members))
-    square = m.model.new_int_var(0, n * n, f"{name}.square")
-    m.model.add_multiplication_equality(square, [load, load])
-    pairs = m.model.new_int_var(0, n * (n - 1) // 2, f"{name}.pairs")
-    m.model.add(2 * pairs == square - load)
-    return pairs
-
-
 def spread_width(m: ModelView) -> int:
     """How many consecutive festival days `spread` counts together."""
     if m.festival.spread_days:
@@ -94,7 +90,7 @@ def spread(m: ModelView) -> list:
     for i in range(max(1, len(m.days) - width + 1)):
         window = m.days[i : i + width]
         members = [m.vars[s.id].on[d] for s in m.sessions for d in window]
-        terms.append(_pairs(m, members, f"spread.{window[0]}"))
+        terms.append(count_pairs(m, members, f"spread.{window[0]}"))
     return terms
 
 
@@ -106,7 +102,9 @@ def track_days(m: ModelView) -> list:
         if len(mine) < 2:
             continue
         for d in m.days:
-            terms.append(_pairs(m, [m.vars[s.id].on[d] for s in mine], f"track.{track.id}.{d}"))
+            terms.append(
+                count_pairs(m, [m.vars[s.id].on[d] for s in mine], f"track.{track.id}.{d}")
+            )
     return terms
 
 
@@ -415,6 +413,7 @@ GOALS: dict[str, Callable[[ModelView], list]] = {
     "attendee_clash": attendee_clash,
     "room_fit": room_fit,
     "popular_rooms": popular_rooms,
+    "rewards": rewards,
     "together": together,
     "limits": limits,
     "order": order,

@@ -1,12 +1,13 @@
 """The soft goals that weigh pairs of sessions by when they run: a tag's overlapping
-pairs, attendees' clashes, `[[limits]]` with a weight, `[[order]]` with a weight, and
-popular sessions in smaller rooms. One function per goal of `scheduler.rules`, reading
-only `ModelView`, as in `goals`.
+pairs, attendees' clashes, `[[limits]]` with a weight, `[[order]]` with a weight,
+popular sessions in smaller rooms, and rewards missed by sessions not side by side.
+One function per goal of `scheduler.rules`, reading only `ModelView`, as in `goals`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -247,3 +248,61 @@ def popular_rooms(m: ModelView) -> list:
             m.model.add(held[more.id] >= held[less.id]).only_enforce_if(~smaller)
             terms.append(cost * smaller)
     return terms
+
+
+def count_pairs(
+    m: ModelView, members: Sequence[cp_model.LinearExprT], name: str
+) -> cp_model.IntVar:
+    """An exact count of the pairs among the true `members`: load·(load−1)/2."""
+    n = len(members)
+    load = m.model.new_int_var(0, n, f"{name}.load")
+    m.model.add(load == sum(members))
+    square = m.model.new_int_var(0, n * n, f"{name}.square")
+    m.model.add_multiplication_equality(square, [load, load])
+    pairs = m.model.new_int_var(0, n * (n - 1) // 2, f"{name}.pairs")
+    m.model.add(2 * pairs == square - load)
+    return pairs
+
+
+def rewards(m: ModelView) -> list:
+    """For each `[[rewards]]`: what each pair of sessions of one duration could earn side
+    by side (with `overlap = "minutes"`, per minute), when they are not: one Boolean per
+    such pair, true exactly when the two start together."""
+    terms: list = []
+    for i, reward in enumerate(m.festival.rewards):
+        tagged = [s for s in m.sessions if set(reward.tags) & set(s.tags)]
+        for j, a in enumerate(tagged):
+            for b in tagged[j + 1 :]:
+                earned = reward.earns(set(a.tags), set(b.tags))
+                if not earned or a.duration != b.duration:
+                    continue
+                if m.festival.overlap == "minutes":
+                    earned *= a.duration
+                together = _together_at_start(m, a, b, f"r{i}.{a.id}.{b.id}")
+                terms.append(earned * (1 - together))
+    return terms
+
+
+def _together_at_start(m: ModelView, a: Session, b: Session, name: str) -> cp_model.IntVar | int:
+    """Whether `a` and `b` start at the same minute, exactly: a Boolean, or a constant
+    where their grids decide it (one of them pinned, or no start in common)."""
+    grid_a, grid_b = m.vars[a.id].grid, m.vars[b.id].grid
+    if len(grid_b) == 1:
+        a, b, grid_a, grid_b = b, a, grid_b, grid_a
+    if len(grid_a) == 1:
+        (at,) = grid_a
+        i = bisect_left(grid_b, at)
+        if i == len(grid_b) or grid_b[i] != at:
+            return 0
+        if len(grid_b) == 1:
+            return 1
+        same = m.model.new_bool_var(f"side.{name}")
+        m.model.add(m.vars[b.id].start == at).only_enforce_if(same)
+        m.model.add(m.vars[b.id].start != at).only_enforce_if(~same)
+        return same
+    if grid_a[-1] < grid_b[0] or grid_b[-1] < grid_a[0]:
+        return 0
+    same = m.model.new_bool_var(f"side.{name}")
+    m.model.add(m.vars[a.id].start == m.vars[b.id].start).only_enforce_if(same)
+    m.model.add(m.vars[a.id].start != m.vars[b.id].start).only_enforce_if(~same)
+    return same
