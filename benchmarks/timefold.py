@@ -11,8 +11,7 @@ mirror the search tool's `fetch` brings); everything is read from its commit
 (18, 36, 72, 108 and 216 talks):
 
 1. `benchmarks/timefold_convert.py` writes it as a festival definition, stating each
-   of Timefold's rules as exactly as festival's keys allow (its docstring lists which
-   are approximate);
+   of Timefold's 30 constraints exactly (`benchmarks/timefold_exact.py` checks it);
 2. `festival plan DEFINITION --max-seconds S --time-limit 1e6` runs in a fresh
    process for each budget S (only the wall clock ends the run);
 3. the published `timetable.json` is read back as Timefold timeslots and rooms and
